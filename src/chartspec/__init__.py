@@ -1,0 +1,1 @@
+"""chartspec: data tables in, canonical Vega-Lite specs out."""

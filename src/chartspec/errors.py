@@ -1,0 +1,40 @@
+"""The one error type for everything a user can get wrong, and the exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUG = 3
+
+
+class ChartspecError(Exception):
+    """A problem with the user's input: printed as one line, exit status 2."""
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        file: str | Path | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.what = what
+        self.file = None if file is None else str(file)
+        self.row = row
+        self.column = column
+        self.hint = hint
+        super().__init__(str(self))
+
+    @property
+    def location(self) -> str:
+        """`file[:row[:column]]`, or an empty string when no file applies."""
+        parts = [p for p in (self.file, self.row, self.column) if p is not None]
+        return ":".join(str(p) for p in parts)
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.what}" if self.location else self.what
+        return f"{text}; {self.hint}" if self.hint else text
