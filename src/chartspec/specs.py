@@ -52,7 +52,8 @@ def canonical_spec(spec: dict[str, Any], *, name: str = "spec") -> dict[str, Any
 
 def with_key(chart: Any, key: str) -> Any:
     """Declare the key column of the chart's data, so diffs match rows by it."""
-    usermeta = dict(getattr(chart, "usermeta", None) or {})
+    usermeta = getattr(chart, "usermeta", None)
+    usermeta = dict(usermeta) if isinstance(usermeta, dict) else {}
     usermeta["chartspec"] = {**usermeta.get("chartspec", {}), "key": key}
     return chart.properties(usermeta=usermeta)
 
