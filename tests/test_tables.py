@@ -122,3 +122,15 @@ def test_extra_column_warns(tmp_path):
 def test_schema_refuses_unknown_key():
     with pytest.raises(ValueError, match="key column 'id'"):
         TableSchema([Column("model")], key="id")
+
+
+@pytest.mark.parametrize("value", ["0", "-2.5"])
+def test_positive_column_refuses_zero_and_negative(tmp_path, value):
+    path = write(tmp_path, f"model,rate\na,1\nb,{value}\n")
+    schema = TableSchema([Column("model"), Column("rate", "number", positive=True)])
+    with pytest.raises(ChartspecError) as caught:
+        load_table(path, schema)
+    assert str(caught.value) == (
+        f"{path}:3:rate: {float(value):g} is not positive (a log scale needs values > 0); "
+        "check the value or the column's declared range"
+    )

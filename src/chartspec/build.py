@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,17 @@ from chartspec.specs import SPEC_SUFFIX, chart_to_spec, spec_to_json
 def select_charts(charts_dir: Path | None) -> dict[str, ChartDef]:
     """Return the charts of `charts_dir`, or the built-in charts when it is None."""
     return builtin_charts() if charts_dir is None else load_chart_folder(charts_dir)
+
+
+def pick_charts(charts: dict[str, ChartDef], names: Sequence[str]) -> dict[str, ChartDef]:
+    """Return the charts called `names` (all charts when none are named)."""
+    unknown = [name for name in names if name not in charts]
+    if unknown:
+        raise ChartspecError(
+            f"unknown chart {unknown[0]!r}",
+            hint=f"known charts: {', '.join(charts)} (see `chartspec list`)",
+        )
+    return {name: charts[name] for name in names} if names else charts
 
 
 def build_spec(definition: ChartDef) -> dict[str, Any]:
@@ -59,8 +71,8 @@ def spec_path(specs_dir: Path, name: str) -> Path:
     return specs_dir / f"{name}{SPEC_SUFFIX}"
 
 
-def write_specs(texts: dict[str, str], specs_dir: Path) -> list[Path]:
-    """Write the specs that changed and remove specs of charts that are gone; return what changed."""
+def write_specs(texts: dict[str, str], specs_dir: Path, *, prune: bool = True) -> list[Path]:
+    """Write the specs that changed and (if `prune`) remove specs of charts that are gone."""
     from chartspec.files import write_if_changed
 
     changed = [
@@ -68,7 +80,7 @@ def write_specs(texts: dict[str, str], specs_dir: Path) -> list[Path]:
         for name, text in texts.items()
         if write_if_changed(spec_path(specs_dir, name), text)
     ]
-    for orphan in orphan_specs(texts, specs_dir):
+    for orphan in orphan_specs(texts, specs_dir) if prune else []:
         orphan.unlink()
         changed.append(orphan)
     return changed

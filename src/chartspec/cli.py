@@ -51,14 +51,16 @@ def cli(debug: bool) -> None:
 
 
 @cli.command(epilog=EXIT_CODES)
+@click.argument("names", nargs=-1)
 @CHARTS_OPTION
 @SPECS_OPTION
-def build(charts_dir: Path | None, specs_dir: Path) -> int:
-    """Write specs/<name>.vl.json for every chart (all or nothing)."""
-    from chartspec.build import build_texts, select_charts, write_specs
+def build(names: tuple[str, ...], charts_dir: Path | None, specs_dir: Path) -> int:
+    """Write specs/<name>.vl.json for every chart, or the NAMES given (all or nothing)."""
+    from chartspec.build import build_texts, pick_charts, select_charts, write_specs
 
-    texts = build_texts(select_charts(_charts_dir(charts_dir)))
-    changed = write_specs(texts, specs_dir)
+    charts = select_charts(_charts_dir(charts_dir))
+    texts = build_texts(pick_charts(charts, names))
+    changed = write_specs(texts, specs_dir, prune=not names)
     click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({len(changed)} file(s) changed)")
     return EXIT_OK
 

@@ -36,6 +36,7 @@ class Column:
     min: float | None = None
     max: float | None = None
     required: bool = True
+    positive: bool = False  # values must be > 0, as on a log scale
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -209,6 +210,8 @@ def _check_range(path: Path, column: Column, values: pd.Series, lines: list[int]
         checks.append((values < column.min, f"below the allowed minimum {column.min:g}"))
     if column.max is not None:
         checks.append((values > column.max, f"above the allowed maximum {column.max:g}"))
+    if column.positive:
+        checks.append((values <= 0, "not positive (a log scale needs values > 0)"))
     unit = f" {column.unit}" if column.unit else ""
     for outside, what in checks:
         outside = outside.fillna(False).astype(bool)

@@ -36,7 +36,7 @@ THROUGHPUT = TableSchema(
     [
         Column("model", description="model name as Table 21 spells it"),
         Column("size", description="parameters, e.g. 2.4B"),
-        Column("server_with_retrieval", "number", unit="tokens/s", min=0.0),
+        Column("server_with_retrieval", "number", unit="tokens/s", positive=True),
         Column("server_without_retrieval", "number", unit="tokens/s", min=0.0),
         Column("device_with_retrieval", "number", unit="tokens/s", min=0.0, required=False),
         Column("device_without_retrieval", "number", unit="tokens/s", min=0.0, required=False),
@@ -83,15 +83,14 @@ def memory3_table() -> pd.DataFrame:
 
 
 def _legend_box(groups: list[str]) -> tuple[float, float, float, float]:
-    """Return the pixel box the top-left legend covers, from the same metrics as the labels."""
+    """Return a box safely covering the top-left legend, from the same font metrics as the labels."""
     from chartspec.fonts import text_width
 
-    symbol = 2 * symbol_radius(POINT_SIZE)
-    row = max(symbol, FONT_SIZE * 1.25)
-    width = 2 * LEGEND_PADDING + symbol + 6 + max(text_width(g, size=FONT_SIZE) for g in groups)
-    height = 2 * LEGEND_PADDING + len(groups) * row + (len(groups) - 1) * 4
-    x0 = y0 = LEGEND_OFFSET - 2  # a little margin round the drawn box
-    return (x0, y0, x0 + width + 4, y0 + height + 4)
+    # Vega lays an entry out as symbol, gap, label; the spare 40 px covers its column padding.
+    label = max(text_width(group, size=FONT_SIZE) for group in groups)
+    width = 2 * LEGEND_PADDING + 2 * symbol_radius(POINT_SIZE) + label + 40
+    height = 2 * LEGEND_PADDING + len(groups) * (FONT_SIZE + 2) + 8
+    return (0.0, 0.0, LEGEND_OFFSET + width, LEGEND_OFFSET + height)
 
 
 @chart(
@@ -117,7 +116,7 @@ def memory3_speed_vs_score() -> alt.LayerChart:
         width=WIDTH,
         height=HEIGHT,
         font_size=FONT_SIZE,
-        marker_radius=symbol_radius(POINT_SIZE, stroke_width=1),
+        marker_radius=symbol_radius(POINT_SIZE, stroke_width=2),
         obstacles=[_legend_box(groups)],
     )
     table["label_x"] = [x_scale.to_data(box.cx) for box in boxes]
