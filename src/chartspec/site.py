@@ -586,6 +586,7 @@ def _copy_static(writer: _Writer) -> dict[str, str]:
         "vega_css": info["css"],
         "loader": "chartspec-embed.js",
         "site_css": "chartspec-site.css",
+        "favicon": "favicon.svg",
     }
     for rel in files.values():
         writer.copy_file(src / rel, f"static/{rel}")
