@@ -18,7 +18,13 @@ MEMORY3_ROWS = [
     {"model": "Memory³-2B-SFT", "params": 2.4, "score": 63.3, "family": "Memory³", "side": "right"},
     {"model": "MiniCPM-2B-SFT", "params": 2.4, "score": 58.5, "family": "other", "side": "left"},
     {"model": "Phi-2", "params": 2.7, "score": 56.0, "family": "other", "side": "right"},
-    {"model": "Qwen1.5-1.8B-Chat", "params": 1.2, "score": 53.2, "family": "other", "side": "right"},
+    {
+        "model": "Qwen1.5-1.8B-Chat",
+        "params": 1.2,
+        "score": 53.2,
+        "family": "other",
+        "side": "right",
+    },
     {"model": "Gemma-2B-it", "params": 2.0, "score": 44.6, "family": "other", "side": "right"},
     {"model": "Llama2-7B-Chat", "params": 6.5, "score": 49.6, "family": "other", "side": "left"},
     {"model": "Qwen1.5-4B-Chat", "params": 3.2, "score": 60.7, "family": "other", "side": "right"},
@@ -42,12 +48,24 @@ def _dataset_name(rows: list[dict[str, Any]]) -> str:
 def memory3_spec() -> dict[str, Any]:
     """Return the Memory³-like labelled scatter, in the form chartspec writes."""
     name = _dataset_name(MEMORY3_ROWS)
-    x = {"field": "params", "type": "quantitative", "title": "Non-embedding parameters (B)",
-         "scale": {"domain": [0, 8]}}
-    y = {"field": "score", "type": "quantitative", "title": "Average score",
-         "scale": {"domain": [40, 70]}}
-    color = {"field": "family", "type": "nominal", "legend": None,
-             "scale": {"domain": ["Memory³", "other"], "range": ["#c0392b", "#5b6573"]}}
+    x = {
+        "field": "params",
+        "type": "quantitative",
+        "title": "Non-embedding parameters (B)",
+        "scale": {"domain": [0, 8]},
+    }
+    y = {
+        "field": "score",
+        "type": "quantitative",
+        "title": "Average score",
+        "scale": {"domain": [40, 70]},
+    }
+    color = {
+        "field": "family",
+        "type": "nominal",
+        "legend": None,
+        "scale": {"domain": ["Memory³", "other"], "range": ["#c0392b", "#5b6573"]},
+    }
 
     def labels(side: str, align: str, dx: int) -> dict[str, Any]:
         return {
@@ -65,14 +83,26 @@ def memory3_spec() -> dict[str, Any]:
         "data": {"name": name},
         "datasets": {name: MEMORY3_ROWS},
         "layer": [
-            {"mark": {"type": "point", "filled": True, "size": 80},
-             "encoding": {"x": x, "y": y, "color": color,
-                          "tooltip": [{"field": "model"}, {"field": "score"}]}},
+            {
+                "mark": {"type": "point", "filled": True, "size": 80},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": color,
+                    "tooltip": [{"field": "model"}, {"field": "score"}],
+                },
+            },
             labels("right", "left", 8),
             labels("left", "right", -8),
         ],
-        "usermeta": {"chartspec": {"name": "memory3", "title": "Memory³ against models of similar size",
-                                   "source": "Memory³ paper, table 3 (illustrative)", "key": "model"}},
+        "usermeta": {
+            "chartspec": {
+                "name": "memory3",
+                "title": "Memory³ against models of similar size",
+                "source": "Memory³ paper, table 3 (illustrative)",
+                "key": "model",
+            }
+        },
     }
 
 
@@ -81,7 +111,7 @@ def injection_spec() -> dict[str, Any]:
     rows = [
         {"label": PAYLOAD_SCRIPT, "value": 3},
         {"label": PAYLOAD_IMG, "value": 5},
-        {"label": "<!-- & \u2028 \"quoted\"", "value": 2},
+        {"label": '<!-- & \u2028 "quoted"', "value": 2},
     ]
     y = {"field": "label", "type": "nominal", "title": PAYLOAD_SCRIPT}
     xx = {"field": "value", "type": "quantitative", "title": PAYLOAD_IMG}
@@ -93,8 +123,10 @@ def injection_spec() -> dict[str, Any]:
         "width": 300,
         "layer": [
             {"mark": "bar", "encoding": {"y": y, "x": xx}},
-            {"mark": {"type": "text", "align": "left", "dx": 4},
-             "encoding": {"y": y, "x": xx, "text": {"field": "label"}}},
+            {
+                "mark": {"type": "text", "align": "left", "dx": 4},
+                "encoding": {"y": y, "x": xx, "text": {"field": "label"}},
+            },
         ],
     }
 
@@ -106,8 +138,10 @@ def cars_spec() -> dict[str, Any]:
         "title": "Cars by origin",
         "data": {"url": "data/cars.csv"},
         "mark": "bar",
-        "encoding": {"x": {"field": "origin", "type": "nominal"},
-                     "y": {"field": "count", "type": "quantitative"}},
+        "encoding": {
+            "x": {"field": "origin", "type": "nominal"},
+            "y": {"field": "count", "type": "quantitative"},
+        },
     }
 
 
@@ -120,8 +154,17 @@ def layered_concat_spec() -> dict[str, Any]:
         "description": "A point layer beside a bar chart.",
         "data": {"values": values},
         "hconcat": [
-            {"layer": [{"mark": "point", "encoding": enc}, {"mark": "rule", "encoding": {
-                "y": {"aggregate": "mean", "field": "v", "type": "quantitative"}}}]},
+            {
+                "layer": [
+                    {"mark": "point", "encoding": enc},
+                    {
+                        "mark": "rule",
+                        "encoding": {
+                            "y": {"aggregate": "mean", "field": "v", "type": "quantitative"}
+                        },
+                    },
+                ]
+            },
             {"mark": "bar", "encoding": enc},
         ],
     }
@@ -135,8 +178,15 @@ def faceted_spec() -> dict[str, Any]:
         "title": "Faceted",
         "data": {"values": values},
         "facet": {"column": {"field": "g", "type": "nominal"}},
-        "spec": {"width": 150, "height": 120, "mark": "point", "encoding": {
-            "x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}},
+        "spec": {
+            "width": 150,
+            "height": 120,
+            "mark": "point",
+            "encoding": {
+                "x": {"field": "x", "type": "quantitative"},
+                "y": {"field": "y", "type": "quantitative"},
+            },
+        },
     }
 
 

@@ -20,7 +20,7 @@ RELOAD_JS = """(function () {
   'use strict';
   var seen = null;
   function poll() {
-    fetch('%s', {cache: 'no-store'})
+    fetch('RELOAD_PATH', {cache: 'no-store'})
       .then(function (r) { return r.json(); })
       .then(function (state) {
         if (seen !== null && state.version !== seen) { location.reload(); return; }
@@ -31,7 +31,7 @@ RELOAD_JS = """(function () {
   }
   poll();
 })();
-""" % RELOAD_PATH
+""".replace("RELOAD_PATH", RELOAD_PATH)
 
 
 class _State:

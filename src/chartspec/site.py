@@ -115,9 +115,7 @@ def specs_to_site(
     return [out_dir / rel for rel in sorted(writer.written)]
 
 
-def _build(
-    charts: list[Chart], writer: _Writer, *, site_title: str, base_url: str | None
-) -> None:
+def _build(charts: list[Chart], writer: _Writer, *, site_title: str, base_url: str | None) -> None:
     """Write the static files, then every chart's files and pages, then the gallery."""
     env = _jinja_env()
     static_files = _copy_static(writer)
@@ -161,7 +159,9 @@ def _write_chart(
             if ds.source_file.suffix.lower() == ".csv":
                 data_links.append({"href": rel, "label": ds.label})
                 continue
-        csv_rel = f"charts/{name}.csv" if len(chart.datasets) == 1 else f"charts/{name}-data-{i}.csv"
+        csv_rel = (
+            f"charts/{name}.csv" if len(chart.datasets) == 1 else f"charts/{name}-data-{i}.csv"
+        )
         writer.write_text(csv_rel, _rows_to_csv(ds))
         data_links.append({"href": csv_rel, "label": ds.label})
 
@@ -461,7 +461,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def spec_to_script_json(spec: dict[str, Any]) -> str:
     """Serialise a spec for a `<script type="application/json">` block that data cannot escape."""
-    text = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(
+        spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
     return (
         text.replace("&", "\\u0026")
         .replace("<", "\\u003c")
@@ -503,7 +505,8 @@ def _inline_svg(svg: str, *, prefix: str) -> str:
     for el in root.iter():
         tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
         bad_attr = [
-            a for a, v in el.attrib.items()
+            a
+            for a, v in el.attrib.items()
             if a.lower().startswith("on") or a == "style" or "javascript:" in v.lower()
         ]
         if tag in _UNSAFE_TAGS or bad_attr:

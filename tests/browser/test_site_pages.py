@@ -7,8 +7,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import EXPECTED_MARKS, PAYLOAD_SCRIPT
 from playwright.sync_api import Page
+
+from conftest import EXPECTED_MARKS, PAYLOAD_SCRIPT
 
 from .conftest import ARTIFACTS, Visit
 
@@ -46,7 +47,9 @@ def test_chart_renders_live_with_expected_marks(
     _assert_clean(v)
 
 
-def test_gallery_lists_every_chart_with_thumbnails(visit: Callable[..., Visit], server: str) -> None:
+def test_gallery_lists_every_chart_with_thumbnails(
+    visit: Callable[..., Visit], server: str
+) -> None:
     v = visit(server + "index.html", wait_live=False)
     cards = v.page.locator(".card")
     assert cards.count() == len(CHARTS)
@@ -99,8 +102,9 @@ def test_layout_fits_and_screenshots(
     visit: Callable[..., Visit], server: str, width: int, scheme: str
 ) -> None:
     for name in [*CHARTS, "index"]:
-        v = visit(f"{server}{name}.html", width=width, color_scheme=scheme,
-                  wait_live=name != "index")
+        v = visit(
+            f"{server}{name}.html", width=width, color_scheme=scheme, wait_live=name != "index"
+        )
         scroll = v.page.evaluate("document.documentElement.scrollWidth")
         assert scroll <= width, f"{name}: page is {scroll}px wide at {width}px"
         chart = v.page.locator(".chart svg").first if name != "index" else None
@@ -117,7 +121,10 @@ def _contrast(page: Page, fg_selector: str, bg_selector: str, fg_prop: str = "co
         """([fgSel, bgSel, prop]) => {
           const parse = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
           const lum = ([r, g, b]) => {
-            const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+            const f = (v) => {
+              v /= 255;
+              return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+            };
             return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
           };
           const fgEl = document.querySelector(fgSel);
@@ -139,9 +146,7 @@ def test_text_contrast_and_dark_chart(
         assert _contrast(v.page, sel, "body") >= 4.5, sel
     label = ".chart.is-live g.role-axis-label text"
     assert _contrast(v.page, label, "body", "fill") >= 4.5
-    bg = v.page.evaluate(
-        "getComputedStyle(document.body).backgroundColor"
-    )
+    bg = v.page.evaluate("getComputedStyle(document.body).backgroundColor")
     if scheme == "dark":
         assert bg == "rgb(21, 23, 28)"
         assert v.page.locator(".chart.is-live.is-dark").count() == 1
@@ -161,8 +166,12 @@ def _boxes(page: Page, selector: str) -> list[dict[str, float]]:
 
 
 def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
-    return not (a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
-                or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"])
+    return not (
+        a["x"] + a["w"] <= b["x"]
+        or b["x"] + b["w"] <= a["x"]
+        or a["y"] + a["h"] <= b["y"]
+        or b["y"] + b["h"] <= a["y"]
+    )
 
 
 @pytest.mark.parametrize("width", [360, 1280])
@@ -176,7 +185,7 @@ def test_memory3_labels_do_not_collide_or_clip(
     assert len(labels) == 7 and len(points) == 7 and frame
     for i, a in enumerate(labels):
         assert a["w"] > 0 and a["h"] > 0
-        for b in labels[i + 1:]:
+        for b in labels[i + 1 :]:
             assert not _overlap(a, b), (a["text"], b["text"])
         for p in points:
             assert not _overlap(a, p), (a["text"], p)
