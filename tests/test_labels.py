@@ -282,3 +282,63 @@ def test_linear_scale_rejects_empty_domain() -> None:
 def test_symbol_radius_follows_vega() -> None:
     assert symbol_radius(100) == 5
     assert symbol_radius(64, stroke_width=2) == 5
+
+
+def _text_items(node: object) -> list[dict]:
+    """Collect the items of every text mark in a scenegraph."""
+    found: list[dict] = []
+    if isinstance(node, dict):
+        if node.get("marktype") == "text" and node.get("role") == "mark":
+            found.extend(node["items"])
+        for value in node.values():
+            found.extend(_text_items(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_text_items(value))
+    return found
+
+
+def test_vega_lite_draws_labels_at_the_placed_anchors() -> None:
+    import vl_convert
+
+    from chartspec.fonts import FONT_FAMILY, register_fonts
+
+    register_fonts()
+    x_scale, y_scale, points = _memory3_pixels()
+    texts = list(MEMORY3)
+    boxes = place_labels(
+        points, texts, width=WIDTH, height=HEIGHT, font_size=FONT_SIZE, marker_radius=RADIUS
+    )
+    rows = []
+    for text, box in zip(texts, boxes, strict=True):
+        lx, ly = box.data_position(x_scale, y_scale)
+        rows.append({"model": text, "lx": lx, "ly": ly})
+    spec = {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "data": {"values": rows},
+        "mark": {
+            "type": "text",
+            "align": "center",
+            "baseline": "middle",
+            "font": FONT_FAMILY,
+            "fontSize": FONT_SIZE,
+        },
+        "encoding": {
+            "x": {
+                "field": "lx",
+                "type": "quantitative",
+                "scale": {"type": "log", "domain": [330, 2000], "nice": False},
+            },
+            "y": {
+                "field": "ly",
+                "type": "quantitative",
+                "scale": {"domain": [34, 57.5], "nice": False, "zero": False},
+            },
+            "text": {"field": "model"},
+        },
+    }
+    items = {item["text"]: item for item in _text_items(vl_convert.vegalite_to_scenegraph(spec))}
+    for text, box in zip(texts, boxes, strict=True):
+        assert items[text]["x"] == pytest.approx(box.cx, abs=1e-6)
+        assert items[text]["y"] == pytest.approx(box.cy, abs=1e-6)
