@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from chartspec.fonts import FONT_FAMILY
+
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
 PAYLOAD_SCRIPT = "</script><script>alert(1)</script>"
 PAYLOAD_IMG = "<img src=x onerror=alert(1)>"
@@ -80,6 +82,7 @@ def memory3_spec() -> dict[str, Any]:
         "description": "Average benchmark score against parameters for 7 models; Memory³ leads.",
         "width": 480,
         "height": 320,
+        "config": {"font": FONT_FAMILY},
         "data": {"name": name},
         "datasets": {name: MEMORY3_ROWS},
         "layer": [

@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 import vl_convert as vlc
 
+from chartspec import fonts
 from chartspec.errors import ChartspecError
 
 CSP = (
@@ -599,39 +600,27 @@ def _copy_static(writer: _Writer) -> dict[str, str]:
     return {key: f"static/{rel}" for key, rel in files.items()}
 
 
-def _font_module() -> Any:
-    """Return chartspec.fonts, or None when the package has no bundled font."""
-    try:
-        from chartspec import fonts
-    except ImportError:
-        return None
-    return fonts
-
-
 def _register_fonts() -> None:
     """Register the bundled font with vl-convert before anything renders."""
-    fonts = _font_module()
-    if fonts is not None:
-        fonts.register_fonts()
+    fonts.register_fonts()
 
 
-def _fonts_css(writer: _Writer) -> str | None:
-    """Copy the bundled TTFs and write @font-face rules for them; return the CSS path."""
-    fonts = _font_module()
-    if fonts is None:
-        return None
+def _fonts_css(writer: _Writer) -> str:
+    """Copy the bundled font files and write @font-face rules for them; return the CSS path."""
     rules = []
     for ttf in sorted(Path(fonts.FONT_DIR).glob("*.ttf")):
         writer.copy_file(ttf, f"static/fonts/{ttf.name}")
         stem = ttf.stem.lower()
         weight = "700" if "bold" in stem else "400"
-        style = "italic" if "italic" in stem or "oblique" in stem else "normal"
+        style = "italic" if "italic" in stem else "normal"
         rules.append(
             "@font-face {\n"
             f'  font-family: "{fonts.FONT_FAMILY}";\n'
             f'  src: url("fonts/{ttf.name}") format("truetype");\n'
             f"  font-weight: {weight};\n  font-style: {style};\n  font-display: swap;\n}}\n"
         )
+    for extra in sorted(Path(fonts.FONT_DIR).glob("*.txt")):  # the font's licence
+        writer.copy_file(extra, f"static/fonts/{extra.name}")
     rules.append(f':root {{ --chart-font: "{fonts.FONT_FAMILY}"; }}\n')
     writer.write_text("static/chartspec-fonts.css", "\n".join(rules))
     return "static/chartspec-fonts.css"

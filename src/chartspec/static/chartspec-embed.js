@@ -113,8 +113,18 @@
     });
   }
 
+  // Vega measures text when it lays a chart out, so the bundled font must be loaded first.
+  function fontsReady() {
+    var family = getComputedStyle(document.documentElement).getPropertyValue('--chart-font').trim();
+    if (!family || !document.fonts || !document.fonts.load) return Promise.resolve();
+    return Promise.all([
+      document.fonts.load('400 12px ' + family),
+      document.fonts.load('700 12px ' + family),
+    ]).catch(function () { /* draw with a fallback font rather than not at all */ });
+  }
+
   function start() {
-    renderAll();
+    fontsReady().then(renderAll);
     setUpCopyButtons();
     if (darkQuery && darkQuery.addEventListener) darkQuery.addEventListener('change', renderAll);
   }
