@@ -211,7 +211,8 @@ LINT_CASES = {
             encoding={"y": {"field": "v", "type": "quantitative", "scale": {"type": "log"}}},
         ),
         [
-            "encoding.y.scale.type: log scale on field 'v' which holds 0 (row 2); expected values > 0"
+            "encoding.y.scale.type: log scale on field 'v' which holds 0 (row 2); "
+            "expected values > 0"
         ],
         "log-positive",
     ),
@@ -328,6 +329,12 @@ def test_lint_stays_silent_when_it_cannot_know(tmp_path: Path) -> None:
             transform=[{"filter": "isValid(datum.cat)"}],
             mark="point",
             encoding={"y": {"field": "cat", "type": "quantitative"}},
+        ),
+        # An explicit parse turns the dates into numbers.
+        spec(
+            data={"values": ROWS, "format": {"parse": {"when": "date"}}},
+            mark="point",
+            encoding={"x": {"field": "when", "type": "quantitative"}},
         ),
         # A pivot on a field the linter cannot see makes every field possible.
         spec(
@@ -717,6 +724,13 @@ def test_altair_charts_have_no_problems(name: str) -> None:
     )
     chart_dict = json.loads(json.dumps(chart.to_dict()))
     assert strings(check_spec(chart_dict)) == []
+
+
+def test_altair_chart_with_a_wrong_field_is_caught() -> None:
+    chart = altair_charts()["scatter"].encode(y="Miles_per_Galon:Q").properties(**ABOUT)
+    assert strings(check_spec(chart.to_dict())) == [
+        "encoding.y.field: no field 'Miles_per_Galon' in the data; did you mean 'Miles_per_Gallon'?"
+    ]
 
 
 # --------------------------------------------------------------------------- spec files

@@ -593,7 +593,9 @@ class _Linter:
             rows = self.read_url(data["url"], fmt)
         else:
             rows = None
-        return _Data(rows)
+        # Fields given an explicit parse (e.g. "date") hold values the linter cannot predict.
+        parse = fmt.get("parse") if isinstance(fmt, dict) else None
+        return _Data(rows, frozenset(parse) if isinstance(parse, dict) else frozenset())
 
     def read_url(self, url: str, fmt: Any) -> list[dict[str, Any]] | None:
         if self.base_dir is None or _URL_SCHEME.match(url) or url.startswith(("/", "\\")):
