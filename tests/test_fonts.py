@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from chartspec.fonts import (
+    FONT_DIR,
+    FONT_FAMILY,
+    FONT_FILES,
+    font_ascent,
+    font_descent,
+    font_metrics,
+    register_fonts,
+    text_bounds,
+    text_height,
+    text_width,
+)
+
+SAMPLES = [
+    "Memory³-2B-SFT",
+    "Qwen1.5-1.8B-Chat",
+    "Llama2-7B-Chat",
+    "AVATAR Type fi fl",
+    "Tokens/s × 10³ → α≤β",
+    "Wo Te Va",
+]
+
+
+def _bounds_spec(texts: list[str], *, size: float, bold: bool, align: str, baseline: str) -> dict:
+    """Return a Vega spec whose second mark reports each label's bounds as its text."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega/v6.json",
+        "width": 400,
+        "height": 200,
+        "data": [{"name": "t", "values": [{"t": t} for t in texts]}],
+        "marks": [
+            {
+                "type": "text",
+                "name": "label",
+                "from": {"data": "t"},
+                "encode": {
+                    "enter": {
+                        "x": {"value": 50.25},
+                        "y": {"value": 100.5},
+                        "text": {"field": "t"},
+                        "font": {"value": FONT_FAMILY},
+                        "fontSize": {"value": size},
+                        "fontWeight": {"value": "bold" if bold else "normal"},
+                        "align": {"value": align},
+                        "baseline": {"value": baseline},
+                    }
+                },
+            },
+            {
+                # Reactive geometry: one item per label item, carrying its bounds.
+                "type": "text",
+                "name": "bounds",
+                "from": {"data": "label"},
+                "encode": {
+                    "enter": {
+                        "text": {
+                            "signal": "[datum.bounds.x1, datum.bounds.y1,"
+                            " datum.bounds.x2, datum.bounds.y2] + ''"
+                        }
+                    }
+                },
+            },
+        ],
+    }
+
+
+def _bounds_texts(node: object) -> list[str]:
+    """Collect the texts of the `bounds` mark's items from a scenegraph."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if node.get("name") == "bounds":
+            found.extend(item["text"] for item in node["items"])
+        for value in node.values():
+            found.extend(_bounds_texts(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_bounds_texts(value))
+    return found
+
+
+def measure(texts: list[str], *, size: float, bold: bool, align: str, baseline: str) -> list:
+    """Return vl-convert's (x0, y0, x1, y1) bounds of each text, using fonts known so far."""
+    import vl_convert
+
+    spec = _bounds_spec(texts, size=size, bold=bold, align=align, baseline=baseline)
+    scenegraph = vl_convert.vega_to_scenegraph(spec)
+    return [[float(v) for v in t.split(",")] for t in _bounds_texts(scenegraph)]
+
+
+def _vl_convert_bounds(
+    texts: list[str],
+    *,
+    size: float = 13,
+    bold: bool = False,
+    align: str = "left",
+    baseline: str = "alphabetic",
+    register: bool = True,
+) -> list[list[float]]:
+    """Measure texts with vl-convert here after register_fonts, or in a fresh process without."""
+    options = {"size": size, "bold": bold, "align": align, "baseline": baseline}
+    if register:
+        register_fonts()
+        return measure(texts, **options)
+    script = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); from test_fonts import measure; "
+        "print(json.dumps(measure(json.loads(sys.argv[2]), **json.loads(sys.argv[3]))))"
+    )
+    args = [str(Path(__file__).parent), json.dumps(texts), json.dumps(options)]
+    out = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+def test_font_files_are_bundled_with_licence() -> None:
+    assert FONT_FILES[False].parent == FONT_DIR
+    assert (FONT_DIR / "OFL.txt").read_text().count("SIL OPEN FONT LICENSE Version 1.1") >= 1
+    for bold, path in FONT_FILES.items():
+        font = TTFont(path)
+        names = {r.nameID: r.toUnicode() for r in font["name"].names if r.platformID == 3}
+        assert names[1] == FONT_FAMILY
+        assert names[2] == ("Bold" if bold else "Regular")
+        assert "GPOS" not in font and "GSUB" not in font
+        assert path.stat().st_size < 100_000
+
+
+def test_font_covers_required_ranges() -> None:
+    required = "AZaz09 ¡ÿ×÷ĀſΑΩαω–—…‰²³⁰₉←→↑−≤≥≈∞€"
+    for bold in (False, True):
+        assert font_metrics(bold=bold).missing(required) == ""
+
+
+def test_font_is_not_a_system_font() -> None:
+    # The fallback widths below only prove something if the system cannot supply the font.
+    out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True)
+    assert FONT_FAMILY not in out.stdout
+
+
+@pytest.mark.parametrize("bold", [False, True])
+@pytest.mark.parametrize("size", [11, 13, 20])
+def test_text_width_matches_vl_convert(bold: bool, size: int) -> None:
+    measured = _vl_convert_bounds(SAMPLES, size=size, bold=bold)
+    for text, (x0, _, x1, _) in zip(SAMPLES, measured, strict=True):
+        assert x1 - x0 == pytest.approx(text_width(text, size=size, bold=bold), abs=0.05), text
+
+
+@pytest.mark.parametrize("align", ["left", "center", "right"])
+@pytest.mark.parametrize("baseline", ["alphabetic", "top", "middle", "bottom"])
+def test_text_bounds_match_vega(align: str, baseline: str) -> None:
+    texts = SAMPLES[:2]
+    measured = _vl_convert_bounds(texts, size=13, align=align, baseline=baseline)
+    for text, box in zip(texts, measured, strict=True):
+        mine = text_bounds(text, x=50.25, y=100.5, size=13, align=align, baseline=baseline)
+        assert mine == pytest.approx(box, abs=0.05)
+
+
+def test_unregistered_font_measures_differently() -> None:
+    # Without register_fonts vl-convert falls back to a system face with other widths.
+    measured = _vl_convert_bounds(SAMPLES, size=13, register=False)
+    differences = [
+        abs((x1 - x0) - text_width(t, size=13))
+        for t, (x0, _, x1, _) in zip(SAMPLES, measured, strict=True)
+    ]
+    assert max(differences) > 2
+
+
+def test_svg_names_the_bundled_family() -> None:
+    import vl_convert
+
+    register_fonts()
+    spec = {
+        "data": {"values": [{"t": "Memory³-2B-SFT"}]},
+        "mark": {"type": "text", "font": FONT_FAMILY},
+        "encoding": {"text": {"field": "t"}},
+    }
+    svg = vl_convert.vegalite_to_svg(spec)
+    assert f'font-family="{FONT_FAMILY}"' in svg
+
+
+def test_text_width_basics() -> None:
+    assert text_width("", size=13) == 0
+    assert text_width("ab", size=26) == pytest.approx(2 * text_width("ab", size=13))
+    assert text_width("Memory³", size=13, bold=True) > text_width("Memory³", size=13)
+    # A character the font lacks counts as one em.
+    assert text_width("中", size=13) == pytest.approx(13)
+    assert text_height(13) == 13
+    assert font_ascent(10) + font_descent(10) == pytest.approx(12)
+
+
+def test_register_fonts_is_idempotent() -> None:
+    register_fonts()
+    register_fonts()
+    assert Path(FONT_DIR).is_dir()
