@@ -43,6 +43,7 @@ def make_scatter_spec(title: str = "Professional tasks vs. decoding speed") -> d
         "type": "quantitative",
         "title": "Throughput (tokens/s)",
         "scale": {"type": "log", "domain": [300, 2000]},
+        "axis": {"values": [300, 500, 700, 1000, 1500, 2000]},
     }
     y = {
         "field": "score",
