@@ -315,8 +315,9 @@ def _namespace_ids(svg: str, prefix: str) -> str:
 
 
 def _script_text(text: str) -> str:
-    """Make text safe inside a <script> element (no closing tag, no comment opener)."""
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    """Make code safe inside a <script> element: only `</script` and `<!--` can end it early."""
+    # Replacing every "</" would break minified regular expressions such as /</g.
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE).replace("<!--", "<\\!--")
 
 
 def _json_script_text(text: str) -> str:
