@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from chart_samples import LABELS, make_scatter_spec
 from chartspec import export, fonts
 from chartspec.errors import ChartspecError
 from chartspec.export import (
@@ -30,7 +31,6 @@ from chartspec.export import (
     spec_to_svg,
     write_atomic,
 )
-from conftest import LABELS, make_scatter_spec
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 AXIS_TITLES = ["Throughput (tokens/s)", "Accuracy (%)"]

@@ -1,0 +1,5 @@
+"""Run the CLI as `python -m chartspec`."""
+
+from chartspec.cli import main
+
+main()

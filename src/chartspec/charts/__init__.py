@@ -1,0 +1,1 @@
+"""Charts that ship with chartspec; each module registers its charts with @chart."""

@@ -1,0 +1,190 @@
+"""The Memory³ paper's Figure 2 (right): decoding speed vs. professional task performance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+from chartspec.fonts import FONT_FAMILY
+from chartspec.labels import LinearScale, LogScale, place_labels, symbol_radius
+from chartspec.registry import chart
+from chartspec.specs import with_key
+from chartspec.tables import Column, TableSchema, load_table
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SOURCE = (
+    "Yang et al., “Memory³: Language Modeling with Explicit Memory” (arXiv:2407.01178), "
+    "Tables 20 and 21"
+)
+
+SCORE = {"unit": "%", "min": 0.0, "max": 100.0}
+TASKS = TableSchema(
+    [
+        Column("model", description="model name as Table 20 spells it"),
+        *(
+            Column(f"{task}_{refs}refs", "number", required=refs == 5, **SCORE)
+            for task in ("jecqa", "med")
+            for refs in (3, 5, 7)
+        ),
+    ],
+    key="model",
+    description="Table 20: accuracy on JEC-QA and MED with 3, 5 and 7 retrieved references, 5-shot",
+)
+THROUGHPUT = TableSchema(
+    [
+        Column("model", description="model name as Table 21 spells it"),
+        Column("size", description="parameters, e.g. 2.4B"),
+        Column("server_with_retrieval", "number", unit="tokens/s", positive=True),
+        Column("server_without_retrieval", "number", unit="tokens/s", min=0.0),
+        Column("device_with_retrieval", "number", unit="tokens/s", min=0.0, required=False),
+        Column("device_without_retrieval", "number", unit="tokens/s", min=0.0, required=False),
+    ],
+    key="model",
+    description="Table 21: inference throughput in tokens per second (A800 server, Jetson device)",
+)
+MODELS = TableSchema(
+    [
+        Column("label", description="the name the figure prints"),
+        Column("table20", description="the name in Table 20"),
+        Column("table21", description="the name in Table 21"),
+        Column("group", description="legend group"),
+    ],
+    key="label",
+    description="the models of the figure and how each table spells them",
+)
+
+RED, BLUE = "#d62728", "#1f77b4"
+WIDTH, HEIGHT = 560, 380
+SPEED_DOMAIN = (300.0, 2000.0)
+SCORE_DOMAIN = (34.0, 60.0)  # room above 55 for the legend, as in the paper
+FONT_SIZE = 11
+POINT_SIZE = 100  # Vega symbol size: a circle of radius 5 px
+LEGEND_OFFSET, LEGEND_PADDING = 8, 6
+
+
+def memory3_table() -> pd.DataFrame:
+    """Join Tables 20 and 21 through the model mapping, one row per model of the figure."""
+    tasks = load_table(DATA / "memory3_table20_professional_tasks.csv", TASKS)
+    throughput = load_table(DATA / "memory3_table21_throughput.csv", THROUGHPUT)
+    models = load_table(DATA / "memory3_models.csv", MODELS)
+    joined = models.merge(tasks, left_on="table20", right_on="model", validate="1:1").merge(
+        throughput, left_on="table21", right_on="model", validate="1:1", suffixes=("", "_21")
+    )
+    if len(joined) != len(models):
+        missing = sorted(set(models["label"]) - set(joined["label"]))
+        msg = f"models {missing} are not in both tables"
+        raise ValueError(msg)
+    # The paper: "the average of the scores of the two tasks in Table 20 with five references".
+    joined["score"] = (joined["jecqa_5refs"] + joined["med_5refs"]) / 2
+    joined["speed"] = joined["server_with_retrieval"]
+    return joined.rename(columns={"label": "model_label"})
+
+
+def _legend_box(groups: list[str]) -> tuple[float, float, float, float]:
+    """Return a box safely covering the top-left legend, from the same font metrics as the labels."""
+    from chartspec.fonts import text_width
+
+    # Vega lays an entry out as symbol, gap, label; the spare 40 px covers its column padding.
+    label = max(text_width(group, size=FONT_SIZE) for group in groups)
+    width = 2 * LEGEND_PADDING + 2 * symbol_radius(POINT_SIZE) + label + 40
+    height = 2 * LEGEND_PADDING + len(groups) * (FONT_SIZE + 2) + 8
+    return (0.0, 0.0, LEGEND_OFFSET + width, LEGEND_OFFSET + height)
+
+
+@chart(
+    "memory3-speed-vs-score",
+    title="Decoding speed vs. professional task performance",
+    description=(
+        "Scatter plot of seven small language models, each using retrieval: decoding speed in "
+        "tokens per second on a log scale against the average score on two professional tasks, "
+        "JEC-QA and MED. Memory³-2B-SFT, highlighted in red, is the only model that retrieves "
+        "explicit memories instead of text references. Top right is better."
+    ),
+    source=SOURCE,
+)
+def memory3_speed_vs_score() -> alt.LayerChart:
+    """Scatter plot of decoding speed with retrieval against the mean professional-task score."""
+    table = memory3_table()
+    groups = list(dict.fromkeys(table.sort_values("group")["group"]))
+    x_scale = LogScale(SPEED_DOMAIN, (0, WIDTH))
+    y_scale = LinearScale(SCORE_DOMAIN, (HEIGHT, 0))
+    boxes = place_labels(
+        [(x_scale.to_pixel(x), y_scale.to_pixel(y)) for x, y in zip(table["speed"], table["score"])],
+        list(table["model_label"]),
+        width=WIDTH,
+        height=HEIGHT,
+        font_size=FONT_SIZE,
+        marker_radius=symbol_radius(POINT_SIZE, stroke_width=2),
+        obstacles=[_legend_box(groups)],
+    )
+    table["label_x"] = [x_scale.to_data(box.cx) for box in boxes]
+    table["label_y"] = [y_scale.to_data(box.cy) for box in boxes]
+    data = table[
+        ["model_label", "group", "speed", "score", "jecqa_5refs", "med_5refs", "label_x", "label_y"]
+    ].rename(columns={"model_label": "model"})
+
+    color = alt.Color(
+        "group:N",
+        scale=alt.Scale(domain=groups, range=[RED, BLUE]),
+        legend=alt.Legend(
+            title=None,
+            orient="top-left",
+            offset=LEGEND_OFFSET,
+            padding=LEGEND_PADDING,
+            symbolSize=POINT_SIZE,
+            labelFontSize=FONT_SIZE,
+            fillColor="white",
+            strokeColor="#ccc",
+        ),
+    )
+    x_axis = alt.Axis(
+        values=[400, 600, 1000, 2000],
+        labelExpr=(
+            "datum.value == 1000 ? '10³' : datum.value < 1000 ? (datum.value / 100) + '×10²' "
+            ": (datum.value / 1000) + '×10³'"
+        ),
+        title="Decoding speed with retrieval (token/sec)",
+    )
+    y_axis = alt.Axis(
+        values=[35 + 2.5 * i for i in range(9)],
+        format=".1~f",
+        title="Professional tasks with retrieval (avg score)",
+    )
+    x_scale_spec = alt.Scale(type="log", domain=list(SPEED_DOMAIN))
+    y_scale_spec = alt.Scale(domain=list(SCORE_DOMAIN))
+    base = alt.Chart(data)
+    points = base.mark_point(filled=True, size=POINT_SIZE, opacity=1).encode(
+        x=alt.X("speed:Q", scale=x_scale_spec, axis=x_axis),
+        y=alt.Y("score:Q", scale=y_scale_spec, axis=y_axis),
+        color=color,
+        shape=alt.value("circle"),
+        tooltip=[
+            alt.Tooltip("model:N", title="Model"),
+            alt.Tooltip("speed:Q", title="Decoding speed (token/s)", format=",.1f"),
+            alt.Tooltip("score:Q", title="Average score", format=".2f"),
+            alt.Tooltip("jecqa_5refs:Q", title="JEC-QA, 5 references", format=".2f"),
+            alt.Tooltip("med_5refs:Q", title="MED, 5 references", format=".2f"),
+        ],
+    )
+    labels = base.mark_text(fontSize=FONT_SIZE, align="center", baseline="middle").encode(
+        x=alt.X("label_x:Q", scale=x_scale_spec, axis=x_axis),
+        y=alt.Y("label_y:Q", scale=y_scale_spec, axis=y_axis),
+        text="model:N",
+        color=alt.Color("group:N", scale=alt.Scale(domain=groups, range=[RED, "#333"]), legend=None),
+    )
+    layered = alt.layer(points, labels).resolve_scale(color="independent")
+    layered = layered.properties(
+        width=WIDTH,
+        height=HEIGHT,
+        title=alt.Title(
+            "Decoding speed vs. professional task performance",
+            subtitle=[
+                "Score: mean of JEC-QA and MED accuracy with five retrieved references. Top right is better.",
+                f"Source: {SOURCE}",
+            ],
+            anchor="start",
+        ),
+    ).configure(font=FONT_FAMILY)
+    return with_key(layered, "model")

@@ -1,0 +1,146 @@
+"""The `chartspec` command: parses arguments and calls the pipeline's stages."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+import click
+
+from chartspec.errors import EXIT_BUG, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, ChartspecError
+
+EXIT_CODES = """\b
+Exit status:
+  0  success (for check: every check passed)
+  1  a check failed (invalid, failing lint, or stale specs)
+  2  bad input or usage (one line on stderr: file:row:column: what; what to do)
+  3  a bug in chartspec (please report it)
+"""
+
+SPECS_OPTION = click.option(
+    "--specs",
+    "specs_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="specs",
+    show_default=True,
+    help="Folder of generated specs.",
+)
+CHARTS_OPTION = click.option(
+    "--charts",
+    "charts_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of chart modules (default: ./charts if it exists, else the built-in charts).",
+)
+
+
+def _charts_dir(charts_dir: Path | None) -> Path | None:
+    """Return the chart folder to use: the given one, ./charts, or None for the built-ins."""
+    if charts_dir is None and Path("charts").is_dir():
+        return Path("charts")
+    return charts_dir
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+@click.version_option(package_name="chartspec")
+def cli(debug: bool) -> None:
+    """Turn data tables into canonical, schema-checked Vega-Lite specs."""
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("names", nargs=-1)
+@CHARTS_OPTION
+@SPECS_OPTION
+def build(names: tuple[str, ...], charts_dir: Path | None, specs_dir: Path) -> int:
+    """Write specs/<name>.vl.json for every chart, or the NAMES given (all or nothing)."""
+    from chartspec.build import build_texts, pick_charts, select_charts, write_specs
+
+    charts = select_charts(_charts_dir(charts_dir))
+    texts = build_texts(pick_charts(charts, names))
+    changed = write_specs(texts, specs_dir, prune=not names)
+    click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({len(changed)} file(s) changed)")
+    return EXIT_OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@CHARTS_OPTION
+@SPECS_OPTION
+def check(files: tuple[Path, ...], charts_dir: Path | None, specs_dir: Path) -> int:
+    """Validate specs against the pinned schema and lint rules, and find stale specs.
+
+    With FILES, check just those spec files (any Vega-Lite spec). Without, check every spec
+    in --specs and that each matches what its chart produces now.
+    """
+    from chartspec.build import build_texts, select_charts, stale_specs
+    from chartspec.validate import check_spec, load_spec_file
+
+    paths = list(files) or sorted(specs_dir.glob("*.vl.json"))
+    failures = 0
+    for path in paths:
+        spec = load_spec_file(path)
+        for problem in check_spec(spec, base_dir=path.parent):
+            click.echo(f"{path}: {problem} [{problem.rule}]")
+            failures += 1
+    if not files:
+        chosen = _charts_dir(charts_dir)
+        refresh = "chartspec build" + (f" --charts {chosen}" if chosen else "")
+        if specs_dir != Path("specs"):
+            refresh += f" --specs {specs_dir}"
+        for stale in stale_specs(build_texts(select_charts(chosen)), specs_dir, refresh=refresh):
+            click.echo(str(stale))
+            failures += 1
+    if failures:
+        click.echo(f"{failures} problem(s) in {len(paths)} spec(s)", err=True)
+        return EXIT_CHECK_FAILED
+    click.echo(f"{len(paths)} spec(s) checked: all clean")
+    return EXIT_OK
+
+
+@cli.command(name="list")
+@CHARTS_OPTION
+def list_charts(charts_dir: Path | None) -> int:
+    """List the charts: name, title and source."""
+    from chartspec.build import select_charts
+
+    for definition in select_charts(_charts_dir(charts_dir)).values():
+        click.echo(f"{definition.name}\t{definition.title}\t{definition.source}")
+    return EXIT_OK
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    click.echo(f"chartspec: warning: {message}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and exit with its documented status."""
+    args = sys.argv[1:] if argv is None else argv
+    warnings.showwarning = _show_warning
+    try:
+        status = cli.main(args=args, prog_name="chartspec", standalone_mode=False)
+    except ChartspecError as error:
+        if "--debug" in args:
+            traceback.print_exc()
+        click.echo(f"chartspec: error: {error}", err=True)
+        status = EXIT_USAGE
+    except click.exceptions.Exit as done:
+        status = done.exit_code
+    except click.ClickException as error:
+        error.show()
+        status = EXIT_USAGE
+    except click.Abort:
+        click.echo("chartspec: interrupted", err=True)
+        status = EXIT_USAGE
+    except Exception as error:
+        if "--debug" in args:
+            traceback.print_exc()
+        click.echo(
+            f"chartspec: internal error: {type(error).__name__}: {error}; this is a bug in "
+            "chartspec, please report it with the command you ran (add --debug for a traceback)",
+            err=True,
+        )
+        status = EXIT_BUG
+    sys.exit(status if isinstance(status, int) else EXIT_OK)

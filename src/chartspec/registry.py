@@ -1,0 +1,177 @@
+"""Charts registered by name: the `chart` decorator and the loading of chart modules."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import re
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chartspec.errors import ChartspecError
+
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+BUILTIN_PACKAGE = "chartspec.charts"
+
+
+@dataclass(frozen=True)
+class ChartDef:
+    """A registered chart: its name, what readers see about it, and the function that draws it."""
+
+    name: str
+    title: str
+    description: str
+    source: str
+    draw: Callable[[], Any]
+    module_file: Path
+
+    @property
+    def location(self) -> str:
+        """`file:line` of the chart function, for error messages."""
+        code = getattr(self.draw, "__code__", None)
+        return f"{self.module_file}:{code.co_firstlineno}" if code else str(self.module_file)
+
+
+_collecting: list[ChartDef] | None = None
+
+
+def chart(
+    name: str, *, title: str, description: str, source: str
+) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Register the decorated function as the chart `name`.
+
+    The function takes no arguments and returns an Altair chart. `title` and `description`
+    become the spec's title and its screen-reader description, `source` the source note.
+    """
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        msg = f"chart name {name!r} is not allowed"
+        raise ChartspecError(msg, hint="use lower-case letters, digits, '-' and '_' only")
+
+    def register(draw: Callable[[], Any]) -> Callable[[], Any]:
+        module_file = Path(sys.modules[draw.__module__].__file__ or draw.__module__)
+        if _collecting is not None:
+            _collecting.append(ChartDef(name, title, description, source, draw, module_file))
+        return draw
+
+    return register
+
+
+@contextmanager
+def _collect() -> Iterator[list[ChartDef]]:
+    """Gather the charts registered while the block runs."""
+    global _collecting
+    previous, _collecting = _collecting, []
+    try:
+        yield _collecting
+    finally:
+        _collecting = previous
+
+
+def builtin_charts() -> dict[str, ChartDef]:
+    """Return the charts that ship with chartspec."""
+    package = importlib.import_module(BUILTIN_PACKAGE)
+    with _collect() as found:
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            module_name = f"{BUILTIN_PACKAGE}.{info.name}"
+            # Re-run the module body so its decorators register again into this collection.
+            if module_name in sys.modules:
+                importlib.reload(sys.modules[module_name])
+            else:
+                importlib.import_module(module_name)
+    return _by_name(found)
+
+
+def load_chart_folder(folder: str | Path) -> dict[str, ChartDef]:
+    """Import every `*.py` module in `folder` and return the charts they register."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ChartspecError("chart folder not found", file=folder, hint="check the --charts path")
+    with _collect() as found:
+        for path in sorted(folder.glob("*.py")):
+            if not path.name.startswith("_"):
+                _import_file(path)
+    if not found:
+        raise ChartspecError(
+            "no charts registered here", file=folder, hint="decorate a function with @chartspec.chart"
+        )
+    return _by_name(found)
+
+
+def _import_file(path: Path) -> None:
+    """Run the module at `path`, turning any failure into a ChartspecError naming it."""
+    module_name = "chartspec_user_" + re.sub(r"\W", "_", path.stem)
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ChartspecError("cannot import this file", file=path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except ChartspecError:
+        raise
+    except BaseException as error:  # noqa: BLE001 - user code may raise anything, even SystemExit
+        sys.modules.pop(module_name, None)
+        raise ChartspecError(
+            f"the chart module does not import: {describe_exception(error)}",
+            file=path,
+            row=_line_in(error, path),
+            hint="fix the module",
+        ) from None
+
+
+def _by_name(found: list[ChartDef]) -> dict[str, ChartDef]:
+    """Index charts by name, refusing two charts with the same name."""
+    charts: dict[str, ChartDef] = {}
+    for definition in found:
+        if definition.name in charts:
+            raise ChartspecError(
+                f"two charts are named {definition.name!r} "
+                f"(also at {charts[definition.name].location})",
+                file=definition.location,
+                hint="give each chart its own name",
+            )
+        charts[definition.name] = definition
+    return dict(sorted(charts.items()))
+
+
+def describe_exception(error: BaseException) -> str:
+    """Return `Type: message` for an exception raised by user code."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def _line_in(error: BaseException, path: Path) -> int | None:
+    """Return the deepest line of `path` in the error's traceback, if any."""
+    if isinstance(error, SyntaxError) and error.lineno:
+        return error.lineno
+    lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) == path]
+    return lines[-1] if lines else None
+
+
+def draw_chart(definition: ChartDef) -> Any:
+    """Call the chart function, turning a failure into a ChartspecError at its line."""
+    try:
+        drawn = definition.draw()
+    except ChartspecError:
+        raise
+    except Exception as error:
+        line = _line_in(error, definition.module_file)
+        raise ChartspecError(
+            f"chart {definition.name!r} failed: {describe_exception(error)}",
+            file=definition.module_file,
+            row=line,
+            hint="fix the chart function",
+        ) from None
+    if not hasattr(drawn, "to_dict"):
+        raise ChartspecError(
+            f"chart {definition.name!r} returned {type(drawn).__name__}, not an Altair chart",
+            file=definition.location,
+            hint="return an alt.Chart (or layer/concat of charts)",
+        )
+    return drawn

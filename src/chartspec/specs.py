@@ -1,0 +1,128 @@
+"""Turn an Altair chart into a canonical Vega-Lite spec, and a spec into canonical JSON text."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+from chartspec.errors import ChartspecError
+
+if TYPE_CHECKING:
+    from chartspec.registry import ChartDef
+
+VEGA_LITE_VERSION = "6.4.1"
+SCHEMA_URL = f"https://vega.github.io/schema/vega-lite/v{VEGA_LITE_VERSION}.json"
+SCHEMA_RESOURCE = f"schema/vega-lite-v{VEGA_LITE_VERSION}.json"
+SPEC_SUFFIX = ".vl.json"
+
+# Twelve significant digits hide float noise such as 47.800000000000004 but keep every
+# digit a table of measurements can hold, so the same numbers give the same bytes.
+SIGNIFICANT_DIGITS = 12
+
+
+def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
+    """Return the canonical spec of `chart`, with the title, description and source of `definition`."""
+    import altair as alt
+
+    with alt.data_transformers.enable("default", max_rows=None):
+        spec = chart.to_dict(validate=False)
+    spec["$schema"] = SCHEMA_URL
+    spec.setdefault("title", {"text": definition.title, "subtitle": f"Source: {definition.source}"})
+    spec.setdefault("description", definition.description)
+    meta = {"name": definition.name, "title": definition.title, "source": definition.source}
+    key = spec.get("usermeta", {}).get("chartspec", {}).get("key")
+    if key:
+        meta["key"] = key
+    spec.setdefault("usermeta", {})["chartspec"] = meta
+    return canonical_spec(spec, name=definition.name)
+
+
+def canonical_spec(spec: dict[str, Any], *, name: str = "spec") -> dict[str, Any]:
+    """Round floats, refuse NaN and infinity, and name inline datasets by their content hash."""
+    spec = _round_floats(spec, name, "")
+    datasets = spec.get("datasets")
+    if datasets:
+        renamed = {old: _dataset_name(rows) for old, rows in datasets.items()}
+        spec["datasets"] = {renamed[old]: rows for old, rows in datasets.items()}
+        spec = _rename_data(spec, renamed)
+    return spec
+
+
+def with_key(chart: Any, key: str) -> Any:
+    """Declare the key column of the chart's data, so diffs match rows by it."""
+    usermeta = getattr(chart, "usermeta", None)
+    usermeta = dict(usermeta) if isinstance(usermeta, dict) else {}
+    usermeta["chartspec"] = {**usermeta.get("chartspec", {}), "key": key}
+    return chart.properties(usermeta=usermeta)
+
+
+def spec_to_json(spec: dict[str, Any]) -> str:
+    """Return the canonical text of `spec`: sorted keys, 2-space indent, one data row per line."""
+    return _dump(spec, 0) + "\n"
+
+
+def spec_name(path_name: str) -> str:
+    """Return the chart name of a spec file name (`memory3.vl.json` -> `memory3`)."""
+    return path_name.removesuffix(SPEC_SUFFIX)
+
+
+def _dump(value: Any, level: int, *, parent_key: str | None = None) -> str:
+    pad = "  " * level
+    if isinstance(value, dict) and value:
+        # A named dataset's rows are dumped like inline `values`.
+        in_datasets = level == 1 and parent_key == "datasets"
+        items = [
+            f"{pad}  {_scalar(key)}: "
+            + _dump(item, level + 1, parent_key="values" if in_datasets else key)
+            for key, item in sorted(value.items())
+        ]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list) and value:
+        if parent_key == "values":  # data rows one per line: a changed row is a one-line diff
+            items = [_compact(item) for item in value]
+        else:
+            items = [_dump(item, level + 1) for item in value]
+        return "[\n" + ",\n".join(f"{pad}  {item}" for item in items) + f"\n{pad}]"
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, sort_keys=True)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"))
+
+
+def _round_floats(value: Any, name: str, path: str) -> Any:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ChartspecError(
+                f"the spec holds {value} at {path or '(root)'}",
+                file=name,
+                hint="NaN and infinity are not valid JSON; fix the data or the chart",
+            )
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    if isinstance(value, dict):
+        return {k: _round_floats(v, name, f"{path}.{k}" if path else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_round_floats(v, name, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _dataset_name(rows: Any) -> str:
+    return "data-" + hashlib.sha256(_compact(rows).encode("utf-8")).hexdigest()[:16]
+
+
+def _rename_data(value: Any, renamed: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        out = {k: _rename_data(v, renamed) for k, v in value.items()}
+        data = out.get("data")
+        if isinstance(data, dict) and data.get("name") in renamed:
+            out["data"] = {**data, "name": renamed[data["name"]]}
+        return out
+    if isinstance(value, list):
+        return [_rename_data(v, renamed) for v in value]
+    return value

@@ -1,0 +1,130 @@
+"""Bad input through the real entry point: one line, exit 2, no traceback, nothing lost."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+CHART = '''
+from pathlib import Path
+
+import altair as alt
+from chartspec import Column, TableSchema, chart, load_table, with_key
+
+SCHEMA = TableSchema(
+    [Column("model"), Column("speed", "number", positive=True), Column("score", "number")],
+    key="model",
+)
+
+
+@chart("speed", title="Speed", description="Speed against score.", source="made up")
+def speed():
+    table = load_table(Path(__file__).parent / "data.csv", SCHEMA)
+    points = alt.Chart(table).mark_point().encode(
+        x=alt.X("speed:Q", scale=alt.Scale(type="log")), y="score:Q"
+    )
+    return with_key(points, "model")
+'''
+GOOD_CSV = "model,speed,score\na,700,47.8\nb,500,45.5\n"
+
+
+@pytest.fixture
+def project(tmp_path, cli):
+    """A user's chart folder, built once so that a spec exists to be protected."""
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    (charts / "speed.py").write_text(textwrap.dedent(CHART))
+    (charts / "data.csv").write_text(GOOD_CSV)
+    done = cli("build", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return tmp_path
+
+
+def fails_cleanly(cli, project: Path, *args: str) -> str:
+    """Run a failing command; assert exit 2, one stderr line, and the spec untouched."""
+    spec = project / "specs" / "speed.vl.json"
+    before = spec.read_bytes()
+    done = cli(*args, cwd=project)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert spec.read_bytes() == before
+    assert sorted(p.name for p in spec.parent.iterdir()) == ["speed.vl.json"]
+    return lines[0].replace(str(project) + "/", "")
+
+
+@pytest.mark.parametrize(
+    ("csv", "message"),
+    [
+        ("model,score\na,1\n", "charts/data.csv:1: missing column 'speed'"),
+        ("model,speed,score\na,fast,1\n", "charts/data.csv:2:speed: 'fast' is not a number"),
+        ("model,speed,score\na,0,1\n", "charts/data.csv:2:speed: 0 is not positive"),
+        ("model,speed,score\na,-3,1\n", "charts/data.csv:2:speed: -3 is not positive"),
+        ("model,speed,score\na,NaN,1\n", "charts/data.csv:2:speed: 'NaN' is not a number"),
+        ("model,speed,score\na,1,2\na,3,4\n", "charts/data.csv:3:model: duplicate key 'a'"),
+        ("", "charts/data.csv: the file is empty"),
+        ("model,speed,score\n", "charts/data.csv: the table has a header but no rows"),
+        ("model,speed,score\na,1,2,3\n", "charts/data.csv:2: the row has 4 cells but the header has 3"),
+        ('model,speed,score\n"a,1,2\n', "charts/data.csv:2: malformed CSV"),
+        ("model,speed,score\n\xe9,1,2\n", "charts/data.csv:2: byte 0xe9 at offset 18 is not UTF-8"),
+    ],
+)
+def test_bad_data(project, cli, csv, message):
+    (project / "charts" / "data.csv").write_bytes(csv.encode("latin-1"))
+    assert fails_cleanly(cli, project, "build").startswith(f"chartspec: error: {message}")
+
+
+def test_unknown_chart_name(project, cli):
+    assert fails_cleanly(cli, project, "build", "nope") == (
+        "chartspec: error: unknown chart 'nope'; known charts: speed (see `chartspec list`)"
+    )
+
+
+def test_chart_function_that_raises(project, cli):
+    module = project / "charts" / "speed.py"
+    module.write_text(module.read_text().replace("    table = load", "    1 / 0\n    table = load"))
+    assert fails_cleanly(cli, project, "build") == (
+        "chartspec: error: charts/speed.py:16: chart 'speed' failed: ZeroDivisionError: "
+        "division by zero; fix the chart function"
+    )
+
+
+def test_log_scale_with_zero_caught_by_lint(project, cli):
+    module = project / "charts" / "speed.py"
+    module.write_text(module.read_text().replace(", positive=True", ""))
+    (project / "charts" / "data.csv").write_text("model,speed,score\na,0,1\n")
+    message = fails_cleanly(cli, project, "build")
+    assert message.startswith("chartspec: error: charts/speed.py:14: chart 'speed' gives an invalid spec:")
+    assert "log" in message and "0" in message
+
+
+def test_unknown_command_is_a_usage_error(project, cli):
+    done = cli("frobnicate", cwd=project)
+    assert done.returncode == 2 and "No such command 'frobnicate'" in done.stderr
+
+
+def test_check_file_that_is_not_json(project, cli):
+    bad = project / "bad.vl.json"
+    bad.write_text('{"mark": "point",\n  oops}\n')
+    message = fails_cleanly(cli, project, "check", str(bad))
+    assert message.startswith("chartspec: error: bad.vl.json:2:3: not valid JSON")
+
+
+def test_check_reports_readable_schema_errors(project, cli):
+    bad = project / "typo.vl.json"
+    bad.write_text(
+        '{"title": "t", "description": "d", "data": {"values": [{"a": 1}]},'
+        ' "layer": [{"mark": {"type": "circl"}, "encoding": {"x": {"field": "a", "type": "quantitative"}}}]}'
+    )
+    done = cli("check", str(bad), cwd=project)
+    assert done.returncode == 1
+    assert "layer[0].mark.type: 'circl' is not a mark type; did you mean 'circle'?" in done.stdout
+
+
+def test_help_documents_exit_codes(cli):
+    done = cli("--help")
+    assert done.returncode == 0
+    for line in ("0  success", "1  a check failed", "2  bad input or usage", "3  a bug"):
+        assert line in done.stdout
