@@ -317,7 +317,7 @@ def test_bad_spec_writes_nothing(tmp_path: Path, scatter_spec: dict[str, Any]) -
 def test_invalid_json_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.vl.json"
     path.write_text('{\n  "mark": "point",\n  oops\n}\n', encoding="utf-8")
-    with pytest.raises(ChartspecError, match="invalid JSON") as info:
+    with pytest.raises(ChartspecError, match="not valid JSON") as info:
         export_specs([path], fmt="svg", out_dir=tmp_path / "out")
     assert (info.value.file, info.value.row) == (str(path), 3)
 

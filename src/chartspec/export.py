@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import functools
 import io
-import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -13,16 +11,15 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import jsonschema
 import pikepdf
 import vl_convert as vlc
 
 from chartspec import fonts
 from chartspec.errors import ChartspecError
+from chartspec.validate import load_spec_file, validate_spec
 
 Format = Literal["svg", "png", "pdf"]
 
-SCHEMA_PATH = Path(__file__).parent / "schema" / "vega-lite-v6.4.1.json"
 SPEC_SUFFIX = ".vl.json"
 
 # Data formats Vega can parse from an inline string, by file extension.
@@ -129,37 +126,16 @@ def find_spec(
 
 def load_spec(path: Path) -> dict[str, Any]:
     """Read a spec file and check it against the pinned Vega-Lite schema."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ChartspecError("spec file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ChartspecError(f"cannot read spec: {exc}", file=path) from None
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ChartspecError(f"invalid JSON: {exc.msg}", file=path, row=exc.lineno) from None
-    check_spec(spec, file=path)
-    return spec
-
-
-def check_spec(spec: Any, *, file: Path | None = None) -> None:
-    """Raise ChartspecError when `spec` does not follow the Vega-Lite v6.4.1 schema."""
-    if not isinstance(spec, dict):
-        raise ChartspecError("a spec must be a JSON object", file=file)
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(spec))
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+    spec = load_spec_file(path)
+    problems = validate_spec(spec)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ChartspecError(
-            f"spec does not follow the Vega-Lite schema at {where}: {error.message}", file=file
+            f"spec does not follow the Vega-Lite schema: {problems[0]}{more}",
+            file=path,
+            hint="run `chartspec check` on it for every problem",
         )
-
-
-@functools.cache
-def _validator() -> jsonschema.Draft7Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.Draft7Validator(schema)
+    return spec
 
 
 def write_atomic(target: Path, data: bytes) -> None:
