@@ -345,3 +345,15 @@ def test_failed_write_keeps_the_old_file_and_no_temporary(
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["chart.svg"]
+
+
+def test_cli_export(tmp_path: Path, scatter_spec: dict[str, Any], cli: Any) -> None:
+    (tmp_path / "specs").mkdir()
+    write_spec(tmp_path / "specs", "m", scatter_spec)
+    done = cli("export", "m", "--format", "png", "--scale", "2", "--out", "out", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (0, "exported 1 chart(s) to out/\n")
+    width, height = svg_size(spec_to_svg(scatter_spec))
+    assert png_size((tmp_path / "out" / "m.png").read_bytes()) == (width * 2, height * 2)
+    done = cli("export", "nope", "--format", "svg", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == "chartspec: error: unknown chart 'nope'; known charts: m\n"

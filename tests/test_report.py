@@ -276,3 +276,14 @@ def test_interactive_report_inlines_the_bundle_with_matching_csp(
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in csp
     assert "'unsafe-eval'" not in csp
+
+
+def test_cli_report(project: Path, cli: Any) -> None:
+    write_md(project, "# R\n\n{{ chart: memory3 }}\n")
+    done = cli("report", "reports/r.md", "--out", "r.html", cwd=project)
+    assert (done.returncode, done.stdout) == (0, "wrote r.html\n")
+    assert (project / "r.html").read_text(encoding="utf-8").count("<figure") == 1
+    write_md(project, "# R\n\n{{ chart: memory9 }}\n")
+    done = cli("report", "reports/r.md", cwd=project)
+    assert done.returncode == 2
+    assert done.stderr.startswith("chartspec: error: reports/r.md:3: unknown chart 'memory9'")
