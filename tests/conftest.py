@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from chart_samples import make_scatter_spec
 from chartspec.fonts import FONT_FAMILY
 
 REPO = Path(__file__).resolve().parent.parent
@@ -245,3 +246,22 @@ def write_test_specs(folder: Path) -> Path:
 def specs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return a folder holding the test specs."""
     return write_test_specs(tmp_path_factory.mktemp("specs"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the reference images under tests/golden/ instead of comparing",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def scatter_spec() -> dict[str, Any]:
+    return make_scatter_spec()

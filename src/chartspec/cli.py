@@ -100,6 +100,69 @@ def check(files: tuple[Path, ...], charts_dir: Path | None, specs_dir: Path) -> 
     return EXIT_OK
 
 
+@cli.command(epilog=EXIT_CODES)
+@click.argument("names", nargs=-1)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["svg", "png", "pdf"]),
+    required=True,
+    help="File format.",
+)
+@click.option("--scale", type=float, default=None, help="PNG only: multiply the size by N.")
+@click.option("--ppi", type=float, default=None, help="PNG only: pixels per inch (72 = 1x).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="exports",
+    show_default=True,
+    help="Folder to write the files to.",
+)
+@SPECS_OPTION
+def export(
+    names: tuple[str, ...],
+    fmt: str,
+    scale: float | None,
+    ppi: float | None,
+    out_dir: Path,
+    specs_dir: Path,
+) -> int:
+    """Render the specs of NAMES (default: all) to SVG, PNG or PDF files (all or nothing)."""
+    from chartspec.export import export_specs, find_spec
+
+    if scale is not None and ppi is not None:
+        raise click.UsageError("give --scale or --ppi, not both")
+    paths = [find_spec(name, specs_dir=specs_dir) for name in names]
+    paths = paths or sorted(specs_dir.glob("*.vl.json"))
+    if not paths:
+        raise ChartspecError(f"no specs in {specs_dir}", hint="run `chartspec build` first")
+    written = export_specs(paths, fmt=fmt, out_dir=out_dir, scale=scale, ppi=ppi)  # type: ignore[arg-type]
+    click.echo(f"exported {len(written)} chart(s) to {out_dir}/")
+    return EXIT_OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="HTML file to write (default: SOURCE with .html).",
+)
+@click.option("--interactive", is_flag=True, help="Add live charts (inlines the Vega bundle).")
+@SPECS_OPTION
+def report(source: Path, out_path: Path | None, interactive: bool, specs_dir: Path) -> int:
+    """Turn a Markdown file with `{{ chart: NAME }}` lines into one standalone HTML file."""
+    from chartspec.report import markdown_to_report
+
+    out = out_path or source.with_suffix(".html")
+    markdown_to_report(source, specs_dir=specs_dir, out_path=out, interactive=interactive)
+    click.echo(f"wrote {out}")
+    return EXIT_OK
+
+
 @cli.command(name="list")
 @CHARTS_OPTION
 def list_charts(charts_dir: Path | None) -> int:
