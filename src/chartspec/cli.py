@@ -27,6 +27,22 @@ SPECS_OPTION = click.option(
     show_default=True,
     help="Folder of generated specs.",
 )
+SITE_OPTION = click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="site",
+    show_default=True,
+    help="Folder of the generated static site.",
+)
+REPORTS_OPTION = click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="reports",
+    show_default=True,
+    help="Folder of Markdown reports published with the site (skipped when absent).",
+)
 CHARTS_OPTION = click.option(
     "--charts",
     "charts_dir",
@@ -54,14 +70,71 @@ def cli(debug: bool) -> None:
 @click.argument("names", nargs=-1)
 @CHARTS_OPTION
 @SPECS_OPTION
-def build(names: tuple[str, ...], charts_dir: Path | None, specs_dir: Path) -> int:
-    """Write specs/<name>.vl.json for every chart, or the NAMES given (all or nothing)."""
-    from chartspec.build import build_texts, pick_charts, select_charts, write_specs
+@SITE_OPTION
+@REPORTS_OPTION
+def build(
+    names: tuple[str, ...],
+    charts_dir: Path | None,
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path,
+) -> int:
+    """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site."""
+    from chartspec.build import build_site, build_texts, pick_charts, select_charts, write_specs
 
     charts = select_charts(_charts_dir(charts_dir))
     texts = build_texts(pick_charts(charts, names))
     changed = write_specs(texts, specs_dir, prune=not names)
     click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({len(changed)} file(s) changed)")
+    pages = build_site(specs_dir, site_dir, reports_dir=reports_dir)
+    click.echo(f"published {len(pages)} file(s) into {site_dir}/")
+    return EXIT_OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@SPECS_OPTION
+@click.option(
+    "--out",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="site",
+    show_default=True,
+    help="Folder to write the site to.",
+)
+@REPORTS_OPTION
+def site(specs_dir: Path, site_dir: Path, reports_dir: Path) -> int:
+    """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
+    from chartspec.build import build_site
+
+    pages = build_site(specs_dir, site_dir, reports_dir=reports_dir)
+    click.echo(f"published {len(pages)} file(s) into {site_dir}/")
+    return EXIT_OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.option("--port", type=int, default=8000, show_default=True, help="Port (0: any free one).")
+@CHARTS_OPTION
+@SPECS_OPTION
+@SITE_OPTION
+@REPORTS_OPTION
+def serve(
+    port: int, charts_dir: Path | None, specs_dir: Path, site_dir: Path, reports_dir: Path
+) -> int:
+    """Serve the site on 127.0.0.1, rebuilding and reloading when charts, data or specs change."""
+    from chartspec.build import build_site, build_texts, select_charts, write_specs
+    from chartspec.serve import serve as serve_site
+
+    chosen = _charts_dir(charts_dir)
+
+    def rebuild() -> None:
+        charts = select_charts(chosen)
+        write_specs(build_texts(charts), specs_dir)
+        build_site(specs_dir, site_dir, reports_dir=reports_dir)
+
+    rebuild()
+    sources = {d.module_file.parent for d in select_charts(chosen).values()}
+    watch = sorted(sources | {p for p in (specs_dir, reports_dir) if p.is_dir()})
+    serve_site(site_dir, port=port, rebuild=rebuild, watch=watch)
     return EXIT_OK
 
 
@@ -69,13 +142,22 @@ def build(names: tuple[str, ...], charts_dir: Path | None, specs_dir: Path) -> i
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @CHARTS_OPTION
 @SPECS_OPTION
-def check(files: tuple[Path, ...], charts_dir: Path | None, specs_dir: Path) -> int:
+@SITE_OPTION
+@REPORTS_OPTION
+def check(
+    files: tuple[Path, ...],
+    charts_dir: Path | None,
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path,
+) -> int:
     """Validate specs against the pinned schema and lint rules, and find stale specs.
 
     With FILES, check just those spec files (any Vega-Lite spec). Without, check every spec
-    in --specs and that each matches what its chart produces now.
+    in --specs, that each matches what its chart produces now, and that the site matches a
+    rebuild.
     """
-    from chartspec.build import build_texts, select_charts, stale_specs
+    from chartspec.build import build_texts, select_charts, stale_site, stale_specs
     from chartspec.validate import check_spec, load_spec_file
 
     paths = list(files) or sorted(specs_dir.glob("*.vl.json"))
@@ -90,8 +172,13 @@ def check(files: tuple[Path, ...], charts_dir: Path | None, specs_dir: Path) -> 
         refresh = "chartspec build" + (f" --charts {chosen}" if chosen else "")
         if specs_dir != Path("specs"):
             refresh += f" --specs {specs_dir}"
-        for stale in stale_specs(build_texts(select_charts(chosen)), specs_dir, refresh=refresh):
-            click.echo(str(stale))
+        if site_dir != Path("site"):
+            refresh += f" --site {site_dir}"
+        stale = stale_specs(build_texts(select_charts(chosen)), specs_dir, refresh=refresh)
+        if not stale:  # a site is only comparable once its specs are fresh
+            stale = stale_site(specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh)
+        for problem in stale:
+            click.echo(str(problem))
             failures += 1
     if failures:
         click.echo(f"{failures} problem(s) in {len(paths)} spec(s)", err=True)

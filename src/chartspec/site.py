@@ -12,7 +12,7 @@ import re
 import shutil
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -91,12 +91,14 @@ def specs_to_site(
     *,
     site_title: str = "Charts",
     base_url: str | None = None,
+    reports: Sequence[Path] = (),
 ) -> list[Path]:
     """Build the site for every `*.vl.json` under specs_dir into out_dir; return the written files.
 
     The site is built in a temporary folder beside out_dir and swapped in at the end, so a
     failure leaves the previous site untouched. out_dir must be absent, empty, or a site
     written by this function. `base_url`, when given, makes Open Graph URLs absolute.
+    Each Markdown file in `reports` becomes the standalone page `<stem>.html`.
     """
     specs_dir = Path(specs_dir).resolve()
     out_dir = Path(out_dir).resolve()
@@ -109,6 +111,7 @@ def specs_to_site(
     try:
         writer = _Writer(tmp)
         _build(charts, writer, site_title=site_title, base_url=base_url)
+        _write_reports(reports, writer, specs_dir)
         _swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -138,6 +141,14 @@ def _build(charts: list[Chart], writer: _Writer, *, site_title: str, base_url: s
     )
     writer.write_text("licenses.html", licenses)
     writer.write_text(SITE_MARKER, "chartspec site\n")
+
+
+def _write_reports(reports: Sequence[Path], writer: _Writer, specs_dir: Path) -> None:
+    """Render each Markdown report into one standalone page of the site."""
+    from chartspec.report import markdown_to_html
+
+    for source in sorted(reports):
+        writer.write_text(f"{source.stem}.html", markdown_to_html(source, specs_dir=specs_dir))
 
 
 def _write_chart(
