@@ -309,7 +309,9 @@ def test_lint_problems(case: str) -> None:
 
 def test_lint_reads_csv_relative_to_the_spec(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "t.csv").write_text("name,ms\nalpha,12\nbeta,n/a\ngamma,\n", "utf-8")
+    (tmp_path / "data" / "t.csv").write_text(
+        "name,ms\nalpha,12\nbeta,n/a\ngamma,\ndelta,4,surplus\n", "utf-8"
+    )
     broken = spec(
         data={"url": "data/t.csv"},
         mark="bar",

@@ -478,7 +478,8 @@ class _Data:
 
     @functools.cached_property
     def keys(self) -> frozenset[str]:
-        return frozenset(k for row in self.rows or [] for k in row)
+        # csv.DictReader files surplus cells under the key None.
+        return frozenset(k for row in self.rows or [] for k in row if isinstance(k, str))
 
 
 _UNKNOWN = _Data(None)
