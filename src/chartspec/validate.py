@@ -645,7 +645,9 @@ class _Linter:
             return value if isinstance(value, list) else default
 
         def defs_as(key: str) -> list[Any]:
-            defs = t.get(key) if isinstance(t.get(key), list) else []
+            defs = t.get(key)
+            if not isinstance(defs, list):
+                return []
             return [d.get("as") for d in defs if isinstance(d, dict)]
 
         def with_end(value: Any) -> list[Any]:
@@ -690,7 +692,9 @@ class _Linter:
         return _UNKNOWN
 
     def lookup(self, ctx: _Data, t: dict[str, Any]) -> _Data:
-        source = t.get("from") if isinstance(t.get("from"), dict) else {}
+        source = t.get("from")
+        if not isinstance(source, dict):
+            source = {}
         names = t.get("as", source.get("fields"))
         if isinstance(names, str | list):
             return ctx.plus([names] if isinstance(names, str) else names)
