@@ -52,7 +52,12 @@ DARK_CONFIG: dict[str, Any] = {
         "labelColor": DARK_MUTED,
         "titleColor": DARK_TEXT,
     },
-    "legend": {"labelColor": DARK_MUTED, "titleColor": DARK_TEXT},
+    "legend": {
+        "labelColor": DARK_MUTED,
+        "titleColor": DARK_TEXT,
+        "fillColor": DARK_BACKGROUND,
+        "strokeColor": "#4a505c",
+    },
     "header": {"labelColor": DARK_MUTED, "titleColor": DARK_TEXT},
     "text": {"color": DARK_TEXT},
     "rule": {"color": "#8b919c"},

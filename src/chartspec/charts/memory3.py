@@ -135,8 +135,6 @@ def memory3_speed_vs_score() -> alt.LayerChart:
             padding=LEGEND_PADDING,
             symbolSize=POINT_SIZE,
             labelFontSize=FONT_SIZE,
-            fillColor="white",
-            strokeColor="#ccc",
         ),
     )
     x_axis = alt.Axis(
@@ -172,9 +170,10 @@ def memory3_speed_vs_score() -> alt.LayerChart:
         x=alt.X("label_x:Q", scale=x_scale_spec, axis=x_axis),
         y=alt.Y("label_y:Q", scale=y_scale_spec, axis=y_axis),
         text="model:N",
-        color=alt.Color("group:N", scale=alt.Scale(domain=groups, range=[RED, "#333"]), legend=None),
+        # Other labels keep the theme's text colour, so they stay readable in dark mode.
+        color={"condition": {"test": (alt.datum.group == groups[0]).to_dict(), "value": RED}},
     )
-    layered = alt.layer(points, labels).resolve_scale(color="independent")
+    layered = alt.layer(points, labels)
     layered = layered.properties(
         width=WIDTH,
         height=HEIGHT,
@@ -186,5 +185,5 @@ def memory3_speed_vs_score() -> alt.LayerChart:
             ],
             anchor="start",
         ),
-    ).configure(font=FONT_FAMILY)
+    ).configure(font=FONT_FAMILY).configure_legend(fillColor="white", strokeColor="#ccc")
     return with_key(layered, "model")
