@@ -252,10 +252,14 @@ def test_fragment_interactive_carries_the_spec(scatter_spec: dict[str, Any]) -> 
     scatter_spec["title"] = "</script><script>alert(1)</script>"
     fragment = to_html_fragment(scatter_spec, interactive=True)
     payload = re.search(
-        r'<script type="application/json" class="chartspec-spec">(.*?)</script>', fragment, re.S
+        r'<script type="application/json" class="chartspec-spec" id="([^"]+)">(.*?)</script>',
+        fragment,
+        re.S,
     )
     assert payload is not None
-    assert json.loads(payload[1])["title"] == scatter_spec["title"]
+    assert json.loads(payload[2])["title"] == scatter_spec["title"]
+    assert f'data-spec-id="{payload[1]}"' in fragment  # where the site's loader draws it
+    assert "<script>" not in fragment  # no inline script: the strict CSP holds
     assert "<svg" in fragment  # the static drawing stays until the live chart replaces it
 
 
@@ -269,8 +273,8 @@ def test_interactive_report_inlines_the_bundle_with_matching_csp(
     checker = check_structure(html)
     assert_standalone(html, checker)
     assert "window.chartspecVega={marker:'<\\/script>'};" in html
-    scripts = re.findall(r"<script(?: data-font=\"[^\"]*\")?>(.*?)</script>", html, re.S)
-    assert len(scripts) == 3  # the bundle, then one embed script per figure
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
+    assert len(scripts) == 2  # the bundle, then the loader shared by every figure
     csp = html.replace("&#39;", "'")
     for body in scripts:
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()

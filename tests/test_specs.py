@@ -71,3 +71,19 @@ def test_changing_one_row_changes_one_line():
     assert len(before) == len(after)
     assert sum('"v":' in a for a, _ in changed) == 1
     assert len(changed) == 3
+
+
+def test_load_returns_a_displayable_chart_equal_to_the_spec(repo):
+    import chartspec
+
+    path = repo / "specs" / "memory3-speed-vs-score.vl.json"
+    chart = chartspec.load("memory3-speed-vs-score", specs_dir=repo / "specs")
+    assert hasattr(chart, "_repr_mimebundle_")
+    assert chart.to_dict(validate=False) == json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_load_unknown_chart(repo):
+    import chartspec
+
+    with pytest.raises(ChartspecError, match="unknown chart 'nope'; known charts: .*memory3"):
+        chartspec.load("nope", specs_dir=repo / "specs")

@@ -19,6 +19,13 @@ _EXPORTS = {
     "chart_to_spec": "chartspec.specs",
     "spec_to_json": "chartspec.specs",
     "check_spec": "chartspec.validate",
+    "load": "chartspec.specs",
+    "spec_to_chart": "chartspec.specs",
+    "to_html_fragment": "chartspec.report",
+    "spec_to_svg": "chartspec.export",
+    "spec_to_png": "chartspec.export",
+    "spec_to_pdf": "chartspec.export",
+    "specs_to_site": "chartspec.site",
 }
 
 __all__ = sorted(_EXPORTS)

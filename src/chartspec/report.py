@@ -26,21 +26,12 @@ from chartspec.export import find_spec, inline_url_data, load_spec, spec_to_svg,
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 BUNDLE_PATH = STATIC_DIR / "chartspec-vega.min.js"
 BUNDLE_CSS_PATH = STATIC_DIR / "chartspec-vega.css"
+LOADER_PATH = STATIC_DIR / "chartspec-embed.js"
 MAX_TABLE_ROWS = 500
 
 DIRECTIVE = re.compile(r"^ {0,3}\{\{\s*chart\s*:\s*(?P<name>[A-Za-z0-9_.-]+)\s*\}\}\s*$")
 LOOKS_LIKE_DIRECTIVE = re.compile(r"^\s*\{\{.*\bchart\b.*\}\}\s*$")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-# Finds the figure and spec next to the running script, so any number of figures can share it.
-EMBED_SCRIPT = (
-    "(function(s){var f=s.parentNode,v=window.chartspecVega;if(!v)return;"
-    "var spec=JSON.parse(f.querySelector('script.chartspec-spec').textContent);"
-    "v.vegaEmbed(f.querySelector('.chartspec-chart'),spec,{ast:true,"
-    "expr:v.expressionInterpreter,defaultStyle:false,actions:false,renderer:'svg',"
-    "config:{font:s.getAttribute('data-font')}})"
-    ".catch(function(e){console.error(e);});})(document.currentScript);"
-)
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("chartspec", "templates"),
@@ -114,36 +105,43 @@ def markdown_to_html(md_path: Path, *, specs_dir: Path, interactive: bool = Fals
         figures.append(figure)
         blocks.append(figure.html)
     title = _first_heading(text) or md_path.stem
-    scripts = [EMBED_SCRIPT] if interactive and figures else []
-    bundle = _bundle() if scripts else ""
-    if bundle:
-        scripts.insert(0, bundle)
+    # Live charts use the site's own loader, inlined with the bundle and allowed by hash.
+    scripts = [_bundle(), _loader()] if interactive and figures else []
     page = _ENV.get_template("report.html.j2").render(
         title=title,
         blocks=blocks,
         figures=figures,
         font_face=Markup(_font_face_css()),
         font_family=fonts.FONT_FAMILY,
-        bundle_css=Markup(_bundle_css()) if bundle else "",
-        bundle=Markup(_script_text(bundle)) if bundle else "",
+        bundle_css=Markup(_bundle_css()) if scripts else "",
+        scripts=[Markup(_script_text(script)) for script in scripts],
         csp=_csp(scripts),
     )
     return page
 
 
 def to_html_fragment(
-    spec: dict[str, Any],
+    chart: str | dict[str, Any],
     *,
     interactive: bool = True,
     number: int | None = None,
     base_dir: Path | None = None,
+    specs_dir: Path = Path("specs"),
 ) -> str:
     """Return a `<figure>` with the chart as inline SVG, its caption and source.
 
-    With `interactive=True` the figure also carries the spec and a small script that swaps the
-    SVG for a live chart once the page has loaded `chartspec-vega.min.js`; with
-    `interactive=False` it holds no script at all.
+    `chart` is a spec, or the name of a chart in `specs_dir`.
+
+    With `interactive=True` the figure also carries the spec as JSON, and the static SVG is
+    swapped for a live chart by the scripts of a chartspec site served beside the page
+    (`static/chartspec-vega.min.js`, then `static/chartspec-embed.js`): no inline script, so
+    the strict CSP holds. With `interactive=False` it holds no script at all.
     """
+    if isinstance(chart, str):
+        path = find_spec(chart, specs_dir=Path(specs_dir))
+        spec, base_dir = load_spec(path), path.parent
+    else:
+        spec = chart
     name = str(_usermeta(spec).get("name") or "chart")
     return str(
         _figure(spec, name=name, number=number, interactive=interactive, base_dir=base_dir).html
@@ -186,8 +184,6 @@ def _figure(
             appendix=appendix,
             svg=Markup(svg),
             spec_json=Markup(_json_script_text(live_spec)) if interactive else "",
-            embed=Markup(EMBED_SCRIPT) if interactive else "",
-            font=fonts.FONT_FAMILY,
         )
     )
     return figure
@@ -432,6 +428,10 @@ def _bundle() -> str:
     except FileNotFoundError:
         msg = f"the Vega bundle {BUNDLE_PATH} is missing from the installed package"
         raise RuntimeError(msg) from None
+
+
+def _loader() -> str:
+    return LOADER_PATH.read_text(encoding="utf-8")
 
 
 def _bundle_css() -> str:

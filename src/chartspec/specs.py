@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chartspec.errors import ChartspecError
@@ -61,6 +62,29 @@ def with_key(chart: Any, key: str) -> Any:
 def spec_to_json(spec: dict[str, Any]) -> str:
     """Return the canonical text of `spec`: sorted keys, 2-space indent, one data row per line."""
     return _dump(spec, 0) + "\n"
+
+
+def spec_to_chart(spec: dict[str, Any]) -> Any:
+    """Return the Altair chart of a Vega-Lite spec, for display in a notebook."""
+    import altair as alt
+
+    kinds = {
+        "layer": alt.LayerChart,
+        "hconcat": alt.HConcatChart,
+        "vconcat": alt.VConcatChart,
+        "concat": alt.ConcatChart,
+        "facet": alt.FacetChart,
+        "repeat": alt.RepeatChart,
+    }
+    kind = next((kinds[key] for key in kinds if key in spec), alt.Chart)
+    return kind.from_dict(spec, validate=False)
+
+
+def load(name: str, *, specs_dir: str | Path = "specs") -> Any:
+    """Return the chart `name` from `specs_dir` as an Altair chart (it displays in Jupyter)."""
+    from chartspec.export import find_spec, load_spec
+
+    return spec_to_chart(load_spec(find_spec(name, specs_dir=Path(specs_dir))))
 
 
 def spec_name(path_name: str) -> str:

@@ -166,7 +166,10 @@ def memory3_speed_vs_score() -> alt.LayerChart:
             alt.Tooltip("med_5refs:Q", title="MED, 5 references", format=".2f"),
         ],
     )
-    labels = base.mark_text(fontSize=FONT_SIZE, align="center", baseline="middle").encode(
+    # The labels repeat what each point says to screen readers, so they are hidden from them.
+    labels = base.mark_text(
+        fontSize=FONT_SIZE, align="center", baseline="middle", aria=False
+    ).encode(
         x=alt.X("label_x:Q", scale=x_scale_spec, axis=x_axis),
         y=alt.Y("label_y:Q", scale=y_scale_spec, axis=y_axis),
         text="model:N",
