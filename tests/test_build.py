@@ -43,8 +43,13 @@ def test_builds_are_identical_under_any_hash_seed(tmp_path, cli):
     for seed in ("0", "4242"):
         out = tmp_path / seed
         done = cli(
-            "build", "--specs", out / "specs", "--site", out / "site",
-            env={"PYTHONHASHSEED": seed}, cwd=REPO,
+            "build",
+            "--specs",
+            out / "specs",
+            "--site",
+            out / "site",
+            env={"PYTHONHASHSEED": seed},
+            cwd=REPO,
         )
         assert done.returncode == 0, done.stderr
     assert files(tmp_path / "0") == files(tmp_path / "4242")
@@ -62,7 +67,10 @@ def test_check_finds_a_stale_site_page(tmp_path, cli):
     page.write_text(page.read_text(encoding="utf-8") + "<!-- edited -->", encoding="utf-8")
     done = cli("check", cwd=tmp_path)
     assert done.returncode == 1
-    assert "site/memory3-speed-vs-score.html: stale: the site page differs from a rebuild" in done.stdout
+    assert (
+        "site/memory3-speed-vs-score.html: stale: the site page differs from a rebuild"
+        in done.stdout
+    )
 
 
 def test_check_finds_a_stale_spec(tmp_path, cli):
@@ -93,4 +101,7 @@ def test_check_finds_a_missing_and_an_orphan_spec(tmp_path, cli):
 def test_list_names_titles_and_sources(cli):
     done = cli("list", cwd=REPO)
     assert done.returncode == 0
-    assert "memory3-speed-vs-score\tDecoding speed vs. professional task performance\tYang et al." in done.stdout
+    assert (
+        "memory3-speed-vs-score\tDecoding speed vs. professional task performance\tYang et al."
+        in done.stdout
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-CHART = '''
+CHART = """
 from pathlib import Path
 
 import altair as alt
@@ -26,7 +26,7 @@ def speed():
         x=alt.X("speed:Q", scale=alt.Scale(type="log")), y="score:Q"
     )
     return with_key(points, "model")
-'''
+"""
 GOOD_CSV = "model,speed,score\na,700,47.8\nb,500,45.5\n"
 
 
@@ -66,7 +66,10 @@ def fails_cleanly(cli, project: Path, *args: str) -> str:
         ("model,speed,score\na,1,2\na,3,4\n", "charts/data.csv:3:model: duplicate key 'a'"),
         ("", "charts/data.csv: the file is empty"),
         ("model,speed,score\n", "charts/data.csv: the table has a header but no rows"),
-        ("model,speed,score\na,1,2,3\n", "charts/data.csv:2: the row has 4 cells but the header has 3"),
+        (
+            "model,speed,score\na,1,2,3\n",
+            "charts/data.csv:2: the row has 4 cells but the header has 3",
+        ),
         ('model,speed,score\n"a,1,2\n', "charts/data.csv:2: malformed CSV"),
         ("model,speed,score\n\xe9,1,2\n", "charts/data.csv:2: byte 0xe9 at offset 18 is not UTF-8"),
     ],
@@ -96,7 +99,9 @@ def test_log_scale_with_zero_caught_by_lint(project, cli):
     module.write_text(module.read_text().replace(", positive=True", ""))
     (project / "charts" / "data.csv").write_text("model,speed,score\na,0,1\n")
     message = fails_cleanly(cli, project, "build")
-    assert message.startswith("chartspec: error: charts/speed.py:13: chart 'speed' gives an invalid spec:")
+    assert message.startswith(
+        "chartspec: error: charts/speed.py:13: chart 'speed' gives an invalid spec:"
+    )
     assert "log" in message and "0" in message
 
 

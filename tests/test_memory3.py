@@ -15,8 +15,13 @@ from conftest import REPO
 SPEC_FILE = REPO / "specs" / "memory3-speed-vs-score.vl.json"
 DATA = REPO / "src" / "chartspec" / "data"
 LABELS = [
-    "Memory³-2B-SFT", "MiniCPM-2B-SFT", "Gemma-2B-it", "Llama2-7B-Chat", "Phi-2",
-    "Qwen1.5-1.8B-Chat", "Qwen1.5-4B-Chat",
+    "Memory³-2B-SFT",
+    "MiniCPM-2B-SFT",
+    "Gemma-2B-it",
+    "Llama2-7B-Chat",
+    "Phi-2",
+    "Qwen1.5-1.8B-Chat",
+    "Qwen1.5-4B-Chat",
 ]
 
 
@@ -57,7 +62,10 @@ def test_axes_and_colours(spec):
 
 def test_seven_points_with_the_papers_numbers(points):
     assert sorted(points) == sorted(LABELS)
-    tasks, speed = rows("memory3_table20_professional_tasks.csv"), rows("memory3_table21_throughput.csv")
+    tasks, speed = (
+        rows("memory3_table20_professional_tasks.csv"),
+        rows("memory3_table21_throughput.csv"),
+    )
     with (DATA / "memory3_models.csv").open(encoding="utf-8") as handle:
         mapping = list(csv.DictReader(handle))
     for model in mapping:
@@ -65,7 +73,9 @@ def test_seven_points_with_the_papers_numbers(points):
         task = tasks[model["table20"]]
         expected_y = (float(task["jecqa_5refs"]) + float(task["med_5refs"])) / 2
         assert point["score"] == pytest.approx(expected_y, abs=1e-9)
-        assert point["speed"] == pytest.approx(float(speed[model["table21"]]["server_with_retrieval"]))
+        assert point["speed"] == pytest.approx(
+            float(speed[model["table21"]]["server_with_retrieval"])
+        )
     assert points["Memory³-2B-SFT"]["group"] != points["Phi-2"]["group"]
     assert points["Qwen1.5-4B-Chat"]["score"] == pytest.approx(55.755)
 
@@ -85,8 +95,12 @@ def rendered_boxes(spec):
     marks = {group.get("name"): group for group in root["items"]}
     labels = {
         item["text"]: text_bounds(
-            item["text"], x=item["x"], y=item["y"], size=item["fontSize"],
-            align=item["align"], baseline=item["baseline"],
+            item["text"],
+            x=item["x"],
+            y=item["y"],
+            size=item["fontSize"],
+            align=item["align"],
+            baseline=item["baseline"],
         )
         for item in marks["layer_1_marks"]["items"]
     }
@@ -95,7 +109,12 @@ def rendered_boxes(spec):
         for item in marks["layer_0_marks"]["items"]
     ]
     legend = next(g for g in root["items"] if g.get("role") == "legend")["items"][0]
-    legend_box = (legend["x"], legend["y"], legend["x"] + legend["width"], legend["y"] + legend["height"])
+    legend_box = (
+        legend["x"],
+        legend["y"],
+        legend["x"] + legend["width"],
+        legend["y"] + legend["height"],
+    )
     return labels, points, legend_box, (root["width"], root["height"])
 
 
@@ -122,5 +141,5 @@ def test_rendered_labels_collide_with_nothing_and_are_not_clipped(spec):
     for name, box in labels.items():
         assert not any(hits_circle(box, point) for point in points), name
         assert not overlap(box, legend), name
-        assert 0 <= box[0] and box[2] <= width and 0 <= box[1] and box[3] <= height, name
+        assert box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height, name
     assert not any(overlap(circle_box(point), legend) for point in points)

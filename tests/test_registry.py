@@ -45,20 +45,26 @@ def test_bad_names_are_refused(name):
 
 def test_duplicate_names(tmp_path):
     folder = folder_with(tmp_path, a=GOOD, b=GOOD)
-    with pytest.raises(ChartspecError, match=r"b\.py:\d+: two charts are named 'bars' \(also at .*a\.py:\d+\)"):
+    with pytest.raises(
+        ChartspecError, match=r"b\.py:\d+: two charts are named 'bars' \(also at .*a\.py:\d+\)"
+    ):
         load_chart_folder(folder)
 
 
 def test_module_that_does_not_import(tmp_path):
     folder = folder_with(tmp_path, broken="import altair\nx = 1 +\n")
-    with pytest.raises(ChartspecError, match=r"broken\.py:2: the chart module does not import: SyntaxError"):
+    with pytest.raises(
+        ChartspecError, match=r"broken\.py:2: the chart module does not import: SyntaxError"
+    ):
         load_chart_folder(folder)
 
 
 def test_chart_that_raises_names_its_line(tmp_path):
     body = GOOD.replace("return alt.Chart", "raise KeyError('speed')\n    return alt.Chart")
     charts = load_chart_folder(folder_with(tmp_path, oops=body))
-    with pytest.raises(ChartspecError, match=r"oops\.py:8: chart 'bars' failed: KeyError: 'speed'; fix"):
+    with pytest.raises(
+        ChartspecError, match=r"oops\.py:8: chart 'bars' failed: KeyError: 'speed'; fix"
+    ):
         draw_chart(charts["bars"])
 
 

@@ -27,7 +27,10 @@ def test_chart_to_spec_adds_schema_title_description_and_meta():
     assert spec["title"] == {"text": "Demo", "subtitle": "Source: made up"}
     assert spec["description"] == "A demo chart."
     assert spec["usermeta"]["chartspec"] == {
-        "name": "demo", "title": "Demo", "source": "made up", "key": "k"
+        "name": "demo",
+        "title": "Demo",
+        "source": "made up",
+        "key": "k",
     }
 
 
@@ -48,7 +51,9 @@ def test_float_noise_is_rounded_away():
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_nan_and_infinity_are_refused(bad):
-    with pytest.raises(ChartspecError, match=r"demo: the spec holds .* at encoding.y.scale.domain\[1\]"):
+    with pytest.raises(
+        ChartspecError, match=r"demo: the spec holds .* at encoding.y.scale.domain\[1\]"
+    ):
         canonical_spec({"encoding": {"y": {"scale": {"domain": [0, bad]}}}}, name="demo")
 
 
@@ -66,7 +71,7 @@ def test_json_text_is_canonical():
 def test_changing_one_row_changes_one_line():
     before = spec_to_json(chart_to_spec(demo_chart((1.0, 2.0)), definition())).splitlines()
     after = spec_to_json(chart_to_spec(demo_chart((1.0, 3.0)), definition())).splitlines()
-    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     # the row itself, plus the dataset's content-hash name where it is defined and used
     assert len(before) == len(after)
     assert sum('"v":' in a for a, _ in changed) == 1

@@ -67,9 +67,18 @@ def test_loads_typed_columns(tmp_path):
             HEADER + "a,fast,2,3,\n",
             "t.csv:2:speed: 'fast' is not a number; write a number (NaN and infinity are not allowed)",
         ),
-        (HEADER + "a,nan,2,3,\n", "t.csv:2:speed: 'nan' is not a number; write a number (NaN and infinity are not allowed)"),
-        (HEADER + "a,-inf,2,3,\n", "t.csv:2:speed: '-inf' is not a number; write a number (NaN and infinity are not allowed)"),
-        (HEADER + "a,1e999,2,3,\n", "t.csv:2:speed: '1e999' is not a number; write a number (NaN and infinity are not allowed)"),
+        (
+            HEADER + "a,nan,2,3,\n",
+            "t.csv:2:speed: 'nan' is not a number; write a number (NaN and infinity are not allowed)",
+        ),
+        (
+            HEADER + "a,-inf,2,3,\n",
+            "t.csv:2:speed: '-inf' is not a number; write a number (NaN and infinity are not allowed)",
+        ),
+        (
+            HEADER + "a,1e999,2,3,\n",
+            "t.csv:2:speed: '1e999' is not a number; write a number (NaN and infinity are not allowed)",
+        ),
         (HEADER + "a,,2,3,\n", "t.csv:2:speed: empty cell; fill it in"),
         (
             HEADER + "a,1,2,3,\nb,1,2,3,\na,1,2,3,\n",
@@ -80,9 +89,18 @@ def test_loads_typed_columns(tmp_path):
             "t.csv:2:speed: -1 tokens/s is below the allowed minimum 0; "
             "check the value or the column's declared range",
         ),
-        (HEADER + "a,1,101,3,\n", "t.csv:2:score: 101 is above the allowed maximum 100; check the value or the column's declared range"),
-        (HEADER + "a,1,2,3.5,\n", "t.csv:2:runs: '3.5' is not an integer; write an integer (NaN and infinity are not allowed)"),
-        (HEADER + "a,1,2,3,yesterday\n", "t.csv:2:day: 'yesterday' is not an ISO 8601 date (YYYY-MM-DD); write an ISO 8601 date (YYYY-MM-DD)"),
+        (
+            HEADER + "a,1,101,3,\n",
+            "t.csv:2:score: 101 is above the allowed maximum 100; check the value or the column's declared range",
+        ),
+        (
+            HEADER + "a,1,2,3.5,\n",
+            "t.csv:2:runs: '3.5' is not an integer; write an integer (NaN and infinity are not allowed)",
+        ),
+        (
+            HEADER + "a,1,2,3,yesterday\n",
+            "t.csv:2:day: 'yesterday' is not an ISO 8601 date (YYYY-MM-DD); write an ISO 8601 date (YYYY-MM-DD)",
+        ),
         (
             "model,speed,speed,score,runs,day\na,1,1,2,3,\n",
             "t.csv:1: duplicate column name 'speed'; rename one",

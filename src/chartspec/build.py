@@ -129,7 +129,9 @@ def stale_specs(texts: dict[str, str], specs_dir: Path, *, refresh: str) -> list
                 Stale(path, f"stale: chart {name!r} now produces a different spec; run `{refresh}`")
             )
     stale += [
-        Stale(path, f"orphan: no chart named {path.name.removesuffix(SPEC_SUFFIX)!r}; run `{refresh}`")
+        Stale(
+            path, f"orphan: no chart named {path.name.removesuffix(SPEC_SUFFIX)!r}; run `{refresh}`"
+        )
         for path in orphan_specs(texts, specs_dir)
     ]
     return stale
@@ -160,7 +162,9 @@ def stale_site(specs_dir: Path, site_dir: Path, *, reports_dir: Path, refresh: s
             elif not new.is_file():
                 stale.append(Stale(old, f"no longer part of the site; run `{refresh}`"))
             elif not filecmp.cmp(old, new, shallow=False):
-                stale.append(Stale(old, f"stale: the site page differs from a rebuild; run `{refresh}`"))
+                stale.append(
+                    Stale(old, f"stale: the site page differs from a rebuild; run `{refresh}`")
+                )
         return stale
 
 

@@ -98,7 +98,9 @@ def load_chart_folder(folder: str | Path) -> dict[str, ChartDef]:
                 _import_file(path)
     if not found:
         raise ChartspecError(
-            "no charts registered here", file=folder, hint="decorate a function with @chartspec.chart"
+            "no charts registered here",
+            file=folder,
+            hint="decorate a function with @chartspec.chart",
         )
     return _by_name(found)
 
@@ -150,7 +152,9 @@ def _line_in(error: BaseException, path: Path) -> int | None:
     """Return the deepest line of `path` in the error's traceback, if any."""
     if isinstance(error, SyntaxError) and error.lineno:
         return error.lineno
-    lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) == path]
+    lines = [
+        f.lineno for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) == path
+    ]
     return lines[-1] if lines else None
 
 

@@ -24,7 +24,7 @@ SIGNIFICANT_DIGITS = 12
 
 
 def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
-    """Return the canonical spec of `chart`, with the title, description and source of `definition`."""
+    """Return the canonical spec of `chart`, titled, described and sourced by `definition`."""
     import altair as alt
 
     with alt.data_transformers.enable("default", max_rows=None):
@@ -117,7 +117,9 @@ def _scalar(value: Any) -> str:
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps(
+        value, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+    )
 
 
 def _round_floats(value: Any, name: str, path: str) -> Any:

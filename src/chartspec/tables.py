@@ -195,7 +195,8 @@ def _convert(path: Path, column: Column, cells: list[str], lines: list[int]) -> 
             file=path,
             row=lines[i],
             column=column.name,
-            hint=f"write {kind}" + (" (NaN and infinity are not allowed)" if column.type != "date" else ""),
+            hint=f"write {kind}"
+            + (" (NaN and infinity are not allowed)" if column.type != "date" else ""),
         )
     if column.type in ("number", "integer"):
         parsed = parsed.astype("float64" if column.type == "number" else "Int64")

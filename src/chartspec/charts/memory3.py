@@ -83,7 +83,7 @@ def memory3_table() -> pd.DataFrame:
 
 
 def _legend_box(groups: list[str]) -> tuple[float, float, float, float]:
-    """Return a box safely covering the top-left legend, from the same font metrics as the labels."""
+    """Return a box safely covering the top-left legend, measured with the labels' font metrics."""
     from chartspec.fonts import text_width
 
     # Vega lays an entry out as symbol, gap, label; the spare 40 px covers its column padding.
@@ -111,7 +111,10 @@ def memory3_speed_vs_score() -> alt.LayerChart:
     x_scale = LogScale(SPEED_DOMAIN, (0, WIDTH))
     y_scale = LinearScale(SCORE_DOMAIN, (HEIGHT, 0))
     boxes = place_labels(
-        [(x_scale.to_pixel(x), y_scale.to_pixel(y)) for x, y in zip(table["speed"], table["score"])],
+        [
+            (x_scale.to_pixel(x), y_scale.to_pixel(y))
+            for x, y in zip(table["speed"], table["score"], strict=True)
+        ],
         list(table["model_label"]),
         width=WIDTH,
         height=HEIGHT,
@@ -177,16 +180,21 @@ def memory3_speed_vs_score() -> alt.LayerChart:
         color={"condition": {"test": (alt.datum.group == groups[0]).to_dict(), "value": RED}},
     )
     layered = alt.layer(points, labels)
-    layered = layered.properties(
-        width=WIDTH,
-        height=HEIGHT,
-        title=alt.Title(
-            "Decoding speed vs. professional task performance",
-            subtitle=[
-                "Score: mean of JEC-QA and MED accuracy with five retrieved references. Top right is better.",
-                f"Source: {SOURCE}",
-            ],
-            anchor="start",
-        ),
-    ).configure(font=FONT_FAMILY).configure_legend(fillColor="white", strokeColor="#ccc")
+    layered = (
+        layered.properties(
+            width=WIDTH,
+            height=HEIGHT,
+            title=alt.Title(
+                "Decoding speed vs. professional task performance",
+                subtitle=[
+                    "Score: mean of JEC-QA and MED accuracy with five retrieved references. "
+                    "Top right is better.",
+                    f"Source: {SOURCE}",
+                ],
+                anchor="start",
+            ),
+        )
+        .configure(font=FONT_FAMILY)
+        .configure_legend(fillColor="white", strokeColor="#ccc")
+    )
     return with_key(layered, "model")
