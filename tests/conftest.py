@@ -1,13 +1,19 @@
-"""Shared fixtures: running the real CLI, and the repository's folders."""
+"""Shared fixtures: running the real CLI, the repository's folders, and a folder of test specs."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from chart_samples import make_scatter_spec
+from chartspec.fonts import FONT_FAMILY
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,3 +38,230 @@ def cli():
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+PAYLOAD_SCRIPT = "</script><script>alert(1)</script>"
+PAYLOAD_IMG = "<img src=x onerror=alert(1)>"
+
+# A Memory³-like scatter: 7 models, each with a label placed beside its point, left or right.
+MEMORY3_ROWS = [
+    {"model": "Memory³-2B-SFT", "params": 2.4, "score": 63.3, "family": "Memory³", "side": "right"},
+    {"model": "MiniCPM-2B-SFT", "params": 2.4, "score": 58.5, "family": "other", "side": "left"},
+    {"model": "Phi-2", "params": 2.7, "score": 56.0, "family": "other", "side": "right"},
+    {
+        "model": "Qwen1.5-1.8B-Chat",
+        "params": 1.2,
+        "score": 53.2,
+        "family": "other",
+        "side": "right",
+    },
+    {"model": "Gemma-2B-it", "params": 2.0, "score": 44.6, "family": "other", "side": "right"},
+    {"model": "Llama2-7B-Chat", "params": 6.5, "score": 49.6, "family": "other", "side": "left"},
+    {"model": "Qwen1.5-4B-Chat", "params": 3.2, "score": 60.7, "family": "other", "side": "right"},
+]
+
+# Expected marks per chart: (symbol paths, text marks, rect paths).
+EXPECTED_MARKS = {
+    "memory3": {"symbol": 7, "text": 7},
+    "injection": {"rect": 3, "text": 3},
+    "cars-url": {"rect": 3},
+    "layered-concat": {"symbol": 4, "rect": 4},
+    "faceted": {"symbol": 6},
+}
+
+
+def _dataset_name(rows: list[dict[str, Any]]) -> str:
+    text = json.dumps(rows, sort_keys=True, separators=(",", ":"))
+    return "data-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def memory3_spec() -> dict[str, Any]:
+    """Return the Memory³-like labelled scatter, in the form chartspec writes."""
+    name = _dataset_name(MEMORY3_ROWS)
+    x = {
+        "field": "params",
+        "type": "quantitative",
+        "title": "Non-embedding parameters (B)",
+        "scale": {"domain": [0, 8]},
+    }
+    y = {
+        "field": "score",
+        "type": "quantitative",
+        "title": "Average score",
+        "scale": {"domain": [40, 70]},
+    }
+    color = {
+        "field": "family",
+        "type": "nominal",
+        "legend": None,
+        "scale": {"domain": ["Memory³", "other"], "range": ["#c0392b", "#5b6573"]},
+    }
+
+    def labels(side: str, align: str, dx: int) -> dict[str, Any]:
+        return {
+            "transform": [{"filter": {"field": "side", "equal": side}}],
+            "mark": {"type": "text", "align": align, "dx": dx, "fontSize": 11},
+            "encoding": {"x": x, "y": y, "text": {"field": "model"}, "color": color},
+        }
+
+    return {
+        "$schema": SCHEMA,
+        "title": "Memory³ against models of similar size",
+        "description": "Average benchmark score against parameters for 7 models; Memory³ leads.",
+        "width": 480,
+        "height": 320,
+        "config": {"font": FONT_FAMILY},
+        "data": {"name": name},
+        "datasets": {name: MEMORY3_ROWS},
+        "layer": [
+            {
+                "mark": {"type": "point", "filled": True, "size": 80},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": color,
+                    "tooltip": [{"field": "model"}, {"field": "score"}],
+                },
+            },
+            labels("right", "left", 8),
+            labels("left", "right", -8),
+        ],
+        "usermeta": {
+            "chartspec": {
+                "name": "memory3",
+                "title": "Memory³ against models of similar size",
+                "source": "Memory³ paper, table 3 (illustrative)",
+                "key": "model",
+            }
+        },
+    }
+
+
+def injection_spec() -> dict[str, Any]:
+    """Return a hand-written spec whose text everywhere tries to break out of the page."""
+    rows = [
+        {"label": PAYLOAD_SCRIPT, "value": 3},
+        {"label": PAYLOAD_IMG, "value": 5},
+        {"label": '<!-- & \u2028 "quoted"', "value": 2},
+    ]
+    y = {"field": "label", "type": "nominal", "title": PAYLOAD_SCRIPT}
+    xx = {"field": "value", "type": "quantitative", "title": PAYLOAD_IMG}
+    return {
+        "$schema": SCHEMA,
+        "title": f"Injection {PAYLOAD_SCRIPT} {PAYLOAD_IMG}",
+        "description": f"Hostile text {PAYLOAD_SCRIPT} {PAYLOAD_IMG}",
+        "data": {"values": rows},
+        "width": 300,
+        "layer": [
+            {"mark": "bar", "encoding": {"y": y, "x": xx}},
+            {
+                "mark": {"type": "text", "align": "left", "dx": 4},
+                "encoding": {"y": y, "x": xx, "text": {"field": "label"}},
+            },
+        ],
+    }
+
+
+def cars_spec() -> dict[str, Any]:
+    """Return a hand-written bar chart reading a CSV file by relative url."""
+    return {
+        "$schema": SCHEMA,
+        "title": "Cars by origin",
+        "data": {"url": "data/cars.csv"},
+        "mark": "bar",
+        "encoding": {
+            "x": {"field": "origin", "type": "nominal"},
+            "y": {"field": "count", "type": "quantitative"},
+        },
+    }
+
+
+def layered_concat_spec() -> dict[str, Any]:
+    """Return a hand-written hconcat of a layer and a bar chart with inline values."""
+    values = [{"k": k, "v": v} for k, v in zip("abcd", [4, 2, 7, 5], strict=True)]
+    enc = {"x": {"field": "k", "type": "nominal"}, "y": {"field": "v", "type": "quantitative"}}
+    return {
+        "$schema": SCHEMA,
+        "description": "A point layer beside a bar chart.",
+        "data": {"values": values},
+        "hconcat": [
+            {
+                "layer": [
+                    {"mark": "point", "encoding": enc},
+                    {
+                        "mark": "rule",
+                        "encoding": {
+                            "y": {"aggregate": "mean", "field": "v", "type": "quantitative"}
+                        },
+                    },
+                ]
+            },
+            {"mark": "bar", "encoding": enc},
+        ],
+    }
+
+
+def faceted_spec() -> dict[str, Any]:
+    """Return a hand-written faceted scatter."""
+    values = [{"g": g, "x": x, "y": x * (i + 1)} for i, g in enumerate("AB") for x in (1, 2, 3)]
+    return {
+        "$schema": SCHEMA,
+        "title": "Faceted",
+        "data": {"values": values},
+        "facet": {"column": {"field": "g", "type": "nominal"}},
+        "spec": {
+            "width": 150,
+            "height": 120,
+            "mark": "point",
+            "encoding": {
+                "x": {"field": "x", "type": "quantitative"},
+                "y": {"field": "y", "type": "quantitative"},
+            },
+        },
+    }
+
+
+def write_test_specs(folder: Path) -> Path:
+    """Write the test specs (and the CSV one of them reads) into folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    specs = {
+        "memory3": memory3_spec(),
+        "injection": injection_spec(),
+        "cars-url": cars_spec(),
+        "layered-concat": layered_concat_spec(),
+        "faceted": faceted_spec(),
+    }
+    for name, spec in specs.items():
+        text = json.dumps(spec, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        (folder / f"{name}.vl.json").write_text(text, encoding="utf-8")
+    (folder / "data").mkdir(exist_ok=True)
+    (folder / "data" / "cars.csv").write_text(
+        "origin,count\nEurope,73\nJapan,79\nUSA,254\n", encoding="utf-8"
+    )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def specs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a folder holding the test specs."""
+    return write_test_specs(tmp_path_factory.mktemp("specs"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the reference images under tests/golden/ instead of comparing",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def scatter_spec() -> dict[str, Any]:
+    return make_scatter_spec()

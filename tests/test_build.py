@@ -23,26 +23,46 @@ def test_every_committed_spec_passes_schema_and_lint(path):
     assert check_spec(spec, base_dir=path.parent) == []
 
 
-def test_build_reproduces_committed_specs_byte_for_byte(tmp_path, cli):
-    done = cli("build", "--specs", tmp_path / "specs", cwd=REPO)
+def files(root):
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_build_reproduces_committed_specs_and_site_byte_for_byte(tmp_path, cli):
+    done = cli("build", "--specs", tmp_path / "specs", "--site", tmp_path / "site", cwd=REPO)
     assert done.returncode == 0, done.stderr
     built = sorted(p.name for p in (tmp_path / "specs").glob("*.vl.json"))
     assert built == [p.name for p in SPECS]
     for path in SPECS:
         assert (tmp_path / "specs" / path.name).read_bytes() == path.read_bytes(), path.name
+    site, committed = files(tmp_path / "site"), files(REPO / "site")
+    assert sorted(site) == sorted(committed)
+    assert [name for name in site if site[name] != committed[name]] == []
 
 
 def test_builds_are_identical_under_any_hash_seed(tmp_path, cli):
     for seed in ("0", "4242"):
-        done = cli("build", "--specs", tmp_path / seed, env={"PYTHONHASHSEED": seed}, cwd=REPO)
+        out = tmp_path / seed
+        done = cli(
+            "build", "--specs", out / "specs", "--site", out / "site",
+            env={"PYTHONHASHSEED": seed}, cwd=REPO,
+        )
         assert done.returncode == 0, done.stderr
-    for path in (tmp_path / "0").glob("*.vl.json"):
-        assert path.read_bytes() == (tmp_path / "4242" / path.name).read_bytes()
+    assert files(tmp_path / "0") == files(tmp_path / "4242")
 
 
 def test_check_passes_on_the_repository(cli):
     done = cli("check", cwd=REPO)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_check_finds_a_stale_site_page(tmp_path, cli):
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    shutil.copytree(REPO / "site", tmp_path / "site")
+    page = tmp_path / "site" / "memory3-speed-vs-score.html"
+    page.write_text(page.read_text(encoding="utf-8") + "<!-- edited -->", encoding="utf-8")
+    done = cli("check", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "site/memory3-speed-vs-score.html: stale: the site page differs from a rebuild" in done.stdout
 
 
 def test_check_finds_a_stale_spec(tmp_path, cli):

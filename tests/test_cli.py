@@ -86,7 +86,7 @@ def test_chart_function_that_raises(project, cli):
     module = project / "charts" / "speed.py"
     module.write_text(module.read_text().replace("    table = load", "    1 / 0\n    table = load"))
     assert fails_cleanly(cli, project, "build") == (
-        "chartspec: error: charts/speed.py:16: chart 'speed' failed: ZeroDivisionError: "
+        "chartspec: error: charts/speed.py:15: chart 'speed' failed: ZeroDivisionError: "
         "division by zero; fix the chart function"
     )
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import filecmp
 import json
+import tempfile
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,3 +229,36 @@ def stale_specs(
         for path in orphan_data_files(specs_dir, expected=texts)
     ]
     return stale
+
+
+def report_sources(reports_dir: Path) -> list[Path]:
+    """Return the Markdown reports to publish with the site."""
+    return sorted(reports_dir.glob("*.md")) if reports_dir.is_dir() else []
+
+
+def build_site(specs_dir: Path, site_dir: Path, *, reports_dir: Path) -> list[Path]:
+    """Publish every spec in `specs_dir`, and the reports, as the static site `site_dir`."""
+    from chartspec.site import specs_to_site
+
+    return specs_to_site(specs_dir, site_dir, reports=report_sources(reports_dir))
+
+
+def stale_site(specs_dir: Path, site_dir: Path, *, reports_dir: Path, refresh: str) -> list[Stale]:
+    """Rebuild the site in a temporary folder and name every file that differs from `site_dir`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "site"
+        build_site(specs_dir, fresh, reports_dir=reports_dir)
+        stale = []
+        for path in sorted({*_files(fresh), *_files(site_dir)}):
+            old, new = site_dir / path, fresh / path
+            if not old.is_file():
+                stale.append(Stale(old, f"missing from the site; run `{refresh}`"))
+            elif not new.is_file():
+                stale.append(Stale(old, f"no longer part of the site; run `{refresh}`"))
+            elif not filecmp.cmp(old, new, shallow=False):
+                stale.append(Stale(old, f"stale: the site page differs from a rebuild; run `{refresh}`"))
+        return stale
+
+
+def _files(root: Path) -> set[Path]:
+    return {p.relative_to(root) for p in root.rglob("*") if p.is_file()} if root.is_dir() else set()

@@ -36,6 +36,22 @@ SPECS_OPTION = click.option(
     show_default=True,
     help="Folder of generated specs.",
 )
+SITE_OPTION = click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="site",
+    show_default=True,
+    help="Folder of the generated static site.",
+)
+REPORTS_OPTION = click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="reports",
+    show_default=True,
+    help="Folder of Markdown reports published with the site (skipped when absent).",
+)
 CHARTS_OPTION = click.option(
     "--charts",
     "charts_dir",
@@ -80,23 +96,85 @@ def cli(debug: bool) -> None:
 @click.argument("names", nargs=-1)
 @CHARTS_OPTION
 @SPECS_OPTION
+@SITE_OPTION
+@REPORTS_OPTION
 @DATA_OPTION
 @INLINE_MAX_ROWS_OPTION
 def build(
     names: tuple[str, ...],
     charts_dir: Path | None,
     specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path,
     data: Literal["inline", "external"],
     inline_max_rows: int,
 ) -> int:
-    """Write specs/<name>.vl.json for every chart, or the NAMES given (all or nothing)."""
-    from chartspec.build import build_files, pick_charts, select_charts, write_specs
+    """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site."""
+    from chartspec.build import build_files, build_site, pick_charts, select_charts, write_specs
 
     charts = select_charts(_charts_dir(charts_dir))
     picked = pick_charts(charts, names)
     texts, files = build_files(picked, data=data, max_inline_rows=inline_max_rows)
     changed = write_specs(texts, specs_dir, prune=not names, files=files)
     click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({len(changed)} file(s) changed)")
+    pages = build_site(specs_dir, site_dir, reports_dir=reports_dir)
+    click.echo(f"published {len(pages)} file(s) into {site_dir}/")
+    return EXIT_OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@SPECS_OPTION
+@click.option(
+    "--out",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="site",
+    show_default=True,
+    help="Folder to write the site to.",
+)
+@REPORTS_OPTION
+def site(specs_dir: Path, site_dir: Path, reports_dir: Path) -> int:
+    """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
+    from chartspec.build import build_site
+
+    pages = build_site(specs_dir, site_dir, reports_dir=reports_dir)
+    click.echo(f"published {len(pages)} file(s) into {site_dir}/")
+    return EXIT_OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.option("--port", type=int, default=8000, show_default=True, help="Port (0: any free one).")
+@CHARTS_OPTION
+@SPECS_OPTION
+@SITE_OPTION
+@REPORTS_OPTION
+@DATA_OPTION
+@INLINE_MAX_ROWS_OPTION
+def serve(
+    port: int,
+    charts_dir: Path | None,
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path,
+    data: Literal["inline", "external"],
+    inline_max_rows: int,
+) -> int:
+    """Serve the site on 127.0.0.1, rebuilding and reloading when charts, data or specs change."""
+    from chartspec.build import build_files, build_site, select_charts, write_specs
+    from chartspec.serve import serve as serve_site
+
+    chosen = _charts_dir(charts_dir)
+
+    def rebuild() -> None:
+        charts = select_charts(chosen)
+        texts, files = build_files(charts, data=data, max_inline_rows=inline_max_rows)
+        write_specs(texts, specs_dir, files=files)
+        build_site(specs_dir, site_dir, reports_dir=reports_dir)
+
+    rebuild()
+    sources = {d.module_file.parent for d in select_charts(chosen).values()}
+    watch = sorted(sources | {p for p in (specs_dir, reports_dir) if p.is_dir()})
+    serve_site(site_dir, port=port, rebuild=rebuild, watch=watch)
     return EXIT_OK
 
 
@@ -104,6 +182,8 @@ def build(
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @CHARTS_OPTION
 @SPECS_OPTION
+@SITE_OPTION
+@REPORTS_OPTION
 @DATA_OPTION
 @INLINE_MAX_ROWS_OPTION
 @click.option(
@@ -115,6 +195,8 @@ def check(
     files: tuple[Path, ...],
     charts_dir: Path | None,
     specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path,
     data: Literal["inline", "external"],
     inline_max_rows: int,
     changed: bool,
@@ -122,10 +204,10 @@ def check(
     """Validate specs against the pinned schema and lint rules, and find stale specs.
 
     With FILES, check just those spec files (any Vega-Lite spec). Without, check every spec
-    in --specs and that each matches what its chart produces now (--data and
-    --inline-max-rows as given to build).
+    in --specs, that each matches what its chart produces now (--data and --inline-max-rows
+    as given to build), and that the site matches a rebuild.
     """
-    from chartspec.build import build_files, select_charts, spec_path, stale_specs
+    from chartspec.build import build_files, select_charts, spec_path, stale_site, stale_specs
     from chartspec.validate import check_spec, load_spec_file
 
     if files and changed:
@@ -151,16 +233,84 @@ def check(
         refresh = "chartspec build" + (f" --charts {chosen}" if chosen else "")
         if specs_dir != Path("specs"):
             refresh += f" --specs {specs_dir}"
+        if site_dir != Path("site"):
+            refresh += f" --site {site_dir}"
         if data != "inline":
             refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
         texts, data_files = build_files(charts, data=data, max_inline_rows=inline_max_rows)
-        for stale in stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known):
-            click.echo(str(stale))
+        stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
+        if not stale:  # a site is only comparable once its specs are fresh
+            stale = stale_site(specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh)
+        for problem in stale:
+            click.echo(str(problem))
             failures += 1
     if failures:
         click.echo(f"{failures} problem(s) in {len(paths)} spec(s)", err=True)
         return EXIT_CHECK_FAILED
     click.echo(f"{len(paths)} spec(s) checked: all clean")
+    return EXIT_OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("names", nargs=-1)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["svg", "png", "pdf"]),
+    required=True,
+    help="File format.",
+)
+@click.option("--scale", type=float, default=None, help="PNG only: multiply the size by N.")
+@click.option("--ppi", type=float, default=None, help="PNG only: pixels per inch (72 = 1x).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="exports",
+    show_default=True,
+    help="Folder to write the files to.",
+)
+@SPECS_OPTION
+def export(
+    names: tuple[str, ...],
+    fmt: str,
+    scale: float | None,
+    ppi: float | None,
+    out_dir: Path,
+    specs_dir: Path,
+) -> int:
+    """Render the specs of NAMES (default: all) to SVG, PNG or PDF files (all or nothing)."""
+    from chartspec.export import export_specs, find_spec
+
+    if scale is not None and ppi is not None:
+        raise click.UsageError("give --scale or --ppi, not both")
+    paths = [find_spec(name, specs_dir=specs_dir) for name in names]
+    paths = paths or sorted(specs_dir.glob("*.vl.json"))
+    if not paths:
+        raise ChartspecError(f"no specs in {specs_dir}", hint="run `chartspec build` first")
+    written = export_specs(paths, fmt=fmt, out_dir=out_dir, scale=scale, ppi=ppi)  # type: ignore[arg-type]
+    click.echo(f"exported {len(written)} chart(s) to {out_dir}/")
+    return EXIT_OK
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="HTML file to write (default: SOURCE with .html).",
+)
+@click.option("--interactive", is_flag=True, help="Add live charts (inlines the Vega bundle).")
+@SPECS_OPTION
+def report(source: Path, out_path: Path | None, interactive: bool, specs_dir: Path) -> int:
+    """Turn a Markdown file with `{{ chart: NAME }}` lines into one standalone HTML file."""
+    from chartspec.report import markdown_to_report
+
+    out = out_path or source.with_suffix(".html")
+    markdown_to_report(source, specs_dir=specs_dir, out_path=out, interactive=interactive)
+    click.echo(f"wrote {out}")
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 import numpy as np
 
@@ -404,12 +404,11 @@ def place_labels(
             if search.exhausted:
                 reason += f" (gave up after {SEARCH_BUDGET} search steps)"
             _fail(texts, missing or group, reason)
-        assert search.best is not None
         chosen.update(search.best)
     return [candidates[chosen[i]].box for i in range(len(points))]
 
 
-def _fail(texts: Sequence[str], indices: Sequence[int], reason: str) -> None:
+def _fail(texts: Sequence[str], indices: Sequence[int], reason: str) -> NoReturn:
     """Raise the error for labels that could not be placed."""
     names = ", ".join(repr(texts[i]) for i in indices)
     raise ChartspecError(

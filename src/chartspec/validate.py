@@ -337,7 +337,7 @@ def _describe(value: Any) -> str:
 
 
 def _quote_all(values: Iterable[Any], *, limit: int = 8) -> str:
-    items = [repr(v) if isinstance(v, str) else json.dumps(v) for v in values]
+    items = [_q(v) if isinstance(v, str) else json.dumps(v) for v in values]
     if len(items) > limit:
         items = [*items[:limit], "..."]
     return ", ".join(items)
@@ -593,7 +593,9 @@ class _Linter:
             rows = self.read_url(data["url"], fmt)
         else:
             rows = None
-        return _Data(rows)
+        # Fields given an explicit parse (e.g. "date") hold values the linter cannot predict.
+        parse = fmt.get("parse") if isinstance(fmt, dict) else None
+        return _Data(rows, frozenset(parse) if isinstance(parse, dict) else frozenset())
 
     def read_url(self, url: str, fmt: Any) -> list[dict[str, Any]] | None:
         if self.base_dir is None or _URL_SCHEME.match(url) or url.startswith(("/", "\\")):
@@ -721,8 +723,8 @@ class _Linter:
                 for channel, cdef in facet.items():
                     self.field_def(cdef, (*loc, "facet", channel), channel, ctx, repeat)
 
-        children = [(k, view[k]) for k in ("layer", "concat", "hconcat", "vconcat")]
-        nested = [(k, v) for k, v in children if isinstance(v, list)]
+        keys = ("layer", "concat", "hconcat", "vconcat")
+        nested = [(k, view[k]) for k in keys if isinstance(view.get(k), list)]
         if "spec" in view:
             self.view(view["spec"], (*loc, "spec"), ctx, repeat, encoding)
         elif nested:
@@ -807,8 +809,8 @@ class _Linter:
             return True
         known = sorted({_escape(k) for k in ctx.keys} | ctx.derived)
         match = difflib.get_close_matches(name, known, n=1)
-        hint = f"did you mean {match[0]!r}?" if match else f"expected one of {_quote_all(known)}"
-        self.add(loc, f"no field {name!r}{origin} in the data; {hint}", "field-exists")
+        hint = f"did you mean {_q(match[0])}?" if match else f"expected one of {_quote_all(known)}"
+        self.add(loc, f"no field {_q(name)}{origin} in the data; {hint}", "field-exists")
         return False
 
     def values(self, fdef: dict[str, Any], name: str, loc: _Loc, channel: str, ctx: _Data) -> None:
@@ -826,7 +828,7 @@ class _Linter:
                 if _number(cell) is None and cell not in (None, "") and not isinstance(cell, bool):
                     self.add(
                         (*loc, "field"),
-                        f"quantitative field {name!r} holds {_describe(cell)} (row {row}); "
+                        f"quantitative field {_q(name)} holds {_describe(cell)} (row {row}); "
                         "expected numbers",
                         "quantitative-numeric",
                     )
@@ -838,7 +840,7 @@ class _Linter:
                 if number is not None and number <= 0:
                     self.add(
                         (*loc, "scale", "type"),
-                        f"log scale on field {name!r} which holds {_describe(cell)} "
+                        f"log scale on field {_q(name)} which holds {_number_text(cell)} "
                         f"(row {row}); expected values > 0",
                         "log-positive",
                     )
@@ -848,7 +850,7 @@ class _Linter:
                 if scheme := _bad_scheme(cell):
                     self.add(
                         (*loc, "field"),
-                        f"field {name!r} holds a link with scheme '{scheme}:' (row {row}); "
+                        f"field {_q(name)} holds a link with scheme '{scheme}:' (row {row}); "
                         f"{_LINK_EXPECTED}",
                         "href-scheme",
                     )
@@ -881,6 +883,15 @@ def _number(cell: Any) -> float | None:
             return None
         return number if math.isfinite(number) else None
     return None
+
+
+def _number_text(cell: Any) -> str:
+    return cell.strip() if isinstance(cell, str) else json.dumps(cell)
+
+
+def _q(name: str) -> str:
+    """Quote a field name as written in a spec, without doubling backslashes."""
+    return f"'{name}'" if "'" not in name else repr(name)
 
 
 def _escape(key: str) -> str:

@@ -1,0 +1,260 @@
+"""Export Vega-Lite specs to SVG, PNG and PDF with vl-convert (no browser, no Node)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import pikepdf
+import vl_convert as vlc
+
+from chartspec import fonts
+from chartspec.errors import ChartspecError
+from chartspec.validate import load_spec_file, validate_spec
+
+Format = Literal["svg", "png", "pdf"]
+
+SPEC_SUFFIX = ".vl.json"
+
+# Data formats Vega can parse from an inline string, by file extension.
+_TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".dsv": "dsv"}
+
+
+def spec_to_svg(spec: dict[str, Any], *, base_dir: Path | None = None) -> str:
+    """Render a spec to an SVG string in the bundled font."""
+    return _convert(vlc.vegalite_to_svg, spec, base_dir=base_dir)
+
+
+def spec_to_png(
+    spec: dict[str, Any],
+    *,
+    scale: float | None = None,
+    ppi: float | None = None,
+    base_dir: Path | None = None,
+) -> bytes:
+    """Render a spec to PNG bytes at `scale` times its size, or at `ppi` pixels per inch."""
+    _check_resolution(scale, ppi)
+    return _convert(vlc.vegalite_to_png, spec, base_dir=base_dir, scale=scale, ppi=ppi)
+
+
+def spec_to_pdf(spec: dict[str, Any], *, base_dir: Path | None = None) -> bytes:
+    """Render a spec to a one-page PDF with text kept as text, byte-identical across runs."""
+    return _deterministic_pdf(_convert(vlc.vegalite_to_pdf, spec, base_dir=base_dir))
+
+
+def _svg_bytes(
+    spec: dict[str, Any], *, base_dir: Path | None, scale: float | None, ppi: float | None
+) -> bytes:
+    _no_resolution("svg", scale, ppi)
+    return spec_to_svg(spec, base_dir=base_dir).encode("utf-8")
+
+
+def _png_bytes(
+    spec: dict[str, Any], *, base_dir: Path | None, scale: float | None, ppi: float | None
+) -> bytes:
+    return spec_to_png(spec, scale=scale, ppi=ppi, base_dir=base_dir)
+
+
+def _pdf_bytes(
+    spec: dict[str, Any], *, base_dir: Path | None, scale: float | None, ppi: float | None
+) -> bytes:
+    _no_resolution("pdf", scale, ppi)
+    return spec_to_pdf(spec, base_dir=base_dir)
+
+
+Exporter = Callable[..., bytes]
+
+EXPORTERS: dict[Format, Exporter] = {"svg": _svg_bytes, "png": _png_bytes, "pdf": _pdf_bytes}
+"""Format -> function(spec, *, base_dir, scale, ppi) returning the file's bytes."""
+
+
+def export_specs(
+    specs: list[Path],
+    *,
+    fmt: Format,
+    out_dir: Path,
+    scale: float | None = None,
+    ppi: float | None = None,
+) -> list[Path]:
+    """Render spec files to `out_dir/<name>.<fmt>`; write nothing unless every spec renders."""
+    if fmt not in EXPORTERS:
+        known = ", ".join(EXPORTERS)
+        raise ChartspecError(f"unknown export format {fmt!r}", hint=f"use one of: {known}")
+    exporter = EXPORTERS[fmt]
+    # Render everything in memory first so one bad spec leaves the output folder untouched.
+    rendered: list[tuple[str, bytes]] = []
+    for path in specs:
+        spec = load_spec(path)
+        data = exporter(spec, base_dir=path.parent, scale=scale, ppi=ppi)
+        rendered.append((f"{spec_name(path)}.{fmt}", data))
+    out_dir = Path(out_dir)
+    _make_dir(out_dir)
+    written = []
+    for filename, data in rendered:
+        target = out_dir / filename
+        write_atomic(target, data)
+        written.append(target)
+    return written
+
+
+def spec_name(path: Path) -> str:
+    """Return a chart's name from its spec file name (`specs/memory3.vl.json` -> `memory3`)."""
+    name = path.name
+    for suffix in (SPEC_SUFFIX, ".json"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def find_spec(
+    name: str, *, specs_dir: Path, file: Path | None = None, row: int | None = None
+) -> Path:
+    """Return the spec file of chart `name` in `specs_dir`, or raise naming the known charts."""
+    path = Path(specs_dir) / f"{name}{SPEC_SUFFIX}"
+    if "/" in name or "\\" in name or not path.is_file():
+        known = sorted(spec_name(p) for p in Path(specs_dir).glob(f"*{SPEC_SUFFIX}"))
+        hint = f"known charts: {', '.join(known)}" if known else f"no specs in {specs_dir}"
+        raise ChartspecError(f"unknown chart {name!r}", file=file, row=row, hint=hint)
+    return path
+
+
+def load_spec(path: Path) -> dict[str, Any]:
+    """Read a spec file and check it against the pinned Vega-Lite schema."""
+    spec = load_spec_file(path)
+    problems = validate_spec(spec)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ChartspecError(
+            f"spec does not follow the Vega-Lite schema: {problems[0]}{more}",
+            file=path,
+            hint="run `chartspec check` on it for every problem",
+        )
+    return spec
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write `data` to `target` through a temporary file in the same folder."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ChartspecError(
+            f"cannot write to folder: {exc.strerror}", file=target.parent
+        ) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ChartspecError(f"cannot write file: {exc.strerror}", file=target) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _make_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ChartspecError(f"cannot create output folder: {exc.strerror}", file=out_dir) from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise ChartspecError("output folder is not writable", file=out_dir)
+
+
+def _check_resolution(scale: float | None, ppi: float | None) -> None:
+    if scale is not None and ppi is not None:
+        raise ChartspecError("give either a scale or a ppi, not both")
+    for label, value in (("scale", scale), ("ppi", ppi)):
+        if value is not None and not value > 0:
+            raise ChartspecError(f"{label} must be a positive number, got {value}")
+
+
+def _no_resolution(fmt: str, scale: float | None, ppi: float | None) -> None:
+    if scale is not None or ppi is not None:
+        raise ChartspecError(f"scale and ppi apply to PNG only, not {fmt.upper()}")
+
+
+def _convert(
+    convert: Callable[..., Any], spec: dict[str, Any], *, base_dir: Path | None, **options: Any
+) -> Any:
+    """Call a vl-convert function on a spec with local data inlined and the bundled font."""
+    fonts.register_fonts()
+    spec = inline_url_data(spec, base_dir=base_dir)
+    options = {k: v for k, v in options.items() if v is not None}
+    try:
+        # config here is a fallback: a spec's own config.font still wins.
+        # An empty allow-list stops any network request.
+        return convert(spec, config={"font": fonts.FONT_FAMILY}, allowed_base_urls=[], **options)
+    except ValueError as exc:
+        first = str(exc).strip().splitlines()
+        detail = next((line for line in first if "Error" in line and ":" in line), first[0])
+        raise ChartspecError(f"Vega-Lite could not render the spec: {detail.strip()}") from None
+
+
+def inline_url_data(spec: dict[str, Any], *, base_dir: Path | None) -> dict[str, Any]:
+    """Return a copy of `spec` whose `data: {url: ...}` on local files carry the file's text."""
+    if not any(True for _ in _url_data(spec)):
+        return spec
+    spec = copy.deepcopy(spec)
+    for data in _url_data(spec):
+        url = data["url"]
+        if not isinstance(url, str):
+            raise ChartspecError(f"data url must be a string, got {url!r}")
+        if urlsplit(url).scheme or url.startswith("//"):
+            raise ChartspecError(
+                f"data url {url!r} is not a local file",
+                hint="exports never fetch from the network: save the data next to the spec",
+            )
+        if base_dir is None:
+            raise ChartspecError(
+                f"data url {url!r} is relative but the spec has no folder to resolve it from"
+            )
+        path = Path(base_dir) / url
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ChartspecError(f"cannot read data file: {exc.strerror}", file=path) from None
+        fmt = dict(data.get("format") or {})
+        fmt.setdefault("type", _TEXT_FORMATS.get(path.suffix.lower(), "json"))
+        del data["url"]
+        data["values"] = text
+        data["format"] = fmt
+    return spec
+
+
+def _url_data(node: Any) -> Iterator[dict[str, Any]]:
+    """Yield every data object with a `url` anywhere in a spec (layers, concat, lookups)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "data" and isinstance(value, dict) and "url" in value:
+                yield value
+            else:
+                yield from _url_data(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _url_data(item)
+
+
+def _deterministic_pdf(raw: bytes) -> bytes:
+    """Rewrite a PDF so the same drawing always gives the same bytes (no dates, ids, metadata)."""
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        if "/Info" in pdf.trailer:
+            del pdf.trailer["/Info"]
+        if "/Metadata" in pdf.Root:
+            del pdf.Root["/Metadata"]
+        out = io.BytesIO()
+        pdf.save(
+            out,
+            deterministic_id=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.disable,
+            compress_streams=True,
+            linearize=False,
+        )
+    return out.getvalue()

@@ -1,0 +1,451 @@
+"""Turn a Markdown file with chart directives into one standalone, offline HTML report."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import functools
+import hashlib
+import io
+import json
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+from chartspec import fonts
+from chartspec.errors import ChartspecError
+from chartspec.export import find_spec, inline_url_data, load_spec, spec_to_svg, write_atomic
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+BUNDLE_PATH = STATIC_DIR / "chartspec-vega.min.js"
+BUNDLE_CSS_PATH = STATIC_DIR / "chartspec-vega.css"
+MAX_TABLE_ROWS = 500
+
+DIRECTIVE = re.compile(r"^ {0,3}\{\{\s*chart\s*:\s*(?P<name>[A-Za-z0-9_.-]+)\s*\}\}\s*$")
+LOOKS_LIKE_DIRECTIVE = re.compile(r"^\s*\{\{.*\bchart\b.*\}\}\s*$")
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+# Finds the figure and spec next to the running script, so any number of figures can share it.
+EMBED_SCRIPT = (
+    "(function(s){var f=s.parentNode,v=window.chartspecVega;if(!v)return;"
+    "var spec=JSON.parse(f.querySelector('script.chartspec-spec').textContent);"
+    "v.vegaEmbed(f.querySelector('.chartspec-chart'),spec,{ast:true,"
+    "expr:v.expressionInterpreter,defaultStyle:false,actions:false,renderer:'svg',"
+    "config:{font:s.getAttribute('data-font')}})"
+    ".catch(function(e){console.error(e);});})(document.currentScript);"
+)
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("chartspec", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+_ENV.tests["number_like"] = lambda text: bool(re.fullmatch(r"-?\d[\d,]*(\.\d+)?(e-?\d+)?", text))
+
+
+@dataclass
+class Figure:
+    """One chart placed in a report: its number, caption parts, drawing and data tables."""
+
+    number: int
+    name: str
+    title: str
+    description: str
+    source: str
+    html: Markup
+    tables: list[DataTable] = field(default_factory=list)
+
+
+@dataclass
+class DataTable:
+    """Rows of one data source of a chart, for the appendix."""
+
+    label: str
+    columns: list[str]
+    rows: list[list[str]]
+    total: int
+
+
+def markdown_to_report(
+    md_path: Path, *, specs_dir: Path, out_path: Path, interactive: bool = False
+) -> Path:
+    """Render `md_path` and the charts it names into one self-contained HTML file."""
+    html = markdown_to_html(md_path, specs_dir=specs_dir, interactive=interactive)
+    out_path = Path(out_path)
+    if not out_path.parent.is_dir():
+        raise ChartspecError("output folder does not exist", file=out_path.parent)
+    write_atomic(out_path, html.encode("utf-8"))
+    return out_path
+
+
+def markdown_to_html(md_path: Path, *, specs_dir: Path, interactive: bool = False) -> str:
+    """Return the standalone HTML report for a Markdown file with `{{ chart: NAME }}` lines."""
+    md_path = Path(md_path)
+    try:
+        text = md_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ChartspecError(f"cannot read report source: {exc.strerror}", file=md_path) from None
+    md = _markdown(md_path.parent)
+    blocks: list[Markup] = []
+    figures: list[Figure] = []
+    for kind, value, line in _split(text, md_path):
+        if kind == "markdown":
+            blocks.append(Markup(md.render(value)))
+            continue
+        spec_path = find_spec(value, specs_dir=Path(specs_dir), file=md_path, row=line)
+        spec = load_spec(spec_path)
+        figure = _figure(
+            spec,
+            name=value,
+            number=len(figures) + 1,
+            interactive=interactive,
+            base_dir=spec_path.parent,
+            appendix=True,
+        )
+        figures.append(figure)
+        blocks.append(figure.html)
+    title = _first_heading(text) or md_path.stem
+    scripts = [EMBED_SCRIPT] if interactive and figures else []
+    bundle = _bundle() if scripts else ""
+    if bundle:
+        scripts.insert(0, bundle)
+    page = _ENV.get_template("report.html.j2").render(
+        title=title,
+        blocks=blocks,
+        figures=figures,
+        font_face=Markup(_font_face_css()),
+        font_family=fonts.FONT_FAMILY,
+        bundle_css=Markup(_bundle_css()) if bundle else "",
+        bundle=Markup(_script_text(bundle)) if bundle else "",
+        csp=_csp(scripts),
+    )
+    return page
+
+
+def to_html_fragment(
+    spec: dict[str, Any],
+    *,
+    interactive: bool = True,
+    number: int | None = None,
+    base_dir: Path | None = None,
+) -> str:
+    """Return a `<figure>` with the chart as inline SVG, its caption and source.
+
+    With `interactive=True` the figure also carries the spec and a small script that swaps the
+    SVG for a live chart once the page has loaded `chartspec-vega.min.js`; with
+    `interactive=False` it holds no script at all.
+    """
+    name = str(_usermeta(spec).get("name") or "chart")
+    return str(
+        _figure(spec, name=name, number=number, interactive=interactive, base_dir=base_dir).html
+    )
+
+
+def _figure(
+    spec: dict[str, Any],
+    *,
+    name: str,
+    number: int | None,
+    interactive: bool,
+    base_dir: Path | None,
+    appendix: bool = False,
+) -> Figure:
+    meta = _usermeta(spec)
+    title = str(meta.get("title") or _title_text(spec.get("title")) or name)
+    description = spec.get("description")
+    description = description if isinstance(description, str) else ""
+    source = str(meta.get("source") or "")
+    prefix = f"figure-{number}" if number is not None else f"chart-{_slug(name)}"
+    svg = _namespace_ids(_strip_xml_declaration(spec_to_svg(spec, base_dir=base_dir)), prefix)
+    live_spec = (
+        json.dumps(inline_url_data(spec, base_dir=base_dir), sort_keys=True) if interactive else ""
+    )
+    figure = Figure(
+        number=number or 0,
+        name=name,
+        title=title,
+        description=description,
+        source=source,
+        html=Markup(""),
+        tables=_data_tables(spec, base_dir=base_dir),
+    )
+    figure.html = Markup(
+        _ENV.get_template("figure.html.j2").render(
+            id=prefix,
+            figure=figure,
+            numbered=number is not None,
+            appendix=appendix,
+            svg=Markup(svg),
+            spec_json=Markup(_json_script_text(live_spec)) if interactive else "",
+            embed=Markup(EMBED_SCRIPT) if interactive else "",
+            font=fonts.FONT_FAMILY,
+        )
+    )
+    return figure
+
+
+def _split(text: str, md_path: Path) -> list[tuple[str, str, int]]:
+    """Cut Markdown into ("markdown", text, first line) and ("chart", name, line) pieces."""
+    pieces: list[tuple[str, str, int]] = []
+    chunk: list[str] = []
+    chunk_start = 1
+    fence: str | None = None
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        stripped = line.rstrip("\r\n")
+        fence_match = FENCE.match(stripped)
+        if fence is not None:
+            if fence_match and fence_match[1][0] == fence[0] and len(fence_match[1]) >= len(fence):
+                fence = None
+        elif fence_match:
+            fence = fence_match[1]
+        else:
+            directive = DIRECTIVE.match(stripped)
+            if directive or LOOKS_LIKE_DIRECTIVE.match(stripped):
+                if not directive:
+                    raise ChartspecError(
+                        "malformed chart directive",
+                        file=md_path,
+                        row=number,
+                        hint="write {{ chart: NAME }} alone on its line",
+                    )
+                if chunk:
+                    pieces.append(("markdown", "".join(chunk), chunk_start))
+                pieces.append(("chart", directive["name"], number))
+                chunk, chunk_start = [], number + 1
+                continue
+        chunk.append(line)
+    if chunk:
+        pieces.append(("markdown", "".join(chunk), chunk_start))
+    return pieces
+
+
+def _markdown(base_dir: Path) -> MarkdownIt:
+    """Return a CommonMark renderer (raw HTML off) whose output never points outside the page."""
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+    default_image = md.renderer.rules["image"]
+
+    def image(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        token = tokens[idx]
+        token.attrSet("src", _image_data_uri(str(token.attrGet("src") or ""), base_dir))
+        return default_image(tokens, idx, options, env)
+
+    def link_open(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        href = str(tokens[idx].attrGet("href") or "")
+        internal = href.startswith("#")
+        env.setdefault("links", []).append(None if internal else href)
+        if internal:
+            return md.renderer.renderToken(tokens, idx, options, env)
+        # A standalone file cannot follow links out; the address is shown as text instead.
+        return '<span class="link">'
+
+    def link_close(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        href = env["links"].pop()
+        if href is None:
+            return "</a>"
+        return f'</span> <span class="url">&lt;{escape(href)}&gt;</span>'
+
+    md.add_render_rule("image", image)
+    md.add_render_rule("link_open", link_open)
+    md.add_render_rule("link_close", link_close)
+    return md
+
+
+def _image_data_uri(src: str, base_dir: Path) -> str:
+    """Return a local image as a data: URI; refuse images the report would have to fetch."""
+    if src.startswith("data:"):
+        return src
+    if urlsplit(src).scheme or src.startswith("//"):
+        raise ChartspecError(
+            f"image {src!r} is not a local file", hint="a standalone report embeds its images"
+        )
+    path = base_dir / unquote(src)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ChartspecError(f"cannot read image: {exc.strerror}", file=path) from None
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _first_heading(text: str) -> str | None:
+    for line in text.splitlines():
+        match = re.match(r"^ {0,3}#\s+(.+?)\s*#*\s*$", line)
+        if match:
+            return match[1]
+    return None
+
+
+def _usermeta(spec: dict[str, Any]) -> dict[str, Any]:
+    meta = spec.get("usermeta")
+    meta = meta.get("chartspec") if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _title_text(title: Any) -> str:
+    if isinstance(title, dict):
+        title = title.get("text")
+    if isinstance(title, list):
+        return " ".join(str(t) for t in title)
+    return title if isinstance(title, str) else ""
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "chart"
+
+
+def _strip_xml_declaration(svg: str) -> str:
+    return re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", svg)
+
+
+def _namespace_ids(svg: str, prefix: str) -> str:
+    """Prefix every id in an SVG and its references, so several charts can share one page."""
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
+    return re.sub(r'((?:xlink:)?href)="#([^"]+)"', rf'\1="#{prefix}-\2"', svg)
+
+
+def _script_text(text: str) -> str:
+    """Make code safe inside a <script> element: only `</script` and `<!--` can end it early."""
+    # Replacing every "</" would break minified regular expressions such as /</g.
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE).replace("<!--", "<\\!--")
+
+
+def _json_script_text(text: str) -> str:
+    """Escape JSON for a <script type="application/json"> block; JSON.parse reads it unchanged."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _data_tables(spec: dict[str, Any], *, base_dir: Path | None) -> list[DataTable]:
+    """Return one table per distinct data source a spec draws from."""
+    tables: list[DataTable] = []
+    seen: set[str] = set()
+    datasets = spec.get("datasets") if isinstance(spec.get("datasets"), dict) else {}
+    for label, rows in _data_sources(spec, datasets or {}, base_dir):
+        key = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
+        if key in seen:
+            continue
+        seen.add(key)
+        tables.append(_table(label, rows))
+    return tables
+
+
+def _data_sources(
+    node: Any, datasets: dict[str, Any], base_dir: Path | None
+) -> list[tuple[str, list[Any]]]:
+    found: list[tuple[str, list[Any]]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "data" and isinstance(value, dict):
+                found.extend(_one_source(value, datasets, base_dir))
+            elif key != "datasets":
+                found.extend(_data_sources(value, datasets, base_dir))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_data_sources(item, datasets, base_dir))
+    return found
+
+
+def _one_source(
+    data: dict[str, Any], datasets: dict[str, Any], base_dir: Path | None
+) -> list[tuple[str, list[Any]]]:
+    fmt = data.get("format") if isinstance(data.get("format"), dict) else {}
+    if "name" in data and data["name"] in datasets:
+        return [(str(data["name"]), _rows(datasets[data["name"]], fmt))]
+    if "values" in data:
+        return [("inline values", _rows(data["values"], fmt))]
+    if "url" in data and isinstance(data["url"], str):
+        inlined = inline_url_data({"data": data}, base_dir=base_dir)["data"]
+        return [(data["url"], _rows(inlined["values"], inlined["format"]))]
+    return []
+
+
+def _rows(values: Any, fmt: dict[str, Any]) -> list[Any]:
+    """Return rows from inline values, parsing CSV/TSV/JSON text as Vega would."""
+    if isinstance(values, str):
+        kind = fmt.get("type", "json")
+        if kind in ("csv", "tsv", "dsv"):
+            delimiter = {"csv": ",", "tsv": "\t"}.get(kind, str(fmt.get("delimiter", ",")))
+            return list(csv.DictReader(io.StringIO(values), delimiter=delimiter))
+        try:
+            values = json.loads(values)
+        except json.JSONDecodeError:
+            return []
+        prop = fmt.get("property")
+        for part in str(prop).split(".") if prop else []:
+            values = values.get(part) if isinstance(values, dict) else None
+    return values if isinstance(values, list) else []
+
+
+def _table(label: str, rows: list[Any]) -> DataTable:
+    columns: list[str] = []
+    for row in rows:
+        for key in row if isinstance(row, dict) else ["data"]:
+            if key not in columns:
+                columns.append(key)
+    body = []
+    for row in rows[:MAX_TABLE_ROWS]:
+        cells = row if isinstance(row, dict) else {"data": row}
+        body.append([_cell(cells.get(c)) for c in columns])
+    return DataTable(label=label, columns=columns, rows=body, total=len(rows))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
+
+
+@functools.cache
+def _font_face_css() -> str:
+    """Return @font-face rules that embed the bundled font files as data: URIs."""
+    from fontTools.ttLib import TTFont
+
+    rules = []
+    for path in sorted(fonts.FONT_DIR.glob("*.ttf")):
+        font = TTFont(path, lazy=True)
+        weight = font["OS/2"].usWeightClass
+        italic = bool(font["OS/2"].fsSelection & 1)
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        rules.append(
+            f'@font-face{{font-family:"{fonts.FONT_FAMILY}";font-weight:{weight};'
+            f"font-style:{'italic' if italic else 'normal'};"
+            f'src:url("data:font/ttf;base64,{data}") format("truetype");}}'
+        )
+    return "\n".join(rules)
+
+
+def _bundle() -> str:
+    try:
+        return BUNDLE_PATH.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        msg = f"the Vega bundle {BUNDLE_PATH} is missing from the installed package"
+        raise RuntimeError(msg) from None
+
+
+def _bundle_css() -> str:
+    return BUNDLE_CSS_PATH.read_text(encoding="utf-8") if BUNDLE_CSS_PATH.is_file() else ""
+
+
+def _csp(scripts: list[str]) -> str:
+    """Return a Content-Security-Policy that lets the page load nothing from outside itself."""
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(_script_text(s).encode()).digest()).decode()}'"
+        for s in scripts
+    )
+    script_src = hashes or "'none'"
+    return (
+        "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; "
+        f"script-src {script_src}; base-uri 'none'; form-action 'none'"
+    )

@@ -1,0 +1,739 @@
+"""Turn a folder of Vega-Lite specs into an offline static site under a strict CSP."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import vl_convert as vlc
+
+from chartspec import fonts
+from chartspec.errors import ChartspecError
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'"
+)
+SITE_MARKER = ".chartspec-site"
+VL_VERSION = "6.4"
+MAX_TABLE_ROWS = 1000
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+RESERVED_NAMES = {"index"}
+DATA_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".topojson": "topojson"}
+
+# Colours for the live chart and the pre-rendered SVG in dark mode; merged over the spec's own
+# config so a spec that sets light-theme colours still reads on a dark page (contrast >= 4.5:1
+# for text against DARK_BACKGROUND).
+DARK_BACKGROUND = "#15171c"
+DARK_TEXT = "#e8eaed"
+DARK_MUTED = "#b4b9c2"
+DARK_CONFIG: dict[str, Any] = {
+    "background": DARK_BACKGROUND,
+    "view": {"stroke": "#4a505c"},
+    "title": {"color": DARK_TEXT, "subtitleColor": DARK_MUTED},
+    "axis": {
+        "domainColor": "#8b919c",
+        "gridColor": "#343944",
+        "tickColor": "#8b919c",
+        "labelColor": DARK_MUTED,
+        "titleColor": DARK_TEXT,
+    },
+    "legend": {"labelColor": DARK_MUTED, "titleColor": DARK_TEXT},
+    "header": {"labelColor": DARK_MUTED, "titleColor": DARK_TEXT},
+    "text": {"color": DARK_TEXT},
+    "rule": {"color": "#8b919c"},
+}
+
+
+@dataclass
+class Dataset:
+    """One table of a chart's data, as rows of plain values."""
+
+    label: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    source_file: Path | None = None  # a url data file copied into the site
+
+
+@dataclass
+class Chart:
+    """Everything the templates need about one spec."""
+
+    name: str
+    spec_file: Path
+    spec: dict[str, Any]
+    title: str
+    description: str
+    source: str | None
+    specs_dir: Path
+    datasets: list[Dataset] = field(default_factory=list)
+    width: int = 0
+    height: int = 0
+
+
+def specs_to_site(
+    specs_dir: Path,
+    out_dir: Path,
+    *,
+    site_title: str = "Charts",
+    base_url: str | None = None,
+    reports: Sequence[Path] = (),
+) -> list[Path]:
+    """Build the site for every `*.vl.json` under specs_dir into out_dir; return the written files.
+
+    The site is built in a temporary folder beside out_dir and swapped in at the end, so a
+    failure leaves the previous site untouched. out_dir must be absent, empty, or a site
+    written by this function. `base_url`, when given, makes Open Graph URLs absolute.
+    Each Markdown file in `reports` becomes the standalone page `<stem>.html`.
+    """
+    specs_dir = Path(specs_dir).resolve()
+    out_dir = Path(out_dir).resolve()
+    _check_out_dir(out_dir, specs_dir)
+    charts = [_load_chart(path, specs_dir) for path in _find_specs(specs_dir)]
+    _check_unique_names(charts)
+    _register_fonts()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    try:
+        writer = _Writer(tmp)
+        _build(charts, writer, site_title=site_title, base_url=base_url)
+        _write_reports(reports, writer, specs_dir)
+        _swap_in(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out_dir / rel for rel in sorted(writer.written)]
+
+
+def _build(charts: list[Chart], writer: _Writer, *, site_title: str, base_url: str | None) -> None:
+    """Write the static files, then every chart's files and pages, then the gallery."""
+    env = _jinja_env()
+    static_files = _copy_static(writer)
+    fonts_css = _fonts_css(writer)
+    common = {
+        "csp": CSP,
+        "site_title": site_title,
+        "fonts_css": fonts_css,
+        "versions": _bundle_info(),
+        "static": static_files,
+    }
+    cards = []
+    for chart in charts:
+        cards.append(_write_chart(chart, writer, env, common, base_url=base_url))
+    index = env.get_template("index.html").render(cards=cards, page_title=site_title, **common)
+    writer.write_text("index.html", index)
+    licenses = env.get_template("licenses.html").render(
+        page_title=f"Licences · {site_title}", **common
+    )
+    writer.write_text("licenses.html", licenses)
+    writer.write_text(SITE_MARKER, "chartspec site\n")
+
+
+def _write_reports(reports: Sequence[Path], writer: _Writer, specs_dir: Path) -> None:
+    """Render each Markdown report into one standalone page of the site."""
+    from chartspec.report import markdown_to_html
+
+    for source in sorted(reports):
+        writer.write_text(f"{source.stem}.html", markdown_to_html(source, specs_dir=specs_dir))
+
+
+def _write_chart(
+    chart: Chart,
+    writer: _Writer,
+    env: jinja2.Environment,
+    common: dict[str, Any],
+    *,
+    base_url: str | None,
+) -> dict[str, Any]:
+    """Write one chart's downloads, page and embed page; return its gallery card."""
+    name = chart.name
+    spec_rel = f"charts/{_spec_relpath(chart)}"
+    writer.copy_file(chart.spec_file, spec_rel)
+    data_links = []
+    for i, ds in enumerate(chart.datasets, start=1):
+        if ds.source_file is not None:
+            rel = f"charts/{_data_relpath(chart, ds.source_file)}"
+            writer.copy_file(ds.source_file, rel, allow_same=True)
+            if ds.source_file.suffix.lower() == ".csv":
+                data_links.append({"href": rel, "label": ds.label})
+                continue
+        csv_rel = (
+            f"charts/{name}.csv" if len(chart.datasets) == 1 else f"charts/{name}-data-{i}.csv"
+        )
+        writer.write_text(csv_rel, _rows_to_csv(ds))
+        data_links.append({"href": csv_rel, "label": ds.label})
+
+    live_spec = _inline_url_data(chart)
+    dark_spec = _apply_dark(live_spec)
+    svg_light = _render_svg(live_spec, chart)
+    svg_dark = _render_svg(dark_spec, chart)
+    writer.write_text(f"charts/{name}.svg", svg_light)
+    writer.write_text(f"charts/{name}.dark.svg", svg_dark)
+    writer.write_bytes(f"charts/{name}.png", _render_png(live_spec, chart))
+    chart.width, chart.height = _svg_size(svg_light)
+
+    og_image = f"charts/{name}.png"
+    page_url = f"{name}.html"
+    embed_src = f"{name}.embed.html"
+    if base_url:
+        root = base_url.rstrip("/") + "/"
+        og_image, page_url, embed_src = root + og_image, root + page_url, root + embed_src
+    snippet = (
+        f'<iframe src="{_attr(embed_src)}" title="{_attr(chart.title)}" '
+        f'width="{chart.width + 16}" height="{chart.height + 48}" loading="lazy"></iframe>'
+    )
+    page_ctx = {
+        **common,
+        "chart": chart,
+        "page_title": f"{chart.title} · {common['site_title']}",
+        "spec_json": spec_to_script_json(live_spec),
+        "dark_config_json": spec_to_script_json(DARK_CONFIG),
+        "svg_light": _inline_svg(svg_light, prefix=f"{name}-l-"),
+        "svg_dark": _inline_svg(svg_dark, prefix=f"{name}-d-"),
+        "spec_href": spec_rel,
+        "data_links": data_links,
+        "tables": [_table(ds) for ds in chart.datasets],
+        "snippet": snippet,
+        "og_image": og_image,
+        "page_url": page_url if base_url else None,
+    }
+    writer.write_text(f"{name}.html", env.get_template("chart.html").render(**page_ctx))
+    writer.write_text(f"{name}.embed.html", env.get_template("embed.html").render(**page_ctx))
+    return {"chart": chart, "href": f"{name}.html"}
+
+
+# --- reading specs --------------------------------------------------------------------------
+
+
+def _find_specs(specs_dir: Path) -> list[Path]:
+    """Return every spec file under specs_dir in a stable order."""
+    if not specs_dir.is_dir():
+        raise ChartspecError("specs folder not found", file=specs_dir)
+    found = sorted(specs_dir.rglob("*.vl.json"), key=lambda p: p.relative_to(specs_dir).as_posix())
+    if not found:
+        raise ChartspecError(
+            "no *.vl.json specs found", file=specs_dir, hint="run `chartspec build` first"
+        )
+    return found
+
+
+def _load_chart(path: Path, specs_dir: Path) -> Chart:
+    """Read one spec file and gather its title, description and data tables."""
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChartspecError(f"cannot read spec: {exc}", file=path) from exc
+    except json.JSONDecodeError as exc:
+        raise ChartspecError(f"invalid JSON: {exc.msg}", file=path, row=exc.lineno) from exc
+    if not isinstance(spec, dict):
+        raise ChartspecError("a spec must be a JSON object", file=path)
+    name = path.name[: -len(".vl.json")]
+    meta = (spec.get("usermeta") or {}).get("chartspec") or {}
+    if isinstance(meta, dict) and isinstance(meta.get("name"), str):
+        name = meta["name"]
+    if not NAME_RE.match(name) or name.lower() in RESERVED_NAMES:
+        raise ChartspecError(
+            f"chart name {name!r} cannot be used in the site",
+            file=path,
+            hint="use letters, digits, '.', '_' or '-', and not 'index'",
+        )
+    title = _text(meta.get("title")) or _title_of(spec) or name
+    description = _text(spec.get("description")) or title
+    chart = Chart(
+        name=name,
+        spec_file=path,
+        spec=spec,
+        title=title,
+        description=description,
+        source=_text(meta.get("source")),
+        specs_dir=specs_dir,
+    )
+    chart.datasets = _datasets(chart, specs_dir)
+    return chart
+
+
+def _title_of(spec: dict[str, Any]) -> str:
+    """Return the spec's title text, if any."""
+    title = spec.get("title")
+    if isinstance(title, dict):
+        title = title.get("text")
+    if isinstance(title, list):
+        return " ".join(str(t) for t in title)
+    return _text(title)
+
+
+def _text(value: Any) -> str:
+    """Return value as a stripped string, or '' for non-strings."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _check_unique_names(charts: list[Chart]) -> None:
+    """Refuse two specs that would write the same page."""
+    seen: dict[str, Path] = {}
+    for chart in charts:
+        key = chart.name.lower()  # case-insensitive file systems
+        if key in seen:
+            raise ChartspecError(
+                f"two specs are both named {chart.name!r}",
+                file=chart.spec_file,
+                hint=f"the other is {seen[key]}",
+            )
+        seen[key] = chart.spec_file
+
+
+def _walk_data(node: Any) -> Iterator[dict[str, Any]]:
+    """Yield every `data` object in a spec (top level, layers, concats, facets, repeats)."""
+    if isinstance(node, dict):
+        data = node.get("data")
+        if isinstance(data, dict):
+            yield data
+        for key, value in node.items():
+            if key not in ("data", "datasets", "usermeta", "config"):
+                yield from _walk_data(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk_data(item)
+
+
+def _datasets(chart: Chart, specs_dir: Path) -> list[Dataset]:
+    """Collect each distinct table the spec draws, in the order it first appears."""
+    spec = chart.spec
+    named = spec.get("datasets") if isinstance(spec.get("datasets"), dict) else {}
+    out: list[Dataset] = []
+    seen: set[str] = set()
+    for data in _walk_data(spec):
+        if "url" in data:
+            path = _data_path(chart, specs_dir, data["url"])
+            key = f"url:{path}"
+            if key not in seen:
+                seen.add(key)
+                rows = _read_rows(path, _format_type(data, path), data.get("format") or {})
+                out.append(_dataset(data["url"], rows, source_file=path))
+        elif "values" in data:
+            key = "values:" + json.dumps(data["values"], sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                out.append(_dataset("inline values", _values_rows(data["values"], data)))
+        elif isinstance(data.get("name"), str) and data["name"] in named:
+            key = f"name:{data['name']}"
+            if key not in seen:
+                seen.add(key)
+                out.append(_dataset(data["name"], _values_rows(named[data["name"]], data)))
+    return out
+
+
+def _dataset(label: str, rows: list[dict[str, Any]], *, source_file: Path | None = None) -> Dataset:
+    """Build a Dataset, with columns in the order they first appear."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            columns.setdefault(key, None)
+    return Dataset(label=label, columns=list(columns), rows=rows, source_file=source_file)
+
+
+def _values_rows(values: Any, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Turn inline `values` (objects, primitives or a CSV/JSON string) into rows."""
+    if isinstance(values, str):
+        fmt = data.get("format") or {}
+        return _parse_rows(values, fmt.get("type", "json"), fmt)
+    if isinstance(values, dict):
+        values = [values]
+    if not isinstance(values, list):
+        return []
+    return [v if isinstance(v, dict) else {"data": v} for v in values]
+
+
+def _data_path(chart: Chart, specs_dir: Path, url: Any) -> Path:
+    """Resolve a relative data url against the spec file; refuse anything off-site."""
+    if not isinstance(url, str) or not url:
+        raise ChartspecError("data url must be a non-empty string", file=chart.spec_file)
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url) or url.startswith(("/", "\\")):
+        raise ChartspecError(
+            f"data url {url!r} is not a relative path",
+            file=chart.spec_file,
+            hint="the site is offline: put the file beside the spec and use a relative url",
+        )
+    path = (chart.spec_file.parent / url).resolve()
+    try:
+        path.relative_to(specs_dir)
+    except ValueError:
+        raise ChartspecError(
+            f"data url {url!r} points outside the specs folder",
+            file=chart.spec_file,
+            hint=f"move the file under {specs_dir}",
+        ) from None
+    if not path.is_file():
+        raise ChartspecError(f"data file {url!r} not found", file=chart.spec_file)
+    return path
+
+
+def _format_type(data: dict[str, Any], path: Path) -> str:
+    """Return the data format type, from the spec or else the file extension."""
+    fmt = data.get("format") or {}
+    return fmt.get("type") or DATA_FORMATS.get(path.suffix.lower(), "json")
+
+
+def _read_rows(path: Path, ftype: str, fmt: dict[str, Any]) -> list[dict[str, Any]]:
+    """Read a data file's rows for the data table."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChartspecError(f"cannot read data file: {exc}", file=path) from exc
+    try:
+        return _parse_rows(text, ftype, fmt)
+    except (ValueError, csv.Error) as exc:
+        raise ChartspecError(f"cannot parse {ftype} data: {exc}", file=path) from exc
+
+
+def _parse_rows(text: str, ftype: str, fmt: dict[str, Any]) -> list[dict[str, Any]]:
+    """Parse CSV/TSV/DSV/JSON text into rows; other formats have no table."""
+    if ftype in ("csv", "tsv", "dsv"):
+        delimiter = {"csv": ",", "tsv": "\t"}.get(ftype, fmt.get("delimiter", ","))
+        return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+    if ftype == "json":
+        value = json.loads(text)
+        prop = fmt.get("property")
+        if isinstance(prop, str):
+            for part in prop.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, list):
+            return [v if isinstance(v, dict) else {"data": v} for v in value]
+    return []
+
+
+# --- turning specs into pages -------------------------------------------------------------
+
+
+def _spec_relpath(chart: Chart) -> str:
+    """Path of the spec under charts/, mirroring the specs folder so relative urls still work."""
+    return chart.spec_file.resolve().relative_to(chart.specs_dir).as_posix()
+
+
+def _data_relpath(chart: Chart, path: Path) -> str:
+    """Path of a url data file under charts/, mirroring the specs folder."""
+    return path.relative_to(chart.specs_dir).as_posix()
+
+
+def _inline_url_data(chart: Chart) -> dict[str, Any]:
+    """Return a copy of the spec with url data inlined, so pages work from file:// too.
+
+    Delimited text becomes rows of strings, as the CSV reader would give them, because parsing
+    CSV in the browser compiles a function (blocked by the CSP); type parsing stays with the
+    spec's `format.parse` and Vega-Lite's implicit parsing, as for the url.
+    """
+    spec = copy.deepcopy(chart.spec)
+    for data in _walk_data(spec):
+        if "url" in data:
+            path = _data_path(chart, chart.specs_dir, data["url"])
+            fmt = dict(data.get("format") or {})
+            ftype = _format_type(data, path)
+            data.pop("url")
+            if ftype in ("csv", "tsv", "dsv"):
+                data["values"] = _read_rows(path, ftype, fmt)
+                fmt.pop("delimiter", None)
+                fmt["type"] = "json"
+            else:
+                data["values"] = path.read_text(encoding="utf-8")
+                fmt["type"] = ftype
+            data["format"] = fmt
+    return spec
+
+
+def _apply_dark(spec: dict[str, Any]) -> dict[str, Any]:
+    """Return the spec with the dark colours merged over its own config."""
+    dark = copy.deepcopy(spec)
+    dark["config"] = _merge(dark.get("config") or {}, DARK_CONFIG)
+    return dark
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge `over` into a copy of `base`."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def spec_to_script_json(spec: dict[str, Any]) -> str:
+    """Serialise a spec for a `<script type="application/json">` block that data cannot escape."""
+    text = json.dumps(
+        spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _render_svg(spec: dict[str, Any], chart: Chart) -> str:
+    """Render a spec to SVG with vl-convert."""
+    try:
+        return vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
+    except ValueError as exc:
+        raise ChartspecError(f"cannot render chart: {exc}", file=chart.spec_file) from exc
+
+
+def _render_png(spec: dict[str, Any], chart: Chart) -> bytes:
+    """Render a spec to a 2x PNG with vl-convert."""
+    try:
+        return vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2)
+    except ValueError as exc:
+        raise ChartspecError(f"cannot render chart: {exc}", file=chart.spec_file) from exc
+
+
+def _svg_size(svg: str) -> tuple[int, int]:
+    """Return the width and height attributes of an SVG document."""
+    root = ET.fromstring(svg)
+    return round(float(root.get("width", "0"))), round(float(root.get("height", "0")))
+
+
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+_UNSAFE_TAGS = {"script", "foreignObject", "style", "iframe", "object", "embed"}
+
+
+def _inline_svg(svg: str, *, prefix: str) -> str:
+    """Make a rendered SVG safe to inline: checked for active content, ids made page-unique."""
+    root = ET.fromstring(svg)  # well-formed XML: data text cannot open a tag
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+        bad_attr = [
+            a
+            for a, v in el.attrib.items()
+            if a.lower().startswith("on") or a == "style" or "javascript:" in v.lower()
+        ]
+        if tag in _UNSAFE_TAGS or bad_attr:
+            raise ChartspecError(
+                f"rendered SVG has active content or inline styles ({tag} {bad_attr})",
+                hint="this is a bug in rendering, not in the spec",
+            )
+    ids = re.findall(r'\sid="([^"]+)"', svg)
+    for old in sorted(set(ids), key=len, reverse=True):
+        new = prefix + old
+        svg = svg.replace(f'id="{old}"', f'id="{new}"').replace(f"url(#{old})", f"url(#{new})")
+        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
+    svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
+    # sized by CSS; the viewBox keeps the drawing's proportions
+    return svg.replace("<svg ", '<svg class="chart-svg" aria-hidden="true" focusable="false" ', 1)
+
+
+def _cell(value: Any) -> str:
+    """Format one value for the data table and CSV."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
+
+
+def _rows_to_csv(ds: Dataset) -> str:
+    """Write a dataset as CSV text."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(ds.columns)
+    for row in ds.rows:
+        writer.writerow([_cell(row.get(c)) for c in ds.columns])
+    return buf.getvalue()
+
+
+def _table(ds: Dataset) -> dict[str, Any]:
+    """Return the template context for one data table, capped at MAX_TABLE_ROWS rows."""
+    numeric = {
+        c: all(isinstance(r.get(c), int | float) or r.get(c) is None for r in ds.rows)
+        for c in ds.columns
+    }
+    return {
+        "label": ds.label,
+        "columns": [{"name": c, "numeric": numeric[c]} for c in ds.columns],
+        "rows": [[_cell(r.get(c)) for c in ds.columns] for r in ds.rows[:MAX_TABLE_ROWS]],
+        "total": len(ds.rows),
+        "truncated": len(ds.rows) > MAX_TABLE_ROWS,
+    }
+
+
+def _attr(value: str) -> str:
+    """Escape a value for a double-quoted HTML attribute."""
+    return (
+        value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )
+
+
+# --- static files, fonts, templates -------------------------------------------------------
+
+
+def _static_dir() -> Path:
+    """Return the package's static folder."""
+    return Path(str(resources.files("chartspec") / "static"))
+
+
+def _bundle_info() -> dict[str, Any]:
+    """Return bundle.json: the bundled libraries' versions and hashes."""
+    return json.loads((_static_dir() / "bundle.json").read_text(encoding="utf-8"))
+
+
+def _copy_static(writer: _Writer) -> dict[str, str]:
+    """Copy the bundle, CSS, loader and licences into static/; return their site paths."""
+    src = _static_dir()
+    info = _bundle_info()
+    files = {
+        "bundle": info["bundle"],
+        "vega_css": info["css"],
+        "loader": "chartspec-embed.js",
+        "site_css": "chartspec-site.css",
+        "favicon": "favicon.svg",
+    }
+    for rel in files.values():
+        writer.copy_file(src / rel, f"static/{rel}")
+    writer.copy_file(src / "bundle.json", "static/bundle.json")
+    for lic in sorted((src / "licenses").glob("*.txt")):
+        writer.copy_file(lic, f"static/licenses/{lic.name}")
+    return {key: f"static/{rel}" for key, rel in files.items()}
+
+
+def _register_fonts() -> None:
+    """Register the bundled font with vl-convert before anything renders."""
+    fonts.register_fonts()
+
+
+def _fonts_css(writer: _Writer) -> str:
+    """Copy the bundled font files and write @font-face rules for them; return the CSS path."""
+    rules = []
+    for ttf in sorted(Path(fonts.FONT_DIR).glob("*.ttf")):
+        writer.copy_file(ttf, f"static/fonts/{ttf.name}")
+        stem = ttf.stem.lower()
+        weight = "700" if "bold" in stem else "400"
+        style = "italic" if "italic" in stem else "normal"
+        rules.append(
+            "@font-face {\n"
+            f'  font-family: "{fonts.FONT_FAMILY}";\n'
+            f'  src: url("fonts/{ttf.name}") format("truetype");\n'
+            f"  font-weight: {weight};\n  font-style: {style};\n  font-display: swap;\n}}\n"
+        )
+    for extra in sorted(Path(fonts.FONT_DIR).glob("*.txt")):  # the font's licence
+        writer.copy_file(extra, f"static/fonts/{extra.name}")
+    rules.append(f':root {{ --chart-font: "{fonts.FONT_FAMILY}"; }}\n')
+    writer.write_text("static/chartspec-fonts.css", "\n".join(rules))
+    return "static/chartspec-fonts.css"
+
+
+def _jinja_env() -> jinja2.Environment:
+    """Return the Jinja2 environment over the package templates, autoescaping everything."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("chartspec", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Write files under a root atomically, refusing to write one path twice."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.written: set[str] = set()
+        self._sources: dict[str, Path] = {}
+
+    def _claim(self, rel: str, source: Path | None = None, *, allow_same: bool = False) -> Path:
+        if rel in self.written:
+            if allow_same and source is not None and self._sources.get(rel) == source:
+                return self.root / rel
+            raise ChartspecError(
+                f"two outputs would both be written to {rel}",
+                hint="rename one of the specs or data files",
+            )
+        self.written.add(rel)
+        if source is not None:
+            self._sources[rel] = source
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        """Write bytes to root/rel via a temporary file and os.replace."""
+        _atomic_write(self._claim(rel), data)
+
+    def write_text(self, rel: str, text: str) -> None:
+        """Write UTF-8 text with LF line ends."""
+        self.write_bytes(rel, text.encode("utf-8"))
+
+    def copy_file(self, src: Path, rel: str, *, allow_same: bool = False) -> None:
+        """Copy a file's bytes to root/rel."""
+        if allow_same and rel in self.written and self._sources.get(rel) == src:
+            return
+        _atomic_write(self._claim(rel, src, allow_same=allow_same), Path(src).read_bytes())
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write a file via a temporary file in the same folder, then os.replace."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_out_dir(out_dir: Path, specs_dir: Path) -> None:
+    """Refuse to replace a folder that is not a previous chartspec site."""
+    if out_dir == specs_dir or specs_dir.is_relative_to(out_dir):
+        raise ChartspecError("the output folder would contain the specs", file=out_dir)
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise ChartspecError("output path exists and is not a folder", file=out_dir)
+        if any(out_dir.iterdir()) and not (out_dir / SITE_MARKER).is_file():
+            raise ChartspecError(
+                "output folder is not empty and was not written by chartspec",
+                file=out_dir,
+                hint="choose an empty or new folder",
+            )
+
+
+def _swap_in(tmp: Path, out_dir: Path) -> None:
+    """Replace out_dir by the freshly built tmp folder with two renames."""
+    if not out_dir.exists():
+        os.replace(tmp, out_dir)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    old.rmdir()
+    os.replace(out_dir, old)
+    try:
+        os.replace(tmp, out_dir)
+    except BaseException:
+        os.replace(old, out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex SHA-256 of a file."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

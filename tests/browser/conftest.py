@@ -1,0 +1,109 @@
+"""One Chromium and one HTTP server on 127.0.0.1 for all browser tests, over one built site."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from chartspec.site import specs_to_site
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+# Report every CSP violation to the console, where the tests collect it.
+CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', function (e) {
+  console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI);
+});
+"""
+
+
+@pytest.fixture(scope="session")
+def site_dir(specs_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the test site once."""
+    out = tmp_path_factory.mktemp("browser") / "site"
+    specs_to_site(specs_dir, out, site_title="Test charts")
+    return out
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Launch Debian's Chromium; fail (never skip) when it is missing."""
+    exe = shutil.which("chromium")
+    assert exe, "chromium is not installed: apt-get install chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(site_dir: Path) -> Iterator[str]:
+    """Serve the built site as plain static files on 127.0.0.1; yield its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@dataclass
+class Visit:
+    """A loaded page and everything it reported."""
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def visit(browser: Browser) -> Iterator[Callable[..., Visit]]:
+    """Open a URL in a fresh context and collect console errors, requests and dialogs."""
+    contexts = []
+
+    def open_(url: str, *, width: int = 1280, wait_live: bool = True, **options: Any) -> Visit:
+        ctx = browser.new_context(viewport={"width": width, "height": 900}, **options)
+        contexts.append(ctx)
+        ctx.add_init_script(CSP_LISTENER)
+        page = ctx.new_page()
+        v = Visit(page)
+        page.on("console", lambda m: v.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: v.errors.append(f"page error: {e}"))
+        page.on("request", lambda r: v.requests.append(r.url))
+
+        def on_dialog(d: Any) -> None:
+            v.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.goto(url, wait_until="load")
+        if wait_live:
+            page.wait_for_selector(".chart.is-live svg", timeout=15_000)
+        return v
+
+    yield open_
+    for ctx in contexts:
+        ctx.close()

@@ -1,0 +1,210 @@
+"""The generated site in a real browser: rendering, CSP, offline use, layout, injection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Page
+
+from conftest import EXPECTED_MARKS, PAYLOAD_SCRIPT
+
+from .conftest import ARTIFACTS, Visit
+
+MARK_SELECTORS = {
+    "symbol": "g.mark-symbol.role-mark path",
+    "text": "g.mark-text.role-mark text",
+    "rect": "g.mark-rect.role-mark path",
+}
+CHARTS = sorted(EXPECTED_MARKS)
+
+
+def _mark_counts(page: Page, root: str, kinds: dict[str, int]) -> dict[str, int]:
+    return {k: page.locator(f"{root} {MARK_SELECTORS[k]}").count() for k in kinds}
+
+
+def _assert_clean(v: Visit) -> None:
+    assert v.errors == [], v.errors
+    for url in v.requests:
+        parsed = urlparse(url)
+        assert parsed.scheme in ("http", "file", "data"), url
+        if parsed.scheme == "http":
+            assert parsed.hostname == "127.0.0.1", url
+
+
+@pytest.mark.parametrize("name", CHARTS)
+@pytest.mark.parametrize("kind", ["page", "embed"])
+def test_chart_renders_live_with_expected_marks(
+    visit: Callable[..., Visit], server: str, name: str, kind: str
+) -> None:
+    url = f"{server}{name}.html" if kind == "page" else f"{server}{name}.embed.html"
+    v = visit(url)
+    expected = EXPECTED_MARKS[name]
+    assert _mark_counts(v.page, ".chart.is-live", expected) == expected
+    assert v.page.locator(".chart .fallback").count() == 0  # replaced by the live chart
+    _assert_clean(v)
+
+
+def test_gallery_lists_every_chart_with_thumbnails(
+    visit: Callable[..., Visit], server: str
+) -> None:
+    v = visit(server + "index.html", wait_live=False)
+    cards = v.page.locator(".card")
+    assert cards.count() == len(CHARTS)
+    loaded = v.page.evaluate(
+        "Array.from(document.querySelectorAll('.thumb img')).map(i => i.complete && i.naturalWidth)"
+    )
+    assert all(loaded), loaded
+    for name in CHARTS:
+        v.page.locator(f"a[href='{name}.html']").first.wait_for()
+    _assert_clean(v)
+
+
+@pytest.mark.parametrize("name", ["memory3", "cars-url", "injection"])
+def test_works_from_file_url(visit: Callable[..., Visit], site_dir: Path, name: str) -> None:
+    v = visit((site_dir / f"{name}.html").as_uri())
+    expected = EXPECTED_MARKS[name]
+    assert _mark_counts(v.page, ".chart.is-live", expected) == expected
+    _assert_clean(v)
+    assert all(urlparse(u).scheme in ("file", "data") for u in v.requests), v.requests
+
+
+def test_without_javascript_fallback_and_table_are_visible(
+    visit: Callable[..., Visit], server: str
+) -> None:
+    v = visit(server + "memory3.html", wait_live=False, java_script_enabled=False, width=360)
+    page = v.page
+    svg = page.locator(".chart .fallback-light svg")
+    assert svg.is_visible()
+    box = svg.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 100
+    expected = EXPECTED_MARKS["memory3"]
+    assert _mark_counts(page, ".chart .fallback-light", expected) == expected
+    page.locator("details.data-table summary").first.click()
+    table = page.locator("details.data-table table").first
+    assert table.is_visible()
+    assert table.locator("tbody tr").count() == 7
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(_artifact("memory3-nojs-360.png")), full_page=True)
+    assert v.errors == []
+
+
+def _artifact(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_layout_fits_and_screenshots(
+    visit: Callable[..., Visit], server: str, width: int, scheme: str
+) -> None:
+    for name in [*CHARTS, "index"]:
+        v = visit(
+            f"{server}{name}.html", width=width, color_scheme=scheme, wait_live=name != "index"
+        )
+        scroll = v.page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"{name}: page is {scroll}px wide at {width}px"
+        chart = v.page.locator(".chart svg").first if name != "index" else None
+        if chart is not None:
+            box = chart.bounding_box()
+            main = v.page.locator("main").bounding_box()
+            assert box and main and box["width"] >= main["width"] - 40  # fills its column
+        v.page.screenshot(path=str(_artifact(f"{name}-{width}-{scheme}.png")), full_page=True)
+        _assert_clean(v)
+
+
+def _contrast(page: Page, fg_selector: str, bg_selector: str, fg_prop: str = "color") -> float:
+    return page.evaluate(
+        """([fgSel, bgSel, prop]) => {
+          const parse = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+          const lum = ([r, g, b]) => {
+            const f = (v) => {
+              v /= 255;
+              return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+            };
+            return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+          };
+          const fgEl = document.querySelector(fgSel);
+          const fg = parse(getComputedStyle(fgEl)[prop] || fgEl.getAttribute('fill'));
+          const bg = parse(getComputedStyle(document.querySelector(bgSel)).backgroundColor);
+          const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+          return (a + 0.05) / (b + 0.05);
+        }""",
+        [fg_selector, bg_selector, fg_prop],
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_contrast_and_dark_chart(
+    visit: Callable[..., Visit], server: str, scheme: str
+) -> None:
+    v = visit(server + "memory3.html", color_scheme=scheme)
+    for sel in ["body", ".description", ".site-footer", "a"]:
+        assert _contrast(v.page, sel, "body") >= 4.5, sel
+    label = ".chart.is-live g.role-axis-label text"
+    assert _contrast(v.page, label, "body", "fill") >= 4.5
+    bg = v.page.evaluate("getComputedStyle(document.body).backgroundColor")
+    if scheme == "dark":
+        assert bg == "rgb(21, 23, 28)"
+        assert v.page.locator(".chart.is-live.is-dark").count() == 1
+    else:
+        assert bg == "rgb(255, 255, 255)"
+    _assert_clean(v)
+
+
+def _boxes(page: Page, selector: str) -> list[dict[str, float]]:
+    return page.evaluate(
+        """(sel) => Array.from(document.querySelectorAll(sel)).map(e => {
+             const r = e.getBoundingClientRect();
+             return {x: r.left, y: r.top, w: r.width, h: r.height, text: e.textContent};
+           })""",
+        selector,
+    )
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return not (
+        a["x"] + a["w"] <= b["x"]
+        or b["x"] + b["w"] <= a["x"]
+        or a["y"] + a["h"] <= b["y"]
+        or b["y"] + b["h"] <= a["y"]
+    )
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_memory3_labels_do_not_collide_or_clip(
+    visit: Callable[..., Visit], server: str, width: int
+) -> None:
+    v = visit(server + "memory3.html", width=width)
+    labels = _boxes(v.page, ".chart.is-live g.mark-text.role-mark text")
+    points = _boxes(v.page, ".chart.is-live g.mark-symbol.role-mark path")
+    frame = v.page.locator(".chart.is-live svg").bounding_box()
+    assert len(labels) == 7 and len(points) == 7 and frame
+    for i, a in enumerate(labels):
+        assert a["w"] > 0 and a["h"] > 0
+        for b in labels[i + 1 :]:
+            assert not _overlap(a, b), (a["text"], b["text"])
+        for p in points:
+            assert not _overlap(a, p), (a["text"], p)
+        assert a["x"] >= frame["x"] and a["x"] + a["w"] <= frame["x"] + frame["width"], a
+        assert a["y"] >= frame["y"] and a["y"] + a["h"] <= frame["y"] + frame["height"], a
+    _assert_clean(v)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_injection_spec_runs_nothing(
+    visit: Callable[..., Visit], server: str, javascript: bool
+) -> None:
+    v = visit(server + "injection.html", wait_live=javascript, java_script_enabled=javascript)
+    page = v.page
+    page.wait_for_timeout(300)
+    assert v.dialogs == []
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("script:not([src]):not([type='application/json'])").count() == 0
+    assert PAYLOAD_SCRIPT in page.locator("h1").inner_text()
+    texts = page.locator(".chart g.mark-text.role-mark text").all_text_contents()
+    assert PAYLOAD_SCRIPT in texts
+    _assert_clean(v)

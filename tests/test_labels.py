@@ -1,0 +1,344 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from chartspec.errors import ChartspecError
+from chartspec.fonts import text_bounds, text_width
+from chartspec.labels import (
+    LabelBox,
+    LinearScale,
+    LogScale,
+    place_labels,
+    symbol_radius,
+)
+
+WIDTH, HEIGHT = 560, 380
+FONT_SIZE = 12
+RADIUS = symbol_radius(100)
+PADDING = 2.0
+EPS = 1e-6
+
+MEMORY3 = {
+    "Memory³-2B-SFT": (733.0, 47.8),
+    "MiniCPM-2B-SFT": (501.5, 45.47),
+    "Gemma-2B-it": (1581, 37.185),
+    "Llama2-7B-Chat": (382.8, 36.195),
+    "Phi-2": (622.2, 35.36),
+    "Qwen1.5-1.8B-Chat": (908.2, 48.185),
+    "Qwen1.5-4B-Chat": (460.7, 55.755),
+}
+
+
+def _gap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Return the distance between two rectangles (0 when they touch or overlap)."""
+    dx = max(a[0] - b[2], b[0] - a[2], 0.0)
+    dy = max(a[1] - b[3], b[1] - a[3], 0.0)
+    return math.hypot(dx, dy)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _rect(box: LabelBox) -> tuple[float, float, float, float]:
+    return (box.x0, box.y0, box.x1, box.y1)
+
+
+def assert_valid(
+    points: list[tuple[float, float]],
+    texts: list[str],
+    boxes: list[LabelBox],
+    *,
+    obstacles: tuple[tuple[float, float, float, float], ...] = (),
+    width: float = WIDTH,
+    height: float = HEIGHT,
+) -> None:
+    """Check a placement from scratch with the font's metrics."""
+    assert len(boxes) == len(points)
+    for text, box in zip(texts, boxes, strict=True):
+        # The box is what Vega draws for a centred, middle-baseline text at the anchor.
+        assert box.x1 - box.x0 == pytest.approx(text_width(text, size=FONT_SIZE))
+        assert box.y1 - box.y0 == pytest.approx(FONT_SIZE)
+        drawn = text_bounds(text, x=box.cx, y=box.cy, size=FONT_SIZE)
+        assert drawn == pytest.approx(_rect(box))
+        assert box.x0 >= -EPS and box.y0 >= -EPS
+        assert box.x1 <= width + EPS and box.y1 <= height + EPS
+        for px, py in points:
+            nearest = math.hypot(
+                min(max(px, box.x0), box.x1) - px, min(max(py, box.y0), box.y1) - py
+            )
+            assert nearest >= RADIUS + PADDING - EPS, (text, (px, py))
+        for obstacle in obstacles:
+            assert _gap(_rect(box), obstacle) >= PADDING - EPS
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _overlap(_rect(a), _rect(b))
+            assert _gap(_rect(a), _rect(b)) >= PADDING - EPS
+
+
+names = st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.³ ",
+    min_size=3,
+    max_size=20,
+)
+
+
+@st.composite
+def labelled_points(draw: st.DrawFn) -> tuple[list[tuple[float, float]], list[str]]:
+    n = draw(st.integers(min_value=3, max_value=12))
+    coordinate = st.tuples(
+        st.floats(min_value=0, max_value=WIDTH), st.floats(min_value=0, max_value=HEIGHT)
+    )
+    points = draw(st.lists(coordinate, min_size=n, max_size=n))
+    texts = draw(st.lists(names, min_size=n, max_size=n))
+    return points, texts
+
+
+@settings(
+    max_examples=300,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(labelled_points())
+def test_placements_never_collide(case: tuple[list[tuple[float, float]], list[str]]) -> None:
+    points, texts = case
+    try:
+        boxes = place_labels(
+            points,
+            texts,
+            width=WIDTH,
+            height=HEIGHT,
+            font_size=FONT_SIZE,
+            marker_radius=RADIUS,
+            padding=PADDING,
+        )
+    except ChartspecError as error:
+        event("no collision-free placement")
+        assert "cannot place labels" in str(error)
+        assert any(repr(t) in str(error) for t in texts)
+        return
+    event("placed")
+    assert_valid(points, texts, boxes)
+
+
+def test_random_sparse_layouts_succeed() -> None:
+    # Seeded, spread-out layouts: a sound search places all of them.
+    import random
+
+    rng = random.Random(7)
+    for _ in range(50):
+        n = rng.randint(3, 12)
+        points = [(rng.uniform(20, WIDTH - 20), rng.uniform(20, HEIGHT - 20)) for _ in range(n)]
+        texts = [f"Model-{rng.randint(1, 99)}B-{'x' * rng.randint(0, 8)}" for _ in range(n)]
+        boxes = place_labels(
+            points, texts, width=WIDTH, height=HEIGHT, font_size=FONT_SIZE, marker_radius=RADIUS
+        )
+        assert_valid(points, texts, boxes)
+
+
+def _memory3_pixels() -> tuple[LogScale, LinearScale, list[tuple[float, float]]]:
+    x_scale = LogScale(domain=(330, 2000), range=(0, WIDTH))
+    y_scale = LinearScale(domain=(34, 57.5), range=(HEIGHT, 0))
+    points = [(x_scale.to_pixel(x), y_scale.to_pixel(y)) for x, y in MEMORY3.values()]
+    return x_scale, y_scale, points
+
+
+def test_memory3_figure_places_all_seven() -> None:
+    x_scale, y_scale, points = _memory3_pixels()
+    texts = list(MEMORY3)
+    boxes = place_labels(
+        points, texts, width=WIDTH, height=HEIGHT, font_size=FONT_SIZE, marker_radius=RADIUS
+    )
+    assert_valid(points, texts, boxes)
+    # Anchors convert back into the data domain for a text mark on the same scales.
+    for box in boxes:
+        x, y = box.data_position(x_scale, y_scale)
+        assert 330 <= x <= 2000 and 34 <= y <= 57.5
+        assert x_scale.to_pixel(x) == pytest.approx(box.cx)
+        assert y_scale.to_pixel(y) == pytest.approx(box.cy)
+
+
+def test_memory3_with_legend_obstacle() -> None:
+    _, _, points = _memory3_pixels()
+    texts = list(MEMORY3)
+    legend = (WIDTH - 150.0, 0.0, float(WIDTH), 90.0)
+    boxes = place_labels(
+        points,
+        texts,
+        width=WIDTH,
+        height=HEIGHT,
+        font_size=FONT_SIZE,
+        marker_radius=RADIUS,
+        obstacles=[legend],
+    )
+    assert_valid(points, texts, boxes, obstacles=(legend,))
+
+
+def test_lone_point_is_labelled_to_its_right() -> None:
+    (box,) = place_labels(
+        [(100, 100)], ["Phi-2"], width=WIDTH, height=HEIGHT, font_size=12, marker_radius=5
+    )
+    assert box.x0 == pytest.approx(100 + 5 + PADDING)
+    assert (box.y0 + box.y1) / 2 == pytest.approx(100)
+
+
+def test_point_at_right_edge_is_labelled_elsewhere() -> None:
+    (box,) = place_labels(
+        [(WIDTH - 3, 100)],
+        ["Gemma-2B-it"],
+        width=WIDTH,
+        height=HEIGHT,
+        font_size=12,
+        marker_radius=5,
+    )
+    assert box.x1 <= WIDTH - 3 - 5
+
+
+def test_placement_is_deterministic() -> None:
+    _, _, points = _memory3_pixels()
+    options = {"width": WIDTH, "height": HEIGHT, "font_size": FONT_SIZE, "marker_radius": RADIUS}
+    first = place_labels(points, list(MEMORY3), **options)
+    assert place_labels(points, list(MEMORY3), **options) == first
+
+
+def test_impossible_layout_names_the_labels() -> None:
+    points = [(40.0, 20.0), (40.0, 20.0), (40.0, 20.0)]
+    texts = ["Alpha-model", "Beta-model", "Gamma-model"]
+    with pytest.raises(ChartspecError, match="cannot place labels") as caught:
+        place_labels(points, texts, width=80, height=40, font_size=12, marker_radius=4)
+    assert any(repr(t) in str(caught.value) for t in texts)
+
+
+def test_fully_blocked_label_is_named() -> None:
+    with pytest.raises(ChartspecError, match="'Wide label'.*blocked"):
+        place_labels([(20, 15)], ["Wide label"], width=40, height=30, font_size=12, marker_radius=4)
+
+
+def test_obstacle_covering_the_plot_blocks_everything() -> None:
+    with pytest.raises(ChartspecError, match="'Phi-2'"):
+        place_labels(
+            [(100, 100)],
+            ["Phi-2"],
+            width=WIDTH,
+            height=HEIGHT,
+            font_size=12,
+            marker_radius=5,
+            obstacles=[(0, 0, WIDTH, HEIGHT)],
+        )
+
+
+def test_non_finite_position_is_a_user_error() -> None:
+    with pytest.raises(ChartspecError, match="'Phi-2'"):
+        place_labels(
+            [(math.nan, 1)], ["Phi-2"], width=100, height=100, font_size=12, marker_radius=3
+        )
+
+
+def test_mismatched_lengths_are_a_bug() -> None:
+    with pytest.raises(ValueError, match="2 points but 1 texts"):
+        place_labels([(1, 1), (2, 2)], ["a"], width=100, height=100, font_size=12, marker_radius=3)
+
+
+def test_no_points_no_labels() -> None:
+    assert place_labels([], [], width=100, height=100, font_size=12, marker_radius=3) == []
+
+
+def test_linear_scale_round_trips() -> None:
+    scale = LinearScale(domain=(34, 57.5), range=(380, 0))
+    assert scale.to_pixel(34) == 380
+    assert scale.to_pixel(57.5) == 0
+    assert scale.to_data(scale.to_pixel(45.47)) == pytest.approx(45.47)
+
+
+def test_log_scale_round_trips() -> None:
+    scale = LogScale(domain=(100, 10_000), range=(0, 200))
+    assert scale.to_pixel(1000) == pytest.approx(100)
+    assert scale.to_data(50) == pytest.approx(10**2.5)
+    assert scale.to_data(scale.to_pixel(733.0)) == pytest.approx(733.0)
+
+
+@pytest.mark.parametrize("domain", [(0, 10), (-1, 10), (5, 5)])
+def test_log_scale_rejects_bad_domains(domain: tuple[float, float]) -> None:
+    with pytest.raises(ChartspecError, match="log scale domain"):
+        LogScale(domain=domain, range=(0, 100))
+
+
+def test_log_scale_rejects_non_positive_values() -> None:
+    with pytest.raises(ChartspecError, match="positive"):
+        LogScale(domain=(1, 10), range=(0, 100)).to_pixel(0)
+
+
+def test_linear_scale_rejects_empty_domain() -> None:
+    with pytest.raises(ChartspecError, match="empty"):
+        LinearScale(domain=(1, 1), range=(0, 100))
+
+
+def test_symbol_radius_follows_vega() -> None:
+    assert symbol_radius(100) == 5
+    assert symbol_radius(64, stroke_width=2) == 5
+
+
+def _text_items(node: object) -> list[dict]:
+    """Collect the items of every text mark in a scenegraph."""
+    found: list[dict] = []
+    if isinstance(node, dict):
+        if node.get("marktype") == "text" and node.get("role") == "mark":
+            found.extend(node["items"])
+        for value in node.values():
+            found.extend(_text_items(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_text_items(value))
+    return found
+
+
+def test_vega_lite_draws_labels_at_the_placed_anchors() -> None:
+    import vl_convert
+
+    from chartspec.fonts import FONT_FAMILY, register_fonts
+
+    register_fonts()
+    x_scale, y_scale, points = _memory3_pixels()
+    texts = list(MEMORY3)
+    boxes = place_labels(
+        points, texts, width=WIDTH, height=HEIGHT, font_size=FONT_SIZE, marker_radius=RADIUS
+    )
+    rows = []
+    for text, box in zip(texts, boxes, strict=True):
+        lx, ly = box.data_position(x_scale, y_scale)
+        rows.append({"model": text, "lx": lx, "ly": ly})
+    spec = {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "data": {"values": rows},
+        "mark": {
+            "type": "text",
+            "align": "center",
+            "baseline": "middle",
+            "font": FONT_FAMILY,
+            "fontSize": FONT_SIZE,
+        },
+        "encoding": {
+            "x": {
+                "field": "lx",
+                "type": "quantitative",
+                "scale": {"type": "log", "domain": [330, 2000], "nice": False},
+            },
+            "y": {
+                "field": "ly",
+                "type": "quantitative",
+                "scale": {"domain": [34, 57.5], "nice": False, "zero": False},
+            },
+            "text": {"field": "model"},
+        },
+    }
+    items = {item["text"]: item for item in _text_items(vl_convert.vegalite_to_scenegraph(spec))}
+    for text, box in zip(texts, boxes, strict=True):
+        assert items[text]["x"] == pytest.approx(box.cx, abs=1e-6)
+        assert items[text]["y"] == pytest.approx(box.cy, abs=1e-6)

@@ -1,0 +1,70 @@
+"""The development server: static files, reload script injection, rebuild on change."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+
+from chartspec.serve import RELOAD_PATH, RELOAD_SCRIPT_PATH, DevServer
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return resp.read().decode("utf-8")
+
+
+def test_serves_site_injects_reload_and_rebuilds_on_change(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<html><head><title>t</title></head><body>hi</body></html>")
+    watched = tmp_path / "specs"
+    watched.mkdir()
+    builds: list[int] = []
+    server = DevServer(site, rebuild=lambda: builds.append(1), watch=[watched]).start()
+    try:
+        assert server.url.startswith("http://127.0.0.1:")
+        page = _get(server.url)
+        assert f'<script src="{RELOAD_SCRIPT_PATH}" defer></script>\n</head>' in page
+        assert "location.reload" in _get(server.url.rstrip("/") + RELOAD_SCRIPT_PATH)
+        assert json.loads(_get(server.url.rstrip("/") + RELOAD_PATH)) == {"version": 0}
+        assert "__chartspec" not in (site / "index.html").read_text()
+        time.sleep(0.3)
+        (watched / "a.vl.json").write_text("{}")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not builds:
+            time.sleep(0.1)
+        assert builds
+        deadline = time.monotonic() + 5
+        version = 0
+        while time.monotonic() < deadline and version == 0:
+            version = json.loads(_get(server.url.rstrip("/") + RELOAD_PATH))["version"]
+            time.sleep(0.05)
+        assert version >= 1
+    finally:
+        server.stop()
+
+
+def test_failed_rebuild_keeps_version(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    watched = tmp_path / "w"
+    watched.mkdir()
+    calls: list[int] = []
+
+    def boom() -> None:
+        calls.append(1)
+        raise RuntimeError("bad spec")
+
+    server = DevServer(site, rebuild=boom, watch=[watched]).start()
+    try:
+        time.sleep(0.3)
+        (watched / "x").write_text("1")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not calls:
+            time.sleep(0.1)
+        assert calls
+        assert json.loads(_get(server.url.rstrip("/") + RELOAD_PATH)) == {"version": 0}
+    finally:
+        server.stop()

@@ -1,0 +1,200 @@
+"""The site generator without a browser: escaping, CSP, reproducibility, links, bundle, safety."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from chartspec.errors import ChartspecError
+from chartspec.site import CSP, _static_dir, spec_to_script_json, specs_to_site
+from conftest import PAYLOAD_IMG, PAYLOAD_SCRIPT, write_test_specs
+
+
+@pytest.fixture(scope="module")
+def site(specs_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    specs_to_site(specs_dir, out)
+    return out
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(path: Path) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.tags
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_script_json_cannot_break_out() -> None:
+    spec = {"title": PAYLOAD_SCRIPT, "d": "<!-- & \u2028", "x": PAYLOAD_IMG}
+    text = spec_to_script_json(spec)
+    assert not re.search(r"[<>&\u2028]", text)
+    assert "\\u003c/script\\u003e" in text
+    assert json.loads(text) == spec
+
+
+def test_injection_page_has_no_raw_payload(site: Path) -> None:
+    html = (site / "injection.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    scripts = [a for t, a in _tags(site / "injection.html") if t == "script"]
+    assert all(a.get("src") or a.get("type") == "application/json" for a in scripts)
+
+
+def test_every_page_has_the_csp_and_no_inline_code_or_style(site: Path) -> None:
+    pages = sorted(site.glob("*.html"))
+    assert len(pages) == 5 * 2 + 2
+    for page in pages:
+        tags = _tags(page)
+        metas = [
+            a for t, a in tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+        ]
+        assert [m["content"] for m in metas] == [CSP], page.name
+        assert not any(t == "style" for t, _ in tags), page.name
+        assert not any("style" in a for _, a in tags), page.name
+        assert not any(k.startswith("on") for _, a in tags for k in a), page.name
+        for t, a in tags:
+            if t == "script":
+                assert a.get("src") or a.get("type") == "application/json", page.name
+
+
+def test_links_are_relative_and_resolve(site: Path) -> None:
+    for page in sorted(site.glob("*.html")):
+        for tag, attrs in _tags(page):
+            for key in ("href", "src", "srcset"):
+                value = attrs.get(key)
+                if not value or (tag == "meta"):
+                    continue
+                parsed = urlparse(value)
+                assert not parsed.scheme and not parsed.netloc, (page.name, value)
+                assert not value.startswith("/"), (page.name, value)
+                if parsed.path:
+                    assert (site / parsed.path).is_file(), (page.name, value)
+        for tag, attrs in _tags(page):
+            if tag == "meta" and attrs.get("property") == "og:image":
+                assert (site / str(attrs["content"])).is_file()
+
+
+def test_build_is_byte_for_byte_reproducible(specs_dir: Path, tmp_path: Path) -> None:
+    specs_to_site(specs_dir, tmp_path / "a")
+    specs_to_site(specs_dir, tmp_path / "b")
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+
+
+def test_pages_carry_title_description_and_open_graph(site: Path) -> None:
+    tags = _tags(site / "memory3.html")
+    meta = {a.get("name") or a.get("property"): a.get("content") for t, a in tags if t == "meta"}
+    assert meta["description"].startswith("Average benchmark score")
+    assert meta["og:image"] == "charts/memory3.png"
+    assert meta["og:title"] == "Memory³ against models of similar size"
+    html = (site / "memory3.html").read_text(encoding="utf-8")
+    assert "<title>Memory³ against models of similar size · Charts</title>" in html
+    assert 'role="figure" aria-label="Average benchmark score' in html
+    assert "&lt;iframe src=&#34;memory3.embed.html&#34;" in html
+    for suffix in (".vl.json", ".csv", ".svg", ".png"):
+        assert (site / "charts" / f"memory3{suffix}").is_file()
+
+
+def test_url_data_is_copied_beside_the_spec_and_inlined(site: Path, specs_dir: Path) -> None:
+    assert (site / "charts/data/cars.csv").read_bytes() == (
+        specs_dir / "data/cars.csv"
+    ).read_bytes()
+    assert (site / "charts/cars-url.vl.json").read_bytes() == (
+        specs_dir / "cars-url.vl.json"
+    ).read_bytes()
+    html = (site / "cars-url.html").read_text(encoding="utf-8")
+    assert '"values":[{"count":"73","origin":"Europe"}' in html
+    assert 'href="charts/data/cars.csv"' in html
+
+
+def test_static_bundle_matches_bundle_json() -> None:
+    static = _static_dir()
+    info = json.loads((static / "bundle.json").read_text(encoding="utf-8"))
+    digest = hashlib.sha256((static / info["bundle"]).read_bytes()).hexdigest()
+    assert digest == info["bundle_sha256"]
+    css = hashlib.sha256((static / info["css"]).read_bytes()).hexdigest()
+    assert css == info["css_sha256"]
+    schemas = list((static.parent / "schema").glob("vega-lite-v*.json"))
+    assert [s.name for s in schemas] == [f"vega-lite-v{info['vega-lite']}.json"]
+    assert info["vega"].startswith("6.") and info["vega-embed"].startswith("7.")
+    for name, pkg in info["packages"].items():
+        assert (static / pkg["license_file"]).read_text(encoding="utf-8").startswith(name)
+    for name in ("vega", "vega-lite", "vega-embed", "vega-interpreter", "vega-tooltip"):
+        assert name in info["packages"]
+
+
+def test_js_lockfile_pins_the_bundle_versions() -> None:
+    root = Path(__file__).resolve().parents[1] / "js"
+    lock = json.loads((root / "package-lock.json").read_text(encoding="utf-8"))
+    info = json.loads((_static_dir() / "bundle.json").read_text(encoding="utf-8"))
+    for name in ("vega", "vega-lite", "vega-embed", "vega-interpreter", "vega-tooltip"):
+        assert lock["packages"][f"node_modules/{name}"]["version"] == info[name]
+    pkg = json.loads((root / "package.json").read_text(encoding="utf-8"))
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", v) for v in pkg["dependencies"].values())
+
+
+def test_failed_build_keeps_the_previous_site(specs_dir: Path, tmp_path: Path) -> None:
+    specs = write_test_specs(tmp_path / "specs")
+    out = tmp_path / "site"
+    specs_to_site(specs, out)
+    before = _digest(out)
+    (specs / "broken.vl.json").write_text('{"mark": "point", "data": {"url": "missing.csv"}}')
+    with pytest.raises(ChartspecError, match="missing.csv"):
+        specs_to_site(specs, out)
+    assert _digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "specs"]  # no leftovers
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(specs_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("keep me")
+    with pytest.raises(ChartspecError, match="not written by chartspec"):
+        specs_to_site(specs_dir, tmp_path)
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("url", ["https://example.org/x.csv", "/etc/passwd", "../outside.csv"])
+def test_rejects_data_urls_off_site(tmp_path: Path, url: str) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (tmp_path / "outside.csv").write_text("a\n1\n")
+    (specs / "x.vl.json").write_text(json.dumps({"data": {"url": url}, "mark": "point"}))
+    with pytest.raises(ChartspecError):
+        specs_to_site(specs, tmp_path / "site")
+
+
+def test_rejects_duplicate_names(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    (specs / "sub").mkdir(parents=True)
+    spec = json.dumps({"data": {"values": [{"a": 1}]}, "mark": "point"})
+    (specs / "x.vl.json").write_text(spec)
+    (specs / "sub" / "x.vl.json").write_text(spec)
+    with pytest.raises(ChartspecError, match="both named"):
+        specs_to_site(specs, tmp_path / "site")
+
+
+def test_static_site_never_polls_the_dev_server(site: Path) -> None:
+    for path in site.rglob("*"):
+        if path.suffix in (".html", ".js"):
+            assert "__chartspec_reload" not in path.read_text(encoding="utf-8"), path
