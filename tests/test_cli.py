@@ -96,7 +96,7 @@ def test_log_scale_with_zero_caught_by_lint(project, cli):
     module.write_text(module.read_text().replace(", positive=True", ""))
     (project / "charts" / "data.csv").write_text("model,speed,score\na,0,1\n")
     message = fails_cleanly(cli, project, "build")
-    assert message.startswith("chartspec: error: charts/speed.py:14: chart 'speed' gives an invalid spec:")
+    assert message.startswith("chartspec: error: charts/speed.py:13: chart 'speed' gives an invalid spec:")
     assert "log" in message and "0" in message
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,21 @@ SCHEMA_CASES = {
     "missing mark": (
         spec(encoding={"x": {"field": "val", "type": "quantitative"}}),
         ["(root): missing a required property; expected 'mark' or 'layer'"],
+    ),
+    "misspelt required property": (
+        spec(hconcat=[{"marx": "point"}]),
+        ["hconcat[0].marx: unknown property; did you mean 'mark'?"],
+    ),
+    "a kind nothing accepts": (
+        spec(mark="point", data=True),
+        ["data: expected an object or null, found a boolean true"],
+    ),
+    "many alternatives": (
+        spec(mark=["point"]),
+        [
+            "mark: expected an object or one of 'arc', 'area', 'bar', 'image', 'line', "
+            "'point', 'rect', 'rule', ..., found an array"
+        ],
     ),
     "aggregate typo": (
         point(y={"field": "val", "aggregate": "sun", "type": "quantitative"}),
@@ -293,7 +309,9 @@ def test_lint_problems(case: str) -> None:
 
 def test_lint_reads_csv_relative_to_the_spec(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "t.csv").write_text("name,ms\nalpha,12\nbeta,n/a\ngamma,\n", "utf-8")
+    (tmp_path / "data" / "t.csv").write_text(
+        "name,ms\nalpha,12\nbeta,n/a\ngamma,\ndelta,4,surplus\n", "utf-8"
+    )
     broken = spec(
         data={"url": "data/t.csv"},
         mark="bar",
@@ -607,6 +625,7 @@ def test_valid_specs_catch_a_broken_field(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- altair charts
 
 
+@functools.cache
 def altair_charts() -> dict[str, alt.TopLevelMixin]:
     """Return gallery-style Altair charts over vega_datasets' bundled tables."""
     cars = local_data.cars()

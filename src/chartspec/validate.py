@@ -142,8 +142,15 @@ def _branches(err: ValidationError) -> list[list[ValidationError]]:
 def _score(errors: list[ValidationError], loc: _Loc) -> tuple[int, int, int]:
     """Rank how badly one alternative fits: (wrong kind, shape problems here, deeper problems)."""
     kind = shape = deep = 0
+    # A misspelt required property is one problem, not an unknown one plus a missing one.
+    strangers = [
+        name for e in errors if e.validator == "additionalProperties" for name in _unexpected(e)
+    ]
     for err in errors:
-        if tuple(err.absolute_path) != loc:
+        if tuple(err.absolute_path) == loc and err.validator == "required":
+            missing = [p for p in err.validator_value if p not in (err.instance or {})]
+            shape += sum(1 for p in missing if not difflib.get_close_matches(p, strangers, n=1))
+        elif tuple(err.absolute_path) != loc:
             deep += 1
         elif err.validator in _UNION_VALIDATORS and err.context:
             sub = min(_score(b, loc) for b in _branches(err))
@@ -251,7 +258,8 @@ def _kind_message(value: Any, errs: list[ValidationError]) -> str:
     """Say what kinds of value would have been accepted where `value` was not."""
     types: list[str] = []
     consts: list[Any] = []
-    for err in errs:
+    # Enumerations first: they hold the words people mean (mark names before "boxplot").
+    for err in sorted(errs, key=lambda e: e.validator != "enum"):
         if err.validator == "type":
             vv = err.validator_value
             types.extend([vv] if isinstance(vv, str) else vv)
@@ -261,9 +269,11 @@ def _kind_message(value: Any, errs: list[ValidationError]) -> str:
             consts.extend(err.validator_value)
     types = list(dict.fromkeys(types))
     consts = list({json.dumps(c, sort_keys=True): c for c in consts}.values())
-    if not isinstance(value, dict | list) and (len(types) > 1 or consts) and "object" in types:
-        # Objects here are expression or parameter references: not what someone typing a
-        # plain value meant.
+    kind = _json_kind(value)
+    kinds = {"number" if t == "integer" else t for t in types} | {_json_kind(c) for c in consts}
+    if kind in kinds and kind not in ("object", "array") and "object" in types:
+        # Objects here are expression or parameter references: not what someone who typed
+        # a plain value of an accepted kind meant.
         types.remove("object")
     # An enum is more specific than the type that comes with it.
     types = [t for t in types if not any(_json_kind(c) == t for c in consts)]
@@ -278,7 +288,11 @@ def _kind_message(value: Any, errs: list[ValidationError]) -> str:
                 return what + hint if hint else f"{what}; expected one of {_quote_all(consts)}"
             return f"{value!r} is not valid; expected one of {_quote_all(consts)}{hint}"
         return f"expected one of {_quote_all(consts)}, found {_describe(value)}"
-    expected = [_TYPE_NAMES.get(t, t) for t in types] + [json.dumps(c) for c in consts]
+    expected = [_TYPE_NAMES.get(t, t) for t in types]
+    if len(consts) > 2:
+        expected.append(f"one of {_quote_all(consts)}")
+    else:
+        expected.extend(json.dumps(c) for c in consts)
     return f"expected {_or(expected)}, found {_describe(value)}{hint}"
 
 
@@ -464,7 +478,8 @@ class _Data:
 
     @functools.cached_property
     def keys(self) -> frozenset[str]:
-        return frozenset(k for row in self.rows or [] for k in row)
+        # csv.DictReader files surplus cells under the key None.
+        return frozenset(k for row in self.rows or [] for k in row if isinstance(k, str))
 
 
 _UNKNOWN = _Data(None)
@@ -630,7 +645,9 @@ class _Linter:
             return value if isinstance(value, list) else default
 
         def defs_as(key: str) -> list[Any]:
-            defs = t.get(key) if isinstance(t.get(key), list) else []
+            defs = t.get(key)
+            if not isinstance(defs, list):
+                return []
             return [d.get("as") for d in defs if isinstance(d, dict)]
 
         def with_end(value: Any) -> list[Any]:
@@ -675,7 +692,9 @@ class _Linter:
         return _UNKNOWN
 
     def lookup(self, ctx: _Data, t: dict[str, Any]) -> _Data:
-        source = t.get("from") if isinstance(t.get("from"), dict) else {}
+        source = t.get("from")
+        if not isinstance(source, dict):
+            source = {}
         names = t.get("as", source.get("fields"))
         if isinstance(names, str | list):
             return ctx.plus([names] if isinstance(names, str) else names)

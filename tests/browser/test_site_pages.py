@@ -53,6 +53,9 @@ def test_gallery_lists_every_chart_with_thumbnails(
     v = visit(server + "index.html", wait_live=False)
     cards = v.page.locator(".card")
     assert cards.count() == len(CHARTS)
+    v.page.wait_for_function(
+        "Array.from(document.querySelectorAll('.thumb img')).every(i => i.complete)"
+    )
     loaded = v.page.evaluate(
         "Array.from(document.querySelectorAll('.thumb img')).map(i => i.complete && i.naturalWidth)"
     )
