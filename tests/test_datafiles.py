@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import textwrap
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -150,20 +152,35 @@ def git(repo, *args: str) -> str:
     ).stdout
 
 
-@pytest.fixture
-def project(tmp_path, cli):
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
     """A user's chart folder in a git repository, built with external data and committed."""
-    (tmp_path / "charts").mkdir()
-    (tmp_path / "charts" / "speed.py").write_text(textwrap.dedent(CHART))
-    (tmp_path / "charts" / "data.csv").write_text(CSV)
-    done = cli("build", *EXTERNAL, cwd=tmp_path)
+    from conftest import run_cli
+
+    root = tmp_path_factory.mktemp("built")
+    (root / "charts").mkdir()
+    (root / "charts" / "speed.py").write_text(textwrap.dedent(CHART))
+    (root / "charts" / "data.csv").write_text(CSV)
+    done = run_cli("build", *EXTERNAL, cwd=root)
     assert done.returncode == 0, done.stderr
-    git(tmp_path, "init", "-q")
-    git(tmp_path, "config", "user.name", "Test")
-    git(tmp_path, "config", "user.email", "test@example.com")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "Charts")
-    return tmp_path
+    git(root, "init", "-q")
+    git(root, "config", "user.name", "Test")
+    git(root, "config", "user.email", "test@example.com")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "Charts")
+    return root
+
+
+@pytest.fixture
+def project(built, tmp_path):
+    """A fresh copy of the built project, for one test to change."""
+    return Path(shutil.copytree(built, tmp_path / "project", symlinks=True))
+
+
+def points_in(svg: str) -> int:
+    """Count the point marks Vega drew (one path each in the symbol mark's group)."""
+    start = svg.index("mark-symbol")
+    return svg[start : svg.index("</g>", start)].count("<path")
 
 
 def data_files(project) -> list[str]:
@@ -178,6 +195,12 @@ def test_external_build_checks_clean_and_validates(project, cli):
     assert check_spec(spec, base_dir=project / "specs") == []
     done = cli("check", *EXTERNAL, cwd=project)
     assert done.returncode == 0, done.stdout + done.stderr
+    # The site and the exports read the data file beside the spec.
+    assert "35.36" in (project / "site" / "charts" / "data" / name).read_text()
+    assert points_in((project / "site" / "charts" / "speed.svg").read_text()) == 3
+    exported = cli("export", "--format", "svg", cwd=project)
+    assert exported.returncode == 0, exported.stderr
+    assert points_in((project / "exports" / "speed.svg").read_text()) == 3
 
 
 def test_check_covers_data_files(project, cli):
