@@ -38,7 +38,8 @@ def externalize_data(
         files[path] = content
         return {"url": path, "format": fmt}
 
-    datasets = spec.get("datasets") if isinstance(spec.get("datasets"), dict) else {}
+    found = spec.get("datasets")
+    datasets: dict[str, Any] = found if isinstance(found, dict) else {}
     for dataset, rows in datasets.items():
         ref = place(rows)
         if ref is not None:

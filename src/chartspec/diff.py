@@ -253,7 +253,8 @@ def normalize_spec(
     In the shape, a resolvable data reference becomes `{"rows": N}`, marks are objects,
     and `datasets` is gone, so dataset names and data placement never count as changes.
     """
-    datasets = spec.get("datasets") if isinstance(spec.get("datasets"), dict) else {}
+    named = spec.get("datasets")
+    datasets: dict[str, Any] = named if isinstance(named, dict) else {}
     found: dict[str, list[dict[str, Any]]] = {}
 
     def walk(value: Any, path: list[Segment]) -> Any:
@@ -298,7 +299,7 @@ def resolve_data(
     if isinstance(data.get("name"), str) and data["name"] in datasets:
         return rows_of(datasets[data["name"]])
     url = data.get("url")
-    if is_relative_url(url):
+    if isinstance(url, str) and is_relative_url(url):
         content = files(url)
         return None if content is None else read_table(content, fmt, url=url)
     return None
