@@ -5,11 +5,19 @@ from __future__ import annotations
 import filecmp
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chartspec.datafiles import (
+    DATA_FILE,
+    DATA_FOLDER,
+    DEFAULT_INLINE_MAX_ROWS,
+    DataPlacement,
+    data_urls,
+    externalize_data,
+)
 from chartspec.errors import ChartspecError
 from chartspec.registry import (
     ChartDef,
@@ -65,7 +73,29 @@ def build_spec(definition: ChartDef) -> dict[str, Any]:
 
 def build_texts(charts: dict[str, ChartDef]) -> dict[str, str]:
     """Return each chart's canonical spec text, by name; any failure stops the whole build."""
-    return {name: spec_to_json(build_spec(definition)) for name, definition in charts.items()}
+    return build_files(charts)[0]
+
+
+def build_files(
+    charts: dict[str, ChartDef],
+    *,
+    data: DataPlacement = "inline",
+    max_inline_rows: int = DEFAULT_INLINE_MAX_ROWS,
+) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Return each chart's spec text by name, and the data files by path relative to `specs/`.
+
+    With `data="external"`, tables longer than `max_inline_rows` rows go to content-addressed
+    files, so a data change and an encoding change show up in different files.
+    """
+    texts: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    for name, definition in charts.items():
+        spec = build_spec(definition)
+        if data == "external":
+            spec, moved = externalize_data(spec, name=name, max_inline_rows=max_inline_rows)
+            files.update(moved)
+        texts[name] = spec_to_json(spec)
+    return texts, files
 
 
 def spec_path(specs_dir: Path, name: str) -> Path:
@@ -73,11 +103,24 @@ def spec_path(specs_dir: Path, name: str) -> Path:
     return specs_dir / f"{name}{SPEC_SUFFIX}"
 
 
-def write_specs(texts: dict[str, str], specs_dir: Path, *, prune: bool = True) -> list[Path]:
-    """Write the specs that changed and (if `prune`) remove specs of charts that are gone."""
+def write_specs(
+    texts: dict[str, str],
+    specs_dir: Path,
+    *,
+    prune: bool = True,
+    files: dict[str, bytes] | None = None,
+) -> list[Path]:
+    """Write the data files and specs that changed, and (if `prune`) remove specs of charts
+    that are gone; data files that no spec references any more are always removed."""
     from chartspec.files import write_if_changed
 
+    # Data first, so that no spec ever points at a file that is not there yet.
     changed = [
+        specs_dir / relative
+        for relative, content in sorted((files or {}).items())
+        if write_if_changed(specs_dir / relative, content)
+    ]
+    changed += [
         spec_path(specs_dir, name)
         for name, text in texts.items()
         if write_if_changed(spec_path(specs_dir, name), text)
@@ -85,7 +128,40 @@ def write_specs(texts: dict[str, str], specs_dir: Path, *, prune: bool = True) -
     for orphan in orphan_specs(texts, specs_dir) if prune else []:
         orphan.unlink()
         changed.append(orphan)
+    for orphan in orphan_data_files(specs_dir):
+        orphan.unlink()
+        changed.append(orphan)
     return changed
+
+
+def orphan_data_files(specs_dir: Path, *, expected: dict[str, str] | None = None) -> list[Path]:
+    """Return data files chartspec wrote that no spec references.
+
+    The references are read from the spec files on disk, or, with `expected`, from those
+    texts (by chart name) plus the specs on disk that are not among them.
+    """
+    folder = specs_dir / DATA_FOLDER
+    if not folder.is_dir():
+        return []
+    used: set[str] = set()
+    texts = dict(expected or {})
+    for path in specs_dir.glob(f"*{SPEC_SUFFIX}"):
+        name = path.name.removesuffix(SPEC_SUFFIX)
+        if name not in texts:
+            try:
+                texts[name] = path.read_text(encoding="utf-8")
+            except OSError:
+                continue
+    for text in texts.values():
+        try:
+            used.update(str(Path(url)) for url in data_urls(json.loads(text)))
+        except ValueError:
+            continue
+    return [
+        path
+        for path in sorted(folder.iterdir())
+        if DATA_FILE.fullmatch(path.name) and f"{DATA_FOLDER}/{path.name}" not in used
+    ]
 
 
 def orphan_specs(texts: dict[str, str], specs_dir: Path) -> list[Path]:
@@ -117,8 +193,18 @@ class Stale:
         return f"{self.path}: {self.reason}"
 
 
-def stale_specs(texts: dict[str, str], specs_dir: Path, *, refresh: str) -> list[Stale]:
-    """Compare freshly built `texts` with the files in `specs_dir`."""
+def stale_specs(
+    texts: dict[str, str],
+    specs_dir: Path,
+    *,
+    refresh: str,
+    files: dict[str, bytes] | None = None,
+    known: Collection[str] = (),
+) -> list[Stale]:
+    """Compare freshly built `texts` and data `files` with what is in `specs_dir`.
+
+    Specs of the charts in `known` are not orphans even when `texts` leaves them out.
+    """
     stale = []
     for name, text in texts.items():
         path = spec_path(specs_dir, name)
@@ -128,11 +214,19 @@ def stale_specs(texts: dict[str, str], specs_dir: Path, *, refresh: str) -> list
             stale.append(
                 Stale(path, f"stale: chart {name!r} now produces a different spec; run `{refresh}`")
             )
+    for relative, content in sorted((files or {}).items()):
+        path = specs_dir / relative
+        if not path.is_file():
+            stale.append(Stale(path, f"missing: a spec references this data file; run `{refresh}`"))
+        elif path.read_bytes() != content:
+            stale.append(Stale(path, f"stale: the data file has changed; run `{refresh}`"))
+    for path in orphan_specs(texts, specs_dir):
+        name = path.name.removesuffix(SPEC_SUFFIX)
+        if name not in known:
+            stale.append(Stale(path, f"orphan: no chart named {name!r}; run `{refresh}`"))
     stale += [
-        Stale(
-            path, f"orphan: no chart named {path.name.removesuffix(SPEC_SUFFIX)!r}; run `{refresh}`"
-        )
-        for path in orphan_specs(texts, specs_dir)
+        Stale(path, f"orphan: no spec references this data file; run `{refresh}`")
+        for path in orphan_data_files(specs_dir, expected=texts)
     ]
     return stale
 

@@ -6,6 +6,7 @@ import sys
 import traceback
 import warnings
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -16,6 +17,14 @@ Exit status:
   0  success (for check: every check passed)
   1  a check failed (invalid, failing lint, or stale specs)
   2  bad input or usage (one line on stderr: file:row:column: what; what to do)
+  3  a bug in chartspec (please report it)
+"""
+
+DIFF_EXIT_CODES = """\b
+Exit status:
+  0  nothing changed
+  1  something changed
+  2  bad input or usage (unknown revision, not a git repository, a file that is not JSON)
   3  a bug in chartspec (please report it)
 """
 
@@ -52,6 +61,23 @@ CHARTS_OPTION = click.option(
 )
 
 
+DATA_OPTION = click.option(
+    "--data",
+    "data",
+    type=click.Choice(["inline", "external"]),
+    default="inline",
+    show_default=True,
+    help="Where tables go: inside each spec, or (external) in specs/data/<chart>.<hash>.csv|json.",
+)
+INLINE_MAX_ROWS_OPTION = click.option(
+    "--inline-max-rows",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="With --data external, tables up to this many rows stay inline.",
+)
+
+
 def _charts_dir(charts_dir: Path | None) -> Path | None:
     """Return the chart folder to use: the given one, ./charts, or None for the built-ins."""
     if charts_dir is None and Path("charts").is_dir():
@@ -72,19 +98,24 @@ def cli(debug: bool) -> None:
 @SPECS_OPTION
 @SITE_OPTION
 @REPORTS_OPTION
+@DATA_OPTION
+@INLINE_MAX_ROWS_OPTION
 def build(
     names: tuple[str, ...],
     charts_dir: Path | None,
     specs_dir: Path,
     site_dir: Path,
     reports_dir: Path,
+    data: Literal["inline", "external"],
+    inline_max_rows: int,
 ) -> int:
     """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site."""
-    from chartspec.build import build_site, build_texts, pick_charts, select_charts, write_specs
+    from chartspec.build import build_files, build_site, pick_charts, select_charts, write_specs
 
     charts = select_charts(_charts_dir(charts_dir))
-    texts = build_texts(pick_charts(charts, names))
-    changed = write_specs(texts, specs_dir, prune=not names)
+    picked = pick_charts(charts, names)
+    texts, files = build_files(picked, data=data, max_inline_rows=inline_max_rows)
+    changed = write_specs(texts, specs_dir, prune=not names, files=files)
     click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({len(changed)} file(s) changed)")
     pages = build_site(specs_dir, site_dir, reports_dir=reports_dir)
     click.echo(f"published {len(pages)} file(s) into {site_dir}/")
@@ -117,18 +148,27 @@ def site(specs_dir: Path, site_dir: Path, reports_dir: Path) -> int:
 @SPECS_OPTION
 @SITE_OPTION
 @REPORTS_OPTION
+@DATA_OPTION
+@INLINE_MAX_ROWS_OPTION
 def serve(
-    port: int, charts_dir: Path | None, specs_dir: Path, site_dir: Path, reports_dir: Path
+    port: int,
+    charts_dir: Path | None,
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path,
+    data: Literal["inline", "external"],
+    inline_max_rows: int,
 ) -> int:
     """Serve the site on 127.0.0.1, rebuilding and reloading when charts, data or specs change."""
-    from chartspec.build import build_site, build_texts, select_charts, write_specs
+    from chartspec.build import build_files, build_site, select_charts, write_specs
     from chartspec.serve import serve as serve_site
 
     chosen = _charts_dir(charts_dir)
 
     def rebuild() -> None:
         charts = select_charts(chosen)
-        write_specs(build_texts(charts), specs_dir)
+        texts, files = build_files(charts, data=data, max_inline_rows=inline_max_rows)
+        write_specs(texts, specs_dir, files=files)
         build_site(specs_dir, site_dir, reports_dir=reports_dir)
 
     rebuild()
@@ -144,23 +184,45 @@ def serve(
 @SPECS_OPTION
 @SITE_OPTION
 @REPORTS_OPTION
+@DATA_OPTION
+@INLINE_MAX_ROWS_OPTION
+@click.option(
+    "--changed",
+    is_flag=True,
+    help="Check only charts whose module, data or spec changed since git HEAD.",
+)
 def check(
     files: tuple[Path, ...],
     charts_dir: Path | None,
     specs_dir: Path,
     site_dir: Path,
     reports_dir: Path,
+    data: Literal["inline", "external"],
+    inline_max_rows: int,
+    changed: bool,
 ) -> int:
     """Validate specs against the pinned schema and lint rules, and find stale specs.
 
     With FILES, check just those spec files (any Vega-Lite spec). Without, check every spec
-    in --specs, that each matches what its chart produces now, and that the site matches a
-    rebuild.
+    in --specs, that each matches what its chart produces now (--data and --inline-max-rows
+    as given to build), and that the site matches a rebuild.
     """
-    from chartspec.build import build_texts, select_charts, stale_site, stale_specs
+    from chartspec.build import build_files, select_charts, spec_path, stale_site, stale_specs
     from chartspec.validate import check_spec, load_spec_file
 
-    paths = list(files) or sorted(specs_dir.glob("*.vl.json"))
+    if files and changed:
+        raise ChartspecError("give either FILES or --changed, not both")
+    chosen = _charts_dir(charts_dir)
+    charts = select_charts(chosen) if not files else {}
+    known: list[str] = []
+    if changed:
+        from chartspec.vcs import changed_charts
+
+        known = list(charts)
+        charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
+        paths = [spec_path(specs_dir, n) for n in charts if spec_path(specs_dir, n).is_file()]
+    else:
+        paths = list(files) or sorted(specs_dir.glob("*.vl.json"))
     failures = 0
     for path in paths:
         spec = load_spec_file(path)
@@ -168,13 +230,15 @@ def check(
             click.echo(f"{path}: {problem} [{problem.rule}]")
             failures += 1
     if not files:
-        chosen = _charts_dir(charts_dir)
         refresh = "chartspec build" + (f" --charts {chosen}" if chosen else "")
         if specs_dir != Path("specs"):
             refresh += f" --specs {specs_dir}"
         if site_dir != Path("site"):
             refresh += f" --site {site_dir}"
-        stale = stale_specs(build_texts(select_charts(chosen)), specs_dir, refresh=refresh)
+        if data != "inline":
+            refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
+        texts, data_files = build_files(charts, data=data, max_inline_rows=inline_max_rows)
+        stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
         if not stale:  # a site is only comparable once its specs are fresh
             stale = stale_site(specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh)
         for problem in stale:
@@ -247,6 +311,74 @@ def report(source: Path, out_path: Path | None, interactive: bool, specs_dir: Pa
     out = out_path or source.with_suffix(".html")
     markdown_to_report(source, specs_dir=specs_dir, out_path=out, interactive=interactive)
     click.echo(f"wrote {out}")
+    return EXIT_OK
+
+
+@cli.command(epilog=DIFF_EXIT_CODES)
+@click.argument("old", required=False)
+@click.argument("new", required=False)
+@SPECS_OPTION
+@click.option("--chart", "chart", default=None, help="Compare only the chart NAME.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report for people (text) or for tools (json).",
+)
+@click.option(
+    "--visual",
+    "visual_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write DIR/<chart>.png: old and new rendering side by side, per changed chart.",
+)
+@click.option(
+    "--textconv",
+    "textconv_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Print one spec FILE as one line per fact (for git's diff.<driver>.textconv).",
+)
+def diff(
+    old: str | None,
+    new: str | None,
+    specs_dir: Path,
+    chart: str | None,
+    fmt: str,
+    visual_dir: Path | None,
+    textconv_file: Path | None,
+) -> int:
+    """Show what changed in charts and their data between OLD and NEW.
+
+    OLD and NEW are each an existing spec file, an existing folder, or a git revision.
+    Default: HEAD against the --specs folder of the work tree.
+    """
+    if textconv_file is not None:
+        return textconv.callback(textconv_file)  # type: ignore[misc]
+    from chartspec.diff import render_json, render_text
+    from chartspec.vcs import compare, write_visuals
+
+    diffs, before, after = compare(old, new, specs_dir=specs_dir, chart=chart)
+    click.echo((render_json if fmt == "json" else render_text)(diffs), nl=False)
+    if visual_dir is not None:
+        for path in write_visuals(diffs, before, after, visual_dir):
+            click.echo(f"wrote {path}", err=True)
+    return EXIT_CHECK_FAILED if any(d.changed for d in diffs) else EXIT_OK
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def textconv(file: Path) -> int:
+    """Print spec FILE as one line per fact, data cells included (a git textconv filter)."""
+    from chartspec.diff import spec_to_facts
+    from chartspec.validate import load_spec_file
+    from chartspec.vcs import folder_reader
+
+    spec = load_spec_file(file)
+    for line in spec_to_facts(spec, files=folder_reader(file.parent)):
+        click.echo(line)
     return EXIT_OK
 
 

@@ -1,0 +1,242 @@
+"""Data placement: move a spec's tables into content-addressed files beside it, and read them."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
+
+DataPlacement = Literal["inline", "external"]
+DATA_FOLDER = "data"
+# Tables up to this many rows stay inline: a short table reads best inside its spec.
+DEFAULT_INLINE_MAX_ROWS = 20
+DATA_FILE = re.compile(r"[a-z0-9][a-z0-9_-]*\.[0-9a-f]{16}\.(csv|json)")
+
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def externalize_data(
+    spec: dict[str, Any], *, name: str, max_inline_rows: int = DEFAULT_INLINE_MAX_ROWS
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Move tables longer than `max_inline_rows` rows into files referenced by relative URL.
+
+    Returns the new spec and the files to write, keyed by their path relative to the spec
+    (`data/<name>.<hash>.csv` or `.json`). The input spec is not changed.
+    """
+    key = ((spec.get("usermeta") or {}).get("chartspec") or {}).get("key")
+    files: dict[str, bytes] = {}
+    moved: dict[str, dict[str, Any]] = {}  # dataset name -> the data reference replacing it
+
+    def place(rows: Any) -> dict[str, Any] | None:
+        if not _is_table(rows) or len(rows) <= max_inline_rows:
+            return None
+        path, content, fmt = table_to_file(rows, name=name, key=key)
+        files[path] = content
+        return {"url": path, "format": fmt}
+
+    found = spec.get("datasets")
+    datasets: dict[str, Any] = found if isinstance(found, dict) else {}
+    for dataset, rows in datasets.items():
+        ref = place(rows)
+        if ref is not None:
+            moved[dataset] = ref
+
+    def rewrite(value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {k: rewrite(v) for k, v in value.items()}
+            data = out.get("data")
+            if isinstance(data, dict):
+                out["data"] = _rewrite_data(data, moved, place)
+            return out
+        if isinstance(value, list):
+            return [rewrite(v) for v in value]
+        return value
+
+    new = rewrite({k: v for k, v in spec.items() if k != "datasets"})
+    kept = {k: v for k, v in datasets.items() if k not in moved}
+    if kept:
+        new["datasets"] = kept
+    return new, files
+
+
+def _rewrite_data(
+    data: dict[str, Any],
+    moved: dict[str, dict[str, Any]],
+    place: Callable[[Any], dict[str, Any] | None],
+) -> dict[str, Any]:
+    """Point one data reference at its file, keeping its other properties."""
+    if data.get("name") in moved:
+        rest = {k: v for k, v in data.items() if k != "name"}
+        return {**rest, **moved[data["name"]]}
+    if "values" in data and not data.get("format"):
+        ref = place(data["values"])
+        if ref is not None:
+            return {**{k: v for k, v in data.items() if k != "values"}, **ref}
+    return data
+
+
+def table_to_file(
+    rows: list[dict[str, Any]], *, name: str, key: str | None = None
+) -> tuple[str, bytes, dict[str, Any]]:
+    """Return the relative path, the bytes and the Vega-Lite `format` of one table's file."""
+    columns = _flat_columns(rows)
+    if columns is None:
+        content = rows_to_json(rows)
+        fmt: dict[str, Any] = {"type": "json"}
+        suffix = "json"
+    else:
+        order = sorted(columns, key=lambda c: (c != key, c))
+        content = rows_to_csv(rows, order)
+        parse = {c: kind for c, kind in columns.items() if kind != "string"}
+        fmt = {"type": "csv", "parse": dict(sorted(parse.items()))} if parse else {"type": "csv"}
+        suffix = "csv"
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    return f"{DATA_FOLDER}/{name}.{digest}.{suffix}", content, fmt
+
+
+def rows_to_json(rows: list[Any]) -> bytes:
+    """Return canonical JSON for rows: sorted keys, one row per line."""
+    if not rows:
+        return b"[]\n"
+    lines = ",\n".join("  " + _compact(row) for row in rows)
+    return f"[\n{lines}\n]\n".encode()
+
+
+def rows_to_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
+    """Return CSV for flat rows, numbers written exactly as the canonical JSON writes them."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row[c]) for c in columns])
+    return out.getvalue().encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, allow_nan=False)  # true/false, 35.36, 1e-07: what the spec holds
+
+
+def _flat_columns(rows: list[dict[str, Any]]) -> dict[str, str] | None:
+    """Return each column's Vega parse type when the rows fit a CSV exactly, else None."""
+    if not rows:
+        return None
+    names = set(rows[0])
+    if not names or any(set(row) != names for row in rows):
+        return None  # a missing cell and a null cell would read back the same
+    kinds: dict[str, str] = {}
+    for column in sorted(names):
+        found = {_kind(row[column]) for row in rows} - {"null"}
+        if len(found) > 1 or "other" in found:
+            return None
+        kind = found.pop() if found else "number"
+        # An empty cell reads back as "" in a string column, so a null there cannot round-trip.
+        if kind == "string" and any(row[column] is None for row in rows):
+            return None
+        kinds[column] = kind
+    return kinds
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "other"
+
+
+def _is_table(rows: Any) -> bool:
+    return isinstance(rows, list) and all(isinstance(row, dict) for row in rows)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(
+        value, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+    )
+
+
+# --------------------------------------------------------------------------- reading back
+
+
+def is_relative_url(url: Any) -> bool:
+    """Tell whether `url` names a file relative to the spec (no scheme, not absolute)."""
+    return isinstance(url, str) and not _URL_SCHEME.match(url) and not url.startswith(("/", "\\"))
+
+
+def read_table(content: bytes, fmt: Any, *, url: str = "") -> list[dict[str, Any]] | None:
+    """Parse a data file's bytes into rows as the spec's `format` says, or None when unsure."""
+    fmt = fmt if isinstance(fmt, dict) else {}
+    kind = fmt.get("type") or {"csv": "csv", "tsv": "tsv", "json": "json"}.get(
+        url.rsplit(".", 1)[-1].lower()
+    )
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if kind == "json":
+        try:
+            values = json.loads(text)
+        except ValueError:
+            return None
+        prop = fmt.get("property")
+        for part in prop.split(".") if isinstance(prop, str) else []:
+            values = values.get(part) if isinstance(values, dict) else None
+        return rows_of(values)
+    delimiter = {"csv": ",", "tsv": "\t"}.get(kind or "", fmt.get("delimiter"))
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        return None
+    try:
+        rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        return None
+    parse = fmt.get("parse") if isinstance(fmt.get("parse"), dict) else {}
+    return [{k: _parse(v, parse.get(k)) for k, v in row.items()} for row in rows]
+
+
+def rows_of(values: Any) -> list[dict[str, Any]] | None:
+    """Return inline values as rows (scalars wrapped as {"data": v}, as Vega does), or None."""
+    if not isinstance(values, list):
+        return None
+    if all(isinstance(v, dict) for v in values):
+        return values
+    if not any(isinstance(v, dict) for v in values):
+        return [{"data": v} for v in values]
+    return None
+
+
+def _parse(text: str | None, kind: Any) -> Any:
+    """Turn one CSV cell back into the value the inline spec held."""
+    if kind == "number":
+        if text is None or text == "":
+            return None
+        try:
+            return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
+        except ValueError:
+            return text
+    if kind == "boolean":
+        return {"": None, "true": True, "1": True, "false": False, "0": False}.get(text or "", text)
+    return text
+
+
+def data_urls(spec: Any) -> Iterator[str]:
+    """Yield every relative data URL in a spec."""
+    if isinstance(spec, dict):
+        data = spec.get("data")
+        if isinstance(data, dict) and is_relative_url(data.get("url")):
+            yield data["url"]
+        for value in spec.values():
+            yield from data_urls(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            yield from data_urls(value)

@@ -1,0 +1,355 @@
+"""Specs under version control: read them from git revisions, folders or files, and compare them."""
+
+from __future__ import annotations
+
+import functools
+import json
+import posixpath
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chartspec.diff import ChartDiff, FileReader, diff_specs, inline_data
+from chartspec.errors import ChartspecError
+from chartspec.specs import SPEC_SUFFIX, spec_name
+
+if TYPE_CHECKING:
+    from chartspec.registry import ChartDef
+
+
+@dataclass(frozen=True)
+class SpecSet:
+    """The specs of one side of a comparison, and how to read files beside them."""
+
+    label: str  # `HEAD:specs`, `specs/`, `old.vl.json`
+    specs: dict[str, dict[str, Any]]
+    files: FileReader
+
+
+# --------------------------------------------------------------------------- git
+
+
+def git(*args: str, cwd: Path | None = None) -> bytes:
+    """Run git and return its output, or raise ChartspecError with git's own first line."""
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise ChartspecError("git is not installed", hint="install git") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ChartspecError(f"git {args[0]} failed: {message[0] if message else done.returncode}")
+    return done.stdout
+
+
+def git_root(cwd: Path | None = None) -> Path:
+    """Return the top folder of the git work tree around `cwd`."""
+    try:
+        out = git("rev-parse", "--show-toplevel", cwd=cwd)
+    except ChartspecError:
+        raise ChartspecError(
+            "not a git repository", file=cwd or Path.cwd(), hint="run it inside a git work tree"
+        ) from None
+    return Path(out.decode("utf-8").strip()).resolve()
+
+
+def verify_revision(revision: str, *, cwd: Path | None = None) -> str:
+    """Return the commit id of `revision`, or raise ChartspecError when git does not know it."""
+    root = git_root(cwd)
+    try:
+        out = git("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", cwd=root)
+    except ChartspecError:
+        raise ChartspecError(
+            f"unknown revision {revision!r}",
+            hint="give a commit, branch or tag, an existing file or an existing folder",
+        ) from None
+    return out.decode().strip()
+
+
+def _in_repo(path: Path, root: Path) -> str:
+    """Return `path` relative to the repository root, in git's spelling."""
+    try:
+        rel = path.resolve().relative_to(root)
+    except ValueError:
+        raise ChartspecError("the folder is outside the git repository", file=path) from None
+    return rel.as_posix() if rel.parts else ""
+
+
+def revision_specs(revision: str, folder: Path, *, cwd: Path | None = None) -> SpecSet:
+    """Return the specs in `folder` as they were at `revision`."""
+    commit = verify_revision(revision, cwd=cwd)
+    root = git_root(cwd)
+    base = _in_repo(folder if folder.is_absolute() else (cwd or Path.cwd()) / folder, root)
+    where = ["--", f"{base}/"] if base else []
+    listing = git("ls-tree", "--full-tree", "--name-only", "-z", commit, *where, cwd=root)
+    specs = {}
+    for entry in sorted(filter(None, listing.decode("utf-8").split("\0"))):
+        if entry.endswith(SPEC_SUFFIX):
+            blob = git("show", f"{commit}:{entry}", cwd=root)
+            specs[spec_name(posixpath.basename(entry))] = _parse(blob, f"{revision}:{entry}")
+
+    @functools.cache
+    def read(url: str) -> bytes | None:
+        path = posixpath.normpath(posixpath.join(base, url))
+        try:
+            return git("show", f"{commit}:{path}", cwd=root)
+        except ChartspecError:
+            return None
+
+    return SpecSet(f"{revision}:{base}", specs, read)
+
+
+def _parse(blob: bytes, where: str) -> dict[str, Any]:
+    try:
+        spec = json.loads(blob.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ChartspecError("not UTF-8 text", file=where) from None
+    except json.JSONDecodeError as error:
+        raise ChartspecError(
+            f"not valid JSON: {error.msg}", file=where, row=error.lineno, column=str(error.colno)
+        ) from None
+    if not isinstance(spec, dict):
+        raise ChartspecError("not a Vega-Lite spec: expected a JSON object", file=where)
+    return spec
+
+
+# --------------------------------------------------------------------------- folders and files
+
+
+def folder_reader(folder: Path) -> FileReader:
+    """Return a reader of files relative to `folder`."""
+
+    def read(url: str) -> bytes | None:
+        path = folder / url
+        try:
+            return path.read_bytes() if path.is_file() else None
+        except OSError:
+            return None
+
+    return read
+
+
+def folder_specs(folder: Path) -> SpecSet:
+    """Return the specs in a folder (none when the folder does not exist)."""
+    from chartspec.validate import load_spec_file
+
+    paths = sorted(folder.glob(f"*{SPEC_SUFFIX}")) if folder.is_dir() else []
+    specs = {spec_name(path.name): load_spec_file(path) for path in paths}
+    return SpecSet(f"{folder}/", specs, folder_reader(folder))
+
+
+def file_specs(path: Path, *, name: str | None = None) -> SpecSet:
+    """Return one spec file as a set of one chart."""
+    from chartspec.validate import load_spec_file
+
+    chart = name or spec_name(path.name).removesuffix(".json")
+    return SpecSet(str(path), {chart: load_spec_file(path)}, folder_reader(path.parent))
+
+
+def open_side(argument: str | None, *, specs_dir: Path) -> SpecSet:
+    """Return the specs `argument` names: a file, a folder, else a revision (None: specs_dir)."""
+    if argument is None:
+        return folder_specs(specs_dir)
+    path = Path(argument)
+    if path.is_file():
+        return file_specs(path)
+    if path.is_dir():
+        return folder_specs(path)
+    return revision_specs(argument, specs_dir)
+
+
+def compare(
+    old: str | None = None,
+    new: str | None = None,
+    *,
+    specs_dir: Path = Path("specs"),
+    chart: str | None = None,
+) -> tuple[list[ChartDiff], SpecSet, SpecSet]:
+    """Compare two sides (default: `HEAD` and the work tree's `specs_dir`), chart by chart."""
+    single = [arg is not None and Path(arg).is_file() for arg in (old, new)]
+    if any(single) and not all(single):
+        raise ChartspecError(
+            "cannot compare a spec file with a folder or revision",
+            hint="give two spec files, two folders, or two revisions",
+        )
+    before = open_side(old or "HEAD", specs_dir=specs_dir)
+    after = open_side(new, specs_dir=specs_dir)
+    if all(single):
+        # Two files are two versions of one chart, whatever their names.
+        (old_spec,) = before.specs.values()
+        name = next(iter(after.specs))
+        before = SpecSet(before.label, {name: old_spec}, before.files)
+    names = sorted(set(before.specs) | set(after.specs))
+    if chart is not None:
+        if chart not in names:
+            raise ChartspecError(
+                f"no chart named {chart!r} on either side",
+                hint=f"charts: {', '.join(names) or '(none)'}",
+            )
+        names = [chart]
+    diffs = [
+        diff_specs(
+            before.specs.get(name),
+            after.specs.get(name),
+            name=name,
+            old_files=before.files,
+            new_files=after.files,
+        )
+        for name in names
+    ]
+    return diffs, before, after
+
+
+# --------------------------------------------------------------------------- pictures
+
+
+def write_visuals(
+    diffs: Iterable[ChartDiff], before: SpecSet, after: SpecSet, out_dir: Path
+) -> list[Path]:
+    """Write `<chart>.png` with the old and new rendering side by side, for each changed chart."""
+    from chartspec.files import write_atomic
+
+    written = []
+    for diff in diffs:
+        if not diff.changed:
+            continue
+        old = _render(before.specs.get(diff.name), before.files)
+        new = _render(after.specs.get(diff.name), after.files)
+        path = out_dir / f"{diff.name}.png"
+        write_atomic(
+            path,
+            side_by_side(
+                old, new, title=f"{diff.name}: {diff.status}", labels=(before.label, after.label)
+            ),
+        )
+        written.append(path)
+    return written
+
+
+def _render(spec: dict[str, Any] | None, files: FileReader) -> bytes | None:
+    if spec is None:
+        return None
+    import vl_convert
+
+    from chartspec.fonts import register_fonts
+
+    register_fonts()
+    try:
+        return vl_convert.vegalite_to_png(inline_data(spec, files), scale=1)
+    except ValueError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "cannot render"
+        raise ChartspecError(f"the chart does not render: {first}") from None
+
+
+def side_by_side(
+    old: bytes | None, new: bytes | None, *, title: str, labels: tuple[str, str]
+) -> bytes:
+    """Return a PNG: a header line, then the old image (or a blank) left of the new one."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from chartspec.fonts import FONT_FILES
+
+    images = [Image.open(io.BytesIO(png)).convert("RGB") if png else None for png in (old, new)]
+    width = max((im.width for im in images if im), default=200)
+    height = max((im.height for im in images if im), default=100)
+    gap, header = 16, 48
+    sheet = Image.new("RGB", (2 * width + 3 * gap, height + header + gap), "white")
+    draw = ImageDraw.Draw(sheet)
+    bold = ImageFont.truetype(str(FONT_FILES[True]), 16)
+    regular = ImageFont.truetype(str(FONT_FILES[False]), 13)
+    draw.text((gap, 6), title, fill="black", font=bold)
+    for i, (image, label) in enumerate(
+        zip(images, ("old: " + labels[0], "new: " + labels[1]), strict=True)
+    ):
+        left = gap + i * (width + gap)
+        draw.text((left, 28), label, fill="#555555", font=regular)
+        if image is None:
+            draw.rectangle((left, header, left + width - 1, header + height - 1), outline="#cccccc")
+            draw.text((left + 8, header + 8), "(no chart)", fill="#888888", font=regular)
+        else:
+            sheet.paste(image, (left, header))
+    middle = gap + width + gap // 2
+    draw.line((middle, header, middle, header + height), fill="#cccccc")
+    out = io.BytesIO()
+    sheet.save(out, format="PNG")
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- what changed
+
+
+def changed_paths(*, base: str = "HEAD", cwd: Path | None = None) -> set[Path] | None:
+    """Return the files changed against `base` (staged, unstaged and untracked), or None when
+    `base` does not exist yet (a repository without commits: everything counts as changed)."""
+    root = git_root(cwd)
+    try:
+        verify_revision(base, cwd=root)
+    except ChartspecError:
+        return None
+    tracked = git("diff", "--name-only", "-z", base, "--", cwd=root)
+    untracked = git("ls-files", "--others", "--exclude-standard", "-z", cwd=root)
+    names = (tracked + b"\0" + untracked).decode("utf-8").split("\0")
+    return {(root / name).resolve() for name in names if name}
+
+
+def changed_charts(
+    charts: dict[str, ChartDef], specs_dir: Path, *, base: str = "HEAD", cwd: Path | None = None
+) -> list[str]:
+    """Return the charts whose inputs changed against `base`: module, data or spec.
+
+    A data file counts for the charts whose module names it, or, when no module names it,
+    for every chart in the module's folder; a changed helper module counts for all of them.
+    """
+    changed = changed_paths(base=base, cwd=cwd)
+    if changed is None:
+        return list(charts)
+    specs_dir = specs_dir.resolve()
+    modules = {d.module_file.resolve() for d in charts.values()}
+    inputs = [p for p in changed if p not in modules and specs_dir not in p.parents]
+    picked = []
+    for name, definition in charts.items():
+        module = definition.module_file.resolve()
+        spec = specs_dir / f"{name}{SPEC_SUFFIX}"
+        if (
+            module in changed
+            or spec in changed
+            or _data_changed(spec, changed)
+            or any(_feeds(path, module, modules) for path in inputs)
+        ):
+            picked.append(name)
+    return picked
+
+
+def _feeds(path: Path, module: Path, modules: set[Path]) -> bool:
+    """Tell whether a changed file (not a chart module, not a spec) may change this chart."""
+    beside = path.is_relative_to(module.parent)
+    if path.suffix == ".py":
+        return beside  # a helper module next to the chart
+    if _names_file(module, path):
+        return True
+    return beside and not any(_names_file(other, path) for other in modules)
+
+
+def _data_changed(spec: Path, changed: set[Path]) -> bool:
+    """Tell whether a data file the spec references (now) changed."""
+    from chartspec.datafiles import data_urls
+
+    try:
+        urls = list(data_urls(json.loads(spec.read_text(encoding="utf-8"))))
+    except (OSError, ValueError):
+        return False
+    return any((spec.parent / url).resolve() in changed for url in urls)
+
+
+def _module_text(module: Path) -> str:
+    try:
+        return module.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def _names_file(module: Path, path: Path) -> bool:
+    return path.name in _module_text(module)
