@@ -133,3 +133,18 @@ def test_help_documents_exit_codes(cli):
     assert done.returncode == 0
     for line in ("0  success", "1  a check failed", "2  bad input or usage", "3  a bug"):
         assert line in done.stdout
+
+
+def test_project_settings_apply_to_every_command(project, cli):
+    (project / "pyproject.toml").write_text('[tool.chartspec]\ndata = "external"\ninline-max-rows = 0\n')
+    assert cli("build", cwd=project).returncode == 0
+    assert [p.suffix for p in (project / "specs" / "data").iterdir()] == [".csv"]
+    done = cli("check", cwd=project)  # no flags: check reads the same settings as build
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_unknown_project_setting(project, cli):
+    (project / "pyproject.toml").write_text("[tool.chartspec]\ndatta = 1\n")
+    done = cli("build", cwd=project)
+    assert done.returncode == 2
+    assert done.stderr.startswith("chartspec: error: pyproject.toml: unknown setting 'datta' in [tool.chartspec]")

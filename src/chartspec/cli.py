@@ -393,6 +393,41 @@ def list_charts(charts_dir: Path | None) -> int:
     return EXIT_OK
 
 
+def project_defaults(pyproject: Path = Path("pyproject.toml")) -> dict[str, dict[str, object]]:
+    """Return click defaults from `[tool.chartspec]` in ./pyproject.toml, per command.
+
+    Keys are long option names without their dashes, e.g. `data = "external"` or
+    `inline-max-rows = 0`; each applies to every command that has that option, so `build`
+    and `check` always agree.
+    """
+    import tomllib
+
+    if not pyproject.is_file():
+        return {}
+    try:
+        settings = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ChartspecError(f"cannot read settings: {error}", file=pyproject) from None
+    settings = settings.get("chartspec", {})
+    known: set[str] = set()
+    defaults: dict[str, dict[str, object]] = {}
+    for name, command in cli.commands.items():
+        for param in command.params:
+            for flag in getattr(param, "opts", []):
+                key = flag.lstrip("-")
+                known.add(key)
+                if flag.startswith("--") and key in settings:
+                    defaults.setdefault(name, {})[param.name or key] = settings[key]
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ChartspecError(
+            f"unknown setting {unknown[0]!r} in [tool.chartspec]",
+            file=pyproject,
+            hint="use the name of a command-line option, e.g. `data` or `inline-max-rows`",
+        )
+    return defaults
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
     click.echo(f"chartspec: warning: {message}", err=True)
 
@@ -402,7 +437,12 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     warnings.showwarning = _show_warning
     try:
-        status = cli.main(args=args, prog_name="chartspec", standalone_mode=False)
+        status = cli.main(
+            args=args,
+            prog_name="chartspec",
+            standalone_mode=False,
+            default_map=project_defaults(),
+        )
     except ChartspecError as error:
         if "--debug" in args:
             traceback.print_exc()
