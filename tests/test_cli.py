@@ -148,3 +148,13 @@ def test_unknown_project_setting(project, cli):
     done = cli("build", cwd=project)
     assert done.returncode == 2
     assert done.stderr.startswith("chartspec: error: pyproject.toml: unknown setting 'datta' in [tool.chartspec]")
+
+
+def test_console_script_is_installed():
+    import shutil
+    import subprocess
+
+    script = shutil.which("chartspec")
+    assert script, "the `chartspec` console script is not on PATH: install the package"
+    done = subprocess.run([script, "list"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "memory3-speed-vs-score" in done.stdout
