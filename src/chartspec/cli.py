@@ -250,6 +250,18 @@ def report(source: Path, out_path: Path | None, interactive: bool, specs_dir: Pa
     return EXIT_OK
 
 
+@cli.command(epilog=EXIT_CODES)
+@click.argument("folder", type=click.Path(path_type=Path))
+def init(folder: Path) -> int:
+    """Create a chart project in FOLDER (new or empty): an example chart, its data, a README."""
+    from chartspec.scaffold import init_project
+
+    written = init_project(folder)
+    click.echo(f"created {len(written)} file(s) in {folder}/")
+    click.echo(f"next: cd {folder} && chartspec build && chartspec check")
+    return EXIT_OK
+
+
 @cli.command(name="list")
 @CHARTS_OPTION
 def list_charts(charts_dir: Path | None) -> int:
