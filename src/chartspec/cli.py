@@ -101,8 +101,14 @@ def build(
     show_default=True,
     help="Folder to write the site to.",
 )
-@REPORTS_OPTION
-def site(specs_dir: Path, site_dir: Path, reports_dir: Path) -> int:
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of Markdown reports to publish too (default: none).",
+)
+def site(specs_dir: Path, site_dir: Path, reports_dir: Path | None) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
     from chartspec.build import build_site
 
