@@ -2,10 +2,18 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from chartspec.errors import ChartspecError
-from chartspec.tables import ChartspecWarning, Column, TableSchema, load_table
+from chartspec.tables import (
+    ChartspecWarning,
+    Column,
+    TableSchema,
+    check_frame,
+    load_records,
+    load_table,
+)
 
 SCHEMA = TableSchema(
     [
@@ -152,3 +160,85 @@ def test_positive_column_refuses_zero_and_negative(tmp_path, value):
         f"{path}:3:rate: {float(value):g} is not positive (a log scale needs values > 0); "
         "check the value or the column's declared range"
     )
+
+
+def test_date_column_with_a_format(tmp_path):
+    schema = TableSchema([Column("day", "date", format="%b %d %Y")])
+    table = load_table(write(tmp_path, "day\nJan 1 2000\n"), schema)
+    assert str(table["day"].iloc[0].date()) == "2000-01-01"
+    with pytest.raises(ChartspecError) as caught:
+        load_table(write(tmp_path, "day\n2000-01-01\n", "u.csv"), schema)
+    assert str(caught.value).endswith(
+        "u.csv:2:day: '2000-01-01' is not a date like '%b %d %Y'; write a date like '%b %d %Y'"
+    )
+
+
+def test_only_date_columns_take_a_format():
+    with pytest.raises(ValueError, match="only date columns take a format"):
+        Column("n", "number", format="%Y")
+
+
+def test_check_frame_types_and_checks_like_load_table():
+    frame = pd.DataFrame(
+        {
+            "model": ["a", "b"],
+            "speed": [1.5, 2000],
+            "score": [40, None],
+            "runs": [3, None],
+            "day": ["2024-07-01", None],
+        }
+    )
+    table = check_frame(frame, SCHEMA, file="frame")
+    assert list(table["speed"]) == [1.5, 2000.0]
+    assert math.isnan(table["score"].iloc[1])
+    assert table["runs"].iloc[0] == 3
+    assert str(table["day"].iloc[0].date()) == "2024-07-01"
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        ({"model": ["a"]}, "frame: missing column 'speed' (the header has 'model'); "),
+        (
+            {"model": ["a", "b"], "speed": [1, -2]},
+            "frame:2:speed: -2 tokens/s is below the allowed minimum 0; ",
+        ),
+        (
+            {"model": ["a", "a"], "speed": [1, 2]},
+            "frame:2:model: duplicate key 'a' (first on line 1)",
+        ),
+        ({"model": ["a", None], "speed": [1, 2]}, "frame:2:model: empty cell; fill it in"),
+        ({"model": ["a"], "speed": ["fast"]}, "frame:1:speed: 'fast' is not a number; "),
+    ],
+)
+def test_check_frame_errors_name_the_row_and_column(frame, message):
+    schema = TableSchema(SCHEMA.columns[:2], key="model")
+    with pytest.raises(ChartspecError) as caught:
+        check_frame(pd.DataFrame(frame), schema, file="frame")
+    assert str(caught.value).startswith(message)
+
+
+def test_load_records_reads_a_json_array(tmp_path):
+    path = write(
+        tmp_path, '[{"model": "a", "speed": 1, "note": "x"}, {"model": "b", "speed": 2}]', "t.json"
+    )
+    schema = TableSchema(SCHEMA.columns[:2], key="model")
+    with pytest.warns(ChartspecWarning, match="t.json: ignoring undeclared column\\(s\\) 'note'"):
+        table = load_records(path, schema)
+    assert list(table["model"]) == ["a", "b"] and list(table["speed"]) == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "malformed JSON"),
+        ('{"model": "a"}', "the file is not a JSON array of objects"),
+        ("[]", "the table has no rows"),
+        ('[{"model": "a", "speed": -1}]', "t.json:1:speed: -1 tokens/s is below"),
+    ],
+)
+def test_load_records_errors(tmp_path, text, message):
+    path = write(tmp_path, text, "t.json")
+    with pytest.raises(ChartspecError) as caught:
+        load_records(path, TableSchema(SCHEMA.columns[:2], key="model"))
+    assert message in str(caught.value).replace(str(path), "t.json")

@@ -231,12 +231,12 @@ def stale_specs(
     return stale
 
 
-def report_sources(reports_dir: Path) -> list[Path]:
-    """Return the Markdown reports to publish with the site."""
-    return sorted(reports_dir.glob("*.md")) if reports_dir.is_dir() else []
+def report_sources(reports_dir: Path | None) -> list[Path]:
+    """Return the Markdown reports to publish with the site (none without a folder)."""
+    return sorted(reports_dir.glob("*.md")) if reports_dir and reports_dir.is_dir() else []
 
 
-def build_site(specs_dir: Path, site_dir: Path, *, reports_dir: Path) -> list[Path]:
+def build_site(specs_dir: Path, site_dir: Path, *, reports_dir: Path | None) -> list[Path]:
     """Publish every spec in `specs_dir`, and the reports, as the static site `site_dir`."""
     from chartspec.site import specs_to_site
 

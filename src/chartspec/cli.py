@@ -132,8 +132,14 @@ def build(
     show_default=True,
     help="Folder to write the site to.",
 )
-@REPORTS_OPTION
-def site(specs_dir: Path, site_dir: Path, reports_dir: Path) -> int:
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of Markdown reports to publish too (default: none).",
+)
+def site(specs_dir: Path, site_dir: Path, reports_dir: Path | None) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
     from chartspec.build import build_site
 
@@ -379,6 +385,15 @@ def textconv(file: Path) -> int:
     spec = load_spec_file(file)
     for line in spec_to_facts(spec, files=folder_reader(file.parent)):
         click.echo(line)
+@cli.command(epilog=EXIT_CODES)
+@click.argument("folder", type=click.Path(path_type=Path))
+def init(folder: Path) -> int:
+    """Create a chart project in FOLDER (new or empty): an example chart, its data, a README."""
+    from chartspec.scaffold import init_project
+
+    written = init_project(folder)
+    click.echo(f"created {len(written)} file(s) in {folder}/")
+    click.echo(f"next: cd {folder} && chartspec build && chartspec check")
     return EXIT_OK
 
 

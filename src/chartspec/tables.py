@@ -1,9 +1,10 @@
-"""Load a CSV table and check it against its declared schema."""
+"""Load a CSV or JSON table, or check a DataFrame, against its declared schema."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,10 +39,14 @@ class Column:
     required: bool = True
     positive: bool = False  # values must be > 0, as on a log scale
     description: str = ""
+    format: str | None = None  # a date column's strftime format; ISO 8601 when None
 
     def __post_init__(self) -> None:
         if self.type not in ("string", "number", "integer", "date"):
             msg = f"column {self.name!r}: unknown type {self.type!r}"
+            raise ValueError(msg)
+        if self.format is not None and self.type != "date":
+            msg = f"column {self.name!r}: only date columns take a format"
             raise ValueError(msg)
 
 
@@ -73,6 +78,65 @@ def load_table(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     """
     path = Path(path)
     header, cells, lines = _read_csv(path)
+    return _check_cells(path, schema, header, cells, lines, header_row=1)
+
+
+def load_records(path: str | Path, schema: TableSchema) -> pd.DataFrame:
+    """Read the JSON array of records at `path`, check it against `schema`, return typed columns.
+
+    Errors name the file, the record (the first is 1) and the column, as for `load_table`.
+    """
+    path = Path(path)
+    try:
+        records = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ChartspecError("file not found", file=path, hint="check the path") from None
+    except UnicodeDecodeError:
+        raise ChartspecError("the file is not UTF-8", file=path, hint="save it as UTF-8") from None
+    except ValueError as error:
+        raise ChartspecError(
+            f"malformed JSON ({error})", file=path, hint="write an array of objects"
+        ) from None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ChartspecError(
+            "the file is not a JSON array of objects", file=path, hint="write one object per row"
+        )
+    if not records:
+        raise ChartspecError("the table has no rows", file=path, hint="add records")
+    return check_frame(pd.DataFrame.from_records(records), schema, file=path)
+
+
+def check_frame(frame: pd.DataFrame, schema: TableSchema, *, file: str | Path) -> pd.DataFrame:
+    """Check the DataFrame `frame` against `schema` and return typed columns.
+
+    The same checks as `load_table`; errors name `file`, the row (the first is 1) and the column.
+    """
+    if frame.empty:
+        raise ChartspecError("the table has no rows", file=file, hint="add rows")
+    header = [str(name) for name in frame.columns]
+    cells = [[_cell_text(value) for value in frame[name]] for name in frame.columns]
+    return _check_cells(
+        Path(file), schema, header, cells, list(range(1, len(frame) + 1)), header_row=None
+    )
+
+
+def _cell_text(value: object) -> str:
+    """Return a value as the CSV cell that would hold it (missing values are empty)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return ""
+    return str(value)
+
+
+def _check_cells(
+    path: Path,
+    schema: TableSchema,
+    header: list[str],
+    cells: list[list[str]],
+    lines: list[int],
+    *,
+    header_row: int | None,
+) -> pd.DataFrame:
+    """Check a table's cells, column by column, against `schema` and return typed columns."""
     missing = [c.name for c in schema.columns if c.name not in header]
     if missing:
         hint = "add the column to the file or fix its name in the header"
@@ -81,16 +145,17 @@ def load_table(path: str | Path, schema: TableSchema) -> pd.DataFrame:
         raise ChartspecError(
             f"missing column {missing[0]!r} (the header has {', '.join(map(repr, header))})",
             file=path,
-            row=1,
+            row=header_row,
             hint=hint,
         )
     declared = {c.name for c in schema.columns}
     extra = [name for name in header if name not in declared]
     if extra and schema.extra_columns == "warn":
+        where = f"{path}:{header_row}" if header_row else str(path)
         warnings.warn(
-            f"{path}:1: ignoring undeclared column(s) {', '.join(map(repr, extra))}",
+            f"{where}: ignoring undeclared column(s) {', '.join(map(repr, extra))}",
             ChartspecWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     table = pd.DataFrame(
         {c.name: _convert(path, c, cells[header.index(c.name)], lines) for c in schema.columns}
@@ -177,8 +242,12 @@ def _convert(path: Path, column: Column, cells: list[str], lines: list[int]) -> 
         return values.astype(object).where(~empty, None)
 
     if column.type == "date":
-        parsed = pd.to_datetime(values.where(~empty), errors="coerce", format="ISO8601")
-        kind = "an ISO 8601 date (YYYY-MM-DD)"
+        parsed = pd.to_datetime(
+            values.where(~empty), errors="coerce", format=column.format or "ISO8601"
+        )
+        kind = (
+            f"a date like {column.format!r}" if column.format else "an ISO 8601 date (YYYY-MM-DD)"
+        )
     else:
         parsed = pd.to_numeric(values.where(~empty), errors="coerce")
         kind = "an integer" if column.type == "integer" else "a number"

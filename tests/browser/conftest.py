@@ -7,6 +7,7 @@ import http.server
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
 
 # Report every CSP violation to the console, where the tests collect it.
 CSP_LISTENER = """
@@ -57,16 +59,41 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def server(site_dir: Path) -> Iterator[str]:
-    """Serve the built site as plain static files on 127.0.0.1; yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+@contextmanager
+def _serve(directory: Path) -> Iterator[str]:
+    """Serve `directory` as plain static files on 127.0.0.1; yield its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def server(site_dir: Path) -> Iterator[str]:
+    """Serve the test site; yield its base URL."""
+    with _serve(site_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def repo_server() -> Iterator[str]:
+    """Serve the repository's committed site/ folder as it is; yield its base URL."""
+    with _serve(REPO / "site") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def handwritten_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Publish tests/handwritten/ as a site and serve it; yield its base URL."""
+    out = tmp_path_factory.mktemp("handwritten") / "site"
+    specs_to_site(REPO / "tests" / "handwritten", out)
+    with _serve(out) as url:
+        yield url
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import altair as alt
@@ -79,7 +80,19 @@ def memory3_table() -> pd.DataFrame:
     # The paper: "the average of the scores of the two tasks in Table 20 with five references".
     joined["score"] = (joined["jecqa_5refs"] + joined["med_5refs"]) / 2
     joined["speed"] = joined["server_with_retrieval"]
+    # How many times slower server decoding gets when the model retrieves.
+    joined["slowdown"] = joined["server_without_retrieval"] / joined["server_with_retrieval"]
     return joined.rename(columns={"label": "model_label"})
+
+
+def highlight_first(table: pd.DataFrame) -> list[str]:
+    """Return the legend groups in the mapping file's order: the highlighted group first."""
+    return list(dict.fromkeys(table.sort_index()["group"]))
+
+
+def _highlight_color(group: str) -> dict[str, object]:
+    """Colour text red in the highlighted group; other text keeps the theme's colour (dark mode)."""
+    return {"condition": {"test": (alt.datum.group == group).to_dict(), "value": RED}}
 
 
 def _legend_box(groups: list[str]) -> tuple[float, float, float, float]:
@@ -107,7 +120,7 @@ def _legend_box(groups: list[str]) -> tuple[float, float, float, float]:
 def memory3_speed_vs_score() -> alt.LayerChart:
     """Scatter plot of decoding speed with retrieval against the mean professional-task score."""
     table = memory3_table()
-    groups = list(dict.fromkeys(table.sort_values("group")["group"]))
+    groups = highlight_first(table)
     x_scale = LogScale(SPEED_DOMAIN, (0, WIDTH))
     y_scale = LinearScale(SCORE_DOMAIN, (HEIGHT, 0))
     boxes = place_labels(
@@ -176,8 +189,7 @@ def memory3_speed_vs_score() -> alt.LayerChart:
         x=alt.X("label_x:Q", scale=x_scale_spec, axis=x_axis),
         y=alt.Y("label_y:Q", scale=y_scale_spec, axis=y_axis),
         text="model:N",
-        # Other labels keep the theme's text colour, so they stay readable in dark mode.
-        color={"condition": {"test": (alt.datum.group == groups[0]).to_dict(), "value": RED}},
+        color=_highlight_color(groups[0]),
     )
     layered = alt.layer(points, labels)
     layered = (
@@ -196,5 +208,106 @@ def memory3_speed_vs_score() -> alt.LayerChart:
         )
         .configure(font=FONT_FAMILY)
         .configure_legend(fillColor="white", strokeColor="#ccc")
+    )
+    return with_key(layered, "model")
+
+
+COST_DOMAIN = (300.0, 3000.0)
+COST_DESCRIPTION = (
+    "Dumbbell chart of seven small language models: server decoding speed in tokens per "
+    "second without retrieval (open circle) and with retrieval (filled circle), on a log "
+    "scale, with the slowdown written beside each model, sorted from the smallest "
+    "slowdown to the largest; Memory³ is highlighted in red."
+)
+
+
+@chart(
+    "memory3-retrieval-cost",
+    title="What retrieval costs in decoding speed",
+    description=COST_DESCRIPTION,
+    source=SOURCE,
+)
+def memory3_retrieval_cost() -> alt.LayerChart:
+    """Dumbbell chart of server decoding speed without and with retrieval, sorted by slowdown."""
+    table = memory3_table().sort_values("slowdown", kind="stable")
+    groups = highlight_first(table)
+    highlighted = table.loc[table["group"] == groups[0], "model_label"].tolist()
+    data = table[
+        ["model_label", "group", "server_without_retrieval", "server_with_retrieval", "slowdown"]
+    ].rename(
+        columns={
+            "model_label": "model",
+            "server_without_retrieval": "without",
+            "server_with_retrieval": "with",
+        }
+    )
+    data["slowdown_text"] = [f"{ratio:.2f}× slower" for ratio in data["slowdown"]]
+    order = list(data["model"])
+    x_scale = alt.Scale(type="log", domain=list(COST_DOMAIN))
+    x_axis = alt.Axis(values=[300, 500, 1000, 2000, 3000], format=",")
+    y = alt.Y(
+        "model:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(
+            labelFontSize=FONT_SIZE,
+            labelFontWeight=alt.ExprRef(
+                expr=f"indexof({json.dumps(highlighted)}, datum.value) >= 0 ? 'bold' : 'normal'"
+            ),
+        ),
+    )
+    color = alt.Color("group:N", scale=alt.Scale(domain=groups, range=[RED, BLUE]), legend=None)
+    tooltip = [
+        alt.Tooltip("model:N", title="Model"),
+        alt.Tooltip("without:Q", title="Without retrieval (token/s)", format=",.1f"),
+        alt.Tooltip("with:Q", title="With retrieval (token/s)", format=",.1f"),
+        alt.Tooltip("slowdown:Q", title="Slowdown (times)", format=".2f"),
+    ]
+    base = alt.Chart(data)
+    bars = base.mark_rule(strokeWidth=2, opacity=0.6).encode(
+        x=alt.X("with:Q", scale=x_scale, axis=x_axis, title="Server decoding speed (token/sec)"),
+        x2="without:Q",
+        y=y,
+        color=color,
+    )
+    without = base.mark_point(size=POINT_SIZE, filled=False, strokeWidth=2, opacity=1).encode(
+        x=alt.X("without:Q", scale=x_scale), y=y, color=color, tooltip=tooltip
+    )
+    with_retrieval = base.mark_point(size=POINT_SIZE, filled=True, opacity=1).encode(
+        x=alt.X("with:Q", scale=x_scale), y=y, color=color, tooltip=tooltip
+    )
+    text = base.mark_text(align="left", dx=10, fontSize=FONT_SIZE).encode(
+        x=alt.X("without:Q", scale=x_scale),
+        y=y,
+        text="slowdown_text:N",
+        color=_highlight_color(groups[0]),
+    )
+    slowest, fastest = table.iloc[-1], table.iloc[0]
+    layered = (
+        alt.layer(bars, without, with_retrieval, text)
+        .properties(
+            description=(
+                f"{COST_DESCRIPTION} "
+                + "; ".join(
+                    f"{row.model_label} slows down {row.slowdown:.2f} times"
+                    for row in table.itertuples()
+                    if row.group == groups[0]
+                )
+                + f"; the least slowdown is {fastest.model_label}'s ({fastest.slowdown:.2f} "
+                f"times), the largest {slowest.model_label}'s ({slowest.slowdown:.2f} times)."
+            ),
+            width=WIDTH,
+            height=alt.Step(34),
+            title=alt.Title(
+                "What retrieval costs in decoding speed",
+                subtitle=[
+                    "Server throughput (A800): open circle without retrieval, filled circle "
+                    "with retrieval; log scale, sorted by slowdown.",
+                    f"Source: {SOURCE}",
+                ],
+                anchor="start",
+            ),
+        )
+        .configure(font=FONT_FAMILY)
     )
     return with_key(layered, "model")
