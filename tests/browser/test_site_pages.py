@@ -53,9 +53,11 @@ def test_gallery_lists_every_chart_with_thumbnails(
     v = visit(server + "index.html", wait_live=False)
     cards = v.page.locator(".card")
     assert cards.count() == len(CHARTS)
-    v.page.wait_for_function(
-        "Array.from(document.querySelectorAll('.thumb img')).every(i => i.complete)"
-    )
+    # wait_for_function would evaluate a string, which the page's CSP forbids: poll instead
+    for _ in range(50):
+        if v.page.evaluate("Array.from(document.querySelectorAll('.thumb img')).every(i => i.complete)"):
+            break
+        v.page.wait_for_timeout(100)
     loaded = v.page.evaluate(
         "Array.from(document.querySelectorAll('.thumb img')).map(i => i.complete && i.naturalWidth)"
     )
