@@ -80,14 +80,17 @@ def build(
     reports_dir: Path,
 ) -> int:
     """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site."""
-    from chartspec.build import build_site, build_texts, pick_charts, select_charts, write_specs
+    from chartspec.build import build_texts, pick_charts, select_charts
+    from chartspec.publish import publish_build
 
     charts = select_charts(_charts_dir(charts_dir))
     texts = build_texts(pick_charts(charts, names))
-    changed = write_specs(texts, specs_dir, prune=not names)
-    click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({len(changed)} file(s) changed)")
-    pages = build_site(specs_dir, site_dir, reports_dir=reports_dir)
-    click.echo(f"published {len(pages)} file(s) into {site_dir}/")
+    done = publish_build(
+        texts, specs_dir=specs_dir, site_dir=site_dir, reports_dir=reports_dir, prune=not names
+    )
+    changed = len(done.changed_specs)
+    click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({changed} file(s) changed)")
+    click.echo(f"published {len(done.site_files)} file(s) into {site_dir}/")
     return EXIT_OK
 
 
@@ -104,10 +107,10 @@ def build(
 @REPORTS_OPTION
 def site(specs_dir: Path, site_dir: Path, reports_dir: Path) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
-    from chartspec.build import build_site
+    from chartspec.publish import publish_build
 
-    pages = build_site(specs_dir, site_dir, reports_dir=reports_dir)
-    click.echo(f"published {len(pages)} file(s) into {site_dir}/")
+    done = publish_build(None, specs_dir=specs_dir, site_dir=site_dir, reports_dir=reports_dir)
+    click.echo(f"published {len(done.site_files)} file(s) into {site_dir}/")
     return EXIT_OK
 
 
@@ -121,20 +124,26 @@ def serve(
     port: int, charts_dir: Path | None, specs_dir: Path, site_dir: Path, reports_dir: Path
 ) -> int:
     """Serve the site on 127.0.0.1, rebuilding and reloading when charts, data or specs change."""
-    from chartspec.build import build_site, build_texts, select_charts, write_specs
+    from chartspec.build import build_texts, select_charts
+    from chartspec.publish import publish_build
     from chartspec.serve import serve as serve_site
 
     chosen = _charts_dir(charts_dir)
 
     def rebuild() -> None:
-        charts = select_charts(chosen)
-        write_specs(build_texts(charts), specs_dir)
-        build_site(specs_dir, site_dir, reports_dir=reports_dir)
+        texts = build_texts(select_charts(chosen))
+        publish_build(texts, specs_dir=specs_dir, site_dir=site_dir, reports_dir=reports_dir)
 
     rebuild()
     sources = {d.module_file.parent for d in select_charts(chosen).values()}
     watch = sorted(sources | {p for p in (specs_dir, reports_dir) if p.is_dir()})
-    serve_site(site_dir, port=port, rebuild=rebuild, watch=watch)
+    try:
+        serve_site(site_dir, port=port, rebuild=rebuild, watch=watch)
+    except OSError as error:
+        raise ChartspecError(
+            f"cannot serve on 127.0.0.1:{port} ({error.strerror or error})",
+            hint="choose another --port (0 picks a free one)",
+        ) from None
     return EXIT_OK
 
 
@@ -157,6 +166,22 @@ def check(
     in --specs, that each matches what its chart produces now, and that the site matches a
     rebuild.
     """
+    from chartspec.publish import recovered
+
+    if files:
+        return _check(files, charts_dir, specs_dir, site_dir, reports_dir)
+    with recovered(specs_dir, site_dir):  # finish a build that was killed half way first
+        return _check(files, charts_dir, specs_dir, site_dir, reports_dir)
+
+
+def _check(
+    files: tuple[Path, ...],
+    charts_dir: Path | None,
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path,
+) -> int:
+    """Run `chartspec check`: print each problem on stdout, return the exit status."""
     from chartspec.build import build_texts, select_charts, stale_site, stale_specs
     from chartspec.validate import check_spec, load_spec_file
 
@@ -274,23 +299,51 @@ def main(argv: list[str] | None = None) -> None:
     except ChartspecError as error:
         if "--debug" in args:
             traceback.print_exc()
-        click.echo(f"chartspec: error: {error}", err=True)
+        click.echo(f"chartspec: error: {_one_line(str(error))}", err=True)
         status = EXIT_USAGE
+    except OSError as error:
+        # The environment refused something (permissions, disk full, a path in the way):
+        # the user's to fix, not a bug, as long as it names the path.
+        if error.filename is None:
+            status = _report_bug(error, args)
+        else:
+            from chartspec.files import os_error
+
+            if "--debug" in args:
+                traceback.print_exc()
+            click.echo(f"chartspec: error: {os_error(error, error.filename, 'failed')}", err=True)
+            status = EXIT_USAGE
     except click.exceptions.Exit as done:
         status = done.exit_code
     except click.ClickException as error:
-        error.show()
+        command = f"chartspec {error.ctx.info_name}" if getattr(error, "ctx", None) else "chartspec"
+        if command == "chartspec chartspec":
+            command = "chartspec"
+        click.echo(
+            f"chartspec: error: {error.format_message()}; see `{command} --help`", err=True
+        )
         status = EXIT_USAGE
     except click.Abort:
         click.echo("chartspec: interrupted", err=True)
         status = EXIT_USAGE
     except Exception as error:
-        if "--debug" in args:
-            traceback.print_exc()
-        click.echo(
-            f"chartspec: internal error: {type(error).__name__}: {error}; this is a bug in "
-            "chartspec, please report it with the command you ran (add --debug for a traceback)",
-            err=True,
-        )
-        status = EXIT_BUG
+        status = _report_bug(error, args)
     sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _one_line(text: str) -> str:
+    """Keep a message on one line, whatever text user code or libraries put in it."""
+    return " ".join(text.splitlines())
+
+
+def _report_bug(error: BaseException, args: list[str]) -> int:
+    """Say that chartspec itself failed, ask for a report, and return EXIT_BUG."""
+    if "--debug" in args:
+        traceback.print_exc()
+    text = _one_line(str(error))
+    click.echo(
+        f"chartspec: internal error: {type(error).__name__}: {text}; this is a bug in "
+        "chartspec, please report it with the command you ran (add --debug for a traceback)",
+        err=True,
+    )
+    return EXIT_BUG

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import io
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +15,7 @@ import vl_convert as vlc
 
 from chartspec import fonts
 from chartspec.errors import ChartspecError
+from chartspec.files import write_atomic
 from chartspec.validate import load_spec_file, validate_spec
 
 Format = Literal["svg", "png", "pdf"]
@@ -138,27 +138,6 @@ def load_spec(path: Path) -> dict[str, Any]:
     return spec
 
 
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write `data` to `target` through a temporary file in the same folder."""
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ChartspecError(
-            f"cannot write to folder: {exc.strerror}", file=target.parent
-        ) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ChartspecError(f"cannot write file: {exc.strerror}", file=target) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _make_dir(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -216,7 +195,13 @@ def inline_url_data(spec: dict[str, Any], *, base_dir: Path | None) -> dict[str,
             raise ChartspecError(
                 f"data url {url!r} is relative but the spec has no folder to resolve it from"
             )
-        path = Path(base_dir) / url
+        path = (Path(base_dir) / url).resolve()
+        if not path.is_relative_to(Path(base_dir).resolve()):
+            raise ChartspecError(
+                f"data url {url!r} points outside the spec's folder",
+                file=Path(base_dir),
+                hint="keep data files beside the spec or below it",
+            )
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:

@@ -113,8 +113,14 @@ def _import_file(path: Path) -> None:
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
-    except ChartspecError:
-        raise
+    except ChartspecError as error:
+        sys.modules.pop(module_name, None)
+        if error.file is not None:
+            raise
+        # e.g. a refused chart name in a decorator: point at the line that declared it
+        raise ChartspecError(
+            error.what, file=path, row=_line_in(error, path), hint=error.hint
+        ) from None
     except BaseException as error:  # noqa: BLE001 - user code may raise anything, even SystemExit
         sys.modules.pop(module_name, None)
         raise ChartspecError(

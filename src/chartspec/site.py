@@ -23,6 +23,7 @@ import vl_convert as vlc
 
 from chartspec import fonts
 from chartspec.errors import ChartspecError
+from chartspec.files import os_error, write_atomic
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -671,13 +672,11 @@ class _Writer:
         self.written.add(rel)
         if source is not None:
             self._sources[rel] = source
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path
+        return self.root / rel
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         """Write bytes to root/rel via a temporary file and os.replace."""
-        _atomic_write(self._claim(rel), data)
+        write_atomic(self._claim(rel), data)
 
     def write_text(self, rel: str, text: str) -> None:
         """Write UTF-8 text with LF line ends."""
@@ -687,20 +686,15 @@ class _Writer:
         """Copy a file's bytes to root/rel."""
         if allow_same and rel in self.written and self._sources.get(rel) == src:
             return
-        _atomic_write(self._claim(rel, src, allow_same=allow_same), Path(src).read_bytes())
+        write_atomic(self._claim(rel, src, allow_same=allow_same), _read_bytes(src))
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write a file via a temporary file in the same folder, then os.replace."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+def _read_bytes(path: Path) -> bytes:
+    """Read a file to copy into the site, naming it when it cannot be read."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise os_error(error, path, "cannot read the file") from None
 
 
 def _check_out_dir(out_dir: Path, specs_dir: Path) -> None:

@@ -156,6 +156,13 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
             for cells, cell in zip(columns, row, strict=True):
                 cells.append(cell)
     except csv.Error as error:
+        if "field limit" in str(error):
+            raise ChartspecError(
+                f"a cell is longer than {MAX_CELL_CHARS:,} characters",
+                file=path,
+                row=reader.line_num,
+                hint="is a quote left open, or is this not a table?",
+            ) from None
         raise ChartspecError(
             f"malformed CSV ({error})", file=path, row=reader.line_num, hint="check the quoting"
         ) from None
