@@ -80,6 +80,8 @@ def os_error(error: OSError, path: str | Path, what: str) -> ChartspecError:
         "ENOENT": "check the path",
     }
     code = errno.errorcode.get(error.errno or 0, "")
+    if code == "EEXIST" and Path(path).exists() and not Path(path).is_dir():
+        code, reason = "ENOTDIR", os.strerror(errno.ENOTDIR)  # mkdir met a file on the way
     return ChartspecError(
         f"{what} ({reason})", file=path, hint=hints.get(code, "check the path and free disk space")
     )

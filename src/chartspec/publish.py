@@ -14,6 +14,7 @@ import fcntl
 import filecmp
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -249,13 +250,29 @@ def _files(root: Path) -> set[Path]:
     return {p.relative_to(root) for p in root.rglob("*") if p.is_file() or p.is_symlink()}
 
 
-def rebase_error(error: ChartspecError, staged: Path, target: Path) -> ChartspecError:
-    """Return `error` naming the target folder instead of its staging copy."""
-    if error.file is None or str(staged) not in error.file:
+def rebase_error(error: ChartspecError, *folders: tuple[Path, Path]) -> ChartspecError:
+    """Return `error` naming the target folders instead of their staging copies.
+
+    `folders` are (staged, target) pairs; the site's own build folder inside a stage
+    (`..site.stage-*.build-*`) counts as the stage too.
+    """
+
+    def rebase(text: str) -> str:
+        for staged, target in folders:
+            build = re.escape(f"{staged.parent}/.{staged.name}.build-") + r"[^/]*"
+            text = re.sub(build, lambda _match: str(target), text)
+            text = text.replace(str(staged), str(target))
+        return text
+
+    if error.file is None:
         return error
-    shown = error.file.replace(str(staged), str(target))
-    what = error.what.replace(str(staged), str(target))
-    return ChartspecError(what, file=shown, row=error.row, column=error.column, hint=error.hint)
+    return ChartspecError(
+        rebase(error.what),
+        file=rebase(error.file),
+        row=error.row,
+        column=error.column,
+        hint=None if error.hint is None else rebase(error.hint),
+    )
 
 
 def publish(
@@ -274,32 +291,32 @@ def publish(
     """
     specs_dir = Path(specs_dir).resolve()
     site_dir = Path(site_dir).resolve()
-    staged_specs = stage_copy(specs_dir) if write_specs is not None else None
-    staged_site = stage_folder(site_dir)
-    staged_site.rmdir()  # the site build wants to create its folder itself
+    staged_specs: Path | None = None
+    staged_site: Path | None = None
     try:
+        staged_site = stage_folder(site_dir)
+        staged_site.rmdir()  # the site build wants to create its folder itself
+        if write_specs is not None:
+            staged_specs = stage_copy(specs_dir)
         result = Published()
-        if write_specs is not None and staged_specs is not None:
-            try:
-                changed = write_specs(staged_specs)
-            except ChartspecError as error:
-                raise rebase_error(error, staged_specs, specs_dir) from None
-            result.changed_specs = [specs_dir / p.relative_to(staged_specs) for p in changed]
-        source = staged_specs if staged_specs is not None else specs_dir
-        try:
-            written = build_site(source, staged_site)
-        except ChartspecError as error:
-            if staged_specs is None:
-                raise
-            raise rebase_error(error, staged_specs, specs_dir) from None
-        result.site_files = [site_dir / p.relative_to(staged_site) for p in written]
-        pairs = []
-        if staged_specs is not None and result.changed_specs:
+        pairs = [(staged_site, site_dir)]
+        if staged_specs is not None:
             pairs.append((staged_specs, specs_dir))
+        try:
+            if write_specs is not None and staged_specs is not None:
+                changed = write_specs(staged_specs)
+                result.changed_specs = [specs_dir / p.relative_to(staged_specs) for p in changed]
+            written = build_site(staged_specs or specs_dir, staged_site)
+        except ChartspecError as error:
+            raise rebase_error(error, *pairs) from None
+        result.site_files = [site_dir / p.relative_to(staged_site) for p in written]
+        swaps = []
+        if staged_specs is not None and result.changed_specs:
+            swaps.append((staged_specs, specs_dir))
         if not same_tree(staged_site, site_dir):
-            pairs.append((staged_site, site_dir))
-        if pairs:
-            result.swapped = swap_in(project_root(specs_dir), pairs)
+            swaps.append((staged_site, site_dir))
+        if swaps:
+            result.swapped = swap_in(project_root(specs_dir), swaps)
         return result
     finally:
         for staged in (staged_specs, staged_site):

@@ -156,7 +156,9 @@ def _line_in(error: BaseException, path: Path) -> int | None:
     """Return the deepest line of `path` in the error's traceback, if any."""
     if isinstance(error, SyntaxError) and error.lineno:
         return error.lineno
-    lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) == path]
+    target = path.resolve()
+    frames = traceback.extract_tb(error.__traceback__)
+    lines = [f.lineno for f in frames if Path(f.filename).resolve() == target]
     return lines[-1] if lines else None
 
 

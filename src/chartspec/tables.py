@@ -107,9 +107,9 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
     except FileNotFoundError:
         raise ChartspecError("file not found", file=path, hint="check the path") from None
     except OSError as error:
-        raise ChartspecError(
-            f"cannot read the file ({error.strerror})", file=path, hint="check its permissions"
-        ) from None
+        from chartspec.files import os_error
+
+        raise os_error(error, path, "cannot read the file") from None
     try:
         text = raw.decode("utf-8-sig")  # a byte order mark is harmless: drop it
     except UnicodeDecodeError as error:
