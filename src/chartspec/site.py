@@ -488,6 +488,9 @@ def spec_to_script_json(spec: dict[str, Any]) -> str:
 
 def _render_svg(spec: dict[str, Any], chart: Chart) -> str:
     """Render a spec to SVG with vl-convert."""
+    from chartspec.export import check_renderable
+
+    check_renderable(spec, file=chart.spec_file)
     try:
         return vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
     except ValueError as exc:
@@ -496,6 +499,9 @@ def _render_svg(spec: dict[str, Any], chart: Chart) -> str:
 
 def _render_png(spec: dict[str, Any], chart: Chart) -> bytes:
     """Render a spec to a 2x PNG with vl-convert."""
+    from chartspec.export import check_renderable
+
+    check_renderable(spec, file=chart.spec_file)
     try:
         return vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2)
     except ValueError as exc:

@@ -181,7 +181,11 @@ def _convert(path: Path, column: Column, cells: list[str], lines: list[int]) -> 
             "empty cell", file=path, row=lines[i], column=column.name, hint="fill it in"
         )
     if column.type == "string":
-        return values.astype(object).where(~empty, None)
+        # Empty optional cells become None (null in the spec); `where` would give NaN.
+        return pd.Series(
+            [None if blank else value for value, blank in zip(values, empty, strict=True)],
+            dtype=object,
+        )
 
     if column.type == "date":
         parsed = pd.to_datetime(values.where(~empty), errors="coerce", format="ISO8601")
