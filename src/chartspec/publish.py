@@ -260,7 +260,7 @@ def rebase_error(error: ChartspecError, *folders: tuple[Path, Path]) -> Chartspe
     def rebase(text: str) -> str:
         for staged, target in folders:
             build = re.escape(f"{staged.parent}/.{staged.name}.build-") + r"[^/]*"
-            text = re.sub(build, lambda _match: str(target), text)
+            text = re.sub(build, lambda _match, shown=str(target): shown, text)
             text = text.replace(str(staged), str(target))
         return text
 
