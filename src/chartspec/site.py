@@ -494,7 +494,8 @@ def _render_svg(spec: dict[str, Any], chart: Chart) -> str:
     try:
         return vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
     except ValueError as exc:
-        raise ChartspecError(f"cannot render chart: {exc}", file=chart.spec_file) from exc
+        message = f"cannot render chart: {_first_error(exc)}"
+        raise ChartspecError(message, file=chart.spec_file) from exc
 
 
 def _render_png(spec: dict[str, Any], chart: Chart) -> bytes:
@@ -505,7 +506,14 @@ def _render_png(spec: dict[str, Any], chart: Chart) -> bytes:
     try:
         return vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2)
     except ValueError as exc:
-        raise ChartspecError(f"cannot render chart: {exc}", file=chart.spec_file) from exc
+        message = f"cannot render chart: {_first_error(exc)}"
+        raise ChartspecError(message, file=chart.spec_file) from exc
+
+
+def _first_error(exc: Exception) -> str:
+    """Return the line of a vl-convert error that says what went wrong, without the stack."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return next((line for line in lines if line.startswith("Error:")), lines[0] if lines else "")
 
 
 def _svg_size(svg: str) -> tuple[int, int]:
@@ -518,6 +526,12 @@ _SVG_NS = "{http://www.w3.org/2000/svg}"
 _UNSAFE_TAGS = {"script", "foreignObject", "style", "iframe", "object", "embed"}
 
 
+def _is_link_attribute(name: str) -> bool:
+    """Return whether an SVG attribute holds a URL (text such as aria-label may say anything)."""
+    local = name.rsplit("}", 1)[-1].lower()
+    return local in ("href", "src", "action", "formaction", "data")
+
+
 def _inline_svg(svg: str, *, prefix: str) -> str:
     """Make a rendered SVG safe to inline: checked for active content, ids made page-unique."""
     root = ET.fromstring(svg)  # well-formed XML: data text cannot open a tag
@@ -526,7 +540,9 @@ def _inline_svg(svg: str, *, prefix: str) -> str:
         bad_attr = [
             a
             for a, v in el.attrib.items()
-            if a.lower().startswith("on") or a == "style" or "javascript:" in v.lower()
+            if a.lower().startswith("on")
+            or a == "style"
+            or (_is_link_attribute(a) and "javascript:" in v.lower())
         ]
         if tag in _UNSAFE_TAGS or bad_attr:
             raise ChartspecError(
