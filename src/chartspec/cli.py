@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 import warnings
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Literal
 
@@ -110,15 +111,24 @@ def build(
     inline_max_rows: int,
 ) -> int:
     """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site."""
-    from chartspec.build import build_files, build_site, pick_charts, select_charts, write_specs
+    from chartspec.build import build_files, pick_charts, select_charts
+    from chartspec.publish import publish_build
 
     charts = select_charts(_charts_dir(charts_dir))
-    picked = pick_charts(charts, names)
-    texts, files = build_files(picked, data=data, max_inline_rows=inline_max_rows)
-    changed = write_specs(texts, specs_dir, prune=not names, files=files)
-    click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({len(changed)} file(s) changed)")
-    pages = build_site(specs_dir, site_dir, reports_dir=reports_dir)
-    click.echo(f"published {len(pages)} file(s) into {site_dir}/")
+    texts, files = build_files(
+        pick_charts(charts, names), data=data, max_inline_rows=inline_max_rows
+    )
+    done = publish_build(
+        texts,
+        files=files,
+        specs_dir=specs_dir,
+        site_dir=site_dir,
+        reports_dir=reports_dir,
+        prune=not names,
+    )
+    changed = len(done.changed_specs)
+    click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({changed} file(s) changed)")
+    click.echo(f"published {len(done.site_files)} file(s) into {site_dir}/")
     return EXIT_OK
 
 
@@ -141,10 +151,10 @@ def build(
 )
 def site(specs_dir: Path, site_dir: Path, reports_dir: Path | None) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
-    from chartspec.build import build_site
+    from chartspec.publish import publish_build
 
-    pages = build_site(specs_dir, site_dir, reports_dir=reports_dir)
-    click.echo(f"published {len(pages)} file(s) into {site_dir}/")
+    done = publish_build(None, specs_dir=specs_dir, site_dir=site_dir, reports_dir=reports_dir)
+    click.echo(f"published {len(done.site_files)} file(s) into {site_dir}/")
     return EXIT_OK
 
 
@@ -166,21 +176,30 @@ def serve(
     inline_max_rows: int,
 ) -> int:
     """Serve the site on 127.0.0.1, rebuilding and reloading when charts, data or specs change."""
-    from chartspec.build import build_files, build_site, select_charts, write_specs
+    from chartspec.build import build_files, select_charts
+    from chartspec.publish import publish_build
     from chartspec.serve import serve as serve_site
 
     chosen = _charts_dir(charts_dir)
 
     def rebuild() -> None:
-        charts = select_charts(chosen)
-        texts, files = build_files(charts, data=data, max_inline_rows=inline_max_rows)
-        write_specs(texts, specs_dir, files=files)
-        build_site(specs_dir, site_dir, reports_dir=reports_dir)
+        texts, files = build_files(
+            select_charts(chosen), data=data, max_inline_rows=inline_max_rows
+        )
+        publish_build(
+            texts, files=files, specs_dir=specs_dir, site_dir=site_dir, reports_dir=reports_dir
+        )
 
     rebuild()
     sources = {d.module_file.parent for d in select_charts(chosen).values()}
     watch = sorted(sources | {p for p in (specs_dir, reports_dir) if p.is_dir()})
-    serve_site(site_dir, port=port, rebuild=rebuild, watch=watch)
+    try:
+        serve_site(site_dir, port=port, rebuild=rebuild, watch=watch)
+    except OSError as error:
+        raise ChartspecError(
+            f"cannot serve on 127.0.0.1:{port} ({error.strerror or error})",
+            hint="choose another --port (0 picks a free one)",
+        ) from None
     return EXIT_OK
 
 
@@ -214,47 +233,51 @@ def check(
     as given to build), and that the site matches a rebuild.
     """
     from chartspec.build import build_files, select_charts, spec_path, stale_site, stale_specs
+    from chartspec.publish import recovered
     from chartspec.validate import check_spec, load_spec_file
 
     if files and changed:
         raise ChartspecError("give either FILES or --changed, not both")
-    chosen = _charts_dir(charts_dir)
-    charts = select_charts(chosen) if not files else {}
-    known: list[str] = []
-    if changed:
-        from chartspec.vcs import changed_charts
+    with ExitStack() as stack:
+        if not files:  # finish a build that was killed half way before comparing anything
+            stack.enter_context(recovered(specs_dir, site_dir))
+        chosen = _charts_dir(charts_dir)
+        charts = select_charts(chosen) if not files else {}
+        known: list[str] = []
+        if changed:
+            from chartspec.vcs import changed_charts
 
-        known = list(charts)
-        charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
-        paths = [spec_path(specs_dir, n) for n in charts if spec_path(specs_dir, n).is_file()]
-    else:
-        paths = list(files) or sorted(specs_dir.glob("*.vl.json"))
-    failures = 0
-    for path in paths:
-        spec = load_spec_file(path)
-        for problem in check_spec(spec, base_dir=path.parent):
-            click.echo(f"{path}: {problem} [{problem.rule}]")
-            failures += 1
-    if not files:
-        refresh = "chartspec build" + (f" --charts {chosen}" if chosen else "")
-        if specs_dir != Path("specs"):
-            refresh += f" --specs {specs_dir}"
-        if site_dir != Path("site"):
-            refresh += f" --site {site_dir}"
-        if data != "inline":
-            refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
-        texts, data_files = build_files(charts, data=data, max_inline_rows=inline_max_rows)
-        stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
-        if not stale:  # a site is only comparable once its specs are fresh
-            stale = stale_site(specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh)
-        for problem in stale:
-            click.echo(str(problem))
-            failures += 1
-    if failures:
-        click.echo(f"{failures} problem(s) in {len(paths)} spec(s)", err=True)
-        return EXIT_CHECK_FAILED
-    click.echo(f"{len(paths)} spec(s) checked: all clean")
-    return EXIT_OK
+            known = list(charts)
+            charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
+            paths = [spec_path(specs_dir, n) for n in charts if spec_path(specs_dir, n).is_file()]
+        else:
+            paths = list(files) or sorted(specs_dir.glob("*.vl.json"))
+        failures = 0
+        for path in paths:
+            spec = load_spec_file(path)
+            for problem in check_spec(spec, base_dir=path.parent):
+                click.echo(f"{path}: {problem} [{problem.rule}]")
+                failures += 1
+        if not files:
+            refresh = "chartspec build" + (f" --charts {chosen}" if chosen else "")
+            if specs_dir != Path("specs"):
+                refresh += f" --specs {specs_dir}"
+            if site_dir != Path("site"):
+                refresh += f" --site {site_dir}"
+            if data != "inline":
+                refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
+            texts, data_files = build_files(charts, data=data, max_inline_rows=inline_max_rows)
+            stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
+            if not stale:  # a site is only comparable once its specs are fresh
+                stale = stale_site(specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh)
+            for problem in stale:
+                click.echo(str(problem))
+                failures += 1
+        if failures:
+            click.echo(f"{failures} problem(s) in {len(paths)} spec(s)", err=True)
+            return EXIT_CHECK_FAILED
+        click.echo(f"{len(paths)} spec(s) checked: all clean")
+        return EXIT_OK
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -385,6 +408,8 @@ def textconv(file: Path) -> int:
     spec = load_spec_file(file)
     for line in spec_to_facts(spec, files=folder_reader(file.parent)):
         click.echo(line)
+
+
 @cli.command(epilog=EXIT_CODES)
 @click.argument("folder", type=click.Path(path_type=Path))
 def init(folder: Path) -> int:
@@ -461,23 +486,49 @@ def main(argv: list[str] | None = None) -> None:
     except ChartspecError as error:
         if "--debug" in args:
             traceback.print_exc()
-        click.echo(f"chartspec: error: {error}", err=True)
+        click.echo(f"chartspec: error: {_one_line(str(error))}", err=True)
         status = EXIT_USAGE
+    except OSError as error:
+        # The environment refused something (permissions, disk full, a path in the way):
+        # the user's to fix, not a bug, as long as it names the path.
+        if error.filename is None:
+            status = _report_bug(error, args)
+        else:
+            from chartspec.files import os_error
+
+            if "--debug" in args:
+                traceback.print_exc()
+            click.echo(f"chartspec: error: {os_error(error, error.filename, 'failed')}", err=True)
+            status = EXIT_USAGE
     except click.exceptions.Exit as done:
         status = done.exit_code
     except click.ClickException as error:
-        error.show()
+        command = f"chartspec {error.ctx.info_name}" if getattr(error, "ctx", None) else "chartspec"
+        if command == "chartspec chartspec":
+            command = "chartspec"
+        click.echo(f"chartspec: error: {error.format_message()}; see `{command} --help`", err=True)
         status = EXIT_USAGE
     except click.Abort:
         click.echo("chartspec: interrupted", err=True)
         status = EXIT_USAGE
     except Exception as error:
-        if "--debug" in args:
-            traceback.print_exc()
-        click.echo(
-            f"chartspec: internal error: {type(error).__name__}: {error}; this is a bug in "
-            "chartspec, please report it with the command you ran (add --debug for a traceback)",
-            err=True,
-        )
-        status = EXIT_BUG
+        status = _report_bug(error, args)
     sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _one_line(text: str) -> str:
+    """Keep a message on one line, whatever text user code or libraries put in it."""
+    return " ".join(text.splitlines())
+
+
+def _report_bug(error: BaseException, args: list[str]) -> int:
+    """Say that chartspec itself failed, ask for a report, and return EXIT_BUG."""
+    if "--debug" in args:
+        traceback.print_exc()
+    text = _one_line(str(error))
+    click.echo(
+        f"chartspec: internal error: {type(error).__name__}: {text}; this is a bug in "
+        "chartspec, please report it with the command you ran (add --debug for a traceback)",
+        err=True,
+    )
+    return EXIT_BUG

@@ -37,4 +37,6 @@ class ChartspecError(Exception):
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.what}" if self.location else self.what
-        return f"{text}; {self.hint}" if self.hint else text
+        text = f"{text}; {self.hint}" if self.hint else text
+        # One line, always: names from user data may hold line breaks.
+        return text.replace("\r", "\\r").replace("\n", "\\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import os
-import tempfile
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +16,7 @@ import vl_convert as vlc
 
 from chartspec import fonts
 from chartspec.errors import ChartspecError
+from chartspec.files import write_atomic
 from chartspec.validate import load_spec_file, validate_spec
 
 Format = Literal["svg", "png", "pdf"]
@@ -138,27 +139,6 @@ def load_spec(path: Path) -> dict[str, Any]:
     return spec
 
 
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write `data` to `target` through a temporary file in the same folder."""
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ChartspecError(
-            f"cannot write to folder: {exc.strerror}", file=target.parent
-        ) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ChartspecError(f"cannot write file: {exc.strerror}", file=target) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _make_dir(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -181,12 +161,39 @@ def _no_resolution(fmt: str, scale: float | None, ppi: float | None) -> None:
         raise ChartspecError(f"scale and ppi apply to PNG only, not {fmt.upper()}")
 
 
+# Characters XML 1.0 does not allow. vl-convert aborts the whole process (a Rust panic that
+# cannot unwind) when one of them reaches an SVG text, so they are refused before rendering.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def check_renderable(spec: Any, *, file: str | Path | None = None) -> None:
+    """Raise ChartspecError when a string in `spec` holds a character no SVG may contain."""
+    from chartspec.validate import format_path
+
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(spec, ())]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                stack += [(key, (*loc, str(key))), (item, (*loc, str(key)))]
+        elif isinstance(value, list):
+            stack += [(item, (*loc, i)) for i, item in enumerate(value)]
+        elif isinstance(value, str) and (match := _NOT_XML.search(value)):
+            raise ChartspecError(
+                f"{format_path(loc) or '(root)'} holds the control character "
+                f"U+{ord(match[0]):04X}, which cannot be drawn",
+                file=file,
+                hint="remove it from the data or the chart",
+            )
+
+
 def _convert(
     convert: Callable[..., Any], spec: dict[str, Any], *, base_dir: Path | None, **options: Any
 ) -> Any:
     """Call a vl-convert function on a spec with local data inlined and the bundled font."""
     fonts.register_fonts()
     spec = inline_url_data(spec, base_dir=base_dir)
+    check_renderable(spec, file=base_dir)
     options = {k: v for k, v in options.items() if v is not None}
     try:
         # config here is a fallback: a spec's own config.font still wins.
@@ -216,7 +223,13 @@ def inline_url_data(spec: dict[str, Any], *, base_dir: Path | None) -> dict[str,
             raise ChartspecError(
                 f"data url {url!r} is relative but the spec has no folder to resolve it from"
             )
-        path = Path(base_dir) / url
+        path = (Path(base_dir) / url).resolve()
+        if not path.is_relative_to(Path(base_dir).resolve()):
+            raise ChartspecError(
+                f"data url {url!r} points outside the spec's folder",
+                file=Path(base_dir),
+                hint="keep data files beside the spec or below it",
+            )
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:

@@ -115,8 +115,14 @@ def _import_file(path: Path) -> None:
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
-    except ChartspecError:
-        raise
+    except ChartspecError as error:
+        sys.modules.pop(module_name, None)
+        if error.file is not None:
+            raise
+        # e.g. a refused chart name in a decorator: point at the line that declared it
+        raise ChartspecError(
+            error.what, file=path, row=_line_in(error, path), hint=error.hint
+        ) from None
     except BaseException as error:  # noqa: BLE001 - user code may raise anything, even SystemExit
         sys.modules.pop(module_name, None)
         raise ChartspecError(
@@ -152,9 +158,9 @@ def _line_in(error: BaseException, path: Path) -> int | None:
     """Return the deepest line of `path` in the error's traceback, if any."""
     if isinstance(error, SyntaxError) and error.lineno:
         return error.lineno
-    lines = [
-        f.lineno for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) == path
-    ]
+    target = path.resolve()
+    frames = traceback.extract_tb(error.__traceback__)
+    lines = [f.lineno for f in frames if Path(f.filename).resolve() == target]
     return lines[-1] if lines else None
 
 

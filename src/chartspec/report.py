@@ -21,7 +21,8 @@ from markupsafe import Markup, escape
 
 from chartspec import fonts
 from chartspec.errors import ChartspecError
-from chartspec.export import find_spec, inline_url_data, load_spec, spec_to_svg, write_atomic
+from chartspec.export import find_spec, inline_url_data, load_spec, spec_to_svg
+from chartspec.files import write_atomic
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 BUNDLE_PATH = STATIC_DIR / "chartspec-vega.min.js"

@@ -23,6 +23,7 @@ import vl_convert as vlc
 
 from chartspec import fonts
 from chartspec.errors import ChartspecError
+from chartspec.files import os_error, write_atomic
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -492,18 +493,32 @@ def spec_to_script_json(spec: dict[str, Any]) -> str:
 
 def _render_svg(spec: dict[str, Any], chart: Chart) -> str:
     """Render a spec to SVG with vl-convert."""
+    from chartspec.export import check_renderable
+
+    check_renderable(spec, file=chart.spec_file)
     try:
         return vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
     except ValueError as exc:
-        raise ChartspecError(f"cannot render chart: {exc}", file=chart.spec_file) from exc
+        message = f"cannot render chart: {_first_error(exc)}"
+        raise ChartspecError(message, file=chart.spec_file) from exc
 
 
 def _render_png(spec: dict[str, Any], chart: Chart) -> bytes:
     """Render a spec to a 2x PNG with vl-convert."""
+    from chartspec.export import check_renderable
+
+    check_renderable(spec, file=chart.spec_file)
     try:
         return vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2)
     except ValueError as exc:
-        raise ChartspecError(f"cannot render chart: {exc}", file=chart.spec_file) from exc
+        message = f"cannot render chart: {_first_error(exc)}"
+        raise ChartspecError(message, file=chart.spec_file) from exc
+
+
+def _first_error(exc: Exception) -> str:
+    """Return the line of a vl-convert error that says what went wrong, without the stack."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return next((line for line in lines if line.startswith("Error:")), lines[0] if lines else "")
 
 
 def _svg_size(svg: str) -> tuple[int, int]:
@@ -516,6 +531,12 @@ _SVG_NS = "{http://www.w3.org/2000/svg}"
 _UNSAFE_TAGS = {"script", "foreignObject", "style", "iframe", "object", "embed"}
 
 
+def _is_link_attribute(name: str) -> bool:
+    """Return whether an SVG attribute holds a URL (text such as aria-label may say anything)."""
+    local = name.rsplit("}", 1)[-1].lower()
+    return local in ("href", "src", "action", "formaction", "data")
+
+
 def _inline_svg(svg: str, *, prefix: str) -> str:
     """Make a rendered SVG safe to inline: checked for active content, ids made page-unique."""
     root = ET.fromstring(svg)  # well-formed XML: data text cannot open a tag
@@ -524,7 +545,9 @@ def _inline_svg(svg: str, *, prefix: str) -> str:
         bad_attr = [
             a
             for a, v in el.attrib.items()
-            if a.lower().startswith("on") or a == "style" or "javascript:" in v.lower()
+            if a.lower().startswith("on")
+            or a == "style"
+            or (_is_link_attribute(a) and "javascript:" in v.lower())
         ]
         if tag in _UNSAFE_TAGS or bad_attr:
             raise ChartspecError(
@@ -676,13 +699,11 @@ class _Writer:
         self.written.add(rel)
         if source is not None:
             self._sources[rel] = source
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path
+        return self.root / rel
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         """Write bytes to root/rel via a temporary file and os.replace."""
-        _atomic_write(self._claim(rel), data)
+        write_atomic(self._claim(rel), data)
 
     def write_text(self, rel: str, text: str) -> None:
         """Write UTF-8 text with LF line ends."""
@@ -692,20 +713,15 @@ class _Writer:
         """Copy a file's bytes to root/rel."""
         if allow_same and rel in self.written and self._sources.get(rel) == src:
             return
-        _atomic_write(self._claim(rel, src, allow_same=allow_same), Path(src).read_bytes())
+        write_atomic(self._claim(rel, src, allow_same=allow_same), _read_bytes(src))
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write a file via a temporary file in the same folder, then os.replace."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+def _read_bytes(path: Path) -> bytes:
+    """Read a file to copy into the site, naming it when it cannot be read."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise os_error(error, path, "cannot read the file") from None
 
 
 def _check_out_dir(out_dir: Path, specs_dir: Path) -> None:

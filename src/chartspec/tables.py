@@ -172,9 +172,9 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
     except FileNotFoundError:
         raise ChartspecError("file not found", file=path, hint="check the path") from None
     except OSError as error:
-        raise ChartspecError(
-            f"cannot read the file ({error.strerror})", file=path, hint="check its permissions"
-        ) from None
+        from chartspec.files import os_error
+
+        raise os_error(error, path, "cannot read the file") from None
     try:
         text = raw.decode("utf-8-sig")  # a byte order mark is harmless: drop it
     except UnicodeDecodeError as error:
@@ -221,6 +221,13 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
             for cells, cell in zip(columns, row, strict=True):
                 cells.append(cell)
     except csv.Error as error:
+        if "field limit" in str(error):
+            raise ChartspecError(
+                f"a cell is longer than {MAX_CELL_CHARS:,} characters",
+                file=path,
+                row=reader.line_num,
+                hint="is a quote left open, or is this not a table?",
+            ) from None
         raise ChartspecError(
             f"malformed CSV ({error})", file=path, row=reader.line_num, hint="check the quoting"
         ) from None
@@ -239,7 +246,11 @@ def _convert(path: Path, column: Column, cells: list[str], lines: list[int]) -> 
             "empty cell", file=path, row=lines[i], column=column.name, hint="fill it in"
         )
     if column.type == "string":
-        return values.astype(object).where(~empty, None)
+        # Empty optional cells become None (null in the spec); `where` would give NaN.
+        return pd.Series(
+            [None if blank else value for value, blank in zip(values, empty, strict=True)],
+            dtype=object,
+        )
 
     if column.type == "date":
         parsed = pd.to_datetime(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import shutil
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,10 +59,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def _serve(directory: Path) -> Iterator[str]:
-    """Serve `directory` as plain static files on 127.0.0.1; yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve a folder as plain static files on 127.0.0.1; yield its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -76,14 +76,14 @@ def _serve(directory: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def server(site_dir: Path) -> Iterator[str]:
     """Serve the test site; yield its base URL."""
-    with _serve(site_dir) as url:
+    with serve_folder(site_dir) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def repo_server() -> Iterator[str]:
     """Serve the repository's committed site/ folder as it is; yield its base URL."""
-    with _serve(REPO / "site") as url:
+    with serve_folder(REPO / "site") as url:
         yield url
 
 
@@ -92,7 +92,7 @@ def handwritten_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     """Publish tests/handwritten/ as a site and serve it; yield its base URL."""
     out = tmp_path_factory.mktemp("handwritten") / "site"
     specs_to_site(REPO / "tests" / "handwritten", out)
-    with _serve(out) as url:
+    with serve_folder(out) as url:
         yield url
 
 
