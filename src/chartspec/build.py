@@ -140,18 +140,39 @@ def report_sources(reports_dir: Path) -> list[Path]:
     return sorted(reports_dir.glob("*.md")) if reports_dir.is_dir() else []
 
 
-def build_site(specs_dir: Path, site_dir: Path, *, reports_dir: Path) -> list[Path]:
-    """Publish every spec in `specs_dir`, and the reports, as the static site `site_dir`."""
-    from chartspec.site import specs_to_site
+def build_site(
+    specs_dir: Path,
+    site_dir: Path,
+    *,
+    reports_dir: Path,
+    jobs: int = 1,
+    quiet: bool = True,
+    use_cache: bool = True,
+) -> list[Path]:
+    """Publish every spec in `specs_dir`, and the reports, as the static site `site_dir`.
 
-    return specs_to_site(specs_dir, site_dir, reports=report_sources(reports_dir))
+    Renders come from the cache beside `specs_dir` when their spec is unchanged (`use_cache`);
+    the rest are spread over `jobs` processes.
+    """
+    from chartspec.incremental import build_site_incremental
+
+    return build_site_incremental(
+        specs_dir,
+        site_dir,
+        reports=report_sources(reports_dir),
+        jobs=jobs,
+        quiet=quiet,
+        use_cache=use_cache,
+    )
 
 
-def stale_site(specs_dir: Path, site_dir: Path, *, reports_dir: Path, refresh: str) -> list[Stale]:
+def stale_site(
+    specs_dir: Path, site_dir: Path, *, reports_dir: Path, refresh: str, jobs: int = 1
+) -> list[Stale]:
     """Rebuild the site in a temporary folder and name every file that differs from `site_dir`."""
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "site"
-        build_site(specs_dir, fresh, reports_dir=reports_dir)
+        build_site(specs_dir, fresh, reports_dir=reports_dir, jobs=jobs)
         stale = []
         for path in sorted({*_files(fresh), *_files(site_dir)}):
             old, new = site_dir / path, fresh / path

@@ -51,6 +51,27 @@ CHARTS_OPTION = click.option(
     help="Folder of chart modules (default: ./charts if it exists, else the built-in charts).",
 )
 
+JOBS_OPTION = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to build and render with (default: one per core).",
+)
+QUIET_OPTION = click.option("--quiet", "-q", is_flag=True, help="No progress output on stderr.")
+NO_CACHE_OPTION = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Rebuild everything, ignoring .chartspec-cache/ (the cache is still refreshed).",
+)
+
+
+def _jobs(jobs: int | None) -> int:
+    """Return the number of processes to use: the given one, or one per core."""
+    from chartspec.incremental import default_jobs
+
+    return jobs or default_jobs()
+
 
 def _charts_dir(charts_dir: Path | None) -> Path | None:
     """Return the chart folder to use: the given one, ./charts, or None for the built-ins."""
@@ -72,21 +93,47 @@ def cli(debug: bool) -> None:
 @SPECS_OPTION
 @SITE_OPTION
 @REPORTS_OPTION
+@JOBS_OPTION
+@QUIET_OPTION
+@NO_CACHE_OPTION
 def build(
     names: tuple[str, ...],
     charts_dir: Path | None,
     specs_dir: Path,
     site_dir: Path,
     reports_dir: Path,
+    jobs: int | None,
+    quiet: bool,
+    no_cache: bool,
 ) -> int:
-    """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site."""
-    from chartspec.build import build_site, build_texts, pick_charts, select_charts, write_specs
+    """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site.
 
-    charts = select_charts(_charts_dir(charts_dir))
-    texts = build_texts(pick_charts(charts, names))
+    Charts whose code and data are unchanged come from .chartspec-cache/ beside the specs.
+    """
+    from chartspec.build import build_site, pick_charts, write_specs
+    from chartspec.incremental import build_texts_incremental, select_charts_tracked
+
+    chosen = _charts_dir(charts_dir)
+    charts, module_inputs = select_charts_tracked(chosen)
+    texts = build_texts_incremental(
+        pick_charts(charts, names),
+        specs_dir=specs_dir,
+        charts_dir=chosen,
+        module_inputs=module_inputs,
+        jobs=_jobs(jobs),
+        use_cache=not no_cache,
+        quiet=quiet,
+    )
     changed = write_specs(texts, specs_dir, prune=not names)
     click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({len(changed)} file(s) changed)")
-    pages = build_site(specs_dir, site_dir, reports_dir=reports_dir)
+    pages = build_site(
+        specs_dir,
+        site_dir,
+        reports_dir=reports_dir,
+        jobs=_jobs(jobs),
+        quiet=quiet,
+        use_cache=not no_cache,
+    )
     click.echo(f"published {len(pages)} file(s) into {site_dir}/")
     return EXIT_OK
 
@@ -102,11 +149,28 @@ def build(
     help="Folder to write the site to.",
 )
 @REPORTS_OPTION
-def site(specs_dir: Path, site_dir: Path, reports_dir: Path) -> int:
+@JOBS_OPTION
+@QUIET_OPTION
+@NO_CACHE_OPTION
+def site(
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path,
+    jobs: int | None,
+    quiet: bool,
+    no_cache: bool,
+) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
     from chartspec.build import build_site
 
-    pages = build_site(specs_dir, site_dir, reports_dir=reports_dir)
+    pages = build_site(
+        specs_dir,
+        site_dir,
+        reports_dir=reports_dir,
+        jobs=_jobs(jobs),
+        quiet=quiet,
+        use_cache=not no_cache,
+    )
     click.echo(f"published {len(pages)} file(s) into {site_dir}/")
     return EXIT_OK
 
@@ -144,12 +208,14 @@ def serve(
 @SPECS_OPTION
 @SITE_OPTION
 @REPORTS_OPTION
+@JOBS_OPTION
 def check(
     files: tuple[Path, ...],
     charts_dir: Path | None,
     specs_dir: Path,
     site_dir: Path,
     reports_dir: Path,
+    jobs: int | None,
 ) -> int:
     """Validate specs against the pinned schema and lint rules, and find stale specs.
 
@@ -157,14 +223,17 @@ def check(
     in --specs, that each matches what its chart produces now, and that the site matches a
     rebuild.
     """
-    from chartspec.build import build_texts, select_charts, stale_site, stale_specs
-    from chartspec.validate import check_spec, load_spec_file
+    from chartspec.build import stale_site, stale_specs
+    from chartspec.incremental import (
+        build_texts_incremental,
+        check_files_cached,
+        select_charts_tracked,
+    )
 
     paths = list(files) or sorted(specs_dir.glob("*.vl.json"))
     failures = 0
-    for path in paths:
-        spec = load_spec_file(path)
-        for problem in check_spec(spec, base_dir=path.parent):
+    for path, problems in check_files_cached(paths, cache_specs_dir=None if files else specs_dir):
+        for problem in problems:
             click.echo(f"{path}: {problem} [{problem.rule}]")
             failures += 1
     if not files:
@@ -174,9 +243,20 @@ def check(
             refresh += f" --specs {specs_dir}"
         if site_dir != Path("site"):
             refresh += f" --site {site_dir}"
-        stale = stale_specs(build_texts(select_charts(chosen)), specs_dir, refresh=refresh)
+        charts, module_inputs = select_charts_tracked(chosen)
+        texts = build_texts_incremental(
+            charts,
+            specs_dir=specs_dir,
+            charts_dir=chosen,
+            module_inputs=module_inputs,
+            jobs=_jobs(jobs),
+            quiet=True,
+        )
+        stale = stale_specs(texts, specs_dir, refresh=refresh)
         if not stale:  # a site is only comparable once its specs are fresh
-            stale = stale_site(specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh)
+            stale = stale_site(
+                specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh, jobs=_jobs(jobs)
+            )
         for problem in stale:
             click.echo(str(problem))
             failures += 1
@@ -207,6 +287,7 @@ def check(
     help="Folder to write the files to.",
 )
 @SPECS_OPTION
+@QUIET_OPTION
 def export(
     names: tuple[str, ...],
     fmt: str,
@@ -214,6 +295,7 @@ def export(
     ppi: float | None,
     out_dir: Path,
     specs_dir: Path,
+    quiet: bool,
 ) -> int:
     """Render the specs of NAMES (default: all) to SVG, PNG or PDF files (all or nothing)."""
     from chartspec.export import export_specs, find_spec
@@ -224,7 +306,14 @@ def export(
     paths = paths or sorted(specs_dir.glob("*.vl.json"))
     if not paths:
         raise ChartspecError(f"no specs in {specs_dir}", hint="run `chartspec build` first")
-    written = export_specs(paths, fmt=fmt, out_dir=out_dir, scale=scale, ppi=ppi)  # type: ignore[arg-type]
+    written = export_specs(
+        paths,
+        fmt=fmt,  # type: ignore[arg-type]
+        out_dir=out_dir,
+        scale=scale,
+        ppi=ppi,
+        quiet=quiet,
+    )
     click.echo(f"exported {len(written)} chart(s) to {out_dir}/")
     return EXIT_OK
 
