@@ -6,7 +6,18 @@ import math
 import random
 from pathlib import Path
 
-KINDS = ("bar", "line", "scatter", "area", "heatmap", "histogram", "stacked", "layered", "strip", "tick")
+KINDS = (
+    "bar",
+    "line",
+    "scatter",
+    "area",
+    "heatmap",
+    "histogram",
+    "stacked",
+    "layered",
+    "strip",
+    "tick",
+)
 CHARTS_PER_MODULE = 20
 
 MODULE = '''"""Generated benchmark charts {first}..{last}."""
