@@ -6,6 +6,8 @@ import shutil
 
 from benchmarks.project import chart_name, make_project, write_table
 
+from chartspec.incremental import MIN_PARALLEL_SPECS
+
 CHARTS = 3
 
 
@@ -52,8 +54,8 @@ def test_unchanged_project_reuses_everything(tmp_path, cli):
 
 def test_parallel_build_equals_serial_build(tmp_path, cli):
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
-    for root in (serial, parallel):
-        make_project(root, charts=CHARTS, rows=30)
+    for root in (serial, parallel):  # enough charts that specs are built in worker processes
+        make_project(root, charts=MIN_PARALLEL_SPECS, rows=20)
     build(cli, serial, "--jobs", "1", "--no-cache")
     build(cli, parallel, "--jobs", "2", "--no-cache")
     assert tree(serial / "specs") == tree(parallel / "specs")
@@ -62,10 +64,10 @@ def test_parallel_build_equals_serial_build(tmp_path, cli):
 
 def test_a_failing_chart_is_reported_from_a_worker(tmp_path, cli):
     root = tmp_path / "p"
-    make_project(root, charts=CHARTS, rows=30)
+    make_project(root, charts=MIN_PARALLEL_SPECS, rows=20)
     (root / "charts" / "data" / "t002.csv").write_text("id,group\nr1,a\n")
     done = cli("build", "--jobs", "2", cwd=root)
     assert done.returncode == 2
     assert "t002.csv:1: missing column 'day'" in done.stderr
     assert not (root / "specs").exists()
-    assert chart_name(2, CHARTS) == "bench-002-scatter"
+    assert chart_name(2, MIN_PARALLEL_SPECS) == "bench-002-scatter"

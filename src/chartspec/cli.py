@@ -111,29 +111,36 @@ def build(
     Charts whose code and data are unchanged come from .chartspec-cache/ beside the specs.
     """
     from chartspec.build import build_site, pick_charts, write_specs
-    from chartspec.incremental import build_texts_incremental, select_charts_tracked
+    from chartspec.incremental import (
+        build_texts_incremental,
+        select_charts_tracked,
+        shared_workers,
+    )
 
     chosen = _charts_dir(charts_dir)
     charts, module_inputs = select_charts_tracked(chosen)
-    texts = build_texts_incremental(
-        pick_charts(charts, names),
-        specs_dir=specs_dir,
-        charts_dir=chosen,
-        module_inputs=module_inputs,
-        jobs=_jobs(jobs),
-        use_cache=not no_cache,
-        quiet=quiet,
-    )
-    changed = write_specs(texts, specs_dir, prune=not names)
-    click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({len(changed)} file(s) changed)")
-    pages = build_site(
-        specs_dir,
-        site_dir,
-        reports_dir=reports_dir,
-        jobs=_jobs(jobs),
-        quiet=quiet,
-        use_cache=not no_cache,
-    )
+    with shared_workers(_jobs(jobs), charts_dir=chosen):
+        texts = build_texts_incremental(
+            pick_charts(charts, names),
+            specs_dir=specs_dir,
+            charts_dir=chosen,
+            module_inputs=module_inputs,
+            jobs=_jobs(jobs),
+            use_cache=not no_cache,
+            quiet=quiet,
+        )
+        changed = write_specs(texts, specs_dir, prune=not names)
+        click.echo(
+            f"built {len(texts)} chart(s) into {specs_dir}/ ({len(changed)} file(s) changed)"
+        )
+        pages = build_site(
+            specs_dir,
+            site_dir,
+            reports_dir=reports_dir,
+            jobs=_jobs(jobs),
+            quiet=quiet,
+            use_cache=not no_cache,
+        )
     click.echo(f"published {len(pages)} file(s) into {site_dir}/")
     return EXIT_OK
 

@@ -7,6 +7,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,12 @@ from chartspec.progress import Progress
 from chartspec.registry import ChartDef
 
 _worker_charts: dict[str, ChartDef] = {}
+_shared: list[tuple[int, ProcessPoolExecutor]] = []
+
+# Starting a process costs about a second (Python, Altair, the JavaScript engine): below these
+# counts the work is done in this process.
+MIN_PARALLEL_SPECS = 16
+MIN_PARALLEL_RENDERS = 4
 
 
 def default_jobs() -> int:
@@ -117,7 +124,7 @@ def _run(
     names: list[str], charts: dict[str, ChartDef], *, charts_dir: Path | None, jobs: int
 ) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """Build `names` in this process or in a pool; yield (name, result) as each finishes."""
-    if jobs <= 1 or len(names) <= 1:
+    if jobs <= 1 or len(names) < MIN_PARALLEL_SPECS:
         for name in names:
             yield name, build_one(charts[name])
         return
@@ -141,13 +148,39 @@ def map_in_pool(
     Processes are spawned, not forked: a fork of a process that already ran vl-convert or
     VegaFusion (both keep worker threads) can hang.
     """
-    context = multiprocessing.get_context("spawn")
-    workers = min(jobs, len(items))
-    chunk = max(1, len(items) // (workers * 8))
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=initializer, initargs=initargs
-    ) as pool:
+    chunk = max(1, len(items) // (jobs * 8))
+    if _shared and _shared[-1][0] == jobs:
+        pool = _shared[-1][1]
         yield from zip(items, pool.map(func, items, chunksize=chunk), strict=True)
+        return
+    with _new_pool(jobs, initializer, initargs) as pool:
+        yield from zip(items, pool.map(func, items, chunksize=chunk), strict=True)
+
+
+def _new_pool(
+    jobs: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
+) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer, initargs=initargs)
+
+
+@contextmanager
+def shared_workers(jobs: int, *, charts_dir: Path | None) -> Iterator[None]:
+    """Let every stage in the block (specs, renders) use one pool of `jobs` processes.
+
+    The processes start only when a stage first needs them.
+    """
+    if jobs <= 1:
+        yield
+        return
+    folder = None if charts_dir is None else str(Path(charts_dir).resolve())
+    pool = _new_pool(jobs, _init_worker, (folder,))
+    _shared.append((jobs, pool))
+    try:
+        yield
+    finally:
+        _shared.remove((jobs, pool))
+        pool.shutdown(cancel_futures=True)
 
 
 def build_one(definition: ChartDef) -> tuple[Any, ...]:

@@ -512,7 +512,7 @@ def render_charts(
 ) -> dict[str, Renders]:
     """Render every chart, reusing cached renders and spreading the rest over `jobs` processes."""
     from chartspec.cache import Store, environment_key, key_of
-    from chartspec.incremental import map_in_pool
+    from chartspec.incremental import MIN_PARALLEL_RENDERS, map_in_pool
     from chartspec.progress import Progress
 
     store = Store(cache_dir) if cache_dir is not None else None
@@ -527,7 +527,7 @@ def render_charts(
                 found[name] = tuple(blobs)  # type: ignore[assignment]
     todo = [chart for chart in charts if chart.name not in found]
     with Progress("rendering charts", len(todo), quiet=quiet) as progress:
-        if jobs <= 1 or len(todo) <= 1:
+        if jobs <= 1 or len(todo) < MIN_PARALLEL_RENDERS:
             done = ((c.name, _render_parts(texts[c.name])) for c in todo)
         else:
             names = [c.name for c in todo]
@@ -566,7 +566,27 @@ def _render_parts(live_text: str) -> tuple[bytes, bytes, bytes] | str:
         png = vlc.vegalite_to_png(live_spec, vl_version=VL_VERSION, scale=2)
     except ValueError as exc:
         return str(exc)
-    return light.encode("utf-8"), dark.encode("utf-8"), png
+    return canonical_svg_ids(light).encode("utf-8"), canonical_svg_ids(dark).encode("utf-8"), png
+
+
+_ID_REF = re.compile(r'(\sid="|url\(#|href="#)([^")]+)')
+
+
+def canonical_svg_ids(svg: str) -> str:
+    """Number an SVG's ids from 0 in document order (`gradient_0`, `clip0`, ...).
+
+    Vega numbers gradients and clips with counters that live as long as its JavaScript engine,
+    so the same spec would get other ids after rendering other charts first, or in another
+    process; renumbering makes the output depend on the spec alone.
+    """
+    names: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for old in re.findall(r'\sid="([^"]+)"', svg):
+        if old not in names:
+            prefix = re.sub(r"\d+$", "", old)
+            names[old] = f"{prefix}{counts.get(prefix, 0)}"
+            counts[prefix] = counts.get(prefix, 0) + 1
+    return _ID_REF.sub(lambda m: m.group(1) + names.get(m.group(2), m.group(2)), svg)
 
 
 def _svg_size(svg: str) -> tuple[int, int]:
