@@ -39,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_browser:
             from benchmarks.browser import bench_browser
 
-            results += bench_browser(suite.REPO / "site", repeat=args.repeat)
+            project_site = work / "project" / "site"
+            results += bench_browser(
+                suite.REPO / "site", repeat=args.repeat, project_site=project_site
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(
