@@ -10,6 +10,8 @@ import time
 
 from benchmarks import suite
 
+SECTIONS = ("builds", "baselines", "site", "startup", "big", "browser")
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run every benchmark, print the table of ratios and write the results CSV."""
@@ -20,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, nargs="*", default=[1_000_000, 10_000_000])
     parser.add_argument("--no-browser", action="store_true", help="skip the browser timings")
     parser.add_argument("--no-csv", action="store_true", help="do not write the results CSV")
+    parser.add_argument(
+        "--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="run these parts only"
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one run: a smoke test")
     args = parser.parse_args(argv)
     if args.quick:
@@ -29,14 +34,22 @@ def main(argv: list[str] | None = None) -> int:
     started = time.strftime("%Y-%m-%d %H:%M")
     results = []
     try:
-        results += suite.bench_builds(
-            work, charts=args.charts, repeat=args.repeat, cold_repeat=args.cold_repeat
-        )
-        results += suite.bench_baselines(work, repeat=args.repeat)
-        results += suite.bench_site_bytes(work) if not args.quick else []
-        results += suite.bench_startup(work, repeat=args.repeat)
-        results += suite.bench_big_tables(work, sizes=args.rows)
-        if not args.no_browser:
+        only = set(args.only)
+        if only & {"builds", "baselines", "browser"}:  # these share the generated project
+            results += suite.bench_builds(
+                work, charts=args.charts, repeat=args.repeat, cold_repeat=args.cold_repeat
+            )
+        if "builds" in only:
+            results += suite.bench_cpu_ceiling(repeat=args.repeat)
+        if "baselines" in only:
+            results += suite.bench_baselines(work, repeat=args.repeat)
+        if "site" in only and not args.quick:
+            results += suite.bench_site_bytes(work)
+        if "startup" in only:
+            results += suite.bench_startup(work, repeat=args.repeat)
+        if "big" in only:
+            results += suite.bench_big_tables(work, sizes=args.rows)
+        if "browser" in only and not args.no_browser:
             from benchmarks.browser import bench_browser
 
             project_site = work / "project" / "site"
@@ -49,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         f"chartspec benchmarks, {started}, {platform.machine()}, Python {platform.python_version()}"
     )
     print(suite.table(results))
-    if not args.no_csv and not args.quick:
+    if not args.no_csv and not args.quick and only == set(SECTIONS):
         suite.write_csv(results)
         print(f"wrote {suite.RESULTS_CSV}")
     return 0

@@ -170,6 +170,10 @@ def stale_site(
     specs_dir: Path, site_dir: Path, *, reports_dir: Path, refresh: str, jobs: int = 1
 ) -> list[Stale]:
     """Rebuild the site in a temporary folder and name every file that differs from `site_dir`."""
+    from chartspec.incremental import site_is_current
+
+    if site_is_current(specs_dir, site_dir, reports=report_sources(reports_dir)):
+        return []  # the record of its last build matches every input and every file
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "site"
         build_site(specs_dir, fresh, reports_dir=reports_dir, jobs=jobs)

@@ -240,12 +240,9 @@ def build_site_incremental(
     store = Store(cache_dir)
     record_name = key_of(str(Path(site_dir).resolve()))
     inputs = site_inputs_key(specs_dir, reports) if use_cache else None
-    if inputs is not None:
-        record = store.read_json("sites", record_name)
-        current = isinstance(record, dict) and record.get("inputs") == inputs
-        if current and _tree_hashes(Path(site_dir)) == record.get("files"):
-            root = Path(site_dir).resolve()
-            return [root / rel for rel in sorted(record["files"])]
+    if inputs is not None and site_is_current(specs_dir, site_dir, reports=reports, inputs=inputs):
+        root = Path(site_dir).resolve()
+        return sorted(p for p in root.rglob("*") if p.is_file())
     written = specs_to_site(
         specs_dir,
         site_dir,
@@ -259,6 +256,21 @@ def build_site_incremental(
             "sites", record_name, {"inputs": inputs, "files": _tree_hashes(Path(site_dir))}
         )
     return written
+
+
+def site_is_current(
+    specs_dir: Path, site_dir: Path, *, reports: list[Path], inputs: str | None = None
+) -> bool:
+    """Tell whether `site_dir` is exactly what a build of these inputs wrote last time."""
+    inputs = inputs or site_inputs_key(specs_dir, reports)
+    if inputs is None:
+        return False
+    record = Store(cache_dir_for(specs_dir)).read_json(
+        "sites", key_of(str(Path(site_dir).resolve()))
+    )
+    if not isinstance(record, dict) or record.get("inputs") != inputs:
+        return False
+    return _tree_hashes(Path(site_dir)) == record.get("files")
 
 
 def site_inputs_key(specs_dir: Path, reports: list[Path]) -> str | None:
