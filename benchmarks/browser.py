@@ -67,11 +67,27 @@ def time_pages(pages: dict[str, Path], *, repeat: int) -> list[Result]:
                 size, doc = statistics.median(sizes), statistics.median(docs)
                 name = page_path.name
                 results += [
-                    Result(f"browser: {label}", f"navigation to live chart ({name})",
-                           "first paint (pre-rendered SVG)", live, paint, "s", "report", True),
-                    Result(f"bytes: {label}", f"bytes the page transfers ({name})",
-                           "the HTML page alone", size, doc, "bytes", "report", True),
-                ]  # fmt: skip
+                    Result(
+                        f"browser: {label}",
+                        f"navigation to live chart ({name})",
+                        "first paint (pre-rendered SVG)",
+                        live,
+                        paint,
+                        "s",
+                        "report",
+                        True,
+                    ),
+                    Result(
+                        f"bytes: {label}",
+                        f"bytes the page transfers ({name})",
+                        "the HTML page alone",
+                        size,
+                        doc,
+                        "bytes",
+                        "report",
+                        True,
+                    ),
+                ]
         finally:
             browser.close()
     return results

@@ -1,4 +1,4 @@
-"""Generate a chart project of N gallery-like charts with varied parameters, each on its own table."""
+"""Generate a chart project of N gallery-like charts with varied parameters, one table each."""
 
 from __future__ import annotations
 
@@ -117,7 +117,7 @@ def chart_params(count: int) -> list[tuple[int, str, int, str]]:
 
 
 def make_project(root: Path, *, charts: int = 200, rows: int = 120) -> Path:
-    """Write `charts/` (modules of 20 charts) and `charts/data/` (one table per chart) under root."""
+    """Write `charts/` (modules of 20 charts) and `charts/data/` (a table per chart) under root."""
     folder = Path(root) / "charts"
     (folder / "data").mkdir(parents=True, exist_ok=True)
     params = chart_params(charts)

@@ -195,8 +195,16 @@ def bench_cpu_ceiling(*, repeat: int) -> list[Result]:
 
     two, one = side_by_side(parallel, serial, repeat=repeat)
     return [
-        Result("CPU ceiling", "pure Python, 2 processes", "pure Python, 1 process", two, one,
-               "s", "2x on 2 idle cores", True)
+        Result(
+            "CPU ceiling",
+            "pure Python, 2 processes",
+            "pure Python, 1 process",
+            two,
+            one,
+            "s",
+            "2x on 2 idle cores",
+            True,
+        )
     ]
 
 
