@@ -189,7 +189,7 @@ def build_one(definition: ChartDef) -> tuple[Any, ...]:
     from chartspec.specs import spec_to_json
 
     with warnings.catch_warnings(record=True) as caught, track_inputs() as read:
-        warnings.simplefilter("always")
+        warnings.simplefilter("always", UserWarning)  # each chart's own, for the cache
         try:
             text = spec_to_json(build_spec(definition))
         except ChartspecError as error:
