@@ -115,7 +115,7 @@ def specs_to_site(
     try:
         writer = _Writer(tmp)
         renders = render_charts(charts, jobs=jobs, cache_dir=cache_dir, quiet=quiet)
-        _build(charts, writer, renders, site_title=site_title, base_url=base_url)
+        _build(charts, writer, renders, site_title=site_title, base_url=base_url, cache=cache_dir)
         _write_reports(reports, writer, specs_dir)
         _swap_in(tmp, out_dir)
     except BaseException:
@@ -131,6 +131,7 @@ def _build(
     *,
     site_title: str,
     base_url: str | None,
+    cache: Path | None = None,
 ) -> None:
     """Write the static files, then every chart's files and pages, then the gallery."""
     env = _jinja_env()
@@ -146,7 +147,12 @@ def _build(
     cards = []
     for chart in charts:
         renders_of = renders[chart.name]
-        cards.append(_write_chart(chart, writer, env, common, renders_of, base_url=base_url))
+        if cache is None or any(ds.source_file is not None for ds in chart.datasets):
+            cards.append(_write_chart(chart, writer, env, common, renders_of, base_url=base_url))
+        else:
+            cards.append(
+                _write_chart_cached(chart, writer, env, common, renders_of, base_url, cache)
+            )
     index = env.get_template("index.html").render(cards=cards, page_title=site_title, **common)
     writer.write_text("index.html", index)
     licenses = env.get_template("licenses.html").render(
@@ -226,6 +232,67 @@ def _write_chart(
     writer.write_text(f"{name}.html", env.get_template("chart.html").render(**page_ctx))
     writer.write_text(f"{name}.embed.html", env.get_template("embed.html").render(**page_ctx))
     return {"chart": chart, "href": f"{name}.html"}
+
+
+def _write_chart_cached(
+    chart: Chart,
+    writer: _Writer,
+    env: jinja2.Environment,
+    common: dict[str, Any],
+    renders: Renders,
+    base_url: str | None,
+    cache: Path,
+) -> dict[str, Any]:
+    """Write one chart's files from the cache when its spec, renders and pages' context match."""
+    from chartspec.cache import Store, environment_key, key_of, sha256_bytes
+
+    store = Store(cache)
+    spec_bytes = chart.spec_file.read_bytes()
+    key = key_of(
+        environment_key(),
+        chart.name,
+        _spec_relpath(chart),
+        sha256_bytes(spec_bytes),
+        spec_to_script_json(renders.live_spec),
+        sha256_bytes(renders.svg_light.encode() + renders.svg_dark.encode() + renders.png),
+        common,
+        base_url,
+    )
+    entry = store.read_json("pages", key)
+    if isinstance(entry, dict):
+        blobs = {rel: store.read_blob("pagefiles", digest) for rel, digest in entry["files"]}
+        if all(blob is not None for blob in blobs.values()):
+            for rel, blob in blobs.items():
+                writer.write_bytes(rel, blob)  # type: ignore[arg-type]
+            chart.width, chart.height = entry["width"], entry["height"]
+            return {"chart": chart, "href": f"{chart.name}.html"}
+    recorder = _Recorder(writer)
+    card = _write_chart(chart, recorder, env, common, renders, base_url=base_url)  # type: ignore[arg-type]
+    files = []
+    for rel, data in recorder.files:
+        digest = sha256_bytes(data)
+        store.write_blob("pagefiles", digest, data)
+        files.append([rel, digest])
+    store.write_json("pages", key, {"files": files, "width": chart.width, "height": chart.height})
+    return card
+
+
+class _Recorder:
+    """A writer that passes everything on and remembers what was written, in order."""
+
+    def __init__(self, writer: _Writer) -> None:
+        self.writer = writer
+        self.files: list[tuple[str, bytes]] = []
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        self.writer.write_bytes(rel, data)
+        self.files.append((rel, data))
+
+    def write_text(self, rel: str, text: str) -> None:
+        self.write_bytes(rel, text.encode("utf-8"))
+
+    def copy_file(self, src: Path, rel: str, *, allow_same: bool = False) -> None:
+        self.write_bytes(rel, Path(src).read_bytes())
 
 
 # --- reading specs --------------------------------------------------------------------------
