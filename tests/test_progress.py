@@ -30,3 +30,20 @@ def test_quiet_silences_everything():
     with Progress("building specs", 2, stream=out, delay=0, quiet=True) as progress:
         progress.advance("first")
     assert out.getvalue() == ""
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_bar_with_the_count_and_the_chart_name():
+    out = _Terminal()
+    with Progress("rendering charts", 2, stream=out, delay=0) as progress:
+        progress.advance("first-chart")
+        progress.advance("second-chart")
+    text = out.getvalue()
+    assert "rendering charts" in text
+    assert "2/2" in text
+    assert "second-chart" in text
+    assert "chartspec: rendering" not in text  # no log lines on a terminal
