@@ -24,7 +24,12 @@ def test_every_committed_spec_passes_schema_and_lint(path):
 
 
 def files(root):
-    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Return every output file under root (not the build cache) with its bytes."""
+    return {
+        p.relative_to(root): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".chartspec-cache" not in p.parts
+    }
 
 
 def test_build_reproduces_committed_specs_and_site_byte_for_byte(tmp_path, cli):

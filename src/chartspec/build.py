@@ -76,26 +76,36 @@ def build_texts(charts: dict[str, ChartDef]) -> dict[str, str]:
     return build_files(charts)[0]
 
 
+def place_data(
+    texts: dict[str, str],
+    *,
+    data: DataPlacement = "inline",
+    max_inline_rows: int = DEFAULT_INLINE_MAX_ROWS,
+) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Return the spec texts with their data placed, and the data files by path in `specs/`.
+
+    With `data="external"`, tables longer than `max_inline_rows` rows go to content-addressed
+    files, so a data change and an encoding change show up in different files.
+    """
+    if data == "inline":
+        return texts, {}
+    placed: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    for name, text in texts.items():
+        spec, moved = externalize_data(json.loads(text), name=name, max_inline_rows=max_inline_rows)
+        files.update(moved)
+        placed[name] = spec_to_json(spec)
+    return placed, files
+
+
 def build_files(
     charts: dict[str, ChartDef],
     *,
     data: DataPlacement = "inline",
     max_inline_rows: int = DEFAULT_INLINE_MAX_ROWS,
 ) -> tuple[dict[str, str], dict[str, bytes]]:
-    """Return each chart's spec text by name, and the data files by path relative to `specs/`.
-
-    With `data="external"`, tables longer than `max_inline_rows` rows go to content-addressed
-    files, so a data change and an encoding change show up in different files.
-    """
-    texts: dict[str, str] = {}
-    files: dict[str, bytes] = {}
-    for name, definition in charts.items():
-        spec = build_spec(definition)
-        if data == "external":
-            spec, moved = externalize_data(spec, name=name, max_inline_rows=max_inline_rows)
-            files.update(moved)
-        texts[name] = spec_to_json(spec)
-    return texts, files
+    """Build every chart and place its data: the spec texts, and the data files."""
+    return place_data(build_texts(charts), data=data, max_inline_rows=max_inline_rows)
 
 
 def spec_path(specs_dir: Path, name: str) -> Path:
@@ -236,18 +246,43 @@ def report_sources(reports_dir: Path | None) -> list[Path]:
     return sorted(reports_dir.glob("*.md")) if reports_dir and reports_dir.is_dir() else []
 
 
-def build_site(specs_dir: Path, site_dir: Path, *, reports_dir: Path | None) -> list[Path]:
-    """Publish every spec in `specs_dir`, and the reports, as the static site `site_dir`."""
-    from chartspec.site import specs_to_site
+def build_site(
+    specs_dir: Path,
+    site_dir: Path,
+    *,
+    reports_dir: Path | None,
+    jobs: int = 1,
+    quiet: bool = True,
+    use_cache: bool = True,
+) -> list[Path]:
+    """Publish every spec in `specs_dir`, and the reports, as the static site `site_dir`.
 
-    return specs_to_site(specs_dir, site_dir, reports=report_sources(reports_dir))
+    Renders come from the cache beside `specs_dir` when their spec is unchanged (`use_cache`);
+    the rest are spread over `jobs` processes.
+    """
+    from chartspec.incremental import build_site_incremental
+
+    return build_site_incremental(
+        specs_dir,
+        site_dir,
+        reports=report_sources(reports_dir),
+        jobs=jobs,
+        quiet=quiet,
+        use_cache=use_cache,
+    )
 
 
-def stale_site(specs_dir: Path, site_dir: Path, *, reports_dir: Path, refresh: str) -> list[Stale]:
+def stale_site(
+    specs_dir: Path, site_dir: Path, *, reports_dir: Path, refresh: str, jobs: int = 1
+) -> list[Stale]:
     """Rebuild the site in a temporary folder and name every file that differs from `site_dir`."""
+    from chartspec.incremental import site_is_current
+
+    if site_is_current(specs_dir, site_dir, reports=report_sources(reports_dir)):
+        return []  # the record of its last build matches every input and every file
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "site"
-        build_site(specs_dir, fresh, reports_dir=reports_dir)
+        build_site(specs_dir, fresh, reports_dir=reports_dir, jobs=jobs)
         stale = []
         for path in sorted({*_files(fresh), *_files(site_dir)}):
             old, new = site_dir / path, fresh / path

@@ -61,6 +61,27 @@ CHARTS_OPTION = click.option(
     help="Folder of chart modules (default: ./charts if it exists, else the built-in charts).",
 )
 
+JOBS_OPTION = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to build and render with (default: one per core).",
+)
+QUIET_OPTION = click.option("--quiet", "-q", is_flag=True, help="No progress output on stderr.")
+NO_CACHE_OPTION = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Rebuild everything, ignoring .chartspec-cache/ (the cache is still refreshed).",
+)
+
+
+def _jobs(jobs: int | None) -> int:
+    """Return the number of processes to use: the given one, or one per core."""
+    from chartspec.incremental import default_jobs
+
+    return jobs or default_jobs()
+
 
 DATA_OPTION = click.option(
     "--data",
@@ -101,6 +122,9 @@ def cli(debug: bool) -> None:
 @REPORTS_OPTION
 @DATA_OPTION
 @INLINE_MAX_ROWS_OPTION
+@JOBS_OPTION
+@QUIET_OPTION
+@NO_CACHE_OPTION
 def build(
     names: tuple[str, ...],
     charts_dir: Path | None,
@@ -109,23 +133,46 @@ def build(
     reports_dir: Path,
     data: Literal["inline", "external"],
     inline_max_rows: int,
+    jobs: int | None,
+    quiet: bool,
+    no_cache: bool,
 ) -> int:
-    """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site."""
-    from chartspec.build import build_files, pick_charts, select_charts
+    """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site.
+
+    Charts whose code and data are unchanged come from .chartspec-cache/ beside the specs.
+    """
+    from chartspec.build import pick_charts, place_data
+    from chartspec.incremental import (
+        build_texts_incremental,
+        select_charts_tracked,
+        shared_workers,
+    )
     from chartspec.publish import publish_build
 
-    charts = select_charts(_charts_dir(charts_dir))
-    texts, files = build_files(
-        pick_charts(charts, names), data=data, max_inline_rows=inline_max_rows
-    )
-    done = publish_build(
-        texts,
-        files=files,
-        specs_dir=specs_dir,
-        site_dir=site_dir,
-        reports_dir=reports_dir,
-        prune=not names,
-    )
+    chosen = _charts_dir(charts_dir)
+    charts, module_inputs = select_charts_tracked(chosen)
+    with shared_workers(_jobs(jobs), charts_dir=chosen):
+        texts = build_texts_incremental(
+            pick_charts(charts, names),
+            specs_dir=specs_dir,
+            charts_dir=chosen,
+            module_inputs=module_inputs,
+            jobs=_jobs(jobs),
+            use_cache=not no_cache,
+            quiet=quiet,
+        )
+        texts, files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
+        done = publish_build(
+            texts,
+            files=files,
+            specs_dir=specs_dir,
+            site_dir=site_dir,
+            reports_dir=reports_dir,
+            prune=not names,
+            jobs=_jobs(jobs),
+            quiet=quiet,
+            use_cache=not no_cache,
+        )
     changed = len(done.changed_specs)
     click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({changed} file(s) changed)")
     click.echo(f"published {len(done.site_files)} file(s) into {site_dir}/")
@@ -149,11 +196,29 @@ def build(
     default=None,
     help="Folder of Markdown reports to publish too (default: none).",
 )
-def site(specs_dir: Path, site_dir: Path, reports_dir: Path | None) -> int:
+@JOBS_OPTION
+@QUIET_OPTION
+@NO_CACHE_OPTION
+def site(
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path | None,
+    jobs: int | None,
+    quiet: bool,
+    no_cache: bool,
+) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
     from chartspec.publish import publish_build
 
-    done = publish_build(None, specs_dir=specs_dir, site_dir=site_dir, reports_dir=reports_dir)
+    done = publish_build(
+        None,
+        specs_dir=specs_dir,
+        site_dir=site_dir,
+        reports_dir=reports_dir,
+        jobs=_jobs(jobs),
+        quiet=quiet,
+        use_cache=not no_cache,
+    )
     click.echo(f"published {len(done.site_files)} file(s) into {site_dir}/")
     return EXIT_OK
 
@@ -216,6 +281,7 @@ def serve(
     is_flag=True,
     help="Check only charts whose module, data or spec changed since git HEAD.",
 )
+@JOBS_OPTION
 def check(
     files: tuple[Path, ...],
     charts_dir: Path | None,
@@ -225,6 +291,7 @@ def check(
     data: Literal["inline", "external"],
     inline_max_rows: int,
     changed: bool,
+    jobs: int | None,
 ) -> int:
     """Validate specs against the pinned schema and lint rules, and find stale specs.
 
@@ -232,9 +299,13 @@ def check(
     in --specs, that each matches what its chart produces now (--data and --inline-max-rows
     as given to build), and that the site matches a rebuild.
     """
-    from chartspec.build import build_files, select_charts, spec_path, stale_site, stale_specs
+    from chartspec.build import place_data, spec_path, stale_site, stale_specs
+    from chartspec.incremental import (
+        build_texts_incremental,
+        check_files_cached,
+        select_charts_tracked,
+    )
     from chartspec.publish import recovered
-    from chartspec.validate import check_spec, load_spec_file
 
     if files and changed:
         raise ChartspecError("give either FILES or --changed, not both")
@@ -242,7 +313,7 @@ def check(
         if not files:  # finish a build that was killed half way before comparing anything
             stack.enter_context(recovered(specs_dir, site_dir))
         chosen = _charts_dir(charts_dir)
-        charts = select_charts(chosen) if not files else {}
+        charts, module_inputs = select_charts_tracked(chosen) if not files else ({}, {})
         known: list[str] = []
         if changed:
             from chartspec.vcs import changed_charts
@@ -253,9 +324,9 @@ def check(
         else:
             paths = list(files) or sorted(specs_dir.glob("*.vl.json"))
         failures = 0
-        for path in paths:
-            spec = load_spec_file(path)
-            for problem in check_spec(spec, base_dir=path.parent):
+        cache = None if files else specs_dir
+        for path, problems in check_files_cached(paths, cache_specs_dir=cache):
+            for problem in problems:
                 click.echo(f"{path}: {problem} [{problem.rule}]")
                 failures += 1
         if not files:
@@ -266,10 +337,20 @@ def check(
                 refresh += f" --site {site_dir}"
             if data != "inline":
                 refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
-            texts, data_files = build_files(charts, data=data, max_inline_rows=inline_max_rows)
+            texts = build_texts_incremental(
+                charts,
+                specs_dir=specs_dir,
+                charts_dir=chosen,
+                module_inputs=module_inputs,
+                jobs=_jobs(jobs),
+                quiet=True,
+            )
+            texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
             stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
             if not stale:  # a site is only comparable once its specs are fresh
-                stale = stale_site(specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh)
+                stale = stale_site(
+                    specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh, jobs=_jobs(jobs)
+                )
             for problem in stale:
                 click.echo(str(problem))
                 failures += 1
@@ -300,6 +381,7 @@ def check(
     help="Folder to write the files to.",
 )
 @SPECS_OPTION
+@QUIET_OPTION
 def export(
     names: tuple[str, ...],
     fmt: str,
@@ -307,6 +389,7 @@ def export(
     ppi: float | None,
     out_dir: Path,
     specs_dir: Path,
+    quiet: bool,
 ) -> int:
     """Render the specs of NAMES (default: all) to SVG, PNG or PDF files (all or nothing)."""
     from chartspec.export import export_specs, find_spec
@@ -317,7 +400,14 @@ def export(
     paths = paths or sorted(specs_dir.glob("*.vl.json"))
     if not paths:
         raise ChartspecError(f"no specs in {specs_dir}", hint="run `chartspec build` first")
-    written = export_specs(paths, fmt=fmt, out_dir=out_dir, scale=scale, ppi=ppi)  # type: ignore[arg-type]
+    written = export_specs(
+        paths,
+        fmt=fmt,  # type: ignore[arg-type]
+        out_dir=out_dir,
+        scale=scale,
+        ppi=ppi,
+        quiet=quiet,
+    )
     click.echo(f"exported {len(written)} chart(s) to {out_dir}/")
     return EXIT_OK
 

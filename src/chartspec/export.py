@@ -82,18 +82,26 @@ def export_specs(
     out_dir: Path,
     scale: float | None = None,
     ppi: float | None = None,
+    quiet: bool = True,
 ) -> list[Path]:
-    """Render spec files to `out_dir/<name>.<fmt>`; write nothing unless every spec renders."""
+    """Render spec files to `out_dir/<name>.<fmt>`; write nothing unless every spec renders.
+
+    Unless `quiet`, progress is shown on stderr once the export takes more than a second.
+    """
+    from chartspec.progress import Progress
+
     if fmt not in EXPORTERS:
         known = ", ".join(EXPORTERS)
         raise ChartspecError(f"unknown export format {fmt!r}", hint=f"use one of: {known}")
     exporter = EXPORTERS[fmt]
     # Render everything in memory first so one bad spec leaves the output folder untouched.
     rendered: list[tuple[str, bytes]] = []
-    for path in specs:
-        spec = load_spec(path)
-        data = exporter(spec, base_dir=path.parent, scale=scale, ppi=ppi)
-        rendered.append((f"{spec_name(path)}.{fmt}", data))
+    with Progress(f"exporting {fmt.upper()}", len(specs), quiet=quiet) as progress:
+        for path in specs:
+            spec = load_spec(path)
+            data = exporter(spec, base_dir=path.parent, scale=scale, ppi=ppi)
+            rendered.append((f"{spec_name(path)}.{fmt}", data))
+            progress.advance(spec_name(path))
     out_dir = Path(out_dir)
     _make_dir(out_dir)
     written = []

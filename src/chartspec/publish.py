@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_dir, write_atomic
@@ -370,9 +371,10 @@ def publish_build(
     reports_dir: Path | None,
     prune: bool = True,
     files: dict[str, bytes] | None = None,
+    **site_options: Any,
 ) -> Published:
     """Write built spec `texts` and their data `files` (None: keep the specs) and the site,
-    all or nothing, under the build lock."""
+    all or nothing, under the build lock; `site_options` go to `build_site`."""
     from chartspec.build import build_site, write_specs
     from chartspec.site import _check_out_dir
 
@@ -387,7 +389,9 @@ def publish_build(
             write_specs=None
             if texts is None
             else (lambda d: write_specs(texts, d, prune=prune, files=files)),
-            build_site=lambda specs, out: build_site(specs, out, reports_dir=reports_dir),
+            build_site=lambda specs, out: build_site(
+                specs, out, reports_dir=reports_dir, **site_options
+            ),
         )
 
 

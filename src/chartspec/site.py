@@ -98,13 +98,17 @@ def specs_to_site(
     site_title: str = "Charts",
     base_url: str | None = None,
     reports: Sequence[Path] = (),
+    jobs: int = 1,
+    cache_dir: Path | None = None,
+    quiet: bool = True,
 ) -> list[Path]:
     """Build the site for every `*.vl.json` under specs_dir into out_dir; return the written files.
 
     The site is built in a temporary folder beside out_dir and swapped in at the end, so a
     failure leaves the previous site untouched. out_dir must be absent, empty, or a site
     written by this function. `base_url`, when given, makes Open Graph URLs absolute.
-    Each Markdown file in `reports` becomes the standalone page `<stem>.html`.
+    Each Markdown file in `reports` becomes the standalone page `<stem>.html`. Charts are
+    rendered in up to `jobs` processes; with `cache_dir`, renders of unchanged specs are reused.
     """
     specs_dir = Path(specs_dir).resolve()
     out_dir = Path(out_dir).resolve()
@@ -116,7 +120,8 @@ def specs_to_site(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     try:
         writer = _Writer(tmp)
-        _build(charts, writer, site_title=site_title, base_url=base_url)
+        renders = render_charts(charts, jobs=jobs, cache_dir=cache_dir, quiet=quiet)
+        _build(charts, writer, renders, site_title=site_title, base_url=base_url, cache=cache_dir)
         _write_reports(reports, writer, specs_dir)
         _swap_in(tmp, out_dir)
     except BaseException:
@@ -125,7 +130,15 @@ def specs_to_site(
     return [out_dir / rel for rel in sorted(writer.written)]
 
 
-def _build(charts: list[Chart], writer: _Writer, *, site_title: str, base_url: str | None) -> None:
+def _build(
+    charts: list[Chart],
+    writer: _Writer,
+    renders: dict[str, Renders],
+    *,
+    site_title: str,
+    base_url: str | None,
+    cache: Path | None = None,
+) -> None:
     """Write the static files, then every chart's files and pages, then the gallery."""
     env = _jinja_env()
     static_files = _copy_static(writer)
@@ -139,7 +152,13 @@ def _build(charts: list[Chart], writer: _Writer, *, site_title: str, base_url: s
     }
     cards = []
     for chart in charts:
-        cards.append(_write_chart(chart, writer, env, common, base_url=base_url))
+        renders_of = renders[chart.name]
+        if cache is None or any(ds.source_file is not None for ds in chart.datasets):
+            cards.append(_write_chart(chart, writer, env, common, renders_of, base_url=base_url))
+        else:
+            cards.append(
+                _write_chart_cached(chart, writer, env, common, renders_of, base_url, cache)
+            )
     index = env.get_template("index.html").render(cards=cards, page_title=site_title, **common)
     writer.write_text("index.html", index)
     licenses = env.get_template("licenses.html").render(
@@ -162,6 +181,7 @@ def _write_chart(
     writer: _Writer,
     env: jinja2.Environment,
     common: dict[str, Any],
+    renders: Renders,
     *,
     base_url: str | None,
 ) -> dict[str, Any]:
@@ -183,13 +203,11 @@ def _write_chart(
         writer.write_text(csv_rel, _rows_to_csv(ds))
         data_links.append({"href": csv_rel, "label": ds.label})
 
-    live_spec = _inline_url_data(chart)
-    dark_spec = _apply_dark(live_spec)
-    svg_light = _render_svg(live_spec, chart)
-    svg_dark = _render_svg(dark_spec, chart)
+    live_spec = renders.live_spec
+    svg_light, svg_dark = renders.svg_light, renders.svg_dark
     writer.write_text(f"charts/{name}.svg", svg_light)
     writer.write_text(f"charts/{name}.dark.svg", svg_dark)
-    writer.write_bytes(f"charts/{name}.png", _render_png(live_spec, chart))
+    writer.write_bytes(f"charts/{name}.png", renders.png)
     chart.width, chart.height = _svg_size(svg_light)
 
     og_image = f"charts/{name}.png"
@@ -220,6 +238,67 @@ def _write_chart(
     writer.write_text(f"{name}.html", env.get_template("chart.html").render(**page_ctx))
     writer.write_text(f"{name}.embed.html", env.get_template("embed.html").render(**page_ctx))
     return {"chart": chart, "href": f"{name}.html"}
+
+
+def _write_chart_cached(
+    chart: Chart,
+    writer: _Writer,
+    env: jinja2.Environment,
+    common: dict[str, Any],
+    renders: Renders,
+    base_url: str | None,
+    cache: Path,
+) -> dict[str, Any]:
+    """Write one chart's files from the cache when its spec, renders and pages' context match."""
+    from chartspec.cache import Store, environment_key, key_of, sha256_bytes
+
+    store = Store(cache)
+    spec_bytes = chart.spec_file.read_bytes()
+    key = key_of(
+        environment_key(),
+        chart.name,
+        _spec_relpath(chart),
+        sha256_bytes(spec_bytes),
+        spec_to_script_json(renders.live_spec),
+        sha256_bytes(renders.svg_light.encode() + renders.svg_dark.encode() + renders.png),
+        common,
+        base_url,
+    )
+    entry = store.read_json("pages", key)
+    if isinstance(entry, dict):
+        blobs = {rel: store.read_blob("pagefiles", digest) for rel, digest in entry["files"]}
+        if all(blob is not None for blob in blobs.values()):
+            for rel, blob in blobs.items():
+                writer.write_bytes(rel, blob)  # type: ignore[arg-type]
+            chart.width, chart.height = entry["width"], entry["height"]
+            return {"chart": chart, "href": f"{chart.name}.html"}
+    recorder = _Recorder(writer)
+    card = _write_chart(chart, recorder, env, common, renders, base_url=base_url)  # type: ignore[arg-type]
+    files = []
+    for rel, data in recorder.files:
+        digest = sha256_bytes(data)
+        store.write_blob("pagefiles", digest, data)
+        files.append([rel, digest])
+    store.write_json("pages", key, {"files": files, "width": chart.width, "height": chart.height})
+    return card
+
+
+class _Recorder:
+    """A writer that passes everything on and remembers what was written, in order."""
+
+    def __init__(self, writer: _Writer) -> None:
+        self.writer = writer
+        self.files: list[tuple[str, bytes]] = []
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        self.writer.write_bytes(rel, data)
+        self.files.append((rel, data))
+
+    def write_text(self, rel: str, text: str) -> None:
+        self.write_bytes(rel, text.encode("utf-8"))
+
+    def copy_file(self, src: Path, rel: str, *, allow_same: bool = False) -> None:
+        self.write_bytes(rel, Path(src).read_bytes())
 
 
 # --- reading specs --------------------------------------------------------------------------
@@ -491,34 +570,105 @@ def spec_to_script_json(spec: dict[str, Any]) -> str:
     )
 
 
-def _render_svg(spec: dict[str, Any], chart: Chart) -> str:
-    """Render a spec to SVG with vl-convert."""
+@dataclass(frozen=True)
+class Renders:
+    """A chart's spec with its data inlined, and its light SVG, dark SVG and 2x PNG."""
+
+    live_spec: dict[str, Any]
+    svg_light: str
+    svg_dark: str
+    png: bytes
+
+
+def render_charts(
+    charts: Sequence[Chart], *, jobs: int = 1, cache_dir: Path | None = None, quiet: bool = True
+) -> dict[str, Renders]:
+    """Render every chart, reusing cached renders and spreading the rest over `jobs` processes."""
+    from chartspec.cache import Store, environment_key, key_of
     from chartspec.export import check_renderable
+    from chartspec.incremental import MIN_PARALLEL_RENDERS, map_in_pool
+    from chartspec.progress import Progress
 
-    check_renderable(spec, file=chart.spec_file)
+    store = Store(cache_dir) if cache_dir is not None else None
+    live = {chart.name: _inline_url_data(chart) for chart in charts}
+    texts = {name: spec_to_script_json(spec) for name, spec in live.items()}
+    keys = {name: key_of(environment_key(), VL_VERSION, text) for name, text in texts.items()}
+    found: dict[str, tuple[bytes, bytes, bytes]] = {}
+    if store is not None:
+        for name, key in keys.items():
+            blobs = [store.read_blob("render", f"{key}.{part}") for part in RENDER_PARTS]
+            if all(blob is not None for blob in blobs):
+                found[name] = tuple(blobs)  # type: ignore[assignment]
+    todo = [chart for chart in charts if chart.name not in found]
+    for chart in todo:  # before vl-convert, which aborts the process on some characters
+        check_renderable(live[chart.name], file=chart.spec_file)
+    with Progress("rendering charts", len(todo), quiet=quiet) as progress:
+        if jobs <= 1 or len(todo) < MIN_PARALLEL_RENDERS:
+            done = ((c.name, _render_parts(texts[c.name])) for c in todo)
+        else:
+            names = [c.name for c in todo]
+            done = map_in_pool(_render_parts, [texts[n] for n in names], jobs=jobs)
+            done = ((name, result) for name, (_, result) in zip(names, done, strict=True))
+        failures = {}
+        for name, result in done:
+            progress.advance(name)
+            if isinstance(result, str):
+                failures[name] = result
+                continue
+            found[name] = result
+            if store is not None:
+                for part, blob in zip(RENDER_PARTS, result, strict=True):
+                    store.write_blob("render", f"{keys[name]}.{part}", blob)
+    for chart in charts:  # the first failure in site order, whatever order renders finished in
+        if chart.name in failures:
+            what = f"cannot render chart: {failures[chart.name]}"
+            raise ChartspecError(what, file=chart.spec_file)
+    return {
+        name: Renders(live[name], light.decode(), dark.decode(), png)
+        for name, (light, dark, png) in found.items()
+    }
+
+
+RENDER_PARTS = ("light.svg", "dark.svg", "png")
+
+
+def _render_parts(live_text: str) -> tuple[bytes, bytes, bytes] | str:
+    """Render a live spec (as script JSON) to light SVG, dark SVG and PNG; or return the error."""
+    _register_fonts()
+    live_spec = json.loads(live_text)
     try:
-        return vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
+        light = vlc.vegalite_to_svg(live_spec, vl_version=VL_VERSION)
+        dark = vlc.vegalite_to_svg(_apply_dark(live_spec), vl_version=VL_VERSION)
+        png = vlc.vegalite_to_png(live_spec, vl_version=VL_VERSION, scale=2)
     except ValueError as exc:
-        message = f"cannot render chart: {_first_error(exc)}"
-        raise ChartspecError(message, file=chart.spec_file) from exc
-
-
-def _render_png(spec: dict[str, Any], chart: Chart) -> bytes:
-    """Render a spec to a 2x PNG with vl-convert."""
-    from chartspec.export import check_renderable
-
-    check_renderable(spec, file=chart.spec_file)
-    try:
-        return vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2)
-    except ValueError as exc:
-        message = f"cannot render chart: {_first_error(exc)}"
-        raise ChartspecError(message, file=chart.spec_file) from exc
+        return _first_error(exc)
+    return canonical_svg_ids(light).encode("utf-8"), canonical_svg_ids(dark).encode("utf-8"), png
 
 
 def _first_error(exc: Exception) -> str:
     """Return the line of a vl-convert error that says what went wrong, without the stack."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return next((line for line in lines if line.startswith("Error:")), lines[0] if lines else "")
+
+
+_ID_REF = re.compile(r'(\sid="|url\(#|href="#)([^")]+)')
+
+
+def canonical_svg_ids(svg: str) -> str:
+    """Number an SVG's ids from 0 in document order (`gradient_0`, `clip0`, ...).
+
+    Vega numbers gradients and clips with counters that live as long as its JavaScript engine,
+    so the same spec would get other ids after rendering other charts first, or in another
+    process; renumbering makes the output depend on the spec alone.
+    """
+    names: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for old in re.findall(r'\sid="([^"]+)"', svg):
+        if old not in names:
+            prefix = re.sub(r"\d+$", "", old)
+            names[old] = f"{prefix}{counts.get(prefix, 0)}"
+            counts[prefix] = counts.get(prefix, 0) + 1
+    return _ID_REF.sub(lambda m: m.group(1) + names.get(m.group(2), m.group(2)), svg)
 
 
 def _svg_size(svg: str) -> tuple[int, int]:

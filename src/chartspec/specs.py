@@ -27,8 +27,13 @@ def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
     """Return the canonical spec of `chart`, titled, described and sourced by `definition`."""
     import altair as alt
 
-    with alt.data_transformers.enable("default", max_rows=None):
-        spec = chart.to_dict(validate=False)
+    from chartspec.aggregate import needs_preaggregation, preaggregated_dict
+
+    if needs_preaggregation(chart):
+        spec = preaggregated_dict(chart)
+    else:
+        with alt.data_transformers.enable("default", max_rows=None):
+            spec = chart.to_dict(validate=False)
     spec["$schema"] = SCHEMA_URL
     spec.setdefault("title", {"text": definition.title, "subtitle": f"Source: {definition.source}"})
     spec.setdefault("description", definition.description)

@@ -76,7 +76,10 @@ def load_table(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     Every problem raises ChartspecError naming the file, the line (the header is line 1)
     and the column. Undeclared columns are dropped with a warning.
     """
+    from chartspec.inputs import declare_input
+
     path = Path(path)
+    declare_input(path)  # a chart that reads this table is rebuilt when it changes
     header, cells, lines = _read_csv(path)
     return _check_cells(path, schema, header, cells, lines, header_row=1)
 

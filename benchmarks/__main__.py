@@ -1,0 +1,72 @@
+"""Run the benchmarks: `python -m benchmarks [--charts N] [--repeat N] [--quick]`."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import sys
+import time
+
+from benchmarks import suite
+
+SECTIONS = ("builds", "baselines", "site", "startup", "big", "browser")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every benchmark, print the table of ratios and write the results CSV."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--charts", type=int, default=200, help="charts in the generated project")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument("--cold-repeat", type=int, default=3, help="runs per cold build")
+    parser.add_argument("--rows", type=int, nargs="*", default=[1_000_000, 10_000_000])
+    parser.add_argument("--no-browser", action="store_true", help="skip the browser timings")
+    parser.add_argument("--no-csv", action="store_true", help="do not write the results CSV")
+    parser.add_argument(
+        "--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="run these parts only"
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one run: a smoke test")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.charts, args.repeat, args.cold_repeat, args.rows = 2, 1, 1, [6000]
+        args.no_browser = True
+    work = suite.scratch()
+    started = time.strftime("%Y-%m-%d %H:%M")
+    results = []
+    try:
+        only = set(args.only)
+        if only & {"builds", "baselines", "browser"}:  # these share the generated project
+            results += suite.bench_builds(
+                work, charts=args.charts, repeat=args.repeat, cold_repeat=args.cold_repeat
+            )
+        if "builds" in only:
+            results += suite.bench_cpu_ceiling(repeat=args.repeat)
+        if "baselines" in only:
+            results += suite.bench_baselines(work, repeat=args.repeat)
+        if "site" in only and not args.quick:
+            results += suite.bench_site_bytes(work)
+        if "startup" in only:
+            results += suite.bench_startup(work, repeat=args.repeat)
+        if "big" in only:
+            results += suite.bench_big_tables(work, sizes=args.rows)
+        if "browser" in only and not args.no_browser:
+            from benchmarks.browser import bench_browser
+
+            project_site = work / "project" / "site"
+            results += bench_browser(
+                suite.REPO / "site", repeat=args.repeat, project_site=project_site
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(
+        f"chartspec benchmarks, {started}, {platform.machine()}, Python {platform.python_version()}"
+    )
+    print(suite.table(results))
+    if not args.no_csv and not args.quick and only == set(SECTIONS):
+        suite.write_csv(results)
+        print(f"wrote {suite.RESULTS_CSV}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

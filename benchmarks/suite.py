@@ -1,0 +1,423 @@
+"""The benchmarks: each measures two things side by side in one run and reports their ratio."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.project import chart_name, make_project, write_table
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS_CSV = REPO / "src" / "chartspec" / "data" / "benchmarks.csv"
+
+
+@dataclass
+class Result:
+    """One comparison: what was measured against what, the ratio, and the target."""
+
+    name: str
+    measured: str
+    baseline: str
+    value: float  # seconds, bytes or MB of `measured`
+    reference: float  # the same unit for `baseline`
+    unit: str
+    target: str
+    ok: bool
+
+    @property
+    def ratio(self) -> float:
+        """Return reference / value: above 1 means `measured` wins."""
+        return self.reference / self.value if self.value else float("inf")
+
+
+def env() -> dict[str, str]:
+    """Return the environment for child processes, importing this checkout's chartspec."""
+    paths = [str(REPO / "src"), str(REPO), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+
+
+def run(args: Sequence[str | Path], *, cwd: Path) -> float:
+    """Run a command; return its wall time in seconds (raise on failure)."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env(), capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        msg = f"{' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}"
+        raise RuntimeError(msg)
+    return elapsed
+
+
+def chartspec(*args: str | Path, cwd: Path) -> float:
+    """Run `python -m chartspec ARGS --quiet`-free; return the wall time."""
+    return run([sys.executable, "-m", "chartspec", *args], cwd=cwd)
+
+
+def medians(pairs: list[tuple[float, float]]) -> tuple[float, float]:
+    """Return the medians of both sides of interleaved measurements."""
+    return statistics.median(a for a, _ in pairs), statistics.median(b for _, b in pairs)
+
+
+def side_by_side(
+    a: Callable[[], float], b: Callable[[], float], *, repeat: int
+) -> tuple[float, float]:
+    """Time `a` and `b` alternately `repeat` times; return their medians."""
+    return medians([(a(), b()) for _ in range(repeat)])
+
+
+def fresh_build(project: Path, *args: str) -> float:
+    """Time a cold `chartspec build` of `project` (no specs, site or cache)."""
+    for name in ("specs", "site", ".chartspec-cache"):
+        shutil.rmtree(project / name, ignore_errors=True)
+    return chartspec("build", "--quiet", *args, cwd=project)
+
+
+def bench_builds(work: Path, *, charts: int, repeat: int, cold_repeat: int) -> list[Result]:
+    """Cold vs warm, serial vs parallel, one changed table vs that chart alone."""
+    project = work / "project"
+    make_project(project, charts=charts)
+    serial = parallel = 0.0
+    pairs = []
+    for _ in range(cold_repeat):
+        pairs.append((fresh_build(project, "--jobs", "1"), fresh_build(project, "--jobs", "2")))
+    serial, parallel = medians(pairs)
+    warm = statistics.median(chartspec("build", "--quiet", cwd=project) for _ in range(repeat))
+    # One table changed: only its chart is rebuilt (and rendered); compare with that chart alone.
+    alone = work / "alone"
+    make_project(alone, charts=1)
+    changed, single = [], []
+    for i in range(repeat):
+        write_table(project / "charts" / "data" / "t000.csv", 0, rows=120, salt=i + 1)
+        changed.append(chartspec("build", "--quiet", cwd=project))
+        single.append(fresh_build(alone))
+    changed_s, single_s = statistics.median(changed), statistics.median(single)
+    n = f"{charts} charts"
+    return [
+        Result(
+            "warm build",
+            f"build, nothing changed ({n})",
+            "cold build (1 process)",
+            warm,
+            serial,
+            "s",
+            ">= 20x",
+            serial / warm >= 20,
+        ),
+        Result(
+            "parallel build",
+            f"cold build, 2 processes ({n})",
+            "cold build, 1 process",
+            parallel,
+            serial,
+            "s",
+            ">= 1.6x",
+            serial / parallel >= 1.6,
+        ),
+        Result(
+            "one table changed",
+            f"rebuild after 1 of {n}' tables changed",
+            f"cold build of {chart_name(0, charts)} alone",
+            changed_s,
+            single_s,
+            "s",
+            "<= 2x slower (ratio >= 0.5)",
+            single_s / changed_s >= 0.5,
+        ),
+    ]
+
+
+ALTAIR_LOOP = """
+import sys, time
+from pathlib import Path
+from chartspec.registry import load_chart_folder
+charts = load_chart_folder(Path(sys.argv[1]))
+out = Path(sys.argv[2]); out.mkdir(exist_ok=True)
+for name, d in charts.items():
+    d.draw().save(str(out / f"{name}.json"))
+"""
+
+SPECS_ONLY = """
+import sys
+from pathlib import Path
+from chartspec.build import build_texts, write_specs
+from chartspec.registry import load_chart_folder
+write_specs(build_texts(load_chart_folder(Path(sys.argv[1]))), Path(sys.argv[2]))
+"""
+
+JSONSCHEMA = """
+import json, sys
+from pathlib import Path
+import jsonschema
+from chartspec.validate import SCHEMA_FILE
+from importlib import resources
+schema = json.loads(resources.files("chartspec").joinpath("schema", SCHEMA_FILE).read_text())
+validator = jsonschema.Draft7Validator(schema)
+for path in sorted(Path(sys.argv[1]).glob("*.vl.json")):
+    validator.validate(json.loads(path.read_text()))
+"""
+
+
+def _burn(n: int) -> float:
+    start = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i
+    return time.perf_counter() - start
+
+
+def bench_cpu_ceiling(*, repeat: int) -> list[Result]:
+    """Pure-Python work, 2 processes against 1: the most any parallel build can gain here."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = 20_000_000
+
+    def serial() -> float:
+        start = time.perf_counter()
+        _burn(n), _burn(n)
+        return time.perf_counter() - start
+
+    def parallel() -> float:
+        with ProcessPoolExecutor(2) as pool:
+            list(pool.map(_burn, [1, 1]))  # start the processes outside the timing
+            start = time.perf_counter()
+            list(pool.map(_burn, [n, n]))
+            return time.perf_counter() - start
+
+    two, one = side_by_side(parallel, serial, repeat=repeat)
+    return [
+        Result(
+            "CPU ceiling",
+            "pure Python, 2 processes",
+            "pure Python, 1 process",
+            two,
+            one,
+            "s",
+            "2x on 2 idle cores",
+            True,
+        )
+    ]
+
+
+def bench_baselines(work: Path, *, repeat: int) -> list[Result]:
+    """chartspec against plain Altair and plain jsonschema over the same charts."""
+    project = work / "project"
+    py = sys.executable
+    specs_only, altair = side_by_side(
+        lambda: run([py, "-c", SPECS_ONLY, project / "charts", work / "specs-only"], cwd=project),
+        lambda: run([py, "-c", ALTAIR_LOOP, project / "charts", work / "altair"], cwd=project),
+        repeat=repeat,
+    )
+    check, plain = side_by_side(
+        lambda: chartspec("check", cwd=project),
+        lambda: run([py, "-c", JSONSCHEMA, project / "specs"], cwd=project),
+        repeat=repeat,
+    )
+    return [
+        Result(
+            "specs vs Altair",
+            "chartspec specs (build + validate + lint)",
+            "Altair chart.save('x.json') loop",
+            specs_only,
+            altair,
+            "s",
+            "report",
+            True,
+        ),
+        Result(
+            "check vs jsonschema",
+            "chartspec check (schema + lint + stale, cached)",
+            "jsonschema Draft7Validator compiled once",
+            check,
+            plain,
+            "s",
+            ">= 1x",
+            plain / check >= 1,
+        ),
+    ]
+
+
+def bench_site_bytes(work: Path) -> list[Result]:
+    """Total bytes of chartspec's site vs Altair's standalone inline HTML, for 20 charts."""
+    project = work / "project20"
+    make_project(project, charts=20)
+    chartspec("build", "--quiet", cwd=project)
+    site = sum(p.stat().st_size for p in (project / "site").rglob("*") if p.is_file())
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom chartspec.registry import load_chart_folder\n"
+        "out = Path(sys.argv[2]); out.mkdir(exist_ok=True)\n"
+        "for name, d in load_chart_folder(Path(sys.argv[1])).items():\n"
+        "    d.draw().save(str(out / f'{name}.html'), inline=True)\n"
+    )
+    run([sys.executable, "-c", code, project / "charts", work / "inline"], cwd=project)
+    inline = sum(p.stat().st_size for p in (work / "inline").glob("*.html"))
+    return [
+        Result(
+            "site bytes",
+            "chartspec site, 20 charts (all files)",
+            "Altair save(html, inline=True) x 20",
+            site,
+            inline,
+            "bytes",
+            ">= 10x smaller",
+            inline / site >= 10,
+        )
+    ]
+
+
+def bench_startup(work: Path, *, repeat: int) -> list[Result]:
+    """`chartspec --help` against a bare interpreter."""
+    py = sys.executable
+    helps, bare = side_by_side(
+        lambda: run([py, "-m", "chartspec", "--help"], cwd=work),
+        lambda: run([py, "-c", "pass"], cwd=work),
+        repeat=max(repeat, 7),
+    )
+    return [
+        Result(
+            "--help start-up",
+            "python -m chartspec --help",
+            "python -c pass",
+            helps,
+            bare,
+            "s",
+            "< 0.3 s absolute",
+            helps < 0.3,
+        )
+    ]
+
+
+BIG = """
+import resource, sys, time
+from pathlib import Path
+import altair as alt, numpy as np, pandas as pd
+from chartspec.registry import ChartDef
+from chartspec.specs import chart_to_spec, spec_to_json
+from chartspec.validate import check_spec
+rows, kind = int(sys.argv[1]), sys.argv[2]
+rng = np.random.default_rng(1)
+df = pd.DataFrame({"x": rng.normal(size=rows), "y": rng.normal(size=rows),
+                   "t": pd.date_range("2020-01-01", "2021-12-31", periods=rows)})
+base = alt.Chart(df)
+chart = {
+    "heatmap": base.mark_rect().encode(alt.X("x:Q", bin=alt.Bin(maxbins=40)),
+                                       alt.Y("y:Q", bin=alt.Bin(maxbins=30)), color="count():Q"),
+    "histogram": base.mark_bar().encode(alt.X("x:Q", bin=alt.Bin(maxbins=50)), y="count()"),
+    "line": base.mark_line().encode(alt.X("yearmonthdate(t):T"), alt.Y("mean(y):Q")),
+}[kind]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+d = ChartDef("big", "Big", "A chart over many rows.", "benchmarks", lambda: chart, Path("bench.py"))
+spec = chart_to_spec(chart, d)
+text = spec_to_json(spec)
+assert check_spec(spec) == [], check_spec(spec)
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(elapsed, len(text.encode()), before / 1024, peak / 1024)
+"""
+
+
+def bench_big_tables(work: Path, *, sizes: Sequence[int]) -> list[Result]:
+    """Build time, spec size and peak memory of charts over millions of rows."""
+    results = []
+    for rows in sizes:
+        for kind in ("heatmap", "histogram", "line"):
+            done = subprocess.run(
+                [sys.executable, "-c", BIG, str(rows), kind],
+                cwd=work,
+                env=env(),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            elapsed, size, base_mb, peak_mb = map(float, done.stdout.split())
+            results.append(
+                Result(
+                    f"{kind} {rows:,} rows",
+                    f"spec bytes (build {elapsed:.2f} s, "
+                    f"peak {peak_mb:.0f} MB, table alone {base_mb:.0f} MB)",
+                    "100 KB limit",
+                    size,
+                    100_000,
+                    "bytes",
+                    "< 100 KB",
+                    size < 100_000,
+                )
+            )
+    return results
+
+
+def write_csv(results: list[Result], path: Path = RESULTS_CSV) -> None:
+    """Write the results where the built-in benchmarks chart reads them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(
+            [
+                "benchmark",
+                "measured",
+                "baseline",
+                "value",
+                "reference",
+                "unit",
+                "ratio",
+                "target",
+                "met",
+            ]
+        )
+        for r in results:
+            writer.writerow(
+                [
+                    r.name,
+                    r.measured,
+                    r.baseline,
+                    f"{r.value:.4g}",
+                    f"{r.reference:.4g}",
+                    r.unit,
+                    f"{r.ratio:.3g}",
+                    r.target,
+                    "yes" if r.ok else "no",
+                ]
+            )
+
+
+def table(results: list[Result]) -> str:
+    """Return the results as a plain-text table."""
+    rows = [("benchmark", "measured", "value", "baseline", "value", "ratio", "target", "met")]
+    for r in results:
+        rows.append(
+            (
+                r.name,
+                r.measured,
+                _fmt(r.value, r.unit),
+                r.baseline,
+                _fmt(r.reference, r.unit),
+                f"{r.ratio:.2f}x",
+                r.target,
+                "yes" if r.ok else "NO",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{value / 1000:,.1f} KB"
+    return f"{value:.3f} s"
+
+
+def scratch() -> Path:
+    """Return a new scratch folder for one run."""
+    return Path(tempfile.mkdtemp(prefix="chartspec-bench-"))

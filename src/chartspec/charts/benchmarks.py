@@ -1,0 +1,69 @@
+"""chartspec's own benchmark results, as `python -m benchmarks` last wrote them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+
+from chartspec.fonts import FONT_FAMILY
+from chartspec.registry import chart
+from chartspec.specs import with_key
+from chartspec.tables import Column, TableSchema, load_table
+
+RESULTS = Path(__file__).resolve().parent.parent / "data" / "benchmarks.csv"
+SCHEMA = TableSchema(
+    [
+        Column("benchmark", description="what is compared"),
+        Column("measured", description="the chartspec side"),
+        Column("baseline", description="what it is compared with"),
+        Column("value", "number", min=0, description="the chartspec side, in `unit`"),
+        Column("reference", "number", min=0, description="the baseline, in `unit`"),
+        Column("unit", description="s or bytes"),
+        Column("ratio", "number", min=0, description="baseline / chartspec (above 1: better)"),
+        Column("target", description="the goal set for the ratio"),
+        Column("met", description="yes when the target is met"),
+    ],
+    key="benchmark",
+    description="results of python -m benchmarks: medians of several runs, side by side",
+)
+
+
+@chart(
+    "chartspec-benchmarks",
+    title="chartspec benchmarks: how many times faster or smaller",
+    description=(
+        "Bar chart of chartspec's benchmark ratios on a log scale: for each comparison, the "
+        "baseline's time or size divided by chartspec's, measured side by side in one run; "
+        "bars right of the line at 1 mean chartspec is faster or smaller. Orange bars miss "
+        "their target."
+    ),
+    source="python -m benchmarks (see BENCHMARKS.md)",
+)
+def chartspec_benchmarks() -> alt.LayerChart:
+    """Bars of each benchmark's ratio, coloured by whether it meets its target."""
+    table = load_table(RESULTS, SCHEMA)
+    table = table[table["ratio"] > 0]
+    base = alt.Chart(table)
+    bars = base.mark_bar().encode(
+        # bars grow from 1 (a tie): right where chartspec wins, left where it loses
+        x=alt.X("ratio:Q", scale=alt.Scale(type="log"), title="baseline ÷ chartspec (log scale)"),
+        x2=alt.datum(1),
+        y=alt.Y("benchmark:N", sort=None, title=None),
+        color=alt.Color(
+            "met:N",
+            scale=alt.Scale(domain=["yes", "no"], range=["#1f77b4", "#ff7f0e"]),
+            title="target met",
+        ),
+        tooltip=[
+            alt.Tooltip("benchmark:N", title="Benchmark"),
+            alt.Tooltip("measured:N", title="chartspec"),
+            alt.Tooltip("baseline:N", title="Baseline"),
+            alt.Tooltip("ratio:Q", title="Ratio", format=".3g"),
+            alt.Tooltip("target:N", title="Target"),
+        ],
+    )
+    # one rule at ratio 1 (aggregated to one row, so the chart keeps a single table)
+    one = base.transform_aggregate(n="count()").mark_rule(color="#333").encode(x=alt.datum(1))
+    layered = alt.layer(bars, one).properties(width=480, height=alt.Step(18))
+    return with_key(layered.configure(font=FONT_FAMILY), "benchmark")

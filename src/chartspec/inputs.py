@@ -1,0 +1,79 @@
+"""Record which files a chart reads while it is drawn, so the cache knows what to hash."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import sysconfig
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_active: list[set[str]] = []
+_hook_installed = False
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def declare_input(path: str | Path) -> None:
+    """Tell the cache that the chart being drawn depends on the file at `path`.
+
+    Files opened with Python's `open` are noticed on their own; declare files read by other
+    means (a C library, a subprocess) so that changing them rebuilds the chart.
+    """
+    for found in _active:
+        found.add(os.path.abspath(os.fspath(path)))
+
+
+@contextmanager
+def track_inputs() -> Iterator[set[str]]:
+    """Collect the absolute paths of the project files opened while the block runs."""
+    _install_hook()
+    found: set[str] = set()
+    _active.append(found)
+    try:
+        yield found
+    finally:
+        _active.remove(found)
+        kept = {p for p in found if is_project_file(p)}
+        found.clear()
+        found.update(kept)
+
+
+def is_project_file(path: str) -> bool:
+    """Tell whether `path` is a project file, not one of Python, a library or chartspec.
+
+    Library and interpreter files are covered by the versions in the cache key, chartspec's own
+    files by the hash of its package folder.
+    """
+    if "__pycache__" in path or not os.path.isfile(path):
+        return False
+    resolved = Path(path).resolve()
+    return not any(resolved.is_relative_to(root) for root in _excluded_roots())
+
+
+@functools.cache
+def _excluded_roots() -> list[Path]:
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, "/dev", "/proc", "/sys"}
+    roots.update(p for p in sysconfig.get_paths().values() if p)
+    return [Path(r).resolve() for r in roots] + [_PACKAGE_DIR]
+
+
+def _install_hook() -> None:
+    global _hook_installed
+    if not _hook_installed:
+        sys.addaudithook(_on_audit)
+        _hook_installed = True
+
+
+def _on_audit(event: str, args: tuple[object, ...]) -> None:
+    # Audit hooks cannot be removed: stay cheap when nothing is being tracked.
+    if not _active or event != "open":
+        return
+    path, mode = args[0], args[1] if len(args) > 1 else None
+    if isinstance(mode, str) and ("w" in mode or "a" in mode or "x" in mode):
+        return
+    if isinstance(path, str | bytes | os.PathLike):
+        name = os.path.abspath(os.fsdecode(path))
+        for found in _active:
+            found.add(name)
