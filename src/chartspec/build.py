@@ -73,7 +73,7 @@ def build_spec(definition: ChartDef) -> dict[str, Any]:
 
 def build_texts(charts: dict[str, ChartDef]) -> dict[str, str]:
     """Return each chart's canonical spec text, by name; any failure stops the whole build."""
-    return build_files(charts)[0]
+    return {name: spec_to_json(build_spec(definition)) for name, definition in charts.items()}
 
 
 def place_data(

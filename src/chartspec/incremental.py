@@ -258,6 +258,17 @@ def build_site_incremental(
     return written
 
 
+def record_site(specs_dir: Path, site_dir: Path, *, reports: list[Path]) -> None:
+    """Remember that `site_dir` is what a build of these inputs writes, for `site_is_current`."""
+    inputs = site_inputs_key(specs_dir, reports)
+    if inputs is not None:
+        Store(cache_dir_for(specs_dir)).write_json(
+            "sites",
+            key_of(str(Path(site_dir).resolve())),
+            {"inputs": inputs, "files": _tree_hashes(Path(site_dir))},
+        )
+
+
 def site_is_current(
     specs_dir: Path, site_dir: Path, *, reports: list[Path], inputs: str | None = None
 ) -> bool:

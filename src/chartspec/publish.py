@@ -282,11 +282,13 @@ def publish(
     site_dir: Path,
     write_specs: Callable[[Path], list[Path]] | None,
     build_site: Callable[[Path, Path], list[Path]],
+    site_is_current: Callable[[], bool] = lambda: False,
 ) -> Published:
     """Stage new specs (when `write_specs` is given) and a new site, then swap both in.
 
     `write_specs(folder)` writes the specs into a staged copy of `specs_dir` and returns the
-    files it changed; `build_site(specs, out)` builds the site from `specs` into `out`. Call
+    files it changed; `build_site(specs, out)` builds the site from `specs` into `out`, unless
+    no spec changed and `site_is_current()` says the site is what such a build writes. Call
     with the build lock held and after `recover`. Nothing in `specs_dir` or `site_dir` changes
     unless everything was built.
     """
@@ -307,6 +309,9 @@ def publish(
             if write_specs is not None and staged_specs is not None:
                 changed = write_specs(staged_specs)
                 result.changed_specs = [specs_dir / p.relative_to(staged_specs) for p in changed]
+            if not result.changed_specs and site_is_current():
+                result.site_files = sorted(p for p in site_dir.rglob("*") if p.is_file())
+                return result
             written = build_site(staged_specs or specs_dir, staged_site)
         except ChartspecError as error:
             raise rebase_error(error, *pairs) from None
@@ -375,7 +380,8 @@ def publish_build(
 ) -> Published:
     """Write built spec `texts` and their data `files` (None: keep the specs) and the site,
     all or nothing, under the build lock; `site_options` go to `build_site`."""
-    from chartspec.build import build_site, write_specs
+    from chartspec.build import build_site, report_sources, write_specs
+    from chartspec.incremental import record_site, site_is_current
     from chartspec.site import _check_out_dir
 
     specs_dir, site_dir = Path(specs_dir).resolve(), Path(site_dir).resolve()
@@ -383,7 +389,9 @@ def publish_build(
     with build_lock(root):
         recover(root, folders=(specs_dir, site_dir))
         _check_out_dir(site_dir, specs_dir)
-        return publish(
+        reports = report_sources(reports_dir)
+        use_cache = site_options.get("use_cache", True)
+        done = publish(
             specs_dir=specs_dir,
             site_dir=site_dir,
             write_specs=None
@@ -392,7 +400,12 @@ def publish_build(
             build_site=lambda specs, out: build_site(
                 specs, out, reports_dir=reports_dir, **site_options
             ),
+            site_is_current=lambda: use_cache
+            and site_is_current(specs_dir, site_dir, reports=reports),
         )
+        if use_cache:
+            record_site(specs_dir, site_dir, reports=reports)
+        return done
 
 
 @contextmanager
