@@ -265,3 +265,11 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture
 def scatter_spec() -> dict[str, Any]:
     return make_scatter_spec()
+
+
+# Property tests are reproducible: a fixed seed per test and no example database, so CI
+# never fails on a newly drawn example (tests/test_fuzz.py's `dev` profile explores).
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("reproducible", derandomize=True, database=None)
+_hypothesis_settings.load_profile("reproducible")

@@ -76,13 +76,6 @@ NO_CACHE_OPTION = click.option(
 )
 
 
-def _jobs(jobs: int | None) -> int:
-    """Return the number of processes to use: the given one, or one per core."""
-    from chartspec.incremental import default_jobs
-
-    return jobs or default_jobs()
-
-
 DATA_OPTION = click.option(
     "--data",
     "data",
@@ -98,6 +91,13 @@ INLINE_MAX_ROWS_OPTION = click.option(
     show_default=True,
     help="With --data external, tables up to this many rows stay inline.",
 )
+
+
+def _jobs(jobs: int | None) -> int:
+    """Return the number of processes to use: the given one, or one per core."""
+    from chartspec.incremental import default_jobs
+
+    return jobs or default_jobs()
 
 
 def _charts_dir(charts_dir: Path | None) -> Path | None:

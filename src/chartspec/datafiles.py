@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
+from chartspec.validate import json_kind
+
 DataPlacement = Literal["inline", "external"]
 DATA_FOLDER = "data"
 # Tables up to this many rows stay inline: a short table reads best inside its spec.
@@ -133,27 +135,16 @@ def _flat_columns(rows: list[dict[str, Any]]) -> dict[str, str] | None:
         return None  # a missing cell and a null cell would read back the same
     kinds: dict[str, str] = {}
     for column in sorted(names):
-        found = {_kind(row[column]) for row in rows} - {"null"}
-        if len(found) > 1 or "other" in found:
+        found = {json_kind(row[column]) for row in rows} - {"null"}
+        if len(found) > 1 or found & {"array", "object"}:
             return None
         kind = found.pop() if found else "number"
-        # An empty cell reads back as "" in a string column, so a null there cannot round-trip.
-        if kind == "string" and any(row[column] is None for row in rows):
+        # An empty cell reads back as "" in a string column, so a null there cannot round-trip;
+        # Python's csv writer leaves a lone "\r" unquoted, which readers take for a line break.
+        if kind == "string" and any(row[column] is None or "\r" in row[column] for row in rows):
             return None
         kinds[column] = kind
     return kinds
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "other"
 
 
 def _is_table(rows: Any) -> bool:

@@ -269,14 +269,14 @@ def _kind_message(value: Any, errs: list[ValidationError]) -> str:
             consts.extend(err.validator_value)
     types = list(dict.fromkeys(types))
     consts = list({json.dumps(c, sort_keys=True): c for c in consts}.values())
-    kind = _json_kind(value)
-    kinds = {"number" if t == "integer" else t for t in types} | {_json_kind(c) for c in consts}
+    kind = json_kind(value)
+    kinds = {"number" if t == "integer" else t for t in types} | {json_kind(c) for c in consts}
     if kind in kinds and kind not in ("object", "array") and "object" in types:
         # Objects here are expression or parameter references: not what someone who typed
         # a plain value of an accepted kind meant.
         types.remove("object")
     # An enum is more specific than the type that comes with it.
-    types = [t for t in types if not any(_json_kind(c) == t for c in consts)]
+    types = [t for t in types if not any(json_kind(c) == t for c in consts)]
     words = [c for c in consts if isinstance(c, str)]
     match = difflib.get_close_matches(value, words, n=1) if isinstance(value, str) and words else []
     hint = f"; did you mean {match[0]!r}?" if match else ""
@@ -323,7 +323,8 @@ def _leaf_message(err: ValidationError) -> str:
     return message if len(message) <= 200 else message[:197] + "..."
 
 
-def _json_kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """Return the JSON Schema type of a parsed JSON value ("number" for integers too)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -339,7 +340,7 @@ def _json_kind(value: Any) -> str:
 
 def _describe(value: Any) -> str:
     """Describe a JSON value as 'a string 'x'', 'a number 5', 'an object', ..."""
-    kind = _json_kind(value)
+    kind = json_kind(value)
     if kind in ("object", "array"):
         return _TYPE_NAMES[kind]
     if kind == "null":
