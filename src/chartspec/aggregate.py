@@ -20,7 +20,9 @@ POSITION_PAIRS = {"x": "x2", "y": "y2", "theta": "theta2", "radius": "radius2"}
 def row_count(chart: Any) -> int:
     """Return the number of rows of the chart's own table (0 when it is not a DataFrame)."""
     data = getattr(chart, "data", None)
-    return len(data) if hasattr(data, "columns") and hasattr(data, "__len__") else 0
+    if data is None or not (hasattr(data, "columns") and hasattr(data, "__len__")):
+        return 0
+    return len(data)
 
 
 def needs_preaggregation(chart: Any, *, threshold: int = ROW_THRESHOLD) -> bool:
@@ -39,7 +41,8 @@ def preaggregated_dict(chart: Any) -> dict[str, Any]:
             "first, or split the chart",
         )
     with alt.data_transformers.enable("vegafusion"):
-        table = chart.transformed_data()
+        # A pandas DataFrame for an alt.Chart; altair types it as the DataFrameLike protocol.
+        table: Any = chart.transformed_data()
     if table is None:
         raise ChartspecError("VegaFusion could not evaluate the chart's transforms")
     light = chart.copy(deep=False)

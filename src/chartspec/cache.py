@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ def key_of(*parts: Any) -> str:
 @functools.cache
 def environment_key() -> str:
     """Return a hash of the interpreter, the library versions and chartspec's own files."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in LIBRARIES:
         try:
             versions[name] = metadata.version(name)
@@ -131,7 +132,11 @@ class Store:
 
 
 def chart_key(
-    *, name: str, module_file: Path, meta: dict[str, str], module_inputs: dict[str, str | None]
+    *,
+    name: str,
+    module_file: Path,
+    meta: Mapping[str, str],
+    module_inputs: Mapping[str, str | None],
 ) -> str:
     """Return the part of a chart's key known before drawing it: its code and the environment."""
     try:

@@ -498,6 +498,7 @@ def textconv(file: Path) -> int:
     spec = load_spec_file(file)
     for line in spec_to_facts(spec, files=folder_reader(file.parent)):
         click.echo(line)
+    return EXIT_OK
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -593,7 +594,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as done:
         status = done.exit_code
     except click.ClickException as error:
-        command = f"chartspec {error.ctx.info_name}" if getattr(error, "ctx", None) else "chartspec"
+        ctx = getattr(error, "ctx", None)  # only a UsageError knows its command
+        command = f"chartspec {ctx.info_name}" if ctx else "chartspec"
         if command == "chartspec chartspec":
             command = "chartspec"
         click.echo(f"chartspec: error: {error.format_message()}; see `{command} --help`", err=True)

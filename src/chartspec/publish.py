@@ -251,6 +251,11 @@ def _files(root: Path) -> set[Path]:
     return {p.relative_to(root) for p in root.rglob("*") if p.is_file() or p.is_symlink()}
 
 
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """Return a `re.sub` replacement that inserts `text` as is, backslashes included."""
+    return lambda _match: text
+
+
 def rebase_error(error: ChartspecError, *folders: tuple[Path, Path]) -> ChartspecError:
     """Return `error` naming the target folders instead of their staging copies.
 
@@ -261,7 +266,7 @@ def rebase_error(error: ChartspecError, *folders: tuple[Path, Path]) -> Chartspe
     def rebase(text: str) -> str:
         for staged, target in folders:
             build = re.escape(f"{staged.parent}/.{staged.name}.build-") + r"[^/]*"
-            text = re.sub(build, lambda _match, shown=str(target): shown, text)
+            text = re.sub(build, _literal(str(target)), text)
             text = text.replace(str(staged), str(target))
         return text
 
@@ -400,8 +405,9 @@ def publish_build(
             build_site=lambda specs, out: build_site(
                 specs, out, reports_dir=reports_dir, **site_options
             ),
-            site_is_current=lambda: use_cache
-            and site_is_current(specs_dir, site_dir, reports=reports),
+            site_is_current=lambda: (
+                use_cache and site_is_current(specs_dir, site_dir, reports=reports)
+            ),
         )
         if use_cache:
             record_site(specs_dir, site_dir, reports=reports)

@@ -229,7 +229,8 @@ def _markdown(base_dir: Path) -> MarkdownIt:
     """Return a CommonMark renderer (raw HTML off) whose output never points outside the page."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
 
-    default_image = md.renderer.rules["image"]
+    # markdown-it types md.renderer as RendererProtocol, which omits the RendererHTML API used here.
+    default_image = md.renderer.rules["image"]  # type: ignore[attr-defined]
 
     def image(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]
@@ -241,7 +242,7 @@ def _markdown(base_dir: Path) -> MarkdownIt:
         internal = href.startswith("#")
         env.setdefault("links", []).append(None if internal else href)
         if internal:
-            return md.renderer.renderToken(tokens, idx, options, env)
+            return md.renderer.renderToken(tokens, idx, options, env)  # type: ignore[attr-defined]
         # A standalone file cannot follow links out; the address is shown as text instead.
         return '<span class="link">'
 
@@ -355,7 +356,8 @@ def _data_sources(
 def _one_source(
     data: dict[str, Any], datasets: dict[str, Any], base_dir: Path | None
 ) -> list[tuple[str, list[Any]]]:
-    fmt = data.get("format") if isinstance(data.get("format"), dict) else {}
+    raw_format = data.get("format")
+    fmt = raw_format if isinstance(raw_format, dict) else {}
     if "name" in data and data["name"] in datasets:
         return [(str(data["name"]), _rows(datasets[data["name"]], fmt))]
     if "values" in data:

@@ -397,7 +397,8 @@ def _walk_data(node: Any) -> Iterator[dict[str, Any]]:
 def _datasets(chart: Chart, specs_dir: Path) -> list[Dataset]:
     """Collect each distinct table the spec draws, in the order it first appears."""
     spec = chart.spec
-    named = spec.get("datasets") if isinstance(spec.get("datasets"), dict) else {}
+    raw_named = spec.get("datasets")
+    named = raw_named if isinstance(raw_named, dict) else {}
     out: list[Dataset] = []
     seen: set[str] = set()
     for data in _walk_data(spec):
@@ -603,12 +604,13 @@ def render_charts(
     for chart in todo:  # before vl-convert, which aborts the process on some characters
         check_renderable(live[chart.name], file=chart.spec_file)
     with Progress("rendering charts", len(todo), quiet=quiet) as progress:
+        done: Iterator[tuple[str, tuple[bytes, bytes, bytes] | str]]
         if jobs <= 1 or len(todo) < MIN_PARALLEL_RENDERS:
             done = ((c.name, _render_parts(texts[c.name])) for c in todo)
         else:
             names = [c.name for c in todo]
-            done = map_in_pool(_render_parts, [texts[n] for n in names], jobs=jobs)
-            done = ((name, result) for name, (_, result) in zip(names, done, strict=True))
+            pooled = map_in_pool(_render_parts, [texts[n] for n in names], jobs=jobs)
+            done = ((name, result) for name, (_, result) in zip(names, pooled, strict=True))
         failures = {}
         for name, result in done:
             progress.advance(name)

@@ -73,7 +73,7 @@ def spec_to_chart(spec: dict[str, Any]) -> Any:
     """Return the Altair chart of a Vega-Lite spec, for display in a notebook."""
     import altair as alt
 
-    kinds = {
+    kinds: dict[str, type[alt.SchemaBase]] = {
         "layer": alt.LayerChart,
         "hconcat": alt.HConcatChart,
         "vconcat": alt.VConcatChart,

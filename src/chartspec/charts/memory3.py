@@ -20,12 +20,11 @@ SOURCE = (
     "Tables 20 and 21"
 )
 
-SCORE = {"unit": "%", "min": 0.0, "max": 100.0}
 TASKS = TableSchema(
     [
         Column("model", description="model name as Table 20 spells it"),
         *(
-            Column(f"{task}_{refs}refs", "number", required=refs == 5, **SCORE)
+            Column(f"{task}_{refs}refs", "number", unit="%", min=0.0, max=100.0, required=refs == 5)
             for task in ("jecqa", "med")
             for refs in (3, 5, 7)
         ),
