@@ -305,7 +305,7 @@ CASES = [
          "chartspec: error: unknown chart 'nope'; known charts: speed"),
     Case("export-bad-format", lambda p: None, ("export", "--format", "gif"),
          "chartspec: error: Invalid value for '--format': 'gif' is not one of 'svg', 'png', "
-         "'pdf'.; see `chartspec export --help`"),
+         "'pdf'; see `chartspec export --help`"),
     Case("report-missing-source", lambda p: None, ("report", "nope.md"),
          "chartspec: error: nope.md: cannot read report source: No such file or directory"),
     Case("serve-port-in-use", lambda p: None, ("serve", "--port", "{port}"),

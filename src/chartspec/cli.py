@@ -598,7 +598,8 @@ def main(argv: list[str] | None = None) -> None:
         command = f"chartspec {ctx.info_name}" if ctx else "chartspec"
         if command == "chartspec chartspec":
             command = "chartspec"
-        click.echo(f"chartspec: error: {error.format_message()}; see `{command} --help`", err=True)
+        what = error.format_message().rstrip(".")
+        click.echo(f"chartspec: error: {what}; see `{command} --help`", err=True)
         status = EXIT_USAGE
     except click.Abort:
         click.echo("chartspec: interrupted", err=True)
