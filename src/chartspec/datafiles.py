@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
-from chartspec.validate import json_kind
+from chartspec.validate import json_kind, rows_of
 
 DataPlacement = Literal["inline", "external"]
 DATA_FOLDER = "data"
@@ -193,17 +193,6 @@ def read_table(content: bytes, fmt: Any, *, url: str = "") -> list[dict[str, Any
         return None
     parse = fmt.get("parse") if isinstance(fmt.get("parse"), dict) else {}
     return [{k: _parse(v, parse.get(k)) for k, v in row.items()} for row in rows]
-
-
-def rows_of(values: Any) -> list[dict[str, Any]] | None:
-    """Return inline values as rows (scalars wrapped as {"data": v}, as Vega does), or None."""
-    if not isinstance(values, list):
-        return None
-    if all(isinstance(v, dict) for v in values):
-        return values
-    if not any(isinstance(v, dict) for v in values):
-        return [{"data": v} for v in values]
-    return None
 
 
 def _parse(text: str | None, kind: Any) -> Any:

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from chartspec.datafiles import is_relative_url, read_table, rows_of
+from chartspec.datafiles import is_relative_url, read_table
+from chartspec.validate import rows_of
 
 # Reads a file named by a URL relative to the spec's folder; None when it is not there.
 FileReader = Callable[[str], bytes | None]

@@ -556,6 +556,11 @@ def _rows_from(values: Any, fmt: Any) -> list[dict[str, Any]] | None:
     if isinstance(prop, str):
         for part in split_field(prop) or []:
             values = values.get(part) if isinstance(values, dict) else None
+    return rows_of(values)
+
+
+def rows_of(values: Any) -> list[dict[str, Any]] | None:
+    """Return inline values as rows (scalars wrapped as {"data": v}, as Vega does), or None."""
     if not isinstance(values, list):
         return None
     if all(isinstance(v, dict) for v in values):

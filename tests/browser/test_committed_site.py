@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from .conftest import REPO, Visit
-from .test_site_pages import _assert_clean, _boxes, _overlap
+from .test_site_pages import _assert_clean, assert_labels_clear
 
 COMMITTED = sorted(p.name.removesuffix(".vl.json") for p in (REPO / "specs").glob("*.vl.json"))
 HANDWRITTEN_DIR = REPO / "tests" / "handwritten"
@@ -117,19 +117,8 @@ def test_memory3_labels_are_apart_and_inside(
     visit: Callable[..., Visit], repo_server: str, width: int
 ) -> None:
     v = visit(f"{repo_server}{MEMORY3}.html", width=width)
-    labels = _boxes(v.page, ".chart.is-live g.mark-text.role-mark text")
-    points = _boxes(v.page, ".chart.is-live g.mark-symbol.role-mark path")
-    frame = v.page.locator(".chart.is-live svg").bounding_box()
-    assert len(labels) == 7 and len(points) == 7 and frame
+    labels = assert_labels_clear(v.page)
     assert {label["text"] for label in labels} >= {"Memory³-2B-SFT", "Phi-2"}
-    for i, a in enumerate(labels):
-        assert a["w"] > 0 and a["h"] > 0
-        for b in labels[i + 1 :]:
-            assert not _overlap(a, b), (a["text"], b["text"])
-        for p in points:
-            assert not _overlap(a, p), (a["text"], p)
-        assert frame["x"] <= a["x"] and a["x"] + a["w"] <= frame["x"] + frame["width"], a
-        assert frame["y"] <= a["y"] and a["y"] + a["h"] <= frame["y"] + frame["height"], a
     _assert_clean(v)
 
 

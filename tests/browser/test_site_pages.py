@@ -179,14 +179,11 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
     )
 
 
-@pytest.mark.parametrize("width", [360, 1280])
-def test_memory3_labels_do_not_collide_or_clip(
-    visit: Callable[..., Visit], server: str, width: int
-) -> None:
-    v = visit(server + "memory3.html", width=width)
-    labels = _boxes(v.page, ".chart.is-live g.mark-text.role-mark text")
-    points = _boxes(v.page, ".chart.is-live g.mark-symbol.role-mark path")
-    frame = v.page.locator(".chart.is-live svg").bounding_box()
+def assert_labels_clear(page: Page) -> list[dict[str, float]]:
+    """Assert the live chart's 7 labels overlap no label or point and stay inside the drawing."""
+    labels = _boxes(page, ".chart.is-live g.mark-text.role-mark text")
+    points = _boxes(page, ".chart.is-live g.mark-symbol.role-mark path")
+    frame = page.locator(".chart.is-live svg").bounding_box()
     assert len(labels) == 7 and len(points) == 7 and frame
     for i, a in enumerate(labels):
         assert a["w"] > 0 and a["h"] > 0
@@ -196,6 +193,15 @@ def test_memory3_labels_do_not_collide_or_clip(
             assert not _overlap(a, p), (a["text"], p)
         assert a["x"] >= frame["x"] and a["x"] + a["w"] <= frame["x"] + frame["width"], a
         assert a["y"] >= frame["y"] and a["y"] + a["h"] <= frame["y"] + frame["height"], a
+    return labels
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_memory3_labels_do_not_collide_or_clip(
+    visit: Callable[..., Visit], server: str, width: int
+) -> None:
+    v = visit(server + "memory3.html", width=width)
+    assert_labels_clear(v.page)
     _assert_clean(v)
 
 
