@@ -12,7 +12,16 @@ from urllib.parse import urlparse
 import pytest
 
 from chartspec.errors import ChartspecError
-from chartspec.site import CSP, _static_dir, spec_to_script_json, specs_to_site
+from chartspec.site import (
+    CSP,
+    DARK_COLOURS,
+    _static_dir,
+    dark_config_for,
+    spec_to_script_json,
+    specs_to_site,
+    theme_css,
+    themed_svg,
+)
 from conftest import PAYLOAD_IMG, PAYLOAD_SCRIPT, write_test_specs
 
 
@@ -198,3 +207,64 @@ def test_static_site_never_polls_the_dev_server(site: Path) -> None:
     for path in site.rglob("*"):
         if path.suffix in (".html", ".js"):
             assert "__chartspec_reload" not in path.read_text(encoding="utf-8"), path
+
+
+def test_dark_config_recolours_only_the_boxes_a_spec_draws() -> None:
+    plain = dark_config_for({"mark": "point"})
+    assert "fillColor" not in plain["legend"] and "strokeColor" not in plain["legend"]
+    assert plain["view"]["stroke"] == DARK_COLOURS["frame"]
+    boxed = dark_config_for(
+        {
+            "config": {
+                "legend": {"strokeColor": "#ccc", "fillColor": "white"},
+                "view": {"stroke": None},
+            }
+        }
+    )
+    assert boxed["legend"]["strokeColor"] == DARK_COLOURS["frame"]
+    assert boxed["legend"]["fillColor"] == DARK_COLOURS["background"]
+    assert "stroke" not in boxed["view"]
+
+
+LIGHT_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    '<path d="M0,0h10v10h-10Z" fill="white"/><g class="mark-text"><text fill="#000">a</text>'
+    '<text fill="#000">b</text></g></svg>'
+)
+
+
+def test_themed_svg_classes_each_recoloured_element_with_its_dark_role() -> None:
+    dark = (
+        LIGHT_SVG.replace('fill="white"', f'fill="{DARK_COLOURS["background"]}"')
+        .replace('fill="#000">a', f'fill="{DARK_COLOURS["muted"]}">a')
+        .replace('fill="#000">b', f'fill="{DARK_COLOURS["text"]}">b')
+    )
+    themed = themed_svg(LIGHT_SVG, dark)
+    assert themed is not None
+    assert '<path d="M0,0h10v10h-10Z" fill="white" class="dark-fill-background"' in themed
+    assert '<text fill="#000" class="dark-fill-muted">a</text>' in themed
+    assert '<text fill="#000" class="dark-fill-text">b</text>' in themed
+    css = theme_css()
+    for role, colour in DARK_COLOURS.items():
+        assert f".fallback .dark-fill-{role} {{ fill: {colour}; }}" in css
+
+
+@pytest.mark.parametrize(
+    "dark",
+    [
+        LIGHT_SVG.replace("M0,0h10", "M0.5,0.5h10"),  # a stroke moved the layout
+        LIGHT_SVG.replace('fill="white"', 'fill="#123456"'),  # not a dark theme colour
+        LIGHT_SVG.replace(">a<", ">c<"),
+        LIGHT_SVG.replace("</g>", "<text>c</text></g>"),
+    ],
+)
+def test_themed_svg_refuses_renders_that_differ_in_more_than_theme_colours(dark: str) -> None:
+    assert themed_svg(LIGHT_SVG, dark) is None
+
+
+def test_pages_show_one_drawing_for_both_themes(site: Path) -> None:
+    html = (site / "memory3.html").read_text(encoding="utf-8")
+    assert html.count("<svg") == 1
+    assert "dark-fill-muted" in html
+    css = (site / "static" / "chartspec-theme.css").read_text(encoding="utf-8")
+    assert theme_css() in css

@@ -36,32 +36,45 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMES = {"index"}
 DATA_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".topojson": "topojson"}
 
-# Colours for the live chart and the pre-rendered SVG in dark mode; merged over the spec's own
-# config so a spec that sets light-theme colours still reads on a dark page (contrast >= 4.5:1
-# for text against DARK_BACKGROUND).
-DARK_BACKGROUND = "#15171c"
-DARK_TEXT = "#e8eaed"
-DARK_MUTED = "#b4b9c2"
+# Colours of the live chart and the pre-rendered SVG in dark mode, by role; text contrast is
+# >= 4.5:1 against the background.
+DARK_COLOURS = {
+    "background": "#15171c",
+    "text": "#e8eaed",
+    "muted": "#b4b9c2",
+    "axis": "#8b919c",
+    "grid": "#343944",
+    "frame": "#4a505c",
+}
+_DARK = DARK_COLOURS
+# Merged over a spec's own config, so a spec that sets light-theme colours still reads on a dark
+# page. The legend's box colours apply only where the spec draws a box (see dark_config_for).
 DARK_CONFIG: dict[str, Any] = {
-    "background": DARK_BACKGROUND,
-    "view": {"stroke": "#4a505c"},
-    "title": {"color": DARK_TEXT, "subtitleColor": DARK_MUTED},
+    "background": _DARK["background"],
+    "view": {"stroke": _DARK["frame"]},
+    "title": {"color": _DARK["text"], "subtitleColor": _DARK["muted"]},
     "axis": {
-        "domainColor": "#8b919c",
-        "gridColor": "#343944",
-        "tickColor": "#8b919c",
-        "labelColor": DARK_MUTED,
-        "titleColor": DARK_TEXT,
+        "domainColor": _DARK["axis"],
+        "gridColor": _DARK["grid"],
+        "tickColor": _DARK["axis"],
+        "labelColor": _DARK["muted"],
+        "titleColor": _DARK["text"],
     },
     "legend": {
-        "labelColor": DARK_MUTED,
-        "titleColor": DARK_TEXT,
-        "fillColor": DARK_BACKGROUND,
-        "strokeColor": "#4a505c",
+        "labelColor": _DARK["muted"],
+        "titleColor": _DARK["text"],
+        "fillColor": _DARK["background"],
+        "strokeColor": _DARK["frame"],
     },
-    "header": {"labelColor": DARK_MUTED, "titleColor": DARK_TEXT},
-    "text": {"color": DARK_TEXT},
-    "rule": {"color": "#8b919c"},
+    "header": {"labelColor": _DARK["muted"], "titleColor": _DARK["text"]},
+    "text": {"color": _DARK["text"]},
+    "rule": {"color": _DARK["axis"]},
+}
+# The box colours of DARK_CONFIG, and whether Vega-Lite draws the box when a spec does not say.
+_BOX_COLOURS = {
+    ("legend", "fillColor"): False,
+    ("legend", "strokeColor"): False,
+    ("view", "stroke"): True,
 }
 
 
@@ -142,11 +155,11 @@ def _build(
     """Write the static files, then every chart's files and pages, then the gallery."""
     env = _jinja_env()
     static_files = _copy_static(writer)
-    fonts_css = _fonts_css(writer)
+    theme_css_path = _theme_css(writer)
     common = {
         "csp": CSP,
         "site_title": site_title,
-        "fonts_css": fonts_css,
+        "theme_css": theme_css_path,
         "versions": _bundle_info(),
         "static": static_files,
     }
@@ -225,9 +238,8 @@ def _write_chart(
         "chart": chart,
         "page_title": f"{chart.title} · {common['site_title']}",
         "spec_json": spec_to_script_json(live_spec),
-        "dark_config_json": spec_to_script_json(DARK_CONFIG),
-        "svg_light": _inline_svg(svg_light, prefix=f"{name}-l-"),
-        "svg_dark": _inline_svg(svg_dark, prefix=f"{name}-d-"),
+        "dark_config_json": spec_to_script_json(dark_config_for(live_spec)),
+        **_fallback_svgs(name, svg_light, svg_dark),
         "spec_href": spec_rel,
         "data_links": data_links,
         "tables": [_table(ds) for ds in chart.datasets],
@@ -539,10 +551,26 @@ def _inline_url_data(chart: Chart) -> dict[str, Any]:
     return spec
 
 
+def dark_config_for(spec: dict[str, Any]) -> dict[str, Any]:
+    """Return the dark colours for a spec: only recolouring, never adding or removing a stroke.
+
+    A stroke moves Vega's layout by a pixel, so a box the light chart does not draw (a legend
+    frame, a view outline set to null) stays undrawn in the dark one; the two renders then differ
+    in colours alone and one SVG can show both (see `themed_svg`).
+    """
+    own = spec.get("config") if isinstance(spec.get("config"), dict) else {}
+    dark = copy.deepcopy(DARK_CONFIG)
+    for (section, key), drawn_by_default in _BOX_COLOURS.items():
+        mine = own.get(section) if isinstance(own.get(section), dict) else {}
+        if not (mine.get(key) if key in mine else drawn_by_default):
+            dark[section].pop(key)
+    return dark
+
+
 def _apply_dark(spec: dict[str, Any]) -> dict[str, Any]:
-    """Return the spec with the dark colours merged over its own config."""
+    """Return the spec with its dark colours merged over its own config."""
     dark = copy.deepcopy(spec)
-    dark["config"] = _merge(dark.get("config") or {}, DARK_CONFIG)
+    dark["config"] = _merge(dark.get("config") or {}, dark_config_for(spec))
     return dark
 
 
@@ -641,9 +669,9 @@ def _render_parts(live_text: str) -> tuple[bytes, bytes, bytes] | str:
     try:
         light = vlc.vegalite_to_svg(live_spec, vl_version=VL_VERSION)
         dark = vlc.vegalite_to_svg(_apply_dark(live_spec), vl_version=VL_VERSION)
-        png = vlc.vegalite_to_png(live_spec, vl_version=VL_VERSION, scale=2)
     except ValueError as exc:
         return _first_error(exc)
+    png = vlc.svg_to_png(light, scale=2)  # the same bytes as from the spec, without Vega again
     return canonical_svg_ids(light).encode("utf-8"), canonical_svg_ids(dark).encode("utf-8"), png
 
 
@@ -673,13 +701,54 @@ def canonical_svg_ids(svg: str) -> str:
     return _ID_REF.sub(lambda m: m.group(1) + names.get(m.group(2), m.group(2)), svg)
 
 
+_SVG_NS = "http://www.w3.org/2000/svg"
+ET.register_namespace("", _SVG_NS)
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+_DARK_NAMES = {colour: name for name, colour in DARK_COLOURS.items()}
+
+
+def themed_svg(light: str, dark: str) -> str | None:
+    """Return the light SVG with `dark-<fill|stroke>-<role>` classes where the dark one differs.
+
+    With `theme_css` the one drawing then shows either theme. None when the two renders differ
+    in anything but fill and stroke colours from DARK_COLOURS: the page shows both instead.
+    """
+    light_root, dark_root = ET.fromstring(light), ET.fromstring(dark)
+    mine_all, theirs_all = list(light_root.iter()), list(dark_root.iter())
+    if len(mine_all) != len(theirs_all):
+        return None
+    for mine, theirs in zip(mine_all, theirs_all, strict=True):
+        if (mine.tag, mine.text, mine.tail) != (theirs.tag, theirs.text, theirs.tail):
+            return None
+        classes = []
+        for attr in sorted(set(mine.attrib) | set(theirs.attrib)):
+            if mine.get(attr) == theirs.get(attr):
+                continue
+            role = _DARK_NAMES.get(theirs.get(attr, "")) if attr in ("fill", "stroke") else None
+            if role is None:
+                return None
+            classes.append(f"dark-{attr}-{role}")
+        if classes:
+            mine.set("class", " ".join(filter(None, [mine.get("class"), *classes])))
+    return ET.tostring(light_root, encoding="unicode")
+
+
+def theme_css() -> str:
+    """Return the rules that recolour a `themed_svg` drawing in dark mode."""
+    rules = [
+        f"  .fallback .dark-{attr}-{role} {{ {attr}: {colour}; }}\n"
+        for role, colour in DARK_COLOURS.items()
+        for attr in ("fill", "stroke")
+    ]
+    return "@media (prefers-color-scheme: dark) {\n" + "".join(rules) + "}\n"
+
+
 def _svg_size(svg: str) -> tuple[int, int]:
     """Return the width and height attributes of an SVG document."""
     root = ET.fromstring(svg)
     return round(float(root.get("width", "0"))), round(float(root.get("height", "0")))
 
 
-_SVG_NS = "{http://www.w3.org/2000/svg}"
 _UNSAFE_TAGS = {"script", "foreignObject", "style", "iframe", "object", "embed"}
 
 
@@ -714,6 +783,22 @@ def _inline_svg(svg: str, *, prefix: str) -> str:
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
     # sized by CSS; the viewBox keeps the drawing's proportions
     return svg.replace("<svg ", '<svg class="chart-svg" aria-hidden="true" focusable="false" ', 1)
+
+
+def _fallback_svgs(name: str, light: str, dark: str) -> dict[str, str | None]:
+    """Return the page's pre-rendered drawing: one for both themes, or else light and dark."""
+    both = themed_svg(light, dark)
+    if both is not None:
+        return {
+            "svg_both": _inline_svg(both, prefix=f"{name}-"),
+            "svg_light": None,
+            "svg_dark": None,
+        }
+    return {
+        "svg_both": None,
+        "svg_light": _inline_svg(light, prefix=f"{name}-l-"),
+        "svg_dark": _inline_svg(dark, prefix=f"{name}-d-"),
+    }
 
 
 def _cell(value: Any) -> str:
@@ -796,8 +881,8 @@ def _register_fonts() -> None:
     fonts.register_fonts()
 
 
-def _fonts_css(writer: _Writer) -> str:
-    """Copy the bundled font files and write @font-face rules for them; return the CSS path."""
+def _theme_css(writer: _Writer) -> str:
+    """Copy the bundled fonts; write their @font-face rules and the dark drawing's colours."""
     rules = []
     for ttf in sorted(Path(fonts.FONT_DIR).glob("*.ttf")):
         writer.copy_file(ttf, f"static/fonts/{ttf.name}")
@@ -813,8 +898,9 @@ def _fonts_css(writer: _Writer) -> str:
     for extra in sorted(Path(fonts.FONT_DIR).glob("*.txt")):  # the font's licence
         writer.copy_file(extra, f"static/fonts/{extra.name}")
     rules.append(f':root {{ --chart-font: "{fonts.FONT_FAMILY}"; }}\n')
-    writer.write_text("static/chartspec-fonts.css", "\n".join(rules))
-    return "static/chartspec-fonts.css"
+    rules.append(theme_css())
+    writer.write_text("static/chartspec-theme.css", "\n".join(rules))
+    return "static/chartspec-theme.css"
 
 
 def _jinja_env() -> jinja2.Environment:

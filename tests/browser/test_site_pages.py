@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
@@ -55,7 +56,9 @@ def test_gallery_lists_every_chart_with_thumbnails(
     assert cards.count() == len(CHARTS)
     # wait_for_function would evaluate a string, which the page's CSP forbids: poll instead
     for _ in range(50):
-        if v.page.evaluate("Array.from(document.querySelectorAll('.thumb img')).every(i => i.complete)"):
+        if v.page.evaluate(
+            "Array.from(document.querySelectorAll('.thumb img')).every(i => i.complete)"
+        ):
             break
         v.page.wait_for_timeout(100)
     loaded = v.page.evaluate(
@@ -81,12 +84,12 @@ def test_without_javascript_fallback_and_table_are_visible(
 ) -> None:
     v = visit(server + "memory3.html", wait_live=False, java_script_enabled=False, width=360)
     page = v.page
-    svg = page.locator(".chart .fallback-light svg")
+    svg = page.locator(".chart .fallback svg")
     assert svg.is_visible()
     box = svg.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 100
     expected = EXPECTED_MARKS["memory3"]
-    assert _mark_counts(page, ".chart .fallback-light", expected) == expected
+    assert _mark_counts(page, ".chart .fallback", expected) == expected
     page.locator("details.data-table summary").first.click()
     table = page.locator("details.data-table table").first
     assert table.is_visible()
@@ -94,6 +97,48 @@ def test_without_javascript_fallback_and_table_are_visible(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(_artifact("memory3-nojs-360.png")), full_page=True)
     assert v.errors == []
+
+
+# What the browser computes for the SVG colours the renders use.
+_COLOURS = {"white": "rgb(255, 255, 255)", "black": "rgb(0, 0, 0)"}
+
+
+def _rgb(colour: str) -> str:
+    if colour in _COLOURS:
+        return _COLOURS[colour]
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
+    r, g, b = (int(digits[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgb({r}, {g}, {b})"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", ["memory3", "cars-url"])
+def test_one_fallback_drawing_shows_each_themes_render(
+    visit: Callable[..., Visit], server: str, site_dir: Path, name: str, scheme: str
+) -> None:
+    """Without JavaScript, every colour of the page's one drawing is the colour of that theme's render."""
+    v = visit(
+        f"{server}{name}.html", wait_live=False, java_script_enabled=False, color_scheme=scheme
+    )
+    assert v.page.locator(".chart .fallback").count() == 1
+    shown = v.page.evaluate(
+        """() => Array.from(document.querySelectorAll('.chart .fallback svg *'))
+            .map(e => [getComputedStyle(e).fill, getComputedStyle(e).stroke])"""
+    )
+    suffix = ".dark.svg" if scheme == "dark" else ".svg"
+    render = ET.parse(site_dir / "charts" / f"{name}{suffix}").getroot()
+    elements = list(render.iter())[1:]
+    assert len(shown) == len(elements)
+    compared = 0
+    for (fill, stroke), element in zip(shown, elements, strict=True):
+        for attr, value in (("fill", fill), ("stroke", stroke)):
+            colour = element.get(attr)
+            if colour and colour not in ("none", "transparent"):
+                assert value == _rgb(colour), (attr, element.tag, element.attrib)
+                compared += 1
+    assert compared > 20
 
 
 def _artifact(name: str) -> Path:
