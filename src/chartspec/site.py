@@ -558,13 +558,19 @@ def dark_config_for(spec: dict[str, Any]) -> dict[str, Any]:
     frame, a view outline set to null) stays undrawn in the dark one; the two renders then differ
     in colours alone and one SVG can show both (see `themed_svg`).
     """
-    own = spec.get("config") if isinstance(spec.get("config"), dict) else {}
+    own = _dict_at(spec, "config")
     dark = copy.deepcopy(DARK_CONFIG)
     for (section, key), drawn_by_default in _BOX_COLOURS.items():
-        mine = own.get(section) if isinstance(own.get(section), dict) else {}
+        mine = _dict_at(own, section)
         if not (mine.get(key) if key in mine else drawn_by_default):
             dark[section].pop(key)
     return dark
+
+
+def _dict_at(node: dict[str, Any], key: str) -> dict[str, Any]:
+    """Return node[key] when it is an object, else an empty one."""
+    value = node.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _apply_dark(spec: dict[str, Any]) -> dict[str, Any]:
