@@ -20,19 +20,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument("--cold-repeat", type=int, default=3, help="runs per cold build")
     parser.add_argument("--rows", type=int, nargs="*", default=[1_000_000, 10_000_000])
-    parser.add_argument("--no-browser", action="store_true", help="skip the browser timings")
+    parser.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="skip what is measured in Chromium (page timings, bytes of the chart pages visited)",
+    )
     parser.add_argument("--no-csv", action="store_true", help="do not write the results CSV")
     parser.add_argument(
         "--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="run these parts only"
     )
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, one run: a smoke test")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes, one run, no page timings: a smoke test"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.charts, args.repeat, args.cold_repeat, args.rows = 2, 1, 1, [6000]
-        args.no_browser = True
     work = suite.scratch()
     started = time.strftime("%Y-%m-%d %H:%M")
     results = []
+    skipped = []
     try:
         only = set(args.only)
         if only & {"builds", "baselines", "browser"}:  # these share the generated project
@@ -43,13 +49,18 @@ def main(argv: list[str] | None = None) -> int:
             results += suite.bench_cpu_ceiling(repeat=args.repeat)
         if "baselines" in only:
             results += suite.bench_baselines(work, repeat=args.repeat)
-        if "site" in only and not args.quick:
-            results += suite.bench_site_bytes(work)
+        if "site" in only:
+            charts = 2 if args.quick else 20
+            results += suite.bench_site_bytes(work, charts=charts, browser=not args.no_browser)
+            if args.no_browser:
+                skipped.append("site bytes, chart pages visited and index page: --no-browser")
         if "startup" in only:
             results += suite.bench_startup(work, repeat=args.repeat)
         if "big" in only:
             results += suite.bench_big_tables(work, sizes=args.rows)
-        if "browser" in only and not args.no_browser:
+        if "browser" in only and (args.no_browser or args.quick):
+            skipped.append("browser timings: " + ("--no-browser" if args.no_browser else "--quick"))
+        elif "browser" in only:
             from benchmarks.browser import bench_browser
 
             project_site = work / "project" / "site"
@@ -62,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         f"chartspec benchmarks, {started}, {platform.machine()}, Python {platform.python_version()}"
     )
     print(suite.table(results))
+    for line in skipped:
+        print(f"skipped: {line}")
     if not args.no_csv and not args.quick and only == set(SECTIONS):
         suite.write_csv(results)
         print(f"wrote {suite.RESULTS_CSV}")

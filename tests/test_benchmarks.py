@@ -1,9 +1,15 @@
-"""The benchmark suite runs (tiny sizes) and prints its table of ratios."""
+"""The benchmark suite runs (tiny sizes), prints its table of ratios and measures pages' bytes."""
 
 from __future__ import annotations
 
+import json
+
 from benchmarks.__main__ import main
+from benchmarks.browser import chart_pages, fetched_bytes
 from benchmarks.suite import Result, table, write_csv
+
+from chart_samples import make_scatter_spec
+from chartspec.site import specs_to_site
 
 
 def test_quick_run_prints_a_table_of_ratios(capsys):
@@ -20,3 +26,42 @@ def test_results_are_written_as_csv(tmp_path):
     lines = (tmp_path / "r.csv").read_text().splitlines()
     assert lines[1] == "warm build,build,cold,0.5,10,s,20,>= 20x,yes"
     assert "20.00x" in table([result])
+
+
+def test_quick_site_run_prints_every_file_and_pages_visited(capsys):
+    assert main(["--quick", "--only", "site"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split("  ")[0]: line for line in out.splitlines()}
+    assert "site folder, every file" in rows["site bytes, every file"]
+    assert ">= 10x smaller" in rows["site bytes, chart pages visited"]
+    assert "site bytes, index page" in rows
+
+
+def test_pages_visited_fetch_shared_files_once(tmp_path):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    for name in ("first", "second"):
+        spec = make_scatter_spec(title=f"Chart {name}")
+        spec["usermeta"]["chartspec"]["name"] = name
+        text = json.dumps(spec, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        (specs / f"{name}.vl.json").write_text(text, encoding="utf-8")
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Notes\n\nA report page is not a chart page.\n", encoding="utf-8")
+    site = tmp_path / "site"
+    specs_to_site(specs, site, reports=[notes])
+    assert (site / "notes.html").is_file()
+    pages = chart_pages(site)
+    assert pages == ["first.html", "second.html"]
+
+    fetched = fetched_bytes(site, {"both": pages, "first": pages[:1], "index": ["index.html"]})
+    both, first, index = fetched["both"], fetched["first"], fetched["index"]
+    bundle = "static/chartspec-vega.min.js"
+    for path in [*pages, bundle]:
+        assert both[path] == (site / path).stat().st_size
+    assert sum(both.values()) >= sum((site / p).stat().st_size for p in pages)
+    # The second page adds only its own HTML: the bundle, CSS and fonts were fetched once.
+    assert sum(both.values()) - sum(first.values()) == both["second.html"]
+    assert not any(path.endswith((".png", ".csv", ".embed.html")) for path in both)
+    # The index shows each chart's thumbnail, and needs no Vega bundle.
+    assert {"index.html", "charts/first.svg", "charts/second.svg"} <= set(index)
+    assert bundle not in index
