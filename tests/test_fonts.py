@@ -201,3 +201,14 @@ def test_register_fonts_is_idempotent() -> None:
     register_fonts()
     register_fonts()
     assert Path(FONT_DIR).is_dir()
+
+
+def test_web_fonts_are_the_same_subsets_as_the_rendering_fonts() -> None:
+    """Pages draw with the WOFF2 files, exports with the TTFs: the glyphs and widths must agree."""
+    ttfs = sorted(FONT_DIR.glob("*.ttf"))
+    assert ttfs
+    for ttf in ttfs:
+        web, ref = TTFont(ttf.with_suffix(".woff2")), TTFont(ttf)
+        assert web.flavor == "woff2"
+        assert web.getBestCmap() == ref.getBestCmap()
+        assert web["hmtx"].metrics == ref["hmtx"].metrics

@@ -175,7 +175,7 @@ def test_report_embeds_the_bundled_font(project: Path) -> None:
     faces = re.findall(r'@font-face\{font-family:"([^"]+)"[^}]*base64,([A-Za-z0-9+/=]+)', html)
     assert {family for family, _ in faces} == {fonts.FONT_FAMILY}
     embedded = {base64.b64decode(data) for _, data in faces}
-    assert {p.read_bytes() for p in fonts.FONT_DIR.glob("*.ttf")} == embedded
+    assert {p.read_bytes() for p in fonts.FONT_DIR.glob("*.woff2")} == embedded
 
 
 def test_report_has_a_data_table_per_chart(project: Path) -> None:

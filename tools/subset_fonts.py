@@ -3,7 +3,8 @@
 Usage: python tools/subset_fonts.py [fontpkg_fira_sans-4.203-py3-none-any.whl]
 
 Without an argument the wheel is fetched with `pip download fontpkg-fira-sans==4.203`.
-The output is byte-identical for the same source wheel and fontTools version.
+Each subset is written as TTF (for vl-convert) and WOFF2 (for web pages; needs `brotli`).
+The output is byte-identical for the same source wheel, fontTools and brotli versions.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def subset_font(src: Path, dst: Path) -> None:
     subsetter.populate(unicodes=[c for lo, hi in RANGES for c in range(lo, hi + 1)])
     subsetter.subset(font)
     font.save(dst)
+    font.flavor = "woff2"
+    font.save(dst.with_suffix(".woff2"))
 
 
 def main(argv: list[str]) -> int:
@@ -73,7 +76,7 @@ def main(argv: list[str]) -> int:
         for src_name, dst_name in FILES.items():
             subset_font(pkg / "files" / src_name, OUT_DIR / dst_name)
         (OUT_DIR / "OFL.txt").write_bytes((pkg / "LICENSE").read_bytes())
-    for path in sorted(OUT_DIR.glob("*.ttf")):
+    for path in sorted([*OUT_DIR.glob("*.ttf"), *OUT_DIR.glob("*.woff2")]):
         print(f"{path.name}: {path.stat().st_size} bytes")
     return 0
 

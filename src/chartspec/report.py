@@ -416,11 +416,11 @@ def _font_face_css() -> str:
         font = TTFont(path, lazy=True)
         weight = font["OS/2"].usWeightClass
         italic = bool(font["OS/2"].fsSelection & 1)
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        data = base64.b64encode(path.with_suffix(".woff2").read_bytes()).decode("ascii")
         rules.append(
             f'@font-face{{font-family:"{fonts.FONT_FAMILY}";font-weight:{weight};'
             f"font-style:{'italic' if italic else 'normal'};"
-            f'src:url("data:font/ttf;base64,{data}") format("truetype");}}'
+            f'src:url("data:font/woff2;base64,{data}") format("woff2");}}'
         )
     return "\n".join(rules)
 

@@ -32,6 +32,7 @@ CSP = (
 SITE_MARKER = ".chartspec-site"
 VL_VERSION = "6.4"
 MAX_TABLE_ROWS = 1000
+MAX_NUMBER_COLUMNS = 40
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMES = {"index"}
 DATA_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".topojson": "topojson"}
@@ -677,14 +678,35 @@ def _render_parts(live_text: str) -> tuple[bytes, bytes, bytes] | str:
         dark = vlc.vegalite_to_svg(_apply_dark(live_spec), vl_version=VL_VERSION)
     except ValueError as exc:
         return _first_error(exc)
-    png = vlc.svg_to_png(light, scale=2)  # the same bytes as from the spec, without Vega again
-    return canonical_svg_ids(light).encode("utf-8"), canonical_svg_ids(dark).encode("utf-8"), png
+    light, dark = tidy_svg(light), tidy_svg(dark)
+    png = vlc.svg_to_png(light, scale=2)  # rasterised as drawn, without running Vega again
+    return light.encode("utf-8"), dark.encode("utf-8"), png
 
 
 def _first_error(exc: Exception) -> str:
     """Return the line of a vl-convert error that says what went wrong, without the stack."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return next((line for line in lines if line.startswith("Error:")), lines[0] if lines else "")
+
+
+def tidy_svg(svg: str) -> str:
+    """Return a rendered SVG with canonical ids and its geometry rounded to 1/100 pixel."""
+    return _GEOMETRY.sub(_round_geometry, canonical_svg_ids(svg))
+
+
+# Vega writes coordinates with 17 digits; a hundredth of a pixel is far below what shows.
+_GEOMETRY = re.compile(r'(\s(?:d|transform|points)=")([^"]*)"')
+_DECIMAL = re.compile(r"-?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+")
+
+
+def _round_geometry(match: re.Match[str]) -> str:
+    value = _DECIMAL.sub(lambda m: _short_number(float(m.group(0))), match.group(2))
+    return f'{match.group(1)}{value}"'
+
+
+def _short_number(value: float) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 _ID_REF = re.compile(r'(\sid="|url\(#|href="#)([^")]+)')
@@ -740,13 +762,23 @@ def themed_svg(light: str, dark: str) -> str | None:
 
 
 def theme_css() -> str:
-    """Return the rules that recolour a `themed_svg` drawing in dark mode."""
-    rules = [
+    """Return the rules that recolour a `themed_svg` drawing in dark mode and align numbers."""
+    dark = "".join(
         f"  .fallback .dark-{attr}-{role} {{ {attr}: {colour}; }}\n"
         for role, colour in DARK_COLOURS.items()
         for attr in ("fill", "stroke")
-    ]
-    return "@media (prefers-color-scheme: dark) {\n" + "".join(rules) + "}\n"
+    )
+    # A data table lists its number columns once (data-numeric="2 3") instead of a class on
+    # every cell; columns past the last rule stay left-aligned.
+    numbers = "".join(
+        f'table[data-numeric~="{i}"] :is(th, td):nth-child({i}),\n'
+        for i in range(1, MAX_NUMBER_COLUMNS + 1)
+    )
+    return (
+        f"@media (prefers-color-scheme: dark) {{\n{dark}}}\n"
+        f"{numbers.rstrip(',' + chr(10))} {{\n"
+        "  text-align: right;\n  font-variant-numeric: tabular-nums;\n}\n"
+    )
 
 
 def _svg_size(svg: str) -> tuple[int, int]:
@@ -836,7 +868,8 @@ def _table(ds: Dataset) -> dict[str, Any]:
     }
     return {
         "label": ds.label,
-        "columns": [{"name": c, "numeric": numeric[c]} for c in ds.columns],
+        "columns": ds.columns,
+        "numeric": " ".join(str(i) for i, c in enumerate(ds.columns, start=1) if numeric[c]),
         "rows": [[_cell(r.get(c)) for c in ds.columns] for r in ds.rows[:MAX_TABLE_ROWS]],
         "total": len(ds.rows),
         "truncated": len(ds.rows) > MAX_TABLE_ROWS,
@@ -891,14 +924,15 @@ def _theme_css(writer: _Writer) -> str:
     """Copy the bundled fonts; write their @font-face rules and the dark drawing's colours."""
     rules = []
     for ttf in sorted(Path(fonts.FONT_DIR).glob("*.ttf")):
-        writer.copy_file(ttf, f"static/fonts/{ttf.name}")
+        woff2 = ttf.with_suffix(".woff2")  # the same subset, compressed for the web
+        writer.copy_file(woff2, f"static/fonts/{woff2.name}")
         stem = ttf.stem.lower()
         weight = "700" if "bold" in stem else "400"
         style = "italic" if "italic" in stem else "normal"
         rules.append(
             "@font-face {\n"
             f'  font-family: "{fonts.FONT_FAMILY}";\n'
-            f'  src: url("fonts/{ttf.name}") format("truetype");\n'
+            f'  src: url("fonts/{woff2.name}") format("woff2");\n'
             f"  font-weight: {weight};\n  font-style: {style};\n  font-display: swap;\n}}\n"
         )
     for extra in sorted(Path(fonts.FONT_DIR).glob("*.txt")):  # the font's licence
