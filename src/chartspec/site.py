@@ -797,30 +797,46 @@ def _is_link_attribute(name: str) -> bool:
 
 
 def _inline_svg(svg: str, *, prefix: str) -> str:
-    """Make a rendered SVG safe to inline: checked for active content, ids made page-unique."""
+    """Make a rendered SVG safe and light to inline: no active content, page-unique ids.
+
+    The drawing is hidden from assistive technology (the figure carries the description and
+    the page tabulates the data), so the ARIA Vega writes on every mark is dropped.
+    """
     root = ET.fromstring(svg)  # well-formed XML: data text cannot open a tag
     for el in root.iter():
-        tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
-        bad_attr = [
-            a
-            for a, v in el.attrib.items()
-            if a.lower().startswith("on")
-            or a == "style"
-            or (_is_link_attribute(a) and "javascript:" in v.lower())
-        ]
-        if tag in _UNSAFE_TAGS or bad_attr:
-            raise ChartspecError(
-                f"rendered SVG has active content or inline styles ({tag} {bad_attr})",
-                hint="this is a bug in rendering, not in the spec",
-            )
-    ids = re.findall(r'\sid="([^"]+)"', svg)
-    for old in sorted(set(ids), key=len, reverse=True):
-        new = prefix + old
-        svg = svg.replace(f'id="{old}"', f'id="{new}"').replace(f"url(#{old})", f"url(#{new})")
-        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
-    svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
+        _check_inert(el)
+        for attr, value in list(el.attrib.items()):
+            local = attr.rsplit("}", 1)[-1]
+            if local == "role" or local.startswith("aria-"):
+                del el.attrib[attr]
+            elif local == "id":
+                el.set(attr, prefix + value)
+            elif local == "href" and value.startswith("#"):
+                el.set(attr, f"#{prefix}{value[1:]}")
+            elif "url(#" in value:
+                el.set(attr, value.replace("url(#", f"url(#{prefix}"))
     # sized by CSS; the viewBox keeps the drawing's proportions
-    return svg.replace("<svg ", '<svg class="chart-svg" aria-hidden="true" focusable="false" ', 1)
+    root.set("class", " ".join(filter(None, ["chart-svg", root.get("class")])))
+    root.set("aria-hidden", "true")
+    root.set("focusable", "false")
+    return ET.tostring(root, encoding="unicode")
+
+
+def _check_inert(el: ET.Element) -> None:
+    """Refuse an SVG element that could run code or carry inline styles."""
+    tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+    bad_attr = [
+        a
+        for a, v in el.attrib.items()
+        if a.lower().startswith("on")
+        or a == "style"
+        or (_is_link_attribute(a) and "javascript:" in v.lower())
+    ]
+    if tag in _UNSAFE_TAGS or bad_attr:
+        raise ChartspecError(
+            f"rendered SVG has active content or inline styles ({tag} {bad_attr})",
+            hint="this is a bug in rendering, not in the spec",
+        )
 
 
 def _fallback_svgs(name: str, light: str, dark: str) -> dict[str, str | None]:
