@@ -15,6 +15,7 @@ from chartspec.errors import ChartspecError
 from chartspec.site import (
     CSP,
     DARK_COLOURS,
+    _inline_svg,
     _static_dir,
     dark_config_for,
     spec_to_script_json,
@@ -268,3 +269,37 @@ def test_pages_show_one_drawing_for_both_themes(site: Path) -> None:
     assert "dark-fill-muted" in html
     css = (site / "static" / "chartspec-theme.css").read_text(encoding="utf-8")
     assert theme_css() in css
+
+
+def test_inline_drawing_is_a_still_picture_with_text_attributes_said_once() -> None:
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" class="marks" width="9" height="9">'
+        '<g role="graphics-object" aria-roledescription="group" pointer-events="none">'
+        '<path id="clip0" aria-label="x: 1" opacity="1" transform="translate(0,0)" d="M0,0"/>'
+        '<path clip-path="url(#clip0)" opacity="0.5" d="M1,1"/>'
+        '<text font-family="Fira Sans" text-anchor="end">a</text>'
+        '<text font-family="Fira Sans" text-anchor="start">b</text>'
+        '<text font-family="Georgia" text-anchor="end">c</text></g></svg>'
+    )
+    out = _inline_svg(svg, prefix="p-")
+    assert not re.search(
+        r"role=|aria-(?!hidden)|pointer-events|opacity=\"1\"|translate\(0,0\)", out
+    )
+    assert 'class="chart-svg marks"' in out and 'aria-hidden="true"' in out
+    assert 'id="p-clip0"' in out and 'clip-path="url(#p-clip0)"' in out
+    assert 'opacity="0.5"' in out
+    assert (
+        '<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg marks" width="9" height="9" font-family="Fira Sans" text-anchor="end"'
+        in out
+    )
+    assert "<text>a</text>" in out
+    assert '<text text-anchor="start">b</text>' in out
+    assert '<text font-family="Georgia">c</text>' in out
+
+
+def test_text_attributes_stay_put_when_a_text_relies_on_the_default() -> None:
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><text text-anchor="end">a</text>'
+        "<text>b</text></svg>"
+    )
+    assert '<text text-anchor="end">a</text><text>b</text>' in _inline_svg(svg, prefix="p-")

@@ -12,6 +12,7 @@ import re
 import shutil
 import tempfile
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -799,15 +800,16 @@ def _is_link_attribute(name: str) -> bool:
 def _inline_svg(svg: str, *, prefix: str) -> str:
     """Make a rendered SVG safe and light to inline: no active content, page-unique ids.
 
-    The drawing is hidden from assistive technology (the figure carries the description and
-    the page tabulates the data), so the ARIA Vega writes on every mark is dropped.
+    The drawing is a still picture hidden from assistive technology (the figure carries the
+    description, the page tabulates the data), so what Vega writes on every mark for pointers
+    and screen readers is dropped, and so are attributes that only restate a default.
     """
     root = ET.fromstring(svg)  # well-formed XML: data text cannot open a tag
     for el in root.iter():
         _check_inert(el)
         for attr, value in list(el.attrib.items()):
             local = attr.rsplit("}", 1)[-1]
-            if local == "role" or local.startswith("aria-"):
+            if _unused_in_a_still_picture(local, value):
                 del el.attrib[attr]
             elif local == "id":
                 el.set(attr, prefix + value)
@@ -815,11 +817,46 @@ def _inline_svg(svg: str, *, prefix: str) -> str:
                 el.set(attr, f"#{prefix}{value[1:]}")
             elif "url(#" in value:
                 el.set(attr, value.replace("url(#", f"url(#{prefix}"))
+    _hoist_text_attributes(root)
     # sized by CSS; the viewBox keeps the drawing's proportions
     root.set("class", " ".join(filter(None, ["chart-svg", root.get("class")])))
     root.set("aria-hidden", "true")
     root.set("focusable", "false")
     return ET.tostring(root, encoding="unicode")
+
+
+_TEXT = f"{{{_SVG_NS}}}text"
+_TEXT_ATTRIBUTES = ("font-family", "font-size", "text-anchor")  # inherited by a text's content
+
+
+def _hoist_text_attributes(root: ET.Element) -> None:
+    """Say each text attribute's most used value once, on the root, instead of on every text.
+
+    Only when every text carries the attribute and nothing else does, so that no text's value
+    comes from elsewhere before or after.
+    """
+    texts = [el for el in root.iter() if el.tag == _TEXT]
+    for attr in _TEXT_ATTRIBUTES:
+        carriers = [el for el in root.iter() if el.get(attr) is not None]
+        if not texts or carriers != texts:
+            continue
+        value = Counter(el.attrib[attr] for el in texts).most_common(1)[0][0]
+        for el in texts:
+            if el.get(attr) == value:
+                del el.attrib[attr]
+        root.set(attr, value)
+
+
+def _unused_in_a_still_picture(attr: str, value: str) -> bool:
+    """Tell whether an attribute serves only pointers or screen readers, or restates a default."""
+    return (
+        attr in ("role", "pointer-events")
+        or attr.startswith("aria-")
+        or (_NO_OP_VALUES.get(attr) == value)
+    )
+
+
+_NO_OP_VALUES = {"opacity": "1", "transform": "translate(0,0)"}  # neither is inherited
 
 
 def _check_inert(el: ET.Element) -> None:
