@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
 import textwrap
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+import chartspec.incremental
+import chartspec.serve
+from chartspec.cli import cli as chartspec_cli
+from chartspec.serve import RELOAD_PATH, DevServer
 
 CHART = """
 from pathlib import Path
@@ -107,3 +117,61 @@ def test_console_script_is_installed():
     assert script, "the `chartspec` console script is not on PATH: install the package"
     done = subprocess.run([script, "list"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "memory3-speed-vs-score" in done.stdout
+
+
+def test_serve_rebuilds_only_the_chart_whose_data_changed(tmp_path, monkeypatch):
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    (charts / "speed.py").write_text(textwrap.dedent(CHART))
+    (charts / "data.csv").write_text(GOOD_CSV)
+    pace = CHART.replace('@chart("speed"', '@chart("pace"').replace("def speed", "def pace")
+    (charts / "pace.py").write_text(textwrap.dedent(pace.replace('"data.csv"', '"pace.csv"')))
+    (charts / "pace.csv").write_text(GOOD_CSV)
+    built: list[str] = []
+    build_one = chartspec.incremental.build_one
+
+    def counting_build_one(definition):
+        built.append(definition.name)
+        return build_one(definition)
+
+    monkeypatch.setattr(chartspec.incremental, "build_one", counting_build_one)
+    servers: list[DevServer] = []
+
+    def start_in_background(site_dir, *, port, rebuild, watch):
+        servers.append(DevServer(site_dir, port=port, rebuild=rebuild, watch=watch).start())
+
+    monkeypatch.setattr(chartspec.serve, "serve", start_in_background)
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(chartspec_cli, ["serve", "--port", "0", "--jobs", "1"])
+    assert done.exit_code == 0, done.output
+    assert sorted(built) == ["pace", "speed"]
+    [server] = servers
+    try:
+        page = server.url + "speed.html"
+        assert "47.8" in _get(page) and "99.5" not in _get(page)
+        pace_spec = tmp_path / "specs" / "pace.vl.json"
+        pace_before = (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns)
+        built.clear()
+        time.sleep(0.3)  # let the watcher start
+        edited = charts / "data.csv.new"  # replaced in one step, as editors save
+        edited.write_text(GOOD_CSV.replace("47.8", "99.5"))
+        os.replace(edited, charts / "data.csv")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _version(server) == 0:  # bumped once rebuilt
+            time.sleep(0.2)
+        assert _version(server) >= 1
+        assert "99.5" in _get(page) and "47.8" not in _get(page)
+        assert built == ["speed"]
+        assert (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns) == pace_before
+        assert "99.5" in (tmp_path / "specs" / "speed.vl.json").read_text()
+    finally:
+        server.stop()
+
+
+def _version(server: DevServer) -> int:
+    return json.loads(_get(server.url + RELOAD_PATH.lstrip("/")))["version"]
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return resp.read().decode("utf-8")

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chartspec.datafiles import (
     DATA_FILE,
@@ -27,6 +27,9 @@ from chartspec.registry import (
     load_chart_folder,
 )
 from chartspec.specs import SPEC_SUFFIX, chart_to_spec, spec_to_json
+
+if TYPE_CHECKING:
+    from chartspec.publish import Published
 
 
 def select_charts(charts_dir: Path | None) -> dict[str, ChartDef]:
@@ -106,6 +109,68 @@ def build_files(
 ) -> tuple[dict[str, str], dict[str, bytes]]:
     """Build every chart and place its data: the spec texts, and the data files."""
     return place_data(build_texts(charts), data=data, max_inline_rows=max_inline_rows)
+
+
+@dataclass(frozen=True)
+class ProjectBuild:
+    """What `build_project` did: the spec text of each chart built, and what was published."""
+
+    texts: dict[str, str]
+    published: Published
+
+
+def build_project(
+    *,
+    names: Sequence[str] = (),
+    charts_dir: Path | None,
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path | None,
+    data: DataPlacement = "inline",
+    inline_max_rows: int = DEFAULT_INLINE_MAX_ROWS,
+    jobs: int | None = None,
+    quiet: bool = False,
+    use_cache: bool = True,
+) -> ProjectBuild:
+    """Build the charts (all, or `names`) into `specs_dir` and publish the site, all or nothing.
+
+    Charts whose code and data are unchanged come from the cache beside `specs_dir`; the rest
+    are built in up to `jobs` processes (None: one per core). Specs of charts that are gone
+    are removed only when every chart is built.
+    """
+    from chartspec.incremental import (
+        build_texts_incremental,
+        default_jobs,
+        select_charts_tracked,
+        shared_workers,
+    )
+    from chartspec.publish import publish_build
+
+    jobs = jobs or default_jobs()
+    charts, module_inputs = select_charts_tracked(charts_dir)
+    with shared_workers(jobs, charts_dir=charts_dir):
+        texts = build_texts_incremental(
+            pick_charts(charts, names),
+            specs_dir=specs_dir,
+            charts_dir=charts_dir,
+            module_inputs=module_inputs,
+            jobs=jobs,
+            use_cache=use_cache,
+            quiet=quiet,
+        )
+        texts, files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
+        done = publish_build(
+            texts,
+            files=files,
+            specs_dir=specs_dir,
+            site_dir=site_dir,
+            reports_dir=reports_dir,
+            prune=not names,
+            jobs=jobs,
+            quiet=quiet,
+            use_cache=use_cache,
+        )
+    return ProjectBuild(texts=texts, published=done)
 
 
 def spec_path(specs_dir: Path, name: str) -> Path:

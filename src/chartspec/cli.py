@@ -141,41 +141,23 @@ def build(
 
     Charts whose code and data are unchanged come from .chartspec-cache/ beside the specs.
     """
-    from chartspec.build import pick_charts, place_data
-    from chartspec.incremental import (
-        build_texts_incremental,
-        select_charts_tracked,
-        shared_workers,
-    )
-    from chartspec.publish import publish_build
+    from chartspec.build import build_project
 
-    chosen = _charts_dir(charts_dir)
-    charts, module_inputs = select_charts_tracked(chosen)
-    with shared_workers(_jobs(jobs), charts_dir=chosen):
-        texts = build_texts_incremental(
-            pick_charts(charts, names),
-            specs_dir=specs_dir,
-            charts_dir=chosen,
-            module_inputs=module_inputs,
-            jobs=_jobs(jobs),
-            use_cache=not no_cache,
-            quiet=quiet,
-        )
-        texts, files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
-        done = publish_build(
-            texts,
-            files=files,
-            specs_dir=specs_dir,
-            site_dir=site_dir,
-            reports_dir=reports_dir,
-            prune=not names,
-            jobs=_jobs(jobs),
-            quiet=quiet,
-            use_cache=not no_cache,
-        )
-    changed = len(done.changed_specs)
-    click.echo(f"built {len(texts)} chart(s) into {specs_dir}/ ({changed} file(s) changed)")
-    click.echo(f"published {len(done.site_files)} file(s) into {site_dir}/")
+    done = build_project(
+        names=names,
+        charts_dir=_charts_dir(charts_dir),
+        specs_dir=specs_dir,
+        site_dir=site_dir,
+        reports_dir=reports_dir,
+        data=data,
+        inline_max_rows=inline_max_rows,
+        jobs=_jobs(jobs),
+        quiet=quiet,
+        use_cache=not no_cache,
+    )
+    changed = len(done.published.changed_specs)
+    click.echo(f"built {len(done.texts)} chart(s) into {specs_dir}/ ({changed} file(s) changed)")
+    click.echo(f"published {len(done.published.site_files)} file(s) into {site_dir}/")
     return EXIT_OK
 
 
@@ -231,6 +213,7 @@ def site(
 @REPORTS_OPTION
 @DATA_OPTION
 @INLINE_MAX_ROWS_OPTION
+@JOBS_OPTION
 def serve(
     port: int,
     charts_dir: Path | None,
@@ -239,20 +222,27 @@ def serve(
     reports_dir: Path,
     data: Literal["inline", "external"],
     inline_max_rows: int,
+    jobs: int | None,
 ) -> int:
-    """Serve the site on 127.0.0.1, rebuilding and reloading when charts, data or specs change."""
-    from chartspec.build import build_files, select_charts
-    from chartspec.publish import publish_build
+    """Serve the site on 127.0.0.1, rebuilding and reloading when charts, data or specs change.
+
+    Like `build`, only charts whose code or data changed are rebuilt.
+    """
+    from chartspec.build import build_project, select_charts
     from chartspec.serve import serve as serve_site
 
     chosen = _charts_dir(charts_dir)
 
     def rebuild() -> None:
-        texts, files = build_files(
-            select_charts(chosen), data=data, max_inline_rows=inline_max_rows
-        )
-        publish_build(
-            texts, files=files, specs_dir=specs_dir, site_dir=site_dir, reports_dir=reports_dir
+        build_project(
+            charts_dir=chosen,
+            specs_dir=specs_dir,
+            site_dir=site_dir,
+            reports_dir=reports_dir,
+            data=data,
+            inline_max_rows=inline_max_rows,
+            jobs=_jobs(jobs),
+            quiet=True,
         )
 
     rebuild()

@@ -6,11 +6,15 @@ import functools
 import os
 import sys
 import sysconfig
+import threading
+import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-_active: list[set[str]] = []
+# (thread id, paths) per open `track_inputs` block: only the thread drawing a chart counts, not
+# e.g. the development server's threads reading site files meanwhile.
+_active: list[tuple[int, set[str]]] = []
 _hook_installed = False
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -18,23 +22,25 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 def declare_input(path: str | Path) -> None:
     """Tell the cache that the chart being drawn depends on the file at `path`.
 
-    Files opened with Python's `open` are noticed on their own; declare files read by other
-    means (a C library, a subprocess) so that changing them rebuilds the chart.
+    Files opened with Python's `open` in the thread drawing the chart are noticed on their own;
+    declare files read by other means (a C library, a subprocess, another thread) so that
+    changing them rebuilds the chart.
     """
-    for found in _active:
+    for _, found in _active:
         found.add(os.path.abspath(os.fspath(path)))
 
 
 @contextmanager
 def track_inputs() -> Iterator[set[str]]:
-    """Collect the absolute paths of the project files opened while the block runs."""
+    """Collect the absolute paths of the project files this thread opens while the block runs."""
     _install_hook()
     found: set[str] = set()
-    _active.append(found)
+    entry = (threading.get_ident(), found)
+    _active.append(entry)
     try:
         yield found
     finally:
-        _active.remove(found)
+        _active.remove(entry)
         kept = {p for p in found if is_project_file(p)}
         found.clear()
         found.update(kept)
@@ -44,7 +50,9 @@ def is_project_file(path: str) -> bool:
     """Tell whether `path` is a project file, not one of Python, a library or chartspec.
 
     Library and interpreter files are covered by the versions in the cache key, chartspec's own
-    files by the hash of its package folder.
+    files by the hash of its package folder. The time-zone database is part of the system too:
+    libraries read it once per process, so counting it would make a chart's inputs depend on
+    whether it was the first thing drawn.
     """
     if "__pycache__" in path or not os.path.isfile(path):
         return False
@@ -56,6 +64,7 @@ def is_project_file(path: str) -> bool:
 def _excluded_roots() -> list[Path]:
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, "/dev", "/proc", "/sys"}
     roots.update(p for p in sysconfig.get_paths().values() if p)
+    roots.update(zoneinfo.TZPATH)
     return [Path(r).resolve() for r in roots] + [_PACKAGE_DIR]
 
 
@@ -75,5 +84,7 @@ def _on_audit(event: str, args: tuple[object, ...]) -> None:
         return
     if isinstance(path, str | bytes | os.PathLike):
         name = os.path.abspath(os.fsdecode(path))
-        for found in _active:
-            found.add(name)
+        thread = threading.get_ident()
+        for owner, found in _active:
+            if owner == thread:
+                found.add(name)
