@@ -303,3 +303,13 @@ def test_text_attributes_stay_put_when_a_text_relies_on_the_default() -> None:
         "<text>b</text></svg>"
     )
     assert '<text text-anchor="end">a</text><text>b</text>' in _inline_svg(svg, prefix="p-")
+
+
+def test_cheap_look_finds_every_character_that_cannot_be_drawn() -> None:
+    from chartspec.export import _NOT_XML
+    from chartspec.site import _MAY_NOT_RENDER
+
+    for code in [*range(0x20), 0x7F, 0xFFFE, 0xFFFF]:
+        if _NOT_XML.match(chr(code)):
+            assert _MAY_NOT_RENDER.search(spec_to_script_json({"t": f"a{chr(code)}b"})), code
+    assert not _MAY_NOT_RENDER.search(spec_to_script_json({"t": "tab\tnew\nline\r"}))

@@ -129,32 +129,32 @@ def _run(
             yield name, build_one(charts[name])
         return
     folder = None if charts_dir is None else str(Path(charts_dir).resolve())
-    for name, result in map_in_pool(
+    results = map_in_pool(
         _build_in_worker, names, jobs=jobs, initializer=_init_worker, initargs=(folder,)
-    ):
-        yield name, result
+    )
+    yield from zip(names, results, strict=True)
 
 
 def map_in_pool(
     func: Callable[[Any], Any],
-    items: list[Any],
+    items: Iterable[Any],
     *,
     jobs: int,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
-) -> Iterator[tuple[Any, Any]]:
-    """Yield (item, func(item)) in order from `jobs` fresh processes.
+) -> Iterator[Any]:
+    """Yield func(item) for each item, in order, computed in `jobs` fresh processes.
 
     Processes are spawned, not forked: a fork of a process that already ran vl-convert or
-    VegaFusion (both keep worker threads) can hang.
+    VegaFusion (both keep worker threads) can hang. One item is handed over at a time: each
+    takes a tenth of a second or more, far above the cost of handing it over, and bigger
+    chunks leave a process idle at the end.
     """
-    chunk = max(1, len(items) // (jobs * 8))
     if _shared and _shared[-1][0] == jobs:
-        pool = _shared[-1][1]
-        yield from zip(items, pool.map(func, items, chunksize=chunk), strict=True)
+        yield from _shared[-1][1].map(func, items)
         return
     with _new_pool(jobs, initializer, initargs) as pool:
-        yield from zip(items, pool.map(func, items, chunksize=chunk), strict=True)
+        yield from pool.map(func, items)
 
 
 def _new_pool(

@@ -140,7 +140,7 @@ def specs_to_site(
         made = chart_files(
             charts, common, base_url=base_url, jobs=jobs, cache_dir=cache_dir, quiet=quiet
         )
-        for chart, files in zip(charts, made, strict=True):
+        for chart, files in zip(charts, made, strict=True):  # written while others are drawn
             for rel, data, shared in files.files:
                 writer.write_bytes(rel, data, shared=shared)
             chart.width, chart.height = files.width, files.height
@@ -485,6 +485,8 @@ def _inline_url_data(chart: Chart) -> dict[str, Any]:
     CSV in the browser compiles a function (blocked by the CSP); type parsing stays with the
     spec's `format.parse` and Vega-Lite's implicit parsing, as for the url.
     """
+    if not any("url" in data for data in _walk_data(chart.spec)):
+        return chart.spec
     spec = copy.deepcopy(chart.spec)
     for data in _walk_data(spec):
         if "url" in data:
@@ -584,8 +586,8 @@ def chart_files(
     jobs: int = 1,
     cache_dir: Path | None = None,
     quiet: bool = True,
-) -> list[ChartFiles]:
-    """Draw every chart and write its pages, in memory, in the order of `charts`.
+) -> Iterator[ChartFiles]:
+    """Draw every chart and write its pages, in memory; yield them in the order of `charts`.
 
     Unchanged charts come from the cache; the others are drawn and written in up to `jobs`
     processes, each chart wholly in one, so the pages are made in parallel with the drawings.
@@ -597,14 +599,13 @@ def chart_files(
 
     store = Store(cache_dir) if cache_dir is not None else None
     done: dict[str, ChartFiles] = {}
-    tasks: list[tuple[Chart, str, dict[str, Any], str | None, RenderParts | None]] = []
-    render_keys, page_keys = {}, {}
+    tasks: list[_Task] = []
     for chart in charts:
         live_text = spec_to_script_json(_inline_url_data(chart))
-        render_keys[chart.name] = key_of(environment_key(), VL_VERSION, live_text)
+        render_key = key_of(environment_key(), VL_VERSION, live_text)
         sources = [_read_bytes(ds.source_file) for ds in chart.datasets if ds.source_file]
-        page_keys[chart.name] = key_of(
-            render_keys[chart.name],
+        page_key = key_of(
+            render_key,
             chart.name,
             _spec_relpath(chart),
             sha256_bytes(_read_bytes(chart.spec_file)),
@@ -612,48 +613,46 @@ def chart_files(
             common,
             base_url,
         )
-        cached = _cached_chart_files(store, page_keys[chart.name]) if store else None
+        cached = _cached_chart_files(store, page_key) if store else None
         if cached is not None:
             done[chart.name] = cached
             continue
-        parts = _cached_render(store, render_keys[chart.name]) if store else None
-        if parts is None:  # before vl-convert, which aborts the process on some characters
+        parts = _cached_render(store, render_key) if store else None
+        if parts is None and _MAY_NOT_RENDER.search(live_text):
+            # before vl-convert, which aborts the process on these characters
             check_renderable(json.loads(live_text), file=chart.spec_file)
-        tasks.append((chart, live_text, common, base_url, parts))
-    failures = {}
+        tasks.append((chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key)))
     with Progress("rendering charts", len(tasks), quiet=quiet) as progress:
         if jobs <= 1 or len(tasks) < MIN_PARALLEL_RENDERS:
-            results: Iterator[Any] = ((task, _make_chart_files(task)) for task in tasks)
+            results: Iterator[ChartFiles | str] = map(_make_chart_files, tasks)
         else:
             results = map_in_pool(_make_chart_files, tasks, jobs=jobs)
-        for (chart, *_), result in results:
-            progress.advance(chart.name)
-            if isinstance(result, str):
-                failures[chart.name] = result
-                continue
-            parts, files = result
-            done[chart.name] = files
-            if store is not None:
-                _store_chart(store, render_keys[chart.name], page_keys[chart.name], parts, files)
-    for chart in charts:
-        if chart.name in failures:
-            raise ChartspecError(
-                f"cannot render chart: {failures[chart.name]}", file=chart.spec_file
-            )
-    return [done[chart.name] for chart in charts]
+        for chart in charts:  # results come in task order, which is chart order
+            if chart.name not in done:
+                result = next(results)
+                progress.advance(chart.name)
+                if isinstance(result, str):
+                    raise ChartspecError(f"cannot render chart: {result}", file=chart.spec_file)
+                done[chart.name] = result
+            yield done.pop(chart.name)
 
 
+# How JSON writes the characters `export.check_renderable` refuses: a cheap first look.
+_MAY_NOT_RENDER = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f])|\\[bf]|[\ufffe\uffff]")
 RenderParts = tuple[bytes, bytes, bytes]  # light SVG, dark SVG, PNG
+# A chart, its live spec as script JSON, the pages' context, base_url, its drawings when cached,
+# the cache folder, and its render and page keys.
+_Task = tuple[
+    Chart, str, dict[str, Any], str | None, RenderParts | None, Path | None, tuple[str, str]
+]
 
 
-def _make_chart_files(
-    task: tuple[Chart, str, dict[str, Any], str | None, RenderParts | None],
-) -> tuple[RenderParts | None, ChartFiles] | str:
+def _make_chart_files(task: _Task) -> ChartFiles | str:
     """Draw a chart unless its drawings are given, then write its files; or return the error.
 
-    Returns the drawings only when it made them, for the cache.
+    What it makes goes into the cache from here, so the process writing the site only writes.
     """
-    chart, live_text, common, base_url, parts = task
+    chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key) = task
     made = None
     if parts is None:
         rendered = _render_parts(live_text)
@@ -664,7 +663,10 @@ def _make_chart_files(
     renders = Renders(json.loads(live_text), light.decode(), dark.decode(), png)
     recorder = _Recorder()
     _write_chart(chart, recorder, common, renders, base_url=base_url)
-    return made, ChartFiles(recorder.files, chart.width, chart.height)
+    files = ChartFiles(recorder.files, chart.width, chart.height)
+    if cache_dir is not None:
+        _store_chart(Store(cache_dir), render_key, page_key, made, files)
+    return files
 
 
 def _cached_chart_files(store: Store, key: str) -> ChartFiles | None:
