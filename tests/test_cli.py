@@ -79,12 +79,16 @@ def test_unknown_command_is_a_usage_error(project, cli):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("build", "--job", "2"),
-         "No such option '--job'. Did you mean '--jobs'? See `chartspec build --help`."),
+        (
+            ("build", "--job", "2"),
+            "No such option '--job'. Did you mean '--jobs'? See `chartspec build --help`.",
+        ),
         (("biuld",), "No such command 'biuld'. Did you mean 'build'? See `chartspec --help`."),
         (("build", "--x"), "No such option '--x'; see `chartspec build --help`"),
-        (("export",),
-         "Missing option '--format'. Choose from: svg, png, pdf; see `chartspec export --help`"),
+        (
+            ("export",),
+            "Missing option '--format'. Choose from: svg, png, pdf; see `chartspec export --help`",
+        ),
     ],
 )
 def test_usage_errors_read_as_one_line(project, cli, args, message):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
+import altair as alt
+import pandas as pd
 from benchmarks.project import chart_name, make_project, write_table
 
-from chartspec.incremental import MIN_PARALLEL_SPECS
+from chartspec.incremental import MIN_PARALLEL_SPECS, build_texts_incremental
+from chartspec.registry import ChartDef
 
 CHARTS = 3
 
@@ -75,14 +79,6 @@ def test_a_failing_chart_is_reported_from_a_worker(tmp_path, cli):
 
 
 def test_changing_featured_rebuilds_the_cached_spec(tmp_path):
-    import dataclasses
-
-    import altair as alt
-    import pandas as pd
-
-    from chartspec.incremental import build_texts_incremental
-    from chartspec.registry import ChartDef
-
     def draw():
         return alt.Chart(pd.DataFrame({"k": ["a"], "v": [1]})).mark_bar().encode(x="k:N", y="v:Q")
 
@@ -91,5 +87,7 @@ def test_changing_featured_rebuilds_the_cached_spec(tmp_path):
     texts = build_texts_incremental({"bars": plain}, specs_dir=specs, charts_dir=None, quiet=True)
     assert '"featured"' not in texts["bars"]
     featured = dataclasses.replace(plain, featured=True)
-    texts = build_texts_incremental({"bars": featured}, specs_dir=specs, charts_dir=None, quiet=True)
+    texts = build_texts_incremental(
+        {"bars": featured}, specs_dir=specs, charts_dir=None, quiet=True
+    )
     assert '"featured": true' in texts["bars"]
