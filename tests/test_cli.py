@@ -76,6 +76,27 @@ def test_unknown_command_is_a_usage_error(project, cli):
     assert done.returncode == 2 and "No such command 'frobnicate'" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("build", "--job", "2"),
+            "No such option '--job'. Did you mean '--jobs'? See `chartspec build --help`.",
+        ),
+        (("biuld",), "No such command 'biuld'. Did you mean 'build'? See `chartspec --help`."),
+        (("build", "--x"), "No such option '--x'; see `chartspec build --help`"),
+        (
+            ("export",),
+            "Missing option '--format'. Choose from: svg, png, pdf; see `chartspec export --help`",
+        ),
+    ],
+)
+def test_usage_errors_read_as_one_line(project, cli, args, message):
+    done = cli(*args, cwd=project)
+    assert done.returncode == 2
+    assert done.stderr == f"chartspec: error: {message}\n"
+
+
 def test_check_reports_readable_schema_errors(project, cli):
     bad = project / "typo.vl.json"
     bad.write_text(

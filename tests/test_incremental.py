@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
+from pathlib import Path
 
+import altair as alt
+import pandas as pd
 from benchmarks.project import chart_name, make_project, write_table
 
-from chartspec.incremental import MIN_PARALLEL_SPECS
+from chartspec.incremental import MIN_PARALLEL_SPECS, build_texts_incremental
+from chartspec.registry import ChartDef
 
 CHARTS = 3
 
@@ -71,3 +76,18 @@ def test_a_failing_chart_is_reported_from_a_worker(tmp_path, cli):
     assert "t002.csv:1: missing column 'day'" in done.stderr
     assert not (root / "specs").exists()
     assert chart_name(2, MIN_PARALLEL_SPECS) == "bench-002-scatter"
+
+
+def test_changing_featured_rebuilds_the_cached_spec(tmp_path):
+    def draw():
+        return alt.Chart(pd.DataFrame({"k": ["a"], "v": [1]})).mark_bar().encode(x="k:N", y="v:Q")
+
+    plain = ChartDef("bars", "Bars", "Some bars.", "made up", draw, Path(__file__))
+    specs = tmp_path / "specs"
+    texts = build_texts_incremental({"bars": plain}, specs_dir=specs, charts_dir=None, quiet=True)
+    assert '"featured"' not in texts["bars"]
+    featured = dataclasses.replace(plain, featured=True)
+    texts = build_texts_incremental(
+        {"bars": featured}, specs_dir=specs, charts_dir=None, quiet=True
+    )
+    assert '"featured": true' in texts["bars"]

@@ -78,3 +78,18 @@ def test_chart_that_returns_no_chart(tmp_path):
 def test_empty_folder(tmp_path):
     with pytest.raises(ChartspecError, match="no charts registered here"):
         load_chart_folder(tmp_path)
+
+
+def test_featured_flag_is_parsed(tmp_path):
+    featured = GOOD.replace('source="made up")', 'source="made up", featured=True)')
+    plain = GOOD.replace('"bars"', '"plain"')
+    charts = load_chart_folder(folder_with(tmp_path, featured=featured, plain=plain))
+    assert charts["bars"].featured is True
+    assert charts["plain"].featured is False
+    assert builtin_charts()["memory3-speed-vs-score"].featured is True
+
+
+def test_featured_must_be_a_boolean(tmp_path):
+    module = GOOD.replace('source="made up")', 'source="made up", featured="yes")')
+    with pytest.raises(ChartspecError, match=r"good\.py:\d+: featured='yes' for chart 'bars'"):
+        load_chart_folder(folder_with(tmp_path, good=module))

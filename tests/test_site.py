@@ -204,6 +204,27 @@ def test_rejects_duplicate_names(tmp_path: Path) -> None:
         specs_to_site(specs, tmp_path / "site")
 
 
+def _gallery_order(index: Path) -> list[str]:
+    return re.findall(r'<li class="card" id="([^"]+)">', index.read_text(encoding="utf-8"))
+
+
+def test_gallery_lists_featured_charts_first(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    flags: dict[str, object] = {"a": None, "b": True, "c": "yes", "d": True, "e": 1}
+    for name, flag in flags.items():
+        meta = {} if flag is None else {"usermeta": {"chartspec": {"featured": flag}}}
+        spec = {"data": {"values": [{"a": 1}]}, "mark": "point", "title": name, **meta}
+        (specs / f"{name}.vl.json").write_text(json.dumps(spec))
+    # A value other than true is ignored, like a title that is not a string.
+    specs_to_site(specs, tmp_path / "site")
+    assert _gallery_order(tmp_path / "site" / "index.html") == ["b", "d", "a", "c", "e"]
+
+
+def test_committed_gallery_starts_with_the_default_chart(repo: Path) -> None:
+    assert _gallery_order(repo / "site" / "index.html")[0] == "memory3-speed-vs-score"
+
+
 def test_static_site_never_polls_the_dev_server(site: Path) -> None:
     for path in site.rglob("*"):
         if path.suffix in (".html", ".js"):

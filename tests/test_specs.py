@@ -12,8 +12,8 @@ from chartspec.registry import ChartDef
 from chartspec.specs import SCHEMA_URL, canonical_spec, chart_to_spec, spec_to_json, with_key
 
 
-def definition(name="demo"):
-    return ChartDef(name, "Demo", "A demo chart.", "made up", lambda: None, __file__)  # type: ignore[arg-type]
+def definition(name="demo", *, featured=False):
+    return ChartDef(name, "Demo", "A demo chart.", "made up", lambda: None, __file__, featured)  # type: ignore[arg-type]
 
 
 def demo_chart(values=(1.0, 2.0)):
@@ -32,6 +32,15 @@ def test_chart_to_spec_adds_schema_title_description_and_meta():
         "source": "made up",
         "key": "k",
     }
+
+
+def test_featured_is_recorded_only_when_true():
+    plain = chart_to_spec(demo_chart(), definition())
+    assert "featured" not in plain["usermeta"]["chartspec"]
+    featured = chart_to_spec(demo_chart(), definition(featured=True))
+    assert featured["usermeta"]["chartspec"]["featured"] is True
+    del featured["usermeta"]["chartspec"]["featured"]
+    assert spec_to_json(featured) == spec_to_json(plain)
 
 
 def test_inline_data_is_named_by_content():

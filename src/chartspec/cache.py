@@ -135,7 +135,7 @@ def chart_key(
     *,
     name: str,
     module_file: Path,
-    meta: Mapping[str, str],
+    meta: Mapping[str, str | bool],
     module_inputs: Mapping[str, str | None],
 ) -> str:
     """Return the part of a chart's key known before drawing it: its code and the environment."""

@@ -588,8 +588,7 @@ def main(argv: list[str] | None = None) -> None:
         command = f"chartspec {ctx.info_name}" if ctx else "chartspec"
         if command == "chartspec chartspec":
             command = "chartspec"
-        what = error.format_message().rstrip(".")
-        click.echo(f"chartspec: error: {what}; see `{command} --help`", err=True)
+        click.echo(f"chartspec: error: {_with_help(error.format_message(), command)}", err=True)
         status = EXIT_USAGE
     except click.Abort:
         click.echo("chartspec: interrupted", err=True)
@@ -597,6 +596,15 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:
         status = _report_bug(error, args)
     sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _with_help(message: str, command: str) -> str:
+    """Join a usage error and the pointer to the command's help into one line that reads well."""
+    # Click puts a missing option's choices on lines of their own.
+    what = " ".join(message.split())
+    if what.endswith(("?", "!")):  # "... Did you mean '--jobs'?" ends a sentence
+        return f"{what} See `{command} --help`."
+    return f"{what.rstrip('.')}; see `{command} --help`"
 
 
 def _one_line(text: str) -> str:

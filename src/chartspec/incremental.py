@@ -76,7 +76,12 @@ def build_texts_incremental(
         name: chart_key(
             name=name,
             module_file=d.module_file,
-            meta={"title": d.title, "description": d.description, "source": d.source},
+            meta={
+                "title": d.title,
+                "description": d.description,
+                "source": d.source,
+                "featured": d.featured,
+            },
             module_inputs=module_inputs or {},
         )
         for name, d in charts.items()

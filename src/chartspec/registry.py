@@ -30,6 +30,7 @@ class ChartDef:
     source: str
     draw: Callable[[], Any]
     module_file: Path
+    featured: bool = False
 
     @property
     def location(self) -> str:
@@ -42,21 +43,27 @@ _collecting: list[ChartDef] | None = None
 
 
 def chart(
-    name: str, *, title: str, description: str, source: str
+    name: str, *, title: str, description: str, source: str, featured: bool = False
 ) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
     """Register the decorated function as the chart `name`.
 
     The function takes no arguments and returns an Altair chart. `title` and `description`
     become the spec's title and its screen-reader description, `source` the source note.
+    A `featured` chart is listed before the others in the site's gallery.
     """
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         msg = f"chart name {name!r} is not allowed"
         raise ChartspecError(msg, hint="use lower-case letters, digits, '-' and '_' only")
+    if not isinstance(featured, bool):
+        msg = f"featured={featured!r} for chart {name!r} is not True or False"
+        raise ChartspecError(msg, hint="write featured=True or leave it out")
 
     def register(draw: Callable[[], Any]) -> Callable[[], Any]:
         module_file = Path(sys.modules[draw.__module__].__file__ or draw.__module__)
         if _collecting is not None:
-            _collecting.append(ChartDef(name, title, description, source, draw, module_file))
+            _collecting.append(
+                ChartDef(name, title, description, source, draw, module_file, featured)
+            )
         return draw
 
     return register

@@ -106,6 +106,7 @@ class Chart:
     datasets: list[Dataset] = field(default_factory=list)
     width: int = 0
     height: int = 0
+    featured: bool = False  # listed first in the gallery
 
 
 def specs_to_site(
@@ -168,7 +169,8 @@ def _write_shared_files(writer: _Writer, *, site_title: str) -> dict[str, Any]:
 def _write_index(charts: list[Chart], writer: _Writer, common: dict[str, Any]) -> None:
     """Write the gallery, the licences page and the marker that says chartspec wrote the site."""
     env = _jinja_env()
-    cards = [{"chart": chart, "href": f"{chart.name}.html"} for chart in charts]
+    ordered = [c for c in charts if c.featured] + [c for c in charts if not c.featured]
+    cards = [{"chart": chart, "href": f"{chart.name}.html"} for chart in ordered]
     site_title = common["site_title"]
     index = env.get_template("index.html").render(cards=cards, page_title=site_title, **common)
     writer.write_text("index.html", index)
@@ -291,8 +293,8 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
     if not isinstance(spec, dict):
         raise ChartspecError("a spec must be a JSON object", file=path)
     name = path.name[: -len(".vl.json")]
-    meta = (spec.get("usermeta") or {}).get("chartspec") or {}
-    if isinstance(meta, dict) and isinstance(meta.get("name"), str):
+    meta = _chartspec_meta(spec)
+    if isinstance(meta.get("name"), str):
         name = meta["name"]
     if not NAME_RE.match(name) or name.lower() in RESERVED_NAMES:
         raise ChartspecError(
@@ -310,9 +312,17 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
         description=description,
         source=_text(meta.get("source")),
         specs_dir=specs_dir,
+        featured=meta.get("featured") is True,  # any other value is ignored, like a bad title
     )
     chart.datasets = _datasets(chart, specs_dir)
     return chart
+
+
+def _chartspec_meta(spec: dict[str, Any]) -> dict[str, Any]:
+    """Return the spec's `usermeta.chartspec`, or {} when it is absent or not an object."""
+    usermeta = spec.get("usermeta")
+    meta = usermeta.get("chartspec") if isinstance(usermeta, dict) else None
+    return meta if isinstance(meta, dict) else {}
 
 
 def _title_of(spec: dict[str, Any]) -> str:

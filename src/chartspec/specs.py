@@ -37,10 +37,16 @@ def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
     spec["$schema"] = SCHEMA_URL
     spec.setdefault("title", {"text": definition.title, "subtitle": f"Source: {definition.source}"})
     spec.setdefault("description", definition.description)
-    meta = {"name": definition.name, "title": definition.title, "source": definition.source}
+    meta: dict[str, Any] = {
+        "name": definition.name,
+        "title": definition.title,
+        "source": definition.source,
+    }
     key = spec.get("usermeta", {}).get("chartspec", {}).get("key")
     if key:
         meta["key"] = key
+    if definition.featured:  # only when set, so other specs keep their bytes
+        meta["featured"] = True
     spec.setdefault("usermeta", {})["chartspec"] = meta
     return canonical_spec(spec, name=definition.name)
 

@@ -115,6 +115,7 @@ def _legend_box(groups: list[str]) -> tuple[float, float, float, float]:
         "explicit memories instead of text references. Top right is better."
     ),
     source=SOURCE,
+    featured=True,
 )
 def memory3_speed_vs_score() -> alt.LayerChart:
     """Scatter plot of decoding speed with retrieval against the mean professional-task score."""
