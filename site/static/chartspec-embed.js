@@ -16,7 +16,7 @@
     return x !== null && typeof x === 'object' && !Array.isArray(x);
   }
 
-  // Deep-merge `over` into a copy of `base`; the same rule as chartspec.site._merge.
+  // Deep-merge `over` into a copy of `base`; the same rule as chartspec.drawings._merge.
   function merge(base, over) {
     var out = {};
     var key;

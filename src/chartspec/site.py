@@ -12,8 +12,6 @@ import os
 import re
 import shutil
 import tempfile
-import xml.etree.ElementTree as ET
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -21,10 +19,20 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import vl_convert as vlc
 
 from chartspec import fonts
 from chartspec.cache import Store, environment_key, key_of, sha256_bytes
+from chartspec.drawings import (
+    RENDER_PARTS,
+    VL_VERSION,
+    RenderParts,
+    dark_config_for,
+    dark_css,
+    inline_svg,
+    spec_to_drawings,
+    svg_size,
+    themed_svg,
+)
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_dir
 
@@ -33,53 +41,11 @@ CSP = (
     "object-src 'none'; base-uri 'none'"
 )
 SITE_MARKER = ".chartspec-site"
-VL_VERSION = "6.4"
 MAX_TABLE_ROWS = 1000
 MAX_NUMBER_COLUMNS = 40
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMES = {"index"}
 DATA_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".topojson": "topojson"}
-
-# Colours of the live chart and the pre-rendered SVG in dark mode, by role; text contrast is
-# >= 4.5:1 against the background.
-DARK_COLOURS = {
-    "background": "#15171c",
-    "text": "#e8eaed",
-    "muted": "#b4b9c2",
-    "axis": "#8b919c",
-    "grid": "#343944",
-    "frame": "#4a505c",
-}
-_DARK = DARK_COLOURS
-# Merged over a spec's own config, so a spec that sets light-theme colours still reads on a dark
-# page. The legend's box colours apply only where the spec draws a box (see dark_config_for).
-DARK_CONFIG: dict[str, Any] = {
-    "background": _DARK["background"],
-    "view": {"stroke": _DARK["frame"]},
-    "title": {"color": _DARK["text"], "subtitleColor": _DARK["muted"]},
-    "axis": {
-        "domainColor": _DARK["axis"],
-        "gridColor": _DARK["grid"],
-        "tickColor": _DARK["axis"],
-        "labelColor": _DARK["muted"],
-        "titleColor": _DARK["text"],
-    },
-    "legend": {
-        "labelColor": _DARK["muted"],
-        "titleColor": _DARK["text"],
-        "fillColor": _DARK["background"],
-        "strokeColor": _DARK["frame"],
-    },
-    "header": {"labelColor": _DARK["muted"], "titleColor": _DARK["text"]},
-    "text": {"color": _DARK["text"]},
-    "rule": {"color": _DARK["axis"]},
-}
-# The box colours of DARK_CONFIG, and whether Vega-Lite draws the box when a spec does not say.
-_BOX_COLOURS = {
-    ("legend", "fillColor"): False,
-    ("legend", "strokeColor"): False,
-    ("view", "stroke"): True,
-}
 
 
 @dataclass
@@ -220,7 +186,7 @@ def _write_chart(
     writer.write_text(f"charts/{name}.svg", svg_light)
     writer.write_text(f"charts/{name}.dark.svg", svg_dark)
     writer.write_bytes(f"charts/{name}.png", renders.png)
-    chart.width, chart.height = _svg_size(svg_light)
+    chart.width, chart.height = svg_size(svg_light)
 
     og_image = f"charts/{name}.png"
     page_url = f"{name}.html"
@@ -515,46 +481,6 @@ def _inline_url_data(chart: Chart) -> dict[str, Any]:
     return spec
 
 
-def dark_config_for(spec: dict[str, Any]) -> dict[str, Any]:
-    """Return the dark colours for a spec: only recolouring, never adding or removing a stroke.
-
-    A stroke moves Vega's layout by a pixel, so a box the light chart does not draw (a legend
-    frame, a view outline set to null) stays undrawn in the dark one; the two renders then differ
-    in colours alone and one SVG can show both (see `themed_svg`).
-    """
-    own = _dict_at(spec, "config")
-    dark = copy.deepcopy(DARK_CONFIG)
-    for (section, key), drawn_by_default in _BOX_COLOURS.items():
-        mine = _dict_at(own, section)
-        if not (mine.get(key) if key in mine else drawn_by_default):
-            dark[section].pop(key)
-    return dark
-
-
-def _dict_at(node: dict[str, Any], key: str) -> dict[str, Any]:
-    """Return node[key] when it is an object, else an empty one."""
-    value = node.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _apply_dark(spec: dict[str, Any]) -> dict[str, Any]:
-    """Return the spec with its dark colours merged over its own config."""
-    dark = copy.deepcopy(spec)
-    dark["config"] = _merge(dark.get("config") or {}, dark_config_for(spec))
-    return dark
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge `over` into a copy of `base`."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def spec_to_script_json(spec: dict[str, Any]) -> str:
     """Serialise a spec for a `<script type="application/json">` block that data cannot escape."""
     text = json.dumps(
@@ -649,7 +575,6 @@ def chart_files(
 
 # How JSON writes the characters `export.check_renderable` refuses: a cheap first look.
 _MAY_NOT_RENDER = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f])|\\[bf]|[\ufffe\uffff]")
-RenderParts = tuple[bytes, bytes, bytes]  # light SVG, dark SVG, PNG
 # A chart, its live spec as script JSON, the pages' context, base_url, its drawings when cached,
 # the cache folder, and its render and page keys.
 _Task = tuple[
@@ -665,7 +590,7 @@ def _make_chart_files(task: _Task) -> ChartFiles | str:
     chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key) = task
     made = None
     if parts is None:
-        rendered = _render_parts(live_text)
+        rendered = spec_to_drawings(live_text)
         if isinstance(rendered, str):
             return rendered
         parts = made = rendered
@@ -717,108 +642,8 @@ def _store_chart(
     store.write_json("pages", page_key, entry)
 
 
-RENDER_PARTS = ("light.svg", "dark.svg", "png")
-
-
-def _render_parts(live_text: str) -> tuple[bytes, bytes, bytes] | str:
-    """Render a live spec (as script JSON) to light SVG, dark SVG and PNG; or return the error."""
-    _register_fonts()
-    live_spec = json.loads(live_text)
-    try:
-        light = vlc.vegalite_to_svg(live_spec, vl_version=VL_VERSION)
-        dark = vlc.vegalite_to_svg(_apply_dark(live_spec), vl_version=VL_VERSION)
-    except ValueError as exc:
-        return _first_error(exc)
-    light, dark = tidy_svg(light), tidy_svg(dark)
-    png = vlc.svg_to_png(light, scale=2)  # rasterised as drawn, without running Vega again
-    return light.encode("utf-8"), dark.encode("utf-8"), png
-
-
-def _first_error(exc: Exception) -> str:
-    """Return the line of a vl-convert error that says what went wrong, without the stack."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return next((line for line in lines if line.startswith("Error:")), lines[0] if lines else "")
-
-
-def tidy_svg(svg: str) -> str:
-    """Return a rendered SVG with canonical ids and its geometry rounded to 1/100 pixel."""
-    return _GEOMETRY.sub(_round_geometry, canonical_svg_ids(svg))
-
-
-# Vega writes coordinates with 17 digits; a hundredth of a pixel is far below what shows.
-_GEOMETRY = re.compile(r'(\s(?:d|transform|points)=")([^"]*)"')
-_DECIMAL = re.compile(r"-?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+")
-
-
-def _round_geometry(match: re.Match[str]) -> str:
-    value = _DECIMAL.sub(lambda m: _short_number(float(m.group(0))), match.group(2))
-    return f'{match.group(1)}{value}"'
-
-
-def _short_number(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-_ID_REF = re.compile(r'(\sid="|url\(#|href="#)([^")]+)')
-
-
-def canonical_svg_ids(svg: str) -> str:
-    """Number an SVG's ids from 0 in document order (`gradient_0`, `clip0`, ...).
-
-    Vega numbers gradients and clips with counters that live as long as its JavaScript engine,
-    so the same spec would get other ids after rendering other charts first, or in another
-    process; renumbering makes the output depend on the spec alone.
-    """
-    names: dict[str, str] = {}
-    counts: dict[str, int] = {}
-    for old in re.findall(r'\sid="([^"]+)"', svg):
-        if old not in names:
-            prefix = re.sub(r"\d+$", "", old)
-            names[old] = f"{prefix}{counts.get(prefix, 0)}"
-            counts[prefix] = counts.get(prefix, 0) + 1
-    return _ID_REF.sub(lambda m: m.group(1) + names.get(m.group(2), m.group(2)), svg)
-
-
-_SVG_NS = "http://www.w3.org/2000/svg"
-ET.register_namespace("", _SVG_NS)
-ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
-_DARK_NAMES = {colour: name for name, colour in DARK_COLOURS.items()}
-
-
-def themed_svg(light: str, dark: str) -> str | None:
-    """Return the light SVG with `dark-<fill|stroke>-<role>` classes where the dark one differs.
-
-    With `theme_css` the one drawing then shows either theme. None when the two renders differ
-    in anything but fill and stroke colours from DARK_COLOURS: the page shows both instead.
-    """
-    light_root, dark_root = ET.fromstring(light), ET.fromstring(dark)
-    mine_all, theirs_all = list(light_root.iter()), list(dark_root.iter())
-    if len(mine_all) != len(theirs_all):
-        return None
-    for mine, theirs in zip(mine_all, theirs_all, strict=True):
-        if (mine.tag, mine.text, mine.tail) != (theirs.tag, theirs.text, theirs.tail):
-            return None
-        classes = []
-        for attr in sorted(set(mine.attrib) | set(theirs.attrib)):
-            if mine.get(attr) == theirs.get(attr):
-                continue
-            role = _DARK_NAMES.get(theirs.get(attr, "")) if attr in ("fill", "stroke") else None
-            if role is None:
-                return None
-            classes.append(f"dark-{attr}-{role}")
-        if classes:
-            mine.set("class", " ".join(filter(None, [mine.get("class"), *classes])))
-    return ET.tostring(light_root, encoding="unicode")
-
-
 def theme_css() -> str:
-    """Return the rules that recolour a `themed_svg` drawing in dark mode and align numbers."""
-    dark = "".join(
-        f"  .fallback .dark-{attr}-{role} {{ {attr}: {colour}; }}\n"
-        for role, colour in DARK_COLOURS.items()
-        for attr in ("fill", "stroke")
-    )
+    """Return the rules that recolour pre-rendered drawings in dark mode and align numbers."""
     # A data table lists its number columns once (data-numeric="2 3") instead of a class on
     # every cell; columns past the last rule stay left-aligned.
     numbers = "".join(
@@ -826,104 +651,9 @@ def theme_css() -> str:
         for i in range(1, MAX_NUMBER_COLUMNS + 1)
     )
     return (
-        f"@media (prefers-color-scheme: dark) {{\n{dark}}}\n"
-        f"{numbers.rstrip(',' + chr(10))} {{\n"
+        dark_css(".fallback") + f"{numbers.rstrip(',' + chr(10))} {{\n"
         "  text-align: right;\n  font-variant-numeric: tabular-nums;\n}\n"
     )
-
-
-def _svg_size(svg: str) -> tuple[int, int]:
-    """Return the width and height attributes of an SVG document."""
-    root = ET.fromstring(svg)
-    return round(float(root.get("width", "0"))), round(float(root.get("height", "0")))
-
-
-_UNSAFE_TAGS = {"script", "foreignObject", "style", "iframe", "object", "embed"}
-
-
-def _is_link_attribute(name: str) -> bool:
-    """Return whether an SVG attribute holds a URL (text such as aria-label may say anything)."""
-    local = name.rsplit("}", 1)[-1].lower()
-    return local in ("href", "src", "action", "formaction", "data")
-
-
-def _inline_svg(svg: str, *, prefix: str) -> str:
-    """Make a rendered SVG safe and light to inline: no active content, page-unique ids.
-
-    The drawing is a still picture hidden from assistive technology (the figure carries the
-    description, the page tabulates the data), so what Vega writes on every mark for pointers
-    and screen readers is dropped, and so are attributes that only restate a default.
-    """
-    root = ET.fromstring(svg)  # well-formed XML: data text cannot open a tag
-    for el in root.iter():
-        _check_inert(el)
-        for attr, value in list(el.attrib.items()):
-            local = attr.rsplit("}", 1)[-1]
-            if _unused_in_a_still_picture(local, value):
-                del el.attrib[attr]
-            elif local == "id":
-                el.set(attr, prefix + value)
-            elif local == "href" and value.startswith("#"):
-                el.set(attr, f"#{prefix}{value[1:]}")
-            elif "url(#" in value:
-                el.set(attr, value.replace("url(#", f"url(#{prefix}"))
-    _hoist_text_attributes(root)
-    # sized by CSS; the viewBox keeps the drawing's proportions
-    root.set("class", " ".join(filter(None, ["chart-svg", root.get("class")])))
-    root.set("aria-hidden", "true")
-    root.set("focusable", "false")
-    return ET.tostring(root, encoding="unicode")
-
-
-_TEXT = f"{{{_SVG_NS}}}text"
-_TEXT_ATTRIBUTES = ("font-family", "font-size", "text-anchor")  # inherited by a text's content
-
-
-def _hoist_text_attributes(root: ET.Element) -> None:
-    """Say each text attribute's most used value once, on the root, instead of on every text.
-
-    Only when every text carries the attribute and nothing else does, so that no text's value
-    comes from elsewhere before or after.
-    """
-    texts = [el for el in root.iter() if el.tag == _TEXT]
-    for attr in _TEXT_ATTRIBUTES:
-        carriers = [el for el in root.iter() if el.get(attr) is not None]
-        if not texts or carriers != texts:
-            continue
-        value = Counter(el.attrib[attr] for el in texts).most_common(1)[0][0]
-        for el in texts:
-            if el.get(attr) == value:
-                del el.attrib[attr]
-        root.set(attr, value)
-
-
-def _unused_in_a_still_picture(attr: str, value: str) -> bool:
-    """Tell whether an attribute serves only pointers or screen readers, or restates a default."""
-    return (
-        attr in ("role", "pointer-events")
-        or attr.startswith("aria-")
-        or (_NO_OP_VALUES.get(attr) == value)
-    )
-
-
-_NO_OP_VALUES = {"opacity": "1", "transform": "translate(0,0)"}  # neither is inherited
-
-
-def _check_inert(el: ET.Element) -> None:
-    """Refuse an SVG element that could run code or carry inline styles."""
-    tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
-    bad_attr = [
-        a
-        for a, v in el.attrib.items()
-        if a.lower().startswith("on")
-        or a == "style"
-        or (_is_link_attribute(a) and "javascript:" in v.lower())
-    ]
-    if tag in _UNSAFE_TAGS or bad_attr:
-        raise ChartspecError(
-            f"rendered SVG has active content or inline styles ({tag} {bad_attr})",
-            hint="this is a bug in rendering, not in the spec",
-        )
 
 
 def _fallback_svgs(name: str, light: str, dark: str) -> dict[str, str | None]:
@@ -931,14 +661,14 @@ def _fallback_svgs(name: str, light: str, dark: str) -> dict[str, str | None]:
     both = themed_svg(light, dark)
     if both is not None:
         return {
-            "svg_both": _inline_svg(both, prefix=f"{name}-"),
+            "svg_both": inline_svg(both, prefix=f"{name}-"),
             "svg_light": None,
             "svg_dark": None,
         }
     return {
         "svg_both": None,
-        "svg_light": _inline_svg(light, prefix=f"{name}-l-"),
-        "svg_dark": _inline_svg(dark, prefix=f"{name}-d-"),
+        "svg_light": inline_svg(light, prefix=f"{name}-l-"),
+        "svg_dark": inline_svg(dark, prefix=f"{name}-d-"),
     }
 
 
@@ -1016,11 +746,6 @@ def _copy_static(writer: _Writer) -> dict[str, str]:
     for lic in sorted((src / "licenses").glob("*.txt")):
         writer.copy_file(lic, f"static/licenses/{lic.name}")
     return {key: f"static/{rel}" for key, rel in files.items()}
-
-
-def _register_fonts() -> None:
-    """Register the bundled font with vl-convert before anything renders."""
-    fonts.register_fonts()
 
 
 def _theme_css(writer: _Writer) -> str:

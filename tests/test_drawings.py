@@ -1,0 +1,96 @@
+"""Drawings: the dark colours, one drawing for both themes, and drawings made ready to inline."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chartspec.drawings import DARK_COLOURS, dark_config_for, dark_css, inline_svg, themed_svg
+
+
+def test_dark_config_recolours_only_the_boxes_a_spec_draws() -> None:
+    plain = dark_config_for({"mark": "point"})
+    assert "fillColor" not in plain["legend"] and "strokeColor" not in plain["legend"]
+    assert plain["view"]["stroke"] == DARK_COLOURS["frame"]
+    boxed = dark_config_for(
+        {
+            "config": {
+                "legend": {"strokeColor": "#ccc", "fillColor": "white"},
+                "view": {"stroke": None},
+            }
+        }
+    )
+    assert boxed["legend"]["strokeColor"] == DARK_COLOURS["frame"]
+    assert boxed["legend"]["fillColor"] == DARK_COLOURS["background"]
+    assert "stroke" not in boxed["view"]
+
+
+LIGHT_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    '<path d="M0,0h10v10h-10Z" fill="white"/><g class="mark-text"><text fill="#000">a</text>'
+    '<text fill="#000">b</text></g></svg>'
+)
+
+
+def test_themed_svg_classes_each_recoloured_element_with_its_dark_role() -> None:
+    dark = (
+        LIGHT_SVG.replace('fill="white"', f'fill="{DARK_COLOURS["background"]}"')
+        .replace('fill="#000">a', f'fill="{DARK_COLOURS["muted"]}">a')
+        .replace('fill="#000">b', f'fill="{DARK_COLOURS["text"]}">b')
+    )
+    themed = themed_svg(LIGHT_SVG, dark)
+    assert themed is not None
+    assert '<path d="M0,0h10v10h-10Z" fill="white" class="dark-fill-background"' in themed
+    assert '<text fill="#000" class="dark-fill-muted">a</text>' in themed
+    assert '<text fill="#000" class="dark-fill-text">b</text>' in themed
+    css = dark_css(".fallback")
+    for role, colour in DARK_COLOURS.items():
+        assert f".fallback .dark-fill-{role} {{ fill: {colour}; }}" in css
+
+
+@pytest.mark.parametrize(
+    "dark",
+    [
+        LIGHT_SVG.replace("M0,0h10", "M0.5,0.5h10"),  # a stroke moved the layout
+        LIGHT_SVG.replace('fill="white"', 'fill="#123456"'),  # not a dark theme colour
+        LIGHT_SVG.replace(">a<", ">c<"),
+        LIGHT_SVG.replace("</g>", "<text>c</text></g>"),
+    ],
+)
+def test_themed_svg_refuses_renders_that_differ_in_more_than_theme_colours(dark: str) -> None:
+    assert themed_svg(LIGHT_SVG, dark) is None
+
+
+def test_inline_drawing_is_a_still_picture_with_text_attributes_said_once() -> None:
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" class="marks" width="9" height="9">'
+        '<g role="graphics-object" aria-roledescription="group" pointer-events="none">'
+        '<path id="clip0" aria-label="x: 1" opacity="1" transform="translate(0,0)" d="M0,0"/>'
+        '<path clip-path="url(#clip0)" opacity="0.5" d="M1,1"/>'
+        '<text font-family="Fira Sans" text-anchor="end">a</text>'
+        '<text font-family="Fira Sans" text-anchor="start">b</text>'
+        '<text font-family="Georgia" text-anchor="end">c</text></g></svg>'
+    )
+    out = inline_svg(svg, prefix="p-")
+    assert not re.search(
+        r"role=|aria-(?!hidden)|pointer-events|opacity=\"1\"|translate\(0,0\)", out
+    )
+    assert 'class="chart-svg marks"' in out and 'aria-hidden="true"' in out
+    assert 'id="p-clip0"' in out and 'clip-path="url(#p-clip0)"' in out
+    assert 'opacity="0.5"' in out
+    assert (
+        '<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg marks" width="9" height="9" font-family="Fira Sans" text-anchor="end"'
+        in out
+    )
+    assert "<text>a</text>" in out
+    assert '<text text-anchor="start">b</text>' in out
+    assert '<text font-family="Georgia">c</text>' in out
+
+
+def test_text_attributes_stay_put_when_a_text_relies_on_the_default() -> None:
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><text text-anchor="end">a</text>'
+        "<text>b</text></svg>"
+    )
+    assert '<text text-anchor="end">a</text><text>b</text>' in inline_svg(svg, prefix="p-")
