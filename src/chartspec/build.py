@@ -101,16 +101,6 @@ def place_data(
     return placed, files
 
 
-def build_files(
-    charts: dict[str, ChartDef],
-    *,
-    data: DataPlacement = "inline",
-    max_inline_rows: int = DEFAULT_INLINE_MAX_ROWS,
-) -> tuple[dict[str, str], dict[str, bytes]]:
-    """Build every chart and place its data: the spec texts, and the data files."""
-    return place_data(build_texts(charts), data=data, max_inline_rows=max_inline_rows)
-
-
 @dataclass(frozen=True)
 class ProjectBuild:
     """What `build_project` did: the spec text of each chart built, and what was published."""
