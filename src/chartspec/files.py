@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
+import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from chartspec.errors import ChartspecError
@@ -61,6 +64,46 @@ def sync_dir(folder: Path) -> None:
         os.fsync(fd)
     except OSError:
         pass
+    finally:
+        os.close(fd)
+
+
+def sync_files(root: Path, rels: Iterable[str]) -> None:
+    """Flush the files `rels` under `root`, and their folders, to disk.
+
+    Where Linux's syncfs is available one call flushes the whole file system, which costs far
+    less than one fsync per file; elsewhere each file and folder is synced in turn.
+    """
+    root = Path(root)
+    if _syncfs(root):
+        return
+    folders = {root}
+    for rel in sorted(rels):
+        path = root / rel
+        folders.update(f for f in path.parents if f.is_relative_to(root))
+        try:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as error:
+            raise os_error(error, path, "cannot write the file") from None
+    for folder in sorted(folders):
+        sync_dir(folder)
+
+
+def _syncfs(folder: Path) -> bool:
+    """Flush the file system holding `folder` with syncfs(2); False where that is unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except (AttributeError, OSError):
+        return False
+    try:
+        return syncfs(fd) == 0
     finally:
         os.close(fd)
 

@@ -34,7 +34,7 @@ from chartspec.drawings import (
     themed_svg,
 )
 from chartspec.errors import ChartspecError
-from chartspec.files import os_error, sync_dir
+from chartspec.files import os_error, sync_files
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -823,25 +823,12 @@ class _Writer:
         self.write_bytes(rel, _read_bytes(src))
 
     def sync(self) -> None:
-        """Flush every written file and folder to disk, before the folder is renamed into place.
+        """Flush everything written to disk, before the folder is renamed into place.
 
         Files are written plainly and flushed together here, which costs far less than one
         synced temporary file each: nobody sees the staging folder until it is complete.
         """
-        folders = {self.root}
-        for rel in sorted(self.written):
-            path = self.root / rel
-            folders.update(path.parents)
-            try:
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-            except OSError as error:
-                raise os_error(error, path, "cannot write the file") from None
-        for folder in sorted(f for f in folders if f.is_relative_to(self.root)):
-            sync_dir(folder)
+        sync_files(self.root, self.written)
 
 
 def _read_bytes(path: Path) -> bytes:
