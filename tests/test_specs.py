@@ -9,7 +9,14 @@ import pytest
 
 from chartspec.errors import ChartspecError
 from chartspec.registry import ChartDef
-from chartspec.specs import SCHEMA_URL, canonical_spec, chart_to_spec, spec_to_json, with_key
+from chartspec.specs import (
+    SCHEMA_URL,
+    canonical_spec,
+    chart_to_spec,
+    chartspec_meta,
+    spec_to_json,
+    with_key,
+)
 
 
 def definition(name="demo", *, featured=False):
@@ -101,3 +108,15 @@ def test_load_unknown_chart(repo):
 
     with pytest.raises(ChartspecError, match="unknown chart 'nope'; known charts: .*memory3"):
         chartspec.load("nope", specs_dir=repo / "specs")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [{}, {"usermeta": "x"}, {"usermeta": {"chartspec": [1]}}, {"usermeta": {"chartspec": None}}],
+)
+def test_chartspec_meta_is_empty_unless_an_object(spec: dict) -> None:
+    assert chartspec_meta(spec) == {}
+
+
+def test_chartspec_meta_returns_the_object() -> None:
+    assert chartspec_meta({"usermeta": {"chartspec": {"key": "id"}}}) == {"key": "id"}

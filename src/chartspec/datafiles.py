@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
+from chartspec.specs import chartspec_meta
 from chartspec.validate import json_kind, rows_of
 
 DataPlacement = Literal["inline", "external"]
@@ -29,7 +30,7 @@ def externalize_data(
     Returns the new spec and the files to write, keyed by their path relative to the spec
     (`data/<name>.<hash>.csv` or `.json`). The input spec is not changed.
     """
-    key = ((spec.get("usermeta") or {}).get("chartspec") or {}).get("key")
+    key = chartspec_meta(spec).get("key")
     files: dict[str, bytes] = {}
     moved: dict[str, dict[str, Any]] = {}  # dataset name -> the data reference replacing it
 

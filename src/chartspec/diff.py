@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from chartspec.datafiles import is_relative_url, read_table
+from chartspec.specs import chartspec_meta
 from chartspec.validate import rows_of
 
 # Reads a file named by a URL relative to the spec's folder; None when it is not there.
@@ -240,9 +241,7 @@ def diff_specs(
 
 
 def _declared_key(spec: dict[str, Any]) -> str | None:
-    meta = spec.get("usermeta")
-    chartspec = meta.get("chartspec") if isinstance(meta, dict) else None
-    key = chartspec.get("key") if isinstance(chartspec, dict) else None
+    key = chartspec_meta(spec).get("key")
     return key if isinstance(key, str) else None
 
 

@@ -23,6 +23,7 @@ from chartspec import fonts
 from chartspec.errors import ChartspecError
 from chartspec.export import find_spec, inline_url_data, load_spec, spec_to_svg
 from chartspec.files import write_atomic
+from chartspec.specs import chartspec_meta
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 BUNDLE_PATH = STATIC_DIR / "chartspec-vega.min.js"
@@ -143,7 +144,7 @@ def to_html_fragment(
         spec, base_dir = load_spec(path), path.parent
     else:
         spec = chart
-    name = str(_usermeta(spec).get("name") or "chart")
+    name = str(chartspec_meta(spec).get("name") or "chart")
     return str(
         _figure(spec, name=name, number=number, interactive=interactive, base_dir=base_dir).html
     )
@@ -158,7 +159,7 @@ def _figure(
     base_dir: Path | None,
     appendix: bool = False,
 ) -> Figure:
-    meta = _usermeta(spec)
+    meta = chartspec_meta(spec)
     title = str(meta.get("title") or _title_text(spec.get("title")) or name)
     description = spec.get("description")
     description = description if isinstance(description, str) else ""
@@ -281,12 +282,6 @@ def _first_heading(text: str) -> str | None:
         if match:
             return match[1]
     return None
-
-
-def _usermeta(spec: dict[str, Any]) -> dict[str, Any]:
-    meta = spec.get("usermeta")
-    meta = meta.get("chartspec") if isinstance(meta, dict) else None
-    return meta if isinstance(meta, dict) else {}
 
 
 def _title_text(title: Any) -> str:

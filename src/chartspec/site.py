@@ -35,6 +35,7 @@ from chartspec.drawings import (
 )
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
+from chartspec.specs import chartspec_meta
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -259,7 +260,7 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
     if not isinstance(spec, dict):
         raise ChartspecError("a spec must be a JSON object", file=path)
     name = path.name[: -len(".vl.json")]
-    meta = _chartspec_meta(spec)
+    meta = chartspec_meta(spec)
     if isinstance(meta.get("name"), str):
         name = meta["name"]
     if not NAME_RE.match(name) or name.lower() in RESERVED_NAMES:
@@ -282,13 +283,6 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
     )
     chart.datasets = _datasets(chart, specs_dir)
     return chart
-
-
-def _chartspec_meta(spec: dict[str, Any]) -> dict[str, Any]:
-    """Return the spec's `usermeta.chartspec`, or {} when it is absent or not an object."""
-    usermeta = spec.get("usermeta")
-    meta = usermeta.get("chartspec") if isinstance(usermeta, dict) else None
-    return meta if isinstance(meta, dict) else {}
 
 
 def _title_of(spec: dict[str, Any]) -> str:

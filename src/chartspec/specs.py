@@ -51,6 +51,13 @@ def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
     return canonical_spec(spec, name=definition.name)
 
 
+def chartspec_meta(spec: dict[str, Any]) -> dict[str, Any]:
+    """Return a spec's `usermeta.chartspec`, or {} when it is absent or not an object."""
+    usermeta = spec.get("usermeta")
+    meta = usermeta.get("chartspec") if isinstance(usermeta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
 def canonical_spec(spec: dict[str, Any], *, name: str = "spec") -> dict[str, Any]:
     """Round floats, refuse NaN and infinity, and name inline datasets by their content hash."""
     spec = _round_floats(spec, name, "")
