@@ -6,7 +6,14 @@ import re
 
 import pytest
 
-from chartspec.drawings import DARK_COLOURS, dark_config_for, dark_css, inline_svg, themed_svg
+from chartspec.drawings import (
+    DARK_COLOURS,
+    dark_config_for,
+    dark_css,
+    inline_svg,
+    themed_svg,
+    tidy_svg,
+)
 
 
 def test_dark_config_recolours_only_the_boxes_a_spec_draws() -> None:
@@ -94,3 +101,13 @@ def test_text_attributes_stay_put_when_a_text_relies_on_the_default() -> None:
         "<text>b</text></svg>"
     )
     assert '<text text-anchor="end">a</text><text>b</text>' in inline_svg(svg, prefix="p-")
+
+
+def test_tidy_drawings_fall_back_to_sans_serif_where_the_font_cannot_load() -> None:
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><text font-family="Fira Sans">a</text>'
+        '<text font-family="Georgia, serif">b</text></svg>'
+    )
+    out = tidy_svg(svg)
+    assert '<text font-family="Fira Sans, sans-serif">a</text>' in out
+    assert '<text font-family="Georgia, serif">b</text>' in out
