@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import altair as alt
@@ -91,3 +94,45 @@ def test_changing_featured_rebuilds_the_cached_spec(tmp_path):
         {"bars": featured}, specs_dir=specs, charts_dir=None, quiet=True
     )
     assert '"featured": true' in texts["bars"]
+
+
+KILLED_BUILD = """
+import os, sys, time
+from chartspec.incremental import map_in_pool, shared_workers
+
+def worker_pid(_):
+    return os.getpid()
+
+if __name__ == "__main__":
+    with shared_workers(2, charts_dir=None):
+        pids = sorted(set(map_in_pool(worker_pid, range(40), jobs=2)))
+        print(*pids, flush=True)
+        time.sleep(120)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Tell whether a process is alive (an exited, unreaped one counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_workers_end_when_the_build_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "killed_build.py"
+    script.write_text(KILLED_BUILD, encoding="utf-8")
+    build = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    try:
+        pids = [int(p) for p in build.stdout.readline().split()]  # type: ignore[union-attr]
+        assert pids and all(_running(pid) for pid in pids)
+    finally:
+        build.kill()
+        build.wait()
+    deadline = time.monotonic() + 20
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in pids)
