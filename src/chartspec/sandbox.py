@@ -35,7 +35,7 @@ def resolve_inside(
     roots: Sequence[Path],
     source: str | Path | None = None,
 ) -> Path:
-    """Return the file that relative `reference` names from folder `base`, if it lies inside `roots`.
+    """Return the file relative `reference` names from folder `base`, if it lies inside `roots`.
 
     Errors name `source`, the spec or report making the reference.
     """
