@@ -25,7 +25,7 @@ _EXPORTS = {
     "spec_to_svg": "chartspec.export",
     "spec_to_png": "chartspec.export",
     "spec_to_pdf": "chartspec.export",
-    "specs_to_site": "chartspec.site",
+    "specs_to_site": "chartspec.project",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -68,6 +68,14 @@ JOBS_OPTION = click.option(
     default=None,
     help="Processes to build and render with (default: one per core).",
 )
+CHART_TIMEOUT_OPTION = click.option(
+    "--chart-timeout",
+    "chart_timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600,
+    show_default=True,
+    help="Seconds a chart module may take to import, and a chart function to draw.",
+)
 QUIET_OPTION = click.option("--quiet", "-q", is_flag=True, help="No progress output on stderr.")
 NO_CACHE_OPTION = click.option(
     "--no-cache",
@@ -94,10 +102,10 @@ INLINE_MAX_ROWS_OPTION = click.option(
 
 
 def _jobs(jobs: int | None) -> int:
-    """Return the number of processes to use: the given one, or one per core."""
-    from chartspec.incremental import default_jobs
+    """Return the number of processes to use: the given one, at most one per usable core."""
+    from chartspec.pool import worker_count  # commands import their stages: see the top
 
-    return jobs or default_jobs()
+    return worker_count(jobs)
 
 
 def _charts_dir(charts_dir: Path | None) -> Path | None:
@@ -107,7 +115,24 @@ def _charts_dir(charts_dir: Path | None) -> Path | None:
     return charts_dir
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+class _Interrupted(Exception):
+    """Ctrl-C during a command, raised before click turns it into Abort and a blank line."""
+
+
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
+
+
+@click.group(
+    cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES
+)
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 @click.version_option(package_name="chartspec")
 def cli(debug: bool) -> None:
@@ -122,6 +147,7 @@ def cli(debug: bool) -> None:
 @REPORTS_OPTION
 @DATA_OPTION
 @INLINE_MAX_ROWS_OPTION
+@CHART_TIMEOUT_OPTION
 @JOBS_OPTION
 @QUIET_OPTION
 @NO_CACHE_OPTION
@@ -136,12 +162,13 @@ def build(
     jobs: int | None,
     quiet: bool,
     no_cache: bool,
+    chart_timeout: float,
 ) -> int:
     """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site.
 
     Charts whose code and data are unchanged come from .chartspec-cache/ beside the specs.
     """
-    from chartspec.build import build_project
+    from chartspec.project import build_project
 
     done = build_project(
         names=names,
@@ -154,6 +181,7 @@ def build(
         jobs=_jobs(jobs),
         quiet=quiet,
         use_cache=not no_cache,
+        time_limit=chart_timeout,
     )
     changed = len(done.published.changed_specs)
     click.echo(f"built {len(done.texts)} chart(s) into {specs_dir}/ ({changed} file(s) changed)")
@@ -190,9 +218,9 @@ def site(
     no_cache: bool,
 ) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
-    from chartspec.publish import publish_build
+    from chartspec.project import publish_outputs
 
-    done = publish_build(
+    done = publish_outputs(
         None,
         specs_dir=specs_dir,
         site_dir=site_dir,
@@ -213,6 +241,7 @@ def site(
 @REPORTS_OPTION
 @DATA_OPTION
 @INLINE_MAX_ROWS_OPTION
+@CHART_TIMEOUT_OPTION
 @JOBS_OPTION
 def serve(
     port: int,
@@ -223,12 +252,14 @@ def serve(
     data: Literal["inline", "external"],
     inline_max_rows: int,
     jobs: int | None,
+    chart_timeout: float,
 ) -> int:
     """Serve the site on 127.0.0.1, rebuilding and reloading when charts, data or specs change.
 
     Like `build`, only charts whose code or data changed are rebuilt.
     """
-    from chartspec.build import build_project, select_charts
+    from chartspec.project import build_project
+    from chartspec.registry import select_charts
     from chartspec.serve import serve as serve_site
 
     chosen = _charts_dir(charts_dir)
@@ -243,6 +274,7 @@ def serve(
             inline_max_rows=inline_max_rows,
             jobs=_jobs(jobs),
             quiet=True,
+            time_limit=chart_timeout,
         )
 
     rebuild()
@@ -271,6 +303,7 @@ def serve(
     is_flag=True,
     help="Check only charts whose module, data or spec changed since git HEAD.",
 )
+@CHART_TIMEOUT_OPTION
 @JOBS_OPTION
 def check(
     files: tuple[Path, ...],
@@ -282,6 +315,7 @@ def check(
     inline_max_rows: int,
     changed: bool,
     jobs: int | None,
+    chart_timeout: float,
 ) -> int:
     """Validate specs against the pinned schema and lint rules, and find stale specs.
 
@@ -289,21 +323,18 @@ def check(
     in --specs, that each matches what its chart produces now (--data and --inline-max-rows
     as given to build), and that the site matches a rebuild.
     """
-    from chartspec.build import place_data, spec_path, stale_site, stale_specs
-    from chartspec.incremental import (
-        build_texts_incremental,
-        check_files_cached,
-        select_charts_tracked,
-    )
+    from chartspec.build import build_texts, load_charts, place_data, spec_path, stale_specs
+    from chartspec.project import check_files_cached, stale_site
     from chartspec.publish import recovered
 
     if files and changed:
         raise ChartspecError("give either FILES or --changed, not both")
     with ExitStack() as stack:
         if not files:  # finish a build that was killed half way before comparing anything
-            stack.enter_context(recovered(specs_dir, site_dir))
+            stack.enter_context(recovered(specs_dir))
         chosen = _charts_dir(charts_dir)
-        charts, module_inputs = select_charts_tracked(chosen) if not files else ({}, {})
+        project = load_charts(chosen, time_limit=chart_timeout) if not files else None
+        charts = project.charts if project else {}
         known: list[str] = []
         if changed:
             from chartspec.vcs import changed_charts
@@ -327,13 +358,13 @@ def check(
                 refresh += f" --site {site_dir}"
             if data != "inline":
                 refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
-            texts = build_texts_incremental(
+            texts = build_texts(
                 charts,
                 specs_dir=specs_dir,
                 charts_dir=chosen,
-                module_inputs=module_inputs,
+                module_inputs=project.module_inputs if project else {},
                 jobs=_jobs(jobs),
-                quiet=True,
+                time_limit=chart_timeout,
             )
             texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
             stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
@@ -507,7 +538,7 @@ def init(folder: Path) -> int:
 @CHARTS_OPTION
 def list_charts(charts_dir: Path | None) -> int:
     """List the charts: name, title and source."""
-    from chartspec.build import select_charts
+    from chartspec.registry import select_charts
 
     for definition in select_charts(_charts_dir(charts_dir)).values():
         click.echo(f"{definition.name}\t{definition.title}\t{definition.source}")
@@ -567,7 +598,8 @@ def main(argv: list[str] | None = None) -> None:
     except ChartspecError as error:
         if "--debug" in args:
             traceback.print_exc()
-        click.echo(f"chartspec: error: {_one_line(str(error))}", err=True)
+        for each in getattr(error, "errors", [error]):  # every failing chart, one line each
+            click.echo(f"chartspec: error: {_one_line(str(each))}", err=True)
         status = EXIT_USAGE
     except OSError as error:
         # The environment refused something (permissions, disk full, a path in the way):
@@ -590,6 +622,9 @@ def main(argv: list[str] | None = None) -> None:
             command = "chartspec"
         click.echo(f"chartspec: error: {_with_help(error.format_message(), command)}", err=True)
         status = EXIT_USAGE
+    except _Interrupted:
+        click.echo("chartspec: interrupted", err=True)
+        status = EXIT_INTERRUPTED
     except click.Abort:
         click.echo("chartspec: interrupted", err=True)
         status = EXIT_USAGE

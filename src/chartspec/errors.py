@@ -40,3 +40,17 @@ class ChartspecError(Exception):
         text = f"{text}; {self.hint}" if self.hint else text
         # One line, always: names from user data may hold line breaks.
         return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+class ChartspecErrors(ChartspecError):
+    """Several problems found together (every chart that fails a build): one line each."""
+
+    def __init__(self, errors: list[ChartspecError]) -> None:
+        first = errors[0]
+        self.errors = errors
+        super().__init__(
+            first.what, file=first.file, row=first.row, column=first.column, hint=first.hint
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)
