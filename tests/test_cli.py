@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import chartspec.incremental
+import chartspec.build
 import chartspec.serve
 from chartspec.cli import cli as chartspec_cli
 from chartspec.serve import RELOAD_PATH, DevServer
@@ -149,13 +149,13 @@ def test_serve_rebuilds_only_the_chart_whose_data_changed(tmp_path, monkeypatch)
     (charts / "pace.py").write_text(textwrap.dedent(pace.replace('"data.csv"', '"pace.csv"')))
     (charts / "pace.csv").write_text(GOOD_CSV)
     built: list[str] = []
-    build_one = chartspec.incremental.build_one
+    build_one = chartspec.build.build_one
 
     def counting_build_one(definition):
         built.append(definition.name)
         return build_one(definition)
 
-    monkeypatch.setattr(chartspec.incremental, "build_one", counting_build_one)
+    monkeypatch.setattr(chartspec.build, "build_one", counting_build_one)
     servers: list[DevServer] = []
 
     def start_in_background(site_dir, *, port, rebuild, watch):

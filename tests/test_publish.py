@@ -176,7 +176,7 @@ def kill_once(kp: KillProject, work: Path, *, delay: float | None, on_journal: b
     at = time.monotonic() - started
     journal_found = (project / JOURNAL_NAME).exists()
     with build_lock(project):
-        done = recover(project, folders=(project / "specs", project / "site"))
+        done = recover(project)
     now = tree(project)
     state = "before" if now == kp.before else "after" if now == kp.after else "mixed"
     leftovers = [n for n in os.listdir(project) if n.startswith(".") and n not in (LOCK, CACHE)]

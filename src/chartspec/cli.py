@@ -1,4 +1,8 @@
-"""The `chartspec` command: parses arguments and calls the pipeline's stages."""
+"""The `chartspec` command: parses arguments and calls the pipeline's stages.
+
+Each command imports the stages it runs when it runs: Altair, pandas and vl-convert take a
+second to import, which `chartspec --help` and a usage error need not wait for.
+"""
 
 from __future__ import annotations
 
@@ -168,6 +172,7 @@ def build(
 
     Charts whose code and data are unchanged come from .chartspec-cache/ beside the specs.
     """
+    # imported when run: see the module's docstring
     from chartspec.project import build_project
 
     done = build_project(
@@ -218,6 +223,7 @@ def site(
     no_cache: bool,
 ) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
+    # imported when run: see the module's docstring
     from chartspec.project import publish_outputs
 
     done = publish_outputs(
@@ -258,6 +264,7 @@ def serve(
 
     Like `build`, only charts whose code or data changed are rebuilt.
     """
+    # imported when run: see the module's docstring
     from chartspec.project import build_project
     from chartspec.registry import select_charts
     from chartspec.serve import serve as serve_site
@@ -323,6 +330,7 @@ def check(
     in --specs, that each matches what its chart produces now (--data and --inline-max-rows
     as given to build), and that the site matches a rebuild.
     """
+    # imported when run: see the module's docstring
     from chartspec.build import build_texts, load_charts, place_data, spec_path, stale_specs
     from chartspec.project import check_files_cached, stale_site
     from chartspec.publish import recovered
@@ -337,6 +345,7 @@ def check(
         charts = project.charts if project else {}
         known: list[str] = []
         if changed:
+            # imported when run: see the module's docstring
             from chartspec.vcs import changed_charts
 
             known = list(charts)
@@ -413,6 +422,7 @@ def export(
     quiet: bool,
 ) -> int:
     """Render the specs of NAMES (default: all) to SVG, PNG or PDF files (all or nothing)."""
+    # imported when run: see the module's docstring
     from chartspec.export import export_specs, find_spec
 
     if scale is not None and ppi is not None:
@@ -446,6 +456,7 @@ def export(
 @SPECS_OPTION
 def report(source: Path, out_path: Path | None, interactive: bool, specs_dir: Path) -> int:
     """Turn a Markdown file with `{{ chart: NAME }}` lines into one standalone HTML file."""
+    # imported when run: see the module's docstring
     from chartspec.report import markdown_to_report
 
     out = out_path or source.with_suffix(".html")
@@ -497,6 +508,7 @@ def diff(
     """
     if textconv_file is not None:
         return textconv.callback(textconv_file)  # type: ignore[misc]
+    # imported when run: see the module's docstring
     from chartspec.diff import render_json, render_text
     from chartspec.vcs import compare, write_visuals
 
@@ -512,6 +524,7 @@ def diff(
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def textconv(file: Path) -> int:
     """Print spec FILE as one line per fact, data cells included (a git textconv filter)."""
+    # imported when run: see the module's docstring
     from chartspec.diff import spec_to_facts
     from chartspec.validate import load_spec_file
     from chartspec.vcs import folder_reader
@@ -526,6 +539,7 @@ def textconv(file: Path) -> int:
 @click.argument("folder", type=click.Path(path_type=Path))
 def init(folder: Path) -> int:
     """Create a chart project in FOLDER (new or empty): an example chart, its data, a README."""
+    # imported when run: see the module's docstring
     from chartspec.scaffold import init_project
 
     written = init_project(folder)
@@ -538,6 +552,7 @@ def init(folder: Path) -> int:
 @CHARTS_OPTION
 def list_charts(charts_dir: Path | None) -> int:
     """List the charts: name, title and source."""
+    # imported when run: see the module's docstring
     from chartspec.registry import select_charts
 
     for definition in select_charts(_charts_dir(charts_dir)).values():
@@ -607,6 +622,7 @@ def main(argv: list[str] | None = None) -> None:
         if error.filename is None:
             status = _report_bug(error, args)
         else:
+            # imported when run: see the module's docstring
             from chartspec.files import os_error
 
             if "--debug" in args:

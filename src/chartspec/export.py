@@ -17,7 +17,8 @@ import vl_convert as vlc
 from chartspec import fonts
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
-from chartspec.validate import load_spec_file, validate_spec
+from chartspec.progress import Progress
+from chartspec.validate import format_path, load_spec_file, validate_spec
 
 Format = Literal["svg", "png", "pdf"]
 
@@ -88,7 +89,6 @@ def export_specs(
 
     Unless `quiet`, progress is shown on stderr once the export takes more than a second.
     """
-    from chartspec.progress import Progress
 
     if fmt not in EXPORTERS:
         known = ", ".join(EXPORTERS)
@@ -176,7 +176,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def check_renderable(spec: Any, *, file: str | Path | None = None) -> None:
     """Raise ChartspecError when a string in `spec` holds a character no SVG may contain."""
-    from chartspec.validate import format_path
 
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(spec, ())]
     while stack:

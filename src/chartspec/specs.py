@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chartspec.aggregate import needs_preaggregation, preaggregated_dict
 from chartspec.errors import ChartspecError
 
 if TYPE_CHECKING:
@@ -26,8 +27,6 @@ SIGNIFICANT_DIGITS = 12
 def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
     """Return the canonical spec of `chart`, titled, described and sourced by `definition`."""
     import altair as alt
-
-    from chartspec.aggregate import needs_preaggregation, preaggregated_dict
 
     if needs_preaggregation(chart):
         spec = preaggregated_dict(chart)
@@ -100,7 +99,7 @@ def spec_to_chart(spec: dict[str, Any]) -> Any:
 
 def load(name: str, *, specs_dir: str | Path = "specs") -> Any:
     """Return the chart `name` from `specs_dir` as an Altair chart (it displays in Jupyter)."""
-    from chartspec.export import find_spec, load_spec
+    from chartspec.export import find_spec, load_spec  # defers vl-convert until used
 
     return spec_to_chart(load_spec(find_spec(name, specs_dir=Path(specs_dir))))
 

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from chartspec.errors import ChartspecError
+from chartspec.files import os_error
+from chartspec.inputs import declare_input
 
 ColumnType = Literal["string", "number", "integer", "date"]
 
@@ -76,7 +78,6 @@ def load_table(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     Every problem raises ChartspecError naming the file, the line (the header is line 1)
     and the column. Undeclared columns are dropped with a warning.
     """
-    from chartspec.inputs import declare_input
 
     path = Path(path)
     declare_input(path)  # a chart that reads this table is rebuilt when it changes
@@ -175,8 +176,6 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
     except FileNotFoundError:
         raise ChartspecError("file not found", file=path, hint="check the path") from None
     except OSError as error:
-        from chartspec.files import os_error
-
         raise os_error(error, path, "cannot read the file") from None
     try:
         text = raw.decode("utf-8-sig")  # a byte order mark is harmless: drop it

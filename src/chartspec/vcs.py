@@ -11,9 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chartspec.datafiles import data_urls
 from chartspec.diff import ChartDiff, FileReader, diff_specs, inline_data
 from chartspec.errors import ChartspecError
+from chartspec.files import write_atomic
+from chartspec.fonts import FONT_FILES, register_fonts
 from chartspec.specs import SPEC_SUFFIX, spec_name
+from chartspec.validate import load_spec_file
 
 if TYPE_CHECKING:
     from chartspec.registry import ChartDef
@@ -132,7 +136,6 @@ def folder_reader(folder: Path) -> FileReader:
 
 def folder_specs(folder: Path) -> SpecSet:
     """Return the specs in a folder (none when the folder does not exist)."""
-    from chartspec.validate import load_spec_file
 
     paths = sorted(folder.glob(f"*{SPEC_SUFFIX}")) if folder.is_dir() else []
     specs = {spec_name(path.name): load_spec_file(path) for path in paths}
@@ -141,7 +144,6 @@ def folder_specs(folder: Path) -> SpecSet:
 
 def file_specs(path: Path, *, name: str | None = None) -> SpecSet:
     """Return one spec file as a set of one chart."""
-    from chartspec.validate import load_spec_file
 
     chart = name or spec_name(path.name).removesuffix(".json")
     return SpecSet(str(path), {chart: load_spec_file(path)}, folder_reader(path.parent))
@@ -208,7 +210,6 @@ def write_visuals(
     diffs: Iterable[ChartDiff], before: SpecSet, after: SpecSet, out_dir: Path
 ) -> list[Path]:
     """Write `<chart>.png` with the old and new rendering side by side, for each changed chart."""
-    from chartspec.files import write_atomic
 
     written = []
     for diff in diffs:
@@ -232,8 +233,6 @@ def _render(spec: dict[str, Any] | None, files: FileReader) -> bytes | None:
         return None
     import vl_convert
 
-    from chartspec.fonts import register_fonts
-
     register_fonts()
     try:
         return vl_convert.vegalite_to_png(inline_data(spec, files), scale=1)
@@ -249,8 +248,6 @@ def side_by_side(
     import io
 
     from PIL import Image, ImageDraw, ImageFont
-
-    from chartspec.fonts import FONT_FILES
 
     images = [Image.open(io.BytesIO(png)).convert("RGB") if png else None for png in (old, new)]
     width = max((im.width for im in images if im), default=200)
@@ -335,7 +332,6 @@ def _feeds(path: Path, module: Path, modules: set[Path]) -> bool:
 
 def _data_changed(spec: Path, changed: set[Path]) -> bool:
     """Tell whether a data file the spec references (now) changed."""
-    from chartspec.datafiles import data_urls
 
     try:
         urls = list(data_urls(json.loads(spec.read_text(encoding="utf-8"))))

@@ -8,7 +8,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from chartspec.fonts import FONT_FAMILY
+from chartspec.fonts import FONT_FAMILY, text_width
 from chartspec.labels import LinearScale, LogScale, place_labels, symbol_radius
 from chartspec.registry import chart
 from chartspec.specs import with_key
@@ -96,7 +96,6 @@ def _highlight_color(group: str) -> dict[str, object]:
 
 def _legend_box(groups: list[str]) -> tuple[float, float, float, float]:
     """Return a box safely covering the top-left legend, measured with the labels' font metrics."""
-    from chartspec.fonts import text_width
 
     # Vega lays an entry out as symbol, gap, label; the spare 40 px covers its column padding.
     label = max(text_width(group, size=FONT_SIZE) for group in groups)
