@@ -53,7 +53,7 @@ def run(project: Path, *args: str, env: dict[str, str] | None = None, **kw):
 
 # --------------------------------------------------------------------------- one failing chart
 
-CHART = '''
+CHART = """
 import altair as alt
 import pandas as pd
 from chartspec import chart
@@ -72,7 +72,7 @@ def make(n):
 
 for n in range(1, 11):
     make(n)
-'''
+"""
 
 
 def test_chart_seven_of_ten_fails_and_nothing_changes(tmp_path: Path) -> None:
@@ -81,9 +81,9 @@ def test_chart_seven_of_ten_fails_and_nothing_changes(tmp_path: Path) -> None:
     module.write_text(textwrap.dedent(CHART.format(value=1)))
     assert run(tmp_path, "build").returncode == 0
     before = tree(tmp_path)
-    assert sum(name.startswith("specs/") for name in before) == 10
+    assert sum(n.startswith("specs/") and n.endswith(".vl.json") for n in before) == 10
     module.write_text(textwrap.dedent(CHART.format(value=-1)))  # changes all ten, breaks 7
-    done = run(tmp_path, "build")
+    done = run(tmp_path, "build", "-q")
     assert done.returncode == 2
     assert done.stderr == (
         f"chartspec: error: {tmp_path}/charts/ten.py:13: chart 'chart-07' failed: ValueError: "
@@ -93,6 +93,20 @@ def test_chart_seven_of_ten_fails_and_nothing_changes(tmp_path: Path) -> None:
     # the cache may keep the charts that did build; no staging folder is left
     made = sorted(n for n in os.listdir(tmp_path) if n != CACHE)
     assert made == [".chartspec-lock", "charts", "site", "specs"]
+
+
+def test_every_failing_chart_is_named_one_line_each(tmp_path: Path) -> None:
+    (tmp_path / "charts").mkdir()
+    text = textwrap.dedent(CHART.format(value=-1)).replace("n == 7", "n in (3, 7)")
+    (tmp_path / "charts" / "ten.py").write_text(text.replace("chart seven", "a chart"))
+    done = run(tmp_path, "build", "-q", "-j", "1")
+    assert done.returncode == 2
+    assert done.stderr == "".join(
+        f"chartspec: error: {tmp_path}/charts/ten.py:13: chart 'chart-0{n}' failed: ValueError: "
+        "a chart is broken; fix the chart function\n"
+        for n in (3, 7)
+    )
+    assert sorted(os.listdir(tmp_path)) == [".chartspec-cache", "charts"]
 
 
 # --------------------------------------------------------------------------- SIGKILL
@@ -266,3 +280,178 @@ def test_two_builds_at_once_both_finish_in_turn(kill_project: KillProject) -> No
     errors = [p.communicate(timeout=300)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errors
     assert tree(project) == kill_project.after
+
+
+# --------------------------------------------------------------------------- files that are not chartspec's
+
+USER_FILES = {
+    "site/CNAME": b"charts.example.org\n",
+    "site/.nojekyll": b"",
+    "site/.git": b"gitdir: ../.git/worktrees/site\n",
+    "site/my-notes/todo.md": b"# todo\n",
+    "specs/notes.txt": b"why these charts\n",
+    ".specs.old-2024-backup/keep.txt": b"a backup of mine\n",
+    ".site.build-notes/keep.txt": b"notes of mine\n",
+    ".specs.stage-mine/keep.txt": b"not chartspec's either\n",
+}
+HAND_SPEC = {
+    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
+    "title": "Hand-written",
+    "description": "A spec written by hand, featured in the gallery.",
+    "data": {"values": [{"k": "a", "v": 1}, {"k": "b", "v": 2}]},
+    "mark": "bar",
+    "encoding": {
+        "x": {"field": "k", "type": "nominal"},
+        "y": {"field": "v", "type": "quantitative"},
+    },
+    "usermeta": {"chartspec": {"featured": True, "name": "hand"}},
+}
+
+
+def not_chartspecs(project: Path) -> dict[str, bytes]:
+    """Return every file of the project that chartspec's manifests, cache and lock do not claim."""
+    owned = {LOCK, JOURNAL_NAME}
+    for folder in ("specs", "site"):
+        manifest = project / folder / ".chartspec-manifest.json"
+        if manifest.is_file():
+            files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+            owned |= {f"{folder}/{rel}" for rel in files} | {f"{folder}/{manifest.name}"}
+    return {
+        rel: p.read_bytes()
+        for p in sorted(project.rglob("*"))
+        if p.is_file()
+        and (rel := p.relative_to(project).as_posix()) not in owned
+        and not rel.startswith(CACHE)
+    }
+
+
+def add_user_files(project: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_bytes(data)
+
+
+def test_files_chartspec_did_not_write_survive_every_command(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    (project / "charts").mkdir(parents=True)
+    module = project / "charts" / "ten.py"
+    module.write_text(textwrap.dedent(CHART.format(value=1)))
+    assert run(project, "build", "-q").returncode == 0
+    add_user_files(project, USER_FILES)
+    (project / "specs" / "hand.vl.json").write_text(json.dumps(HAND_SPEC, indent=2))
+    module.write_text(textwrap.dedent(CHART.format(value=2)))  # every spec and page changes
+    before = not_chartspecs(project)
+    assert "specs/hand.vl.json" in before
+    for command in (["build", "-q"], ["site", "-q"], ["check"], ["build", "-q"]):
+        done = run(project, *command)
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+        assert not_chartspecs(project) == before, command
+    assert (project / "site" / "hand.html").is_file()  # published, and still the user's
+    module.write_text(textwrap.dedent(CHART.format(value=1)).replace("range(1, 11)", "range(1, 3)"))
+    before["charts/ten.py"] = module.read_bytes()
+    assert run(project, "build", "-q").returncode == 0  # eight charts are gone
+    assert sorted(p.name for p in (project / "specs").glob("*.vl.json")) == [
+        "chart-01.vl.json",
+        "chart-02.vl.json",
+        "hand.vl.json",
+    ]
+    assert not (project / "site" / "chart-09.html").exists()
+    assert not_chartspecs(project) == before
+
+
+def test_a_file_in_the_way_stops_the_build_before_anything_is_written(tmp_path: Path) -> None:
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "ten.py").write_text(textwrap.dedent(CHART.format(value=1)))
+    add_user_files(tmp_path, {"site/index.html": b"<p>my own page</p>\n"})
+    before = not_chartspecs(tmp_path)
+    done = run(tmp_path, "build", "-q")
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"chartspec: error: {tmp_path}/site/index.html: chartspec would write this file, but the "
+        "file there is not chartspec's; move it away or delete it to let chartspec write it\n"
+    )
+    assert not_chartspecs(tmp_path) == before
+    assert not (tmp_path / "specs").exists()
+    (tmp_path / "site" / "index.html").unlink()  # handing the path over
+    assert run(tmp_path, "build", "-q").returncode == 0
+
+
+def test_a_page_edited_after_the_build_is_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "charts").mkdir()
+    module = tmp_path / "charts" / "ten.py"
+    module.write_text(textwrap.dedent(CHART.format(value=1)))
+    assert run(tmp_path, "build", "-q").returncode == 0
+    page = tmp_path / "site" / "chart-03.html"
+    page.write_text(page.read_text(encoding="utf-8") + "<!-- mine -->\n", encoding="utf-8")
+    module.write_text(textwrap.dedent(CHART.format(value=2)))
+    done = run(tmp_path, "build", "-q")
+    assert done.returncode == 2
+    assert done.stderr.endswith(
+        f"{page}: the file was changed after chartspec wrote it; delete it (or restore it) to "
+        "let chartspec write it again\n"
+    )
+    assert page.read_text(encoding="utf-8").endswith("<!-- mine -->\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--specs", "."], "the specs folder would hold the project folder"),
+        (["--site", "charts"], "the site folder would hold the chart folder"),
+        (["--specs", "site"], "the specs folder and the site folder overlap"),
+        (["--site", "specs/site"], "the specs folder and the site folder overlap"),
+    ],
+)
+def test_an_output_folder_holding_an_input_is_refused(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "ten.py").write_text(textwrap.dedent(CHART.format(value=1)))
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    done = run(tmp_path, "build", *args)
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1 and message in done.stderr, done.stderr
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    assert sorted(os.listdir(tmp_path)) == ["charts"]
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+
+def test_ctrl_c_at_random_moments_prints_one_line_and_leaves_nothing(
+    kill_project: KillProject, tmp_path: Path
+) -> None:
+    kp = kill_project
+    rng = random.Random(130)
+    for i in range(4):
+        project = tmp_path / f"i{i}"
+        shutil.copytree(kp.base, project)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "chartspec", "build", "-q", "-j", "2"],
+            cwd=project,
+            env={**os.environ, "PYTHONPATH": str(kp.pythonpath)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group, as a terminal's foreground job
+        )
+        time.sleep(rng.uniform(0.5, kp.seconds * 0.9))
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the build and its workers
+        _, stderr = proc.communicate(timeout=60)
+        if proc.returncode == 0:
+            continue  # finished before the signal
+        assert proc.returncode == 130, stderr
+        assert stderr == "chartspec: interrupted\n"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("a process of the interrupted build is still running")
+        assert [
+            n for n in os.listdir(project) if n.startswith(".") and n not in (LOCK, CACHE)
+        ] == []
+        assert tree(project) in (kp.before, kp.after)

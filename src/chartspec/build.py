@@ -236,19 +236,21 @@ def build_texts(
         for name, result in run:
             results[name] = result
             progress.advance(name)
-    failed = [result.error() for result in results.values() if isinstance(result, Failed)]
-    if failed:
-        raise failed[0] if len(failed) == 1 else ChartspecErrors(failed)
-    for name in todo:
+    failed = []
+    for name in todo:  # name order, whatever order the processes finish in
         built = results[name]
-        assert isinstance(built, Built)
+        if isinstance(built, Failed):
+            failed.append(built.error())
+            continue
         _replay(built.warnings)
         texts[name] = built.text
-        if store is not None:
+        if store is not None:  # charts that built are kept even when others fail
             inputs = {path: hashes(path) for path in built.inputs}
             store_spec(
                 store, name, keys[name], text=built.text, inputs=inputs, warnings=built.warnings
             )
+    if failed:
+        raise failed[0] if len(failed) == 1 else ChartspecErrors(failed)
     return {name: texts[name] for name in charts}
 
 

@@ -56,20 +56,21 @@ def check_outputs(outputs: Mapping[str, Path], *, inputs: Mapping[str, Path | No
     `inputs` ("project folder", "chart folder", ...) may be neither an output nor inside one.
     """
     named = [(name, Path(path).resolve()) for name, path in outputs.items()]
-    for i, (name, out) in enumerate(named):
-        for other, folder in named[i + 1 :]:
-            if out.is_relative_to(folder) or folder.is_relative_to(out):
-                raise ChartspecError(
-                    f"the {name} folder and the {other} folder overlap",
-                    file=out,
-                    hint=f"give the {name} and the {other} folders of their own",
-                )
+    for name, out in named:
         for what, path in inputs.items():
             if path is not None and Path(path).resolve().is_relative_to(out):
                 raise ChartspecError(
                     f"the {name} folder would hold the {what}",
                     file=out,
                     hint=f"choose a {name} folder inside the project, e.g. `{name}`",
+                )
+    for i, (name, out) in enumerate(named):
+        for other, folder in named[i + 1 :]:
+            if out.is_relative_to(folder) or folder.is_relative_to(out):
+                raise ChartspecError(
+                    f"the {name} folder and the {other} folder overlap",
+                    file=out,
+                    hint=f"use separate {name} and {other} folders",
                 )
 
 
