@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import random
@@ -11,12 +13,18 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+import chartspec.publish as publish_module
+from chartspec.cli import main
+from chartspec.project import build_project, publish_outputs
 from chartspec.publish import JOURNAL_NAME, LOCK_TIMEOUT_ENV, build_lock, recover
 from chartspec.validate import check_spec
 from conftest import REPO
@@ -455,3 +463,102 @@ def test_ctrl_c_at_random_moments_prints_one_line_and_leaves_nothing(
             n for n in os.listdir(project) if n.startswith(".") and n not in (LOCK, CACHE)
         ] == []
         assert tree(project) in (kp.before, kp.after)
+
+
+# --------------------------------------------------------------------------- property: any sequence
+
+USER_PATHS = [
+    "specs/notes.txt",
+    "specs/my/deep/a.json",
+    "specs/data/mine.csv",
+    "site/CNAME",
+    "site/.nojekyll",
+    "site/.git",
+    "site/my-notes/x.md",
+    "site/charts/mine.txt",
+    "site/static/mine.css",
+]
+TWO_CHARTS = CHART.replace("range(1, 11)", "range(1, 3)").replace("n == 7", "n == 0")
+
+
+class SimulatedKill(BaseException):
+    """Stands for SIGKILL while publishing: no clean-up runs (`_remove_stages` is off)."""
+
+
+@pytest.fixture(scope="module")
+def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("small") / "p"
+    (project / "charts").mkdir(parents=True)
+    (project / "charts" / "two.py").write_text(textwrap.dedent(TWO_CHARTS.format(value=1)))
+    assert run(project, "build", "-q").returncode == 0
+    return project
+
+
+def user_view(project: Path) -> dict[str, bytes]:
+    return {k: v for k, v in not_chartspecs(project).items() if k.startswith(("specs/", "site/"))}
+
+
+def die(*_args: object) -> None:
+    raise SimulatedKill
+
+
+def move_or_die(moves: Iterator[int], move: Callable[[Path, Path], None], *paths: Path) -> None:
+    if next(moves, None) is None:
+        raise SimulatedKill
+    move(*paths)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    user=st.dictionaries(st.sampled_from(USER_PATHS), st.binary(max_size=16), max_size=5),
+    steps=st.lists(st.sampled_from(["build", "site", "check", "killed"]), min_size=1, max_size=3),
+    kill_after=st.integers(0, 40),
+)
+def test_user_files_survive_any_sequence_of_commands(
+    small_project: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    user: dict[str, bytes],
+    steps: list[str],
+    kill_after: int,
+) -> None:
+    project = tmp_path_factory.mktemp("prop") / "p"
+    shutil.copytree(small_project, project)
+    add_user_files(project, user)
+    before = user_view(project)
+    monkeypatch.chdir(project)
+    module = project / "charts" / "two.py"
+    for i, step in enumerate(steps):
+        module.write_text(textwrap.dedent(TWO_CHARTS.format(value=i + 2)))
+        if step == "check":
+            with pytest.raises(SystemExit) as done:
+                main(["check", "-j", "1"])
+            assert done.value.code in (0, 1)
+        elif step == "site":
+            publish_outputs(None, specs_dir=Path("specs"), site_dir=Path("site"), reports_dir=None)
+        else:
+            kill = step == "killed"
+            with monkeypatch.context() as patch:
+                if kill:
+                    patch.setattr(publish_module, "_remove_stages", lambda journal: None)
+                    if kill_after >= 35:  # before the journal is committed: staging only
+                        patch.setattr(publish_module, "_commit", die)
+                    else:  # inside the commit, after `kill_after` files moved in
+                        moves = iter(range(kill_after))
+                        move = functools.partial(move_or_die, moves, publish_module._move)
+                        patch.setattr(publish_module, "_move", move)
+                with contextlib.suppress(SimulatedKill):
+                    build_project(
+                        charts_dir=Path("charts"),
+                        specs_dir=Path("specs"),
+                        site_dir=Path("site"),
+                        reports_dir=None,
+                        jobs=1,
+                        quiet=True,
+                    )
+            with build_lock(project):
+                recover(project)
+        assert user_view(project) == before, step
+        assert [
+            n for n in os.listdir(project) if n.startswith(".") and n not in (LOCK, CACHE)
+        ] == []

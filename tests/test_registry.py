@@ -93,3 +93,64 @@ def test_featured_must_be_a_boolean(tmp_path):
     module = GOOD.replace('source="made up")', 'source="made up", featured="yes")')
     with pytest.raises(ChartspecError, match=r"good\.py:\d+: featured='yes' for chart 'bars'"):
         load_chart_folder(folder_with(tmp_path, good=module))
+
+
+# --- chart code that ends the process or never finishes is a chart error --------------------------
+
+ENDING = """
+import os
+import sys
+
+from chartspec import chart
+
+
+@chart("ok", title="Ok", description="Fine.", source="made up")
+def ok():
+    import altair as alt
+    import pandas as pd
+
+    return alt.Chart(pd.DataFrame({{"v": [1]}})).mark_bar().encode(y="v:Q")
+
+
+@chart("ends", title="Ends", description="Exits.", source="made up")
+def ends():
+    {call}
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        ("sys.exit(0)", "chart 'ends' called sys.exit(0)"),
+        ("os._exit(0)", "chart 'ends' called os._exit(0)"),
+        ("while True: pass", "chart 'ends' ran longer than its time limit of 3 s"),
+    ],
+)
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_chart_that_exits_or_loops_is_a_chart_error(tmp_path, cli, call, says, command):
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "c.py").write_text(ENDING.format(call=call))
+    done = cli(command, "-j", "1", "--chart-timeout", "3", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr == (
+        f"chartspec: error: {tmp_path}/charts/c.py:20: {says}; fix the chart function\n"
+    )
+    assert not (tmp_path / "specs").exists() and not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        ("sys.exit(0)", "called sys.exit(0) while importing"),
+        ("os._exit(3)", "called os._exit(3) while importing"),
+        ("while True: pass", "ran longer than its time limit of 3 s while importing"),
+    ],
+)
+def test_a_module_that_exits_or_loops_is_a_chart_error(tmp_path, cli, call, says):
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "m.py").write_text(f"import os, sys\n{call}\n")
+    done = cli("check", "--chart-timeout", "3", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr == (
+        f"chartspec: error: charts/m.py:2: the chart module {says}; fix the module\n"
+    )
