@@ -172,6 +172,14 @@ class Killed:
     recovered: list[str]
 
 
+def committed(project: Path) -> bool:
+    """Tell whether a build's journal records a decided change (not only its staging)."""
+    try:
+        return b'"state": "commit"' in (project / JOURNAL_NAME).read_bytes()
+    except OSError:
+        return False
+
+
 def kill_once(kp: KillProject, work: Path, *, delay: float | None, on_journal: bool) -> Killed:
     """Start a build in a fresh copy, SIGKILL it, recover as the next run would, classify."""
     project = work
@@ -185,8 +193,7 @@ def kill_once(kp: KillProject, work: Path, *, delay: float | None, on_journal: b
     )
     started = time.monotonic()
     if on_journal:
-        journal = project / JOURNAL_NAME
-        while proc.poll() is None and not journal.exists():
+        while proc.poll() is None and not committed(project):
             time.sleep(0.0002)
         time.sleep(random.uniform(0, 0.002))
     else:
@@ -196,7 +203,7 @@ def kill_once(kp: KillProject, work: Path, *, delay: float | None, on_journal: b
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     at = time.monotonic() - started
-    journal_found = (project / JOURNAL_NAME).exists()
+    journal_found = committed(project)
     with build_lock(project):
         done = recover(project)
     now = tree(project)
@@ -443,7 +450,7 @@ def test_ctrl_c_at_random_moments_prints_one_line_and_leaves_nothing(
             text=True,
             start_new_session=True,  # its own process group, as a terminal's foreground job
         )
-        time.sleep(rng.uniform(0.5, kp.seconds * 0.9))
+        time.sleep(rng.uniform(1.0, kp.seconds * 0.9))
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the build and its workers
         _, stderr = proc.communicate(timeout=60)
         if proc.returncode == 0:

@@ -638,7 +638,7 @@ def main(argv: list[str] | None = None) -> None:
             command = "chartspec"
         click.echo(f"chartspec: error: {_with_help(error.format_message(), command)}", err=True)
         status = EXIT_USAGE
-    except _Interrupted:
+    except (_Interrupted, KeyboardInterrupt):
         click.echo("chartspec: interrupted", err=True)
         status = EXIT_INTERRUPTED
     except click.Abort:

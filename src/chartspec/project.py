@@ -180,10 +180,11 @@ def specs_to_site(
     """
     specs_dir, out_dir = Path(specs_dir).resolve(), Path(out_dir).resolve()
     check_outputs({"specs": specs_dir, "site": out_dir}, inputs={})
-    root = project_root(specs_dir)
+    root = out_dir.parent  # the specs are only read: their folder may be read-only
     with build_lock(root):
         recover(root)
         done = publish(
+            root=root,
             specs_dir=specs_dir,
             site_dir=out_dir,
             spec_files=None,

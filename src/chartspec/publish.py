@@ -155,6 +155,7 @@ def publish(
     write_site: Callable[[Path, Path], object] | None = None,
     site_is_current: Callable[[], bool] = lambda: False,
     unused_data: Callable[[Path, set[str]], set[str]] = lambda _specs, _rels: set(),
+    root: Path | None = None,
 ) -> Published:
     """Write `spec_files` ({path in specs/: bytes}, None: keep the specs) and the site.
 
@@ -162,12 +163,13 @@ def publish(
     `write_site(specs, out)` writes the site for the specs folder `specs` into the empty folder
     `out`, unless no spec changed and `site_is_current()`; there is no site without it.
     `unused_data(specs, rels)` tells which of chartspec's data files `rels` no spec in `specs`
-    uses any more, for removal. Call with the build lock held and after `recover`.
+    uses any more, for removal. The journal goes into `root` (default: the specs' parent). Call
+    with the lock of `root` held and after `recover`.
     """
     specs_dir = Path(specs_dir).resolve()
     site = None if site_dir is None or write_site is None else Path(site_dir).resolve()
     stages = {folder: _stage_name(folder) for folder in (specs_dir, site) if folder is not None}
-    journal = project_root(specs_dir) / JOURNAL_NAME
+    journal = (root or project_root(specs_dir)) / JOURNAL_NAME
     _write_journal(journal, {"stages": list(stages.values())})  # first, so nothing is lost
     try:
         plans: list[_Plan] = []
