@@ -17,7 +17,7 @@ from pathlib import Path
 from benchmarks.project import chart_name, make_project, write_table
 
 REPO = Path(__file__).resolve().parent.parent
-RESULTS_CSV = REPO / "src" / "chartspec" / "data" / "benchmarks.csv"
+RESULTS_CSV = REPO / "benchmarks" / "results.csv"
 
 
 @dataclass

@@ -5,7 +5,7 @@ import textwrap
 import pytest
 
 from chartspec.errors import ChartspecError
-from chartspec.registry import builtin_charts, chart, draw_chart, load_chart_folder
+from chartspec.registry import builtin_charts, chart, draw_chart, load_charts
 
 GOOD = """
 import altair as alt
@@ -31,7 +31,7 @@ def test_builtin_charts_include_memory3():
 
 
 def test_user_folder(tmp_path):
-    charts = load_chart_folder(folder_with(tmp_path, good=GOOD))
+    charts = load_charts(folder_with(tmp_path, good=GOOD))
     assert list(charts) == ["bars"]
     assert charts["bars"].title == "Bars"
     assert draw_chart(charts["bars"]).to_dict()["mark"]["type"] == "bar"
@@ -48,7 +48,7 @@ def test_duplicate_names(tmp_path):
     with pytest.raises(
         ChartspecError, match=r"b\.py:\d+: two charts are named 'bars' \(also at .*a\.py:\d+\)"
     ):
-        load_chart_folder(folder)
+        load_charts(folder)
 
 
 def test_module_that_does_not_import(tmp_path):
@@ -56,12 +56,12 @@ def test_module_that_does_not_import(tmp_path):
     with pytest.raises(
         ChartspecError, match=r"broken\.py:2: the chart module does not import: SyntaxError"
     ):
-        load_chart_folder(folder)
+        load_charts(folder)
 
 
 def test_chart_that_raises_names_its_line(tmp_path):
     body = GOOD.replace("return alt.Chart", "raise KeyError('speed')\n    return alt.Chart")
-    charts = load_chart_folder(folder_with(tmp_path, oops=body))
+    charts = load_charts(folder_with(tmp_path, oops=body))
     with pytest.raises(
         ChartspecError, match=r"oops\.py:8: chart 'bars' failed: KeyError: 'speed'; fix"
     ):
@@ -70,20 +70,20 @@ def test_chart_that_raises_names_its_line(tmp_path):
 
 def test_chart_that_returns_no_chart(tmp_path):
     body = GOOD.replace("return alt.Chart(", "return 42 or alt.Chart(")
-    charts = load_chart_folder(folder_with(tmp_path, odd=body))
+    charts = load_charts(folder_with(tmp_path, odd=body))
     with pytest.raises(ChartspecError, match="chart 'bars' returned int, not an Altair chart"):
         draw_chart(charts["bars"])
 
 
 def test_empty_folder(tmp_path):
     with pytest.raises(ChartspecError, match="no charts registered here"):
-        load_chart_folder(tmp_path)
+        load_charts(tmp_path)
 
 
 def test_featured_flag_is_parsed(tmp_path):
     featured = GOOD.replace('source="made up")', 'source="made up", featured=True)')
     plain = GOOD.replace('"bars"', '"plain"')
-    charts = load_chart_folder(folder_with(tmp_path, featured=featured, plain=plain))
+    charts = load_charts(folder_with(tmp_path, featured=featured, plain=plain))
     assert charts["bars"].featured is True
     assert charts["plain"].featured is False
     assert builtin_charts()["memory3-speed-vs-score"].featured is True
@@ -92,4 +92,4 @@ def test_featured_flag_is_parsed(tmp_path):
 def test_featured_must_be_a_boolean(tmp_path):
     module = GOOD.replace('source="made up")', 'source="made up", featured="yes")')
     with pytest.raises(ChartspecError, match=r"good\.py:\d+: featured='yes' for chart 'bars'"):
-        load_chart_folder(folder_with(tmp_path, good=module))
+        load_charts(folder_with(tmp_path, good=module))

@@ -493,7 +493,7 @@ def diff(
     Default: HEAD against the --specs folder of the work tree.
     """
     if textconv_file is not None:
-        return textconv.callback(textconv_file)  # type: ignore[misc]
+        return _print_facts(textconv_file)
     from chartspec.diff import render_json, render_text
     from chartspec.vcs import compare, write_visuals
 
@@ -509,6 +509,11 @@ def diff(
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def textconv(file: Path) -> int:
     """Print spec FILE as one line per fact, data cells included (a git textconv filter)."""
+    return _print_facts(file)
+
+
+def _print_facts(file: Path) -> int:
+    """Print a spec file as one line per fact; return the exit status."""
     from chartspec.diff import spec_to_facts
     from chartspec.validate import load_spec_file
     from chartspec.vcs import folder_reader
@@ -621,7 +626,7 @@ def as_chartspec_error(error: Exception) -> ChartspecException:
         # the user's to fix, not a bug, as long as it names the path.
         from chartspec.files import os_error
 
-        return ChartspecError(os_error(error, error.filename, "failed"))
+        return os_error(error, error.filename, "failed")
     return InternalError.from_exception(error)
 
 

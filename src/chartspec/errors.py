@@ -1,4 +1,4 @@
-"""What chartspec reports when a command cannot succeed: a small tree of errors and their exit status.
+"""Errors a command can end with: a small tree, each with its exit status and a one-line message.
 
 Each error carries its own `exit_code` and prints itself as one line (`show`), the way click's
 exceptions do, so the command line needs no ladder of `except` clauses.
@@ -71,7 +71,6 @@ class ChartspecError(ChartspecException):
     def __str__(self) -> str:
         text = f"{self.location}: {self.what}" if self.location else self.what
         return _one_line(f"{text}; {self.hint}" if self.hint else text)
-
 
 
 class CheckFailed(ChartspecException):
