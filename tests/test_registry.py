@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
+import chartspec
 from chartspec.errors import ChartspecError
 from chartspec.registry import builtin_charts, chart, draw_chart, load_charts
 
@@ -93,3 +99,41 @@ def test_featured_must_be_a_boolean(tmp_path):
     module = GOOD.replace('source="made up")', 'source="made up", featured="yes")')
     with pytest.raises(ChartspecError, match=r"good\.py:\d+: featured='yes' for chart 'bars'"):
         load_charts(folder_with(tmp_path, good=module))
+
+
+def _environment_key(pythonpath: Path) -> str:
+    """The cache key part every chart shares, as chartspec at `pythonpath` computes it."""
+    code = "from chartspec.cache import environment_key; print(environment_key())"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(pythonpath)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_changing_a_builtin_chart_keeps_every_project_cached(tmp_path):
+    src = Path(chartspec.__file__).parent.parent
+    for package in ("chartspec", "chartspec_demos"):
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(src / package, tmp_path / package, ignore=ignore)
+    before = _environment_key(tmp_path)
+    with open(tmp_path / "chartspec_demos" / "memory3.py", "a", encoding="utf-8") as module:
+        module.write("# edited\n")
+    with open(tmp_path / "chartspec_demos" / "data" / "memory3_models.csv", "a") as table:
+        table.write("Another,Another,Another\n")
+    assert _environment_key(tmp_path) == before
+    with open(tmp_path / "chartspec" / "labels.py", "a", encoding="utf-8") as module:
+        module.write("# edited\n")
+    assert _environment_key(tmp_path) != before  # chartspec's own code still counts
+
+
+def test_builtin_charts_are_keyed_by_their_own_files():
+    from chartspec.incremental import select_charts_tracked
+
+    charts, inputs = select_charts_tracked(None)
+    demos = Path(charts["memory3-speed-vs-score"].module_file).parent
+    assert not demos.is_relative_to(Path(chartspec.__file__).parent)
+    assert {str(demos / "_gallery.py"), str(demos / "data" / "SOURCE.md")} <= set(inputs)
