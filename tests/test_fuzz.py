@@ -17,6 +17,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,8 @@ from chartspec.publish import publish_build
 from chartspec.registry import load_charts
 from chartspec.validate import check_spec, load_spec_file
 from conftest import REPO
+
+pytestmark = pytest.mark.slow  # hundreds of generated projects, each built and published
 
 ARTIFACTS = REPO / "test-artifacts"
 CI_EXAMPLES = 2000

@@ -185,6 +185,7 @@ def kill_once(kp: KillProject, work: Path, *, delay: float | None, on_journal: b
     return Killed(at, finished_first, state, journal_found, done)
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_moment_leaves_before_or_after(
     kill_project: KillProject, tmp_path: Path
 ) -> None:
@@ -240,6 +241,7 @@ def test_sigkill_at_any_moment_leaves_before_or_after(
 # --------------------------------------------------------------------------- two builds at once
 
 
+@pytest.mark.slow
 def test_second_build_refuses_after_the_lock_timeout(kill_project: KillProject) -> None:
     project = kill_project.base.parent / "locked"
     shutil.copytree(kill_project.base, project)
@@ -254,6 +256,7 @@ def test_second_build_refuses_after_the_lock_timeout(kill_project: KillProject) 
     assert tree(project) == kill_project.before
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_both_finish_in_turn(kill_project: KillProject) -> None:
     project = kill_project.base.parent / "twice"
     shutil.copytree(kill_project.base, project)
