@@ -605,13 +605,13 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except click.exceptions.Exit as done:
         status = done.exit_code
     except Exception as error:
-        failure = as_chartspec_error(error)
+        failure = _as_chartspec_error(error)
         failure.show()
         status = failure.exit_code
     sys.exit(status if isinstance(status, int) else EXIT_OK)
 
 
-def as_chartspec_error(error: Exception) -> ChartspecException:
+def _as_chartspec_error(error: Exception) -> ChartspecException:
     """Return the chartspec error that reports `error`: bad usage, bad input, or a bug."""
     if isinstance(error, ChartspecException):
         return error
