@@ -51,7 +51,7 @@ class ProjectCharts:
     module_inputs: dict[str, str]
 
 
-def load_charts(
+def load_project_charts(
     charts_dir: Path | None, *, time_limit: float = DEFAULT_TIME_LIMIT
 ) -> ProjectCharts:
     """Load the charts (the built-in ones when `charts_dir` is None), noting what they read."""

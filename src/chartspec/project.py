@@ -16,7 +16,7 @@ from pathlib import Path
 from chartspec.build import (
     Stale,
     build_texts,
-    load_charts,
+    load_project_charts,
     pick_charts,
     place_data,
     spec_files,
@@ -75,7 +75,7 @@ def build_project(
         inputs={"project folder": Path.cwd(), "chart folder": charts_dir, "reports": reports_dir},
     )
     jobs = worker_count(jobs)
-    project = load_charts(charts_dir, time_limit=time_limit)
+    project = load_project_charts(charts_dir, time_limit=time_limit)
     initializer, initargs = worker_setup(charts_dir, time_limit)
     with shared_workers(jobs, initializer=initializer, initargs=initargs):
         texts = build_texts(
