@@ -436,6 +436,16 @@ def test_an_output_folder_holding_an_input_is_refused(
 # --------------------------------------------------------------------------- Ctrl-C
 
 
+def catches_sigint(pid: int) -> bool:
+    """Tell whether process `pid` has its own SIGINT handler yet (Python installs one early)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+
+
 def test_ctrl_c_at_random_moments_prints_one_line_and_leaves_nothing(
     kill_project: KillProject, tmp_path: Path
 ) -> None:
@@ -453,7 +463,9 @@ def test_ctrl_c_at_random_moments_prints_one_line_and_leaves_nothing(
             text=True,
             start_new_session=True,  # its own process group, as a terminal's foreground job
         )
-        time.sleep(rng.uniform(1.0, kp.seconds * 0.9))
+        while proc.poll() is None and not catches_sigint(proc.pid):
+            time.sleep(0.01)  # before Python runs, SIGINT ends a process as it would any other
+        time.sleep(rng.uniform(0, kp.seconds * 0.9))
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the build and its workers
         _, stderr = proc.communicate(timeout=60)
         if proc.returncode == 0:
