@@ -119,3 +119,7 @@ class Interrupted(ChartspecException):
     """Ctrl-C: one line, and the status shells give a process ended by SIGINT."""
 
     exit_code = 130
+
+    def show(self, file: TextIO | None = None) -> None:
+        """Print `chartspec: interrupted`: not an error of the user's input."""
+        print("chartspec: interrupted", file=file or sys.stderr)
