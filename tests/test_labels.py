@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from chartspec.errors import ChartspecError
-from chartspec.fonts import text_bounds, text_width
+from chartspec.fonts import MEASURED_FAMILIES, baseline_offset, text_ink, text_width
 from chartspec.labels import (
     LabelBox,
     LinearScale,
@@ -48,6 +48,31 @@ def _rect(box: LabelBox) -> tuple[float, float, float, float]:
     return (box.x0, box.y0, box.x1, box.y1)
 
 
+def font_boxes(text: str, box: LabelBox) -> dict[str, tuple[float, float, float, float]]:
+    """Return, per measured family, the box the label's glyphs cover as drawn at its anchor."""
+    out = {}
+    for family in MEASURED_FAMILIES:
+        width = text_width(text, size=FONT_SIZE, family=family)
+        above, below = text_ink(text, size=FONT_SIZE, family=family)
+        left = box.cx - {"left": 0.0, "center": width / 2, "right": width}[box.align]
+        base = box.cy + baseline_offset(box.baseline, FONT_SIZE)
+        out[family] = (left, base - above, left + width, base + below)
+    return out
+
+
+def _distance(point: tuple[float, float], rect: tuple[float, float, float, float]) -> float:
+    px, py = point
+    return math.hypot(min(max(px, rect[0]), rect[2]) - px, min(max(py, rect[1]), rect[3]) - py)
+
+
+def _wider(rect: tuple[float, float, float, float], align: str) -> tuple[float, ...]:
+    """Return the rectangle a text 50% wider would cover, grown the way its anchor grows it."""
+    x0, y0, x1, y1 = rect
+    more = (x1 - x0) / 2
+    grow = {"left": (0, more), "center": (more / 2, more / 2), "right": (more, 0)}[align]
+    return (x0 - grow[0], y0, x1 + grow[1], y1)
+
+
 def assert_valid(
     points: list[tuple[float, float]],
     texts: list[str],
@@ -57,27 +82,27 @@ def assert_valid(
     width: float = WIDTH,
     height: float = HEIGHT,
 ) -> None:
-    """Check a placement from scratch with the font's metrics."""
+    """Check a placement from scratch, in each measured font."""
     assert len(boxes) == len(points)
-    for text, box in zip(texts, boxes, strict=True):
-        # The box is what Vega draws for a centred, middle-baseline text at the anchor.
-        assert box.x1 - box.x0 == pytest.approx(text_width(text, size=FONT_SIZE))
-        assert box.y1 - box.y0 == pytest.approx(FONT_SIZE)
-        drawn = text_bounds(text, x=box.cx, y=box.cy, size=FONT_SIZE)
-        assert drawn == pytest.approx(_rect(box))
-        assert box.x0 >= -EPS and box.y0 >= -EPS
-        assert box.x1 <= width + EPS and box.y1 <= height + EPS
-        for px, py in points:
-            nearest = math.hypot(
-                min(max(px, box.x0), box.x1) - px, min(max(py, box.y0), box.y1) - py
-            )
-            assert nearest >= RADIUS + PADDING - EPS, (text, (px, py))
-        for obstacle in obstacles:
-            assert _gap(_rect(box), obstacle) >= PADDING - EPS
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            assert not _overlap(_rect(a), _rect(b))
-            assert _gap(_rect(a), _rect(b)) >= PADDING - EPS
+    drawn = []
+    for point, text, box in zip(points, texts, boxes, strict=True):
+        for family, rect in font_boxes(text, box).items():
+            where = (text, family)
+            assert rect[0] >= box.x0 - EPS and rect[1] >= box.y0 - EPS, where
+            assert rect[2] <= box.x1 + EPS and rect[3] <= box.y1 + EPS, where
+            assert rect[0] >= -EPS and rect[1] >= -EPS, where
+            assert rect[2] <= width + EPS and rect[3] <= height + EPS, where
+            for other in points:
+                assert _distance(other, rect) >= RADIUS + PADDING - EPS, (where, other)
+            for obstacle in obstacles:
+                assert _gap(rect, obstacle) >= PADDING - EPS, where
+            # A wider font grows the text away from its own point, never onto it.
+            assert _distance(point, _wider(rect, box.align)) >= _distance(point, rect) - EPS
+        drawn.append(_rect(box))
+    for i, a in enumerate(drawn):
+        for b in drawn[i + 1 :]:
+            assert not _overlap(a, b)
+            assert _gap(a, b) >= PADDING - EPS
 
 
 names = st.text(
@@ -186,6 +211,8 @@ def test_lone_point_is_labelled_to_its_right() -> None:
     )
     assert box.x0 == pytest.approx(100 + 5 + PADDING)
     assert (box.y0 + box.y1) / 2 == pytest.approx(100)
+    assert (box.align, box.baseline) == ("left", "middle")
+    assert box.cx == pytest.approx(box.x0)
 
 
 def test_point_at_right_edge_is_labelled_elsewhere() -> None:
@@ -312,15 +339,17 @@ def test_vega_lite_draws_labels_at_the_placed_anchors() -> None:
     rows = []
     for text, box in zip(texts, boxes, strict=True):
         lx, ly = box.data_position(x_scale, y_scale)
-        rows.append({"model": text, "lx": lx, "ly": ly})
+        rows.append(
+            {"model": text, "lx": lx, "ly": ly, "align": box.align, "baseline": box.baseline}
+        )
     spec = {
         "width": WIDTH,
         "height": HEIGHT,
         "data": {"values": rows},
         "mark": {
             "type": "text",
-            "align": "center",
-            "baseline": "middle",
+            "align": {"expr": "datum.align"},
+            "baseline": {"expr": "datum.baseline"},
             "font": FONT_FAMILY,
             "fontSize": FONT_SIZE,
         },
@@ -342,3 +371,4 @@ def test_vega_lite_draws_labels_at_the_placed_anchors() -> None:
     for text, box in zip(texts, boxes, strict=True):
         assert items[text]["x"] == pytest.approx(box.cx, abs=1e-6)
         assert items[text]["y"] == pytest.approx(box.cy, abs=1e-6)
+        assert (items[text]["align"], items[text]["baseline"]) == (box.align, box.baseline)
