@@ -7,10 +7,14 @@ fallbacks' metrics are bundled in `fallback-metrics.json`, written by `tools/fal
 
 from __future__ import annotations
 
+import base64
 import functools
+import io
 import json
 import math
+import re
 import threading
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -187,3 +191,78 @@ def baseline_offset(baseline: Literal["alphabetic", "top", "middle", "bottom"], 
         "middle": _js_round(0.30 * size),
         "bottom": _js_round(-0.21 * size),
     }[baseline]
+
+
+# Shown as an image (a gallery thumbnail, a download) a drawing cannot load a page's web font;
+# without a generic family the browser falls back to a serif face.
+_FONT_FAMILY_ATTRIBUTE = re.compile(r'(\sfont-family=")([^"]*)"')
+_GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
+
+
+def with_generic_family(svg: str) -> str:
+    """Return an SVG whose every font list ends in a generic family (sans-serif if none)."""
+
+    def add(match: re.Match[str]) -> str:
+        families = [f.strip().strip("'\"").lower() for f in match.group(2).split(",")]
+        if _GENERIC_FAMILIES & set(families):
+            return match.group(0)
+        return f'{match.group(1)}{match.group(2)}, sans-serif"'
+
+    return _FONT_FAMILY_ATTRIBUTE.sub(add, svg)
+
+
+_SVG_TEXT = "{http://www.w3.org/2000/svg}text"
+
+
+def svg_with_font(svg: str) -> str:
+    """Return an SVG that carries the bundled font, subset to the characters its text uses.
+
+    The font goes in a `<style>` as a `data:` `@font-face` (WOFF2) whose `unicode-range` names
+    its characters, so several such drawings inlined in one page combine instead of hiding each
+    other's glyphs; every font list also gets a generic fallback. The same SVG gives the same
+    bytes.
+    """
+    used: dict[bool, set[int]] = {False: set(), True: set()}
+    for text in ET.fromstring(svg).iter(_SVG_TEXT):
+        weight = text.get("font-weight", "normal")
+        bold = weight in ("bold", "bolder") or (weight.isdigit() and int(weight) >= 600)
+        used[bold].update(ord(c) for c in "".join(text.itertext()))
+    rules = "".join(
+        _font_face(bold, frozenset(codes & set(font_metrics(bold=bold).advances)))
+        for bold, codes in used.items()
+        if codes & set(font_metrics(bold=bold).advances)
+    )
+    svg = with_generic_family(svg)
+    if not rules:
+        return svg
+    start = re.search(r"<svg\b[^>]*>", svg)
+    if start is None:
+        msg = "not an SVG document"
+        raise ValueError(msg)
+    return f"{svg[: start.end()]}<style>{rules}</style>{svg[start.end() :]}"
+
+
+@functools.lru_cache(maxsize=256)
+def _font_face(bold: bool, codes: frozenset[int]) -> str:
+    """Return an @font-face rule with the bundled face subset to `codes`, as WOFF2."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = []
+    options.hinting = False
+    options.name_IDs = ["*"]  # keep the licence notice with the glyphs
+    font = TTFont(FONT_FILES[bold], recalcTimestamp=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=codes)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.flavor = "woff2"
+    font.save(out)
+    data = base64.b64encode(out.getvalue()).decode("ascii")
+    ranges = ",".join(f"U+{code:X}" for code in sorted(codes))
+    return (
+        f'@font-face{{font-family:"{FONT_FAMILY}";font-weight:{700 if bold else 400};'
+        f'src:url(data:font/woff2;base64,{data}) format("woff2");unicode-range:{ranges}}}'
+    )
