@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn, Protocol
@@ -247,7 +246,8 @@ def _blocked(
         ).any(axis=1)
     else:
         near_obstacle = np.zeros(len(boxes), dtype=bool)
-    return outside | near_marker | near_obstacle
+    blocked: np.ndarray = outside | near_marker | near_obstacle
+    return blocked
 
 
 def _conflicts(boxes: np.ndarray, owners: np.ndarray, *, padding: float) -> np.ndarray:
@@ -260,7 +260,8 @@ def _conflicts(boxes: np.ndarray, owners: np.ndarray, *, padding: float) -> np.n
         & (y0[:, None] < y1[None, :] + padding - eps)
         & (y0[None, :] < y1[:, None] + padding - eps)
     )
-    return close & (owners[:, None] != owners[None, :])
+    conflicts: np.ndarray = close & (owners[:, None] != owners[None, :])
+    return conflicts
 
 
 def _components(n: int, pairs: np.ndarray) -> list[list[int]]:
@@ -571,7 +572,9 @@ def label_points(
     unit = points.copy(ignore=["data"])
     config = unit.config
     unit.data = unit.width = unit.height = unit.config = alt.Undefined
-    layered = alt.layer(unit, labels, data=table).properties(width=width, height=height)
+    layered = alt.LayerChart(
+        layer=[unit, labels], data=table, width=spec["width"], height=spec["height"]
+    )
     if config is not alt.Undefined:
         layered.config = config
     return layered
@@ -588,7 +591,7 @@ def _shared_axis(channel: dict[str, Any]) -> dict[str, Any]:
 def _size(spec: dict[str, Any], key: str) -> float:
     """Return the chart's width or height in pixels, or say how to set it."""
     value = spec.get(key)
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return float(value)
     raise ChartspecError(
         f"label_points needs the chart's {key} in pixels, got {value!r}",
@@ -617,7 +620,7 @@ def _position(
     if not (
         isinstance(domain, list)
         and len(domain) == 2
-        and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in domain)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in domain)
     ):
         raise ChartspecError(
             f"label_points needs the {channel} scale's domain as two numbers, got {domain!r}",
