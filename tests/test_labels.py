@@ -320,20 +320,6 @@ def test_symbol_radius_follows_vega() -> None:
     assert symbol_radius(64, stroke_width=2) == 5
 
 
-def _text_items(node: object) -> list[dict]:
-    """Collect the items of every text mark in a scenegraph."""
-    found: list[dict] = []
-    if isinstance(node, dict):
-        if node.get("marktype") == "text" and node.get("role") == "mark":
-            found.extend(node["items"])
-        for value in node.values():
-            found.extend(_text_items(value))
-    elif isinstance(node, list):
-        for value in node:
-            found.extend(_text_items(value))
-    return found
-
-
 def test_vega_lite_draws_labels_at_the_placed_anchors() -> None:
     import vl_convert
 
@@ -376,7 +362,7 @@ def test_vega_lite_draws_labels_at_the_placed_anchors() -> None:
             "text": {"field": "model"},
         },
     }
-    items = {item["text"]: item for item in _text_items(vl_convert.vegalite_to_scenegraph(spec))}
+    items = {item["text"]: item for item in _marks(vl_convert.vegalite_to_scenegraph(spec), "text")}
     for text, box in zip(texts, boxes, strict=True):
         assert items[text]["x"] == pytest.approx(box.cx, abs=1e-6)
         assert items[text]["y"] == pytest.approx(box.cy, abs=1e-6)
