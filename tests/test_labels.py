@@ -452,7 +452,7 @@ def test_label_points_on_a_users_chart() -> None:
         [by_name[name] for name in table["model"]],
         width=480,
         height=320,
-        radius=symbol_radius(80, stroke_width=1),
+        radius=symbol_radius(80, stroke_width=2),
     )
 
 

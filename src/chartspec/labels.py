@@ -24,7 +24,14 @@ import numpy as np
 import pandas as pd
 
 from chartspec.errors import ChartspecError
-from chartspec.fonts import FONT_STACK, MEASURED_FAMILIES, baseline_offset, text_ink, text_width
+from chartspec.fonts import (
+    FONT_STACK,
+    MEASURED_FAMILIES,
+    baseline_offset,
+    text_bounds,
+    text_ink,
+    text_width,
+)
 
 Rect = tuple[float, float, float, float]
 """An axis-aligned rectangle (x0, y0, x1, y1) in pixels, y growing downwards."""
@@ -158,10 +165,12 @@ def text_extent(
 ) -> Rect:
     """Return the box, relative to its anchor, that `text` covers in any measured font.
 
-    Horizontally the advance widths, vertically the glyphs' outlines around the baseline Vega
-    draws at (Vega computes baselines itself, the same way in every renderer).
+    Horizontally the advance widths; vertically the glyphs' outlines around the baseline Vega
+    draws at (Vega computes baselines itself, the same way in every renderer) and the line box
+    Vega gives the text, for hovering.
     """
-    x0s, y0s, x1s, y1s = [], [], [], []
+    _, top, _, bottom = text_bounds(text, x=0.0, y=0.0, size=size, baseline=baseline)
+    x0s, x1s = [], []
     base = baseline_offset(baseline, size)
     for family in MEASURED_FAMILIES:
         width = text_width(text, size=size, bold=bold, family=family)
@@ -169,9 +178,8 @@ def text_extent(
         left = {"left": 0.0, "center": -width / 2, "right": -width}[align]
         x0s.append(left)
         x1s.append(left + width)
-        y0s.append(base - above)
-        y1s.append(base + below)
-    return (min(x0s), min(y0s), max(x1s), max(y1s))
+        top, bottom = min(top, base - above), max(bottom, base + below)
+    return (min(x0s), top, max(x1s), bottom)
 
 
 def _candidates(
@@ -654,7 +662,8 @@ def _marker_radius(spec: dict[str, Any]) -> float:
             hint="set the size on the mark, e.g. mark_point(size=60)",
         )
     size = mark.get("size", _DEFAULT_SYMBOL_SIZE)
-    radius = symbol_radius(float(size), stroke_width=float(mark.get("strokeWidth", 1)))
+    # Vega-Lite strokes points 2 px wide by default (filled ones too, should they get a stroke).
+    radius = symbol_radius(float(size), stroke_width=float(mark.get("strokeWidth", 2)))
     shape_channel = spec.get("encoding", {}).get("shape", {})
     shape = shape_channel.get("value", mark.get("shape", "circle"))
     if "field" in shape_channel or "condition" in shape_channel:
