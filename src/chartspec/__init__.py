@@ -16,6 +16,7 @@ _EXPORTS = {
     "load_table": "chartspec.tables",
     "ChartspecError": "chartspec.errors",
     "with_key": "chartspec.specs",
+    "with_schema": "chartspec.specs",
     "chart_to_spec": "chartspec.specs",
     "spec_to_json": "chartspec.specs",
     "check_spec": "chartspec.validate",

@@ -171,13 +171,7 @@ def build(
     show_default=True,
     help="Folder to write the site to.",
 )
-@click.option(
-    "--reports",
-    "reports_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of Markdown reports to publish too (default: none).",
-)
+@REPORTS_OPTION
 @JOBS_OPTION
 @QUIET_OPTION
 @NO_CACHE_OPTION

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from chartspec.drawings import (
     svg_size,
     themed_svg,
 )
+from chartspec.datatable import declared_columns, reader_view, table_label
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
 from chartspec.specs import chartspec_meta
@@ -57,6 +59,7 @@ class Dataset:
     columns: list[str]
     rows: list[dict[str, Any]]
     source_file: Path | None = None  # a url data file copied into the site
+    declared: bool = False  # shows the spec's declared columns, not the file as it is
 
 
 @dataclass
@@ -173,7 +176,7 @@ def _write_chart(
         if ds.source_file is not None:
             rel = f"charts/{_data_relpath(chart, ds.source_file)}"
             writer.copy_file(ds.source_file, rel, shared=True)  # charts may share a file
-            if ds.source_file.suffix.lower() == ".csv":
+            if ds.source_file.suffix.lower() == ".csv" and not ds.declared:
                 data_links.append({"href": rel, "label": ds.label})
                 continue
         csv_rel = (
@@ -342,17 +345,25 @@ def _datasets(chart: Chart, specs_dir: Path) -> list[Dataset]:
             if key not in seen:
                 seen.add(key)
                 rows = _read_rows(path, _format_type(data, path), data.get("format") or {})
-                out.append(_dataset(data["url"], rows, source_file=path))
+                label = table_label(data["url"], chart.title)
+                out.append(_dataset(label, rows, source_file=path))
         elif "values" in data:
             key = "values:" + json.dumps(data["values"], sort_keys=True)
             if key not in seen:
                 seen.add(key)
-                out.append(_dataset("inline values", _values_rows(data["values"], data)))
+                out.append(_dataset(chart.title, _values_rows(data["values"], data)))
         elif isinstance(data.get("name"), str) and data["name"] in named:
             key = f"name:{data['name']}"
             if key not in seen:
                 seen.add(key)
-                out.append(_dataset(data["name"], _values_rows(named[data["name"]], data)))
+                label = table_label(data["name"], chart.title)
+                out.append(_dataset(label, _values_rows(named[data["name"]], data)))
+    columns = declared_columns(spec)
+    for ds in out:
+        view = reader_view(ds.rows, columns)
+        if view is not None:
+            ds.columns, ds.rows = view
+            ds.declared = True
     return out
 
 
@@ -690,7 +701,7 @@ def _rows_to_csv(ds: Dataset) -> str:
 def _table(ds: Dataset) -> dict[str, Any]:
     """Return the template context for one data table, capped at MAX_TABLE_ROWS rows."""
     numeric = {
-        c: all(isinstance(r.get(c), int | float) or r.get(c) is None for r in ds.rows)
+        c: all(isinstance(r.get(c), int | float | Decimal) or r.get(c) is None for r in ds.rows)
         for c in ds.columns
     }
     return {
