@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from chartspec import fonts
 from chartspec.datatable import declared_columns, reader_view, table_label
+from chartspec.drawings import svg_size
 from chartspec.errors import ChartspecError
 from chartspec.export import find_spec, inline_url_data, load_spec, spec_to_svg
 from chartspec.files import write_atomic
@@ -57,6 +58,7 @@ class Figure:
     source: str
     html: Markup
     tables: list[DataTable] = field(default_factory=list)
+    width: int = 0  # of the drawing: live charts are shown no wider than the static one
 
 
 @dataclass
@@ -178,6 +180,7 @@ def _figure(
         source=source,
         html=Markup(""),
         tables=_data_tables(spec, title=title, base_dir=base_dir),
+        width=svg_size(svg)[0],
     )
     figure.html = Markup(
         _ENV.get_template("figure.html.j2").render(

@@ -23,6 +23,7 @@ import jinja2
 
 from chartspec import fonts
 from chartspec.cache import Store, environment_key, key_of, sha256_bytes
+from chartspec.datatable import declared_columns, reader_view, table_label
 from chartspec.drawings import (
     RENDER_PARTS,
     VL_VERSION,
@@ -34,9 +35,9 @@ from chartspec.drawings import (
     svg_size,
     themed_svg,
 )
-from chartspec.datatable import declared_columns, reader_view, table_label
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
+from chartspec.remote import OPT_IN, is_remote_url, pinned_file
 from chartspec.specs import chartspec_meta
 
 CSP = (
@@ -392,13 +393,18 @@ def _data_path(chart: Chart, specs_dir: Path, url: Any) -> Path:
     """Resolve a relative data url against the spec file; refuse anything off-site."""
     if not isinstance(url, str) or not url:
         raise ChartspecError("data url must be a non-empty string", file=chart.spec_file)
+    pinned = pinned_file(url, specs_dir) if is_remote_url(url) else None
+    if pinned is None and is_remote_url(url):
+        raise ChartspecError(
+            f"data url {url!r} is remote and not pinned", file=chart.spec_file, hint=OPT_IN
+        )
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url) or url.startswith(("/", "\\")):
         raise ChartspecError(
             f"data url {url!r} is not a relative path",
             file=chart.spec_file,
             hint="the site is offline: put the file beside the spec and use a relative url",
         )
-    path = (chart.spec_file.parent / url).resolve()
+    path = pinned or (chart.spec_file.parent / url).resolve()
     try:
         path.relative_to(specs_dir)
     except ValueError:
