@@ -398,7 +398,9 @@ def _data_path(chart: Chart, specs_dir: Path, url: Any) -> Path:
         raise ChartspecError(
             f"data url {url!r} is remote and not pinned", file=chart.spec_file, hint=OPT_IN
         )
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url) or url.startswith(("/", "\\")):
+    if pinned is None and (
+        re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url) or url.startswith(("/", "\\"))
+    ):
         raise ChartspecError(
             f"data url {url!r} is not a relative path",
             file=chart.spec_file,
