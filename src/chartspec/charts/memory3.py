@@ -70,7 +70,13 @@ SPEED_VS_SCORE = TableSchema(
     [
         MODEL,
         GROUP,
-        Column("speed", "number", unit="tokens/s", decimals=1, description="server, retrieval"),
+        Column(
+            "speed",
+            "number",
+            unit="tokens/s",
+            decimals=1,
+            description="server decoding speed with retrieval",
+        ),
         Column("score", "number", unit="%", decimals=2, description="mean of JEC-QA and MED"),
         TASKS.column("jecqa_5refs"),
         TASKS.column("med_5refs"),
@@ -81,9 +87,27 @@ RETRIEVAL_COST = TableSchema(
     [
         MODEL,
         GROUP,
-        Column("without", "number", unit="tokens/s", decimals=1, description="no retrieval"),
-        Column("with", "number", unit="tokens/s", decimals=1, description="with retrieval"),
-        Column("slowdown", "number", unit="×", decimals=2, description="without / with"),
+        Column(
+            "without",
+            "number",
+            unit="tokens/s",
+            decimals=1,
+            description="server decoding speed without retrieval",
+        ),
+        Column(
+            "with",
+            "number",
+            unit="tokens/s",
+            decimals=1,
+            description="server decoding speed with retrieval",
+        ),
+        Column(
+            "slowdown",
+            "number",
+            unit="×",
+            decimals=2,
+            description="speed without retrieval / speed with it",
+        ),
     ],
     key="model",
 )
