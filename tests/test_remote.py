@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 
 from chartspec.errors import ChartspecError
-from chartspec.remote import LOCK_FILE, fetch_url, pin_urls, pinned_file, point_at_pins
+from chartspec.remote import (
+    LOCK_FILE,
+    fetch_url,
+    pin_urls,
+    pinned_file,
+    point_at_pins,
+    remove_replaced_copies,
+)
 
 CHART = """
 import os
@@ -162,7 +169,13 @@ def test_refresh_replaces_the_pinned_copy(tmp_path, upstream):
     assert pin_urls([url], specs, fetch=True)[url] == old  # pinned: not fetched again
     new = pin_urls([url], specs, fetch=False, refresh=True)[url]
     assert new.sha256 != old.sha256
-    assert not (specs / old.file).exists()  # the replaced copy, recorded by the lock, is gone
+    assert (specs / old.file).exists()  # until the specs point at the new copy
+    (specs / "data" / "remote" / "notes.txt").write_text("mine")
+    assert remove_replaced_copies(specs) == [specs / old.file]
+    assert sorted(p.name for p in (specs / "data" / "remote").iterdir()) == [
+        "notes.txt",
+        Path(new.file).name,
+    ]
     assert pinned_file(url, specs) == specs / new.file
     assert state.requests == 2
 

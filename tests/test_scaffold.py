@@ -11,10 +11,7 @@ import time
 import urllib.request
 
 import pytest
-from click.testing import CliRunner
 
-import chartspec.serve
-from chartspec.cli import cli as chartspec_cli
 from chartspec.errors import ChartspecError
 from chartspec.scaffold import init_project
 from chartspec.serve import RELOAD_PATH, DevServer
@@ -102,7 +99,7 @@ def test_init_refuses_a_non_empty_folder_on_the_command_line(tmp_path, cli):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
-def test_a_users_labelled_scatter_builds_checks_publishes_and_serves(tmp_path, cli, monkeypatch):
+def test_a_users_labelled_scatter_builds_checks_publishes_and_serves(tmp_path, cli, serve_cli):
     project = tmp_path / "mine"
     init_project(project)
     (project / "charts" / "speed_vs_score.py").write_text(SCATTER)
@@ -141,29 +138,17 @@ def test_a_users_labelled_scatter_builds_checks_publishes_and_serves(tmp_path, c
     assert not re.search(r"data-[0-9a-f]{16}|label_|47\.80333", table + appendix)
 
     # `chartspec serve` rebuilds when the data file the chart read changes.
-    servers: list[DevServer] = []
-
-    def start_in_background(site_dir, *, port, rebuild, watch):
-        servers.append(DevServer(site_dir, port=port, rebuild=rebuild, watch=watch).start())
-
-    monkeypatch.setattr(chartspec.serve, "serve", start_in_background)
-    monkeypatch.chdir(project)
-    done = CliRunner().invoke(chartspec_cli, ["serve", "--port", "0", "--jobs", "1"])
-    assert done.exit_code == 0, done.output
-    [server] = servers
-    try:
-        time.sleep(0.5)  # let the watcher start
-        edited = project / "data" / "runs.csv.new"
-        edited.write_text(RUNS.replace("733,", "812.25,"))
-        os.replace(edited, project / "data" / "runs.csv")  # as editors save
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and _version(server) == 0:
-            time.sleep(0.2)
-        assert _version(server) >= 1
-        with urllib.request.urlopen(server.url + "charts/speed-vs-score.csv", timeout=5) as resp:
-            assert "alpha,812.2," in resp.read().decode()
-    finally:
-        server.stop()
+    server = serve_cli(project, "--jobs", "1")
+    time.sleep(0.5)  # let the watcher start
+    edited = project / "data" / "runs.csv.new"
+    edited.write_text(RUNS.replace("733,", "812.25,"))
+    os.replace(edited, project / "data" / "runs.csv")  # as editors save
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and _version(server) == 0:
+        time.sleep(0.2)
+    assert _version(server) >= 1
+    with urllib.request.urlopen(server.url + "charts/speed-vs-score.csv", timeout=5) as resp:
+        assert "alpha,812.2," in resp.read().decode()
 
 
 def _table_text(html: str) -> list[list[str]]:

@@ -138,7 +138,7 @@ def build_project(
         shared_workers,
     )
     from chartspec.publish import publish_build
-    from chartspec.remote import pin_texts
+    from chartspec.remote import pin_texts, remove_replaced_copies
 
     jobs = jobs or default_jobs()
     charts, module_inputs = select_charts_tracked(charts_dir)
@@ -165,6 +165,8 @@ def build_project(
             quiet=quiet,
             use_cache=use_cache,
         )
+    if refresh_remote:
+        remove_replaced_copies(specs_dir)
     return ProjectBuild(texts=texts, published=done)
 
 

@@ -206,7 +206,7 @@ def site(
 ) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
     from chartspec.publish import publish_build
-    from chartspec.remote import pin_folder
+    from chartspec.remote import pin_folder, remove_replaced_copies
 
     if fetch_remote or refresh_remote:
         pin_folder(specs_dir, refresh=refresh_remote)
@@ -220,6 +220,8 @@ def site(
         quiet=quiet,
         use_cache=not no_cache,
     )
+    if refresh_remote:
+        remove_replaced_copies(specs_dir)
     click.echo(f"published {len(done.site_files)} file(s) into {site_dir}/")
     return EXIT_OK
 

@@ -28,6 +28,7 @@ PIN_FOLDER = "data/remote"
 LOCK_FILE = "data/remote.lock.json"
 FETCH_TIMEOUT = 30.0  # seconds without a byte from the server
 MAX_FETCH_BYTES = 100 * 1024 * 1024
+_COPY_NAME = re.compile(r"[a-z0-9_-]+\.[0-9a-f]{16}(\.[a-z0-9]{1,10})?")  # as `_store` names them
 OPT_IN = (
     "fetch it once into specs/data/remote/ with `--fetch-remote` "
     "(or `fetch-remote = true` under [tool.chartspec])"
@@ -108,13 +109,29 @@ def pin_urls(
             )
         changed[url] = _store(url, fetch_url(url, timeout=timeout, max_bytes=max_bytes), specs_dir)
     if changed:
-        replaced = {pins[url].file for url in changed if url in pins}
         pins.update(changed)
         text = json.dumps({url: asdict(pin) for url, pin in sorted(pins.items())}, indent=2)
         write_atomic(specs_dir / LOCK_FILE, (text + "\n").encode("utf-8"))
-        for old in replaced - {pin.file for pin in pins.values()}:
-            (specs_dir / old).unlink(missing_ok=True)  # a copy this lock recorded, now replaced
     return pins
+
+
+def remove_replaced_copies(specs_dir: Path) -> list[Path]:
+    """Remove the copies in `specs/data/remote/` that the lock no longer names, and return them.
+
+    Called once the specs point at the new copies, so a failed refresh leaves the old ones.
+    """
+    folder = Path(specs_dir) / PIN_FOLDER
+    if not folder.is_dir():
+        return []
+    kept = {pin.file for pin in read_lock(specs_dir).values()}
+    replaced = [
+        path
+        for path in sorted(folder.iterdir())
+        if _COPY_NAME.fullmatch(path.name) and f"{PIN_FOLDER}/{path.name}" not in kept
+    ]
+    for path in replaced:
+        path.unlink()
+    return replaced
 
 
 def fetch_url(
