@@ -188,7 +188,14 @@ def build(
     show_default=True,
     help="Folder to write the site to.",
 )
-@REPORTS_OPTION
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of Markdown reports to publish too (default: reports/ when --specs is specs/, "
+    "so the site is the one `build` publishes; else none).",
+)
 @JOBS_OPTION
 @QUIET_OPTION
 @NO_CACHE_OPTION
@@ -208,6 +215,8 @@ def site(
     from chartspec.publish import publish_build
     from chartspec.remote import pin_folder, remove_replaced_copies
 
+    if reports_dir is None and specs_dir == Path("specs"):
+        reports_dir = Path("reports")  # a project's own specs: publish what `build` does
     if fetch_remote or refresh_remote:
         pin_folder(specs_dir, refresh=refresh_remote)
 
