@@ -56,9 +56,15 @@ def test_reader_view_keeps_declared_columns_in_order_with_units_and_rounding() -
 
 
 def test_cells_read_back_from_csv_text_are_rounded_too() -> None:
-    rows = [{"model": "a", "speed": "12.345", "runs": "2", "score": ""}]
+    rows = [
+        {"model": "a", "speed": "12.345", "runs": "2", "score": ""},
+        {"model": "b", "speed": "12", "runs": "3.0", "score": "2250"},
+    ]
     _, view = reader_view(rows, schema_to_columns(SCHEMA)) or ([], [])
-    assert view == [{"model": "a", "speed (tokens/s)": Decimal("12.3"), "runs": 2, "score (%)": ""}]
+    assert view == [
+        {"model": "a", "speed (tokens/s)": Decimal("12.3"), "runs": 2, "score (%)": ""},
+        {"model": "b", "speed (tokens/s)": Decimal("12.0"), "runs": 3, "score (%)": 2250},
+    ]
 
 
 def test_without_declared_columns_or_with_other_rows_nothing_changes() -> None:

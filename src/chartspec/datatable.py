@@ -17,6 +17,7 @@ from chartspec.specs import chartspec_meta
 from chartspec.tables import Column, TableSchema
 
 # Names chartspec gives data by content hash: `data-<hash>` datasets and `<chart>.<hash>.csv` files.
+_INTEGER = re.compile(r"-?\d+")
 _HASH_NAME = re.compile(r"(^|/)(data-[0-9a-f]{16}|[a-z0-9][a-z0-9_-]*\.[0-9a-f]{16}\.(csv|json))$")
 
 
@@ -68,15 +69,14 @@ def _rounded(value: Any, column: Mapping[str, Any]) -> Any:
     kind, decimals = column.get("type"), column.get("decimals")
     if kind not in ("number", "integer") or value is None or isinstance(value, bool):
         return value
-    try:
-        number = float(value)  # a cell read back from a CSV file is text
+    try:  # a cell read back from a CSV file is text: "2250" is the integer the spec would hold
+        number = int(value) if isinstance(value, str) and _INTEGER.fullmatch(value) else value
+        number = number if isinstance(number, int) else float(number)
     except (TypeError, ValueError):
         return value
-    if kind == "integer" and number.is_integer():
-        return int(number)
     if isinstance(decimals, int) and not isinstance(decimals, bool) and 0 <= decimals <= 20:
         return Decimal(f"{number:.{decimals}f}")
-    return int(number) if isinstance(value, int) else number
+    return int(number) if kind == "integer" and float(number).is_integer() else number
 
 
 def table_label(name: str, title: str) -> str:
