@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from chartspec.specs import spec_to_chart as spec_to_chart
     from chartspec.specs import spec_to_json as spec_to_json
     from chartspec.specs import with_key as with_key
+    from chartspec.specs import with_schema as with_schema
     from chartspec.tables import ChartspecWarning as ChartspecWarning
     from chartspec.tables import Column as Column
     from chartspec.tables import TableSchema as TableSchema
@@ -93,6 +94,7 @@ __all__ = [
     "symbol_radius",
     "to_html_fragment",
     "with_key",
+    "with_schema",
 ]
 
 # The module that holds each public name.
@@ -126,7 +128,14 @@ _MODULES = {
     "chartspec.registry": ("ChartDef", "chart", "load_charts"),
     "chartspec.report": ("to_html_fragment",),
     "chartspec.site": ("specs_to_site",),
-    "chartspec.specs": ("chart_to_spec", "load_chart", "spec_to_chart", "spec_to_json", "with_key"),
+    "chartspec.specs": (
+        "chart_to_spec",
+        "load_chart",
+        "spec_to_chart",
+        "spec_to_json",
+        "with_key",
+        "with_schema",
+    ),
     "chartspec.tables": ("ChartspecWarning", "Column", "TableSchema", "load_table"),
     "chartspec.validate": ("Problem", "check_spec"),
 }

@@ -121,12 +121,15 @@ def build_project(
     jobs: int | None = None,
     quiet: bool = False,
     use_cache: bool = True,
+    fetch_remote: bool = False,
+    refresh_remote: bool = False,
 ) -> ProjectBuild:
     """Build the charts (all, or `names`) into `specs_dir` and publish the site, all or nothing.
 
     Charts whose code and data are unchanged come from the cache beside `specs_dir`; the rest
     are built in up to `jobs` processes (None: one per core). Specs of charts that are gone
-    are removed only when every chart is built.
+    are removed only when every chart is built. Remote data is read from its pinned copy,
+    fetched first when `fetch_remote` (or, for every URL, `refresh_remote`) allows.
     """
     from chartspec.incremental import (
         build_texts_incremental,
@@ -135,6 +138,7 @@ def build_project(
         shared_workers,
     )
     from chartspec.publish import publish_build
+    from chartspec.remote import pin_texts, remove_replaced_copies
 
     jobs = jobs or default_jobs()
     charts, module_inputs = select_charts_tracked(charts_dir)
@@ -148,6 +152,7 @@ def build_project(
             use_cache=use_cache,
             quiet=quiet,
         )
+        texts = pin_texts(texts, specs_dir, fetch=fetch_remote, refresh=refresh_remote)
         texts, files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
         done = publish_build(
             texts,
@@ -160,6 +165,8 @@ def build_project(
             quiet=quiet,
             use_cache=use_cache,
         )
+    if refresh_remote:
+        remove_replaced_copies(specs_dir)
     return ProjectBuild(texts=texts, published=done)
 
 

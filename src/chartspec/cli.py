@@ -98,6 +98,17 @@ INLINE_MAX_ROWS_OPTION = click.option(
     show_default=True,
     help="With --data external, tables up to this many rows stay inline.",
 )
+FETCH_REMOTE_OPTION = click.option(
+    "--fetch-remote",
+    is_flag=True,
+    help="Fetch remote (http/https) data not pinned yet into specs/data/remote/ and record it "
+    "in specs/data/remote.lock.json; pinned data is then read offline.",
+)
+REFRESH_REMOTE_OPTION = click.option(
+    "--refresh-remote",
+    is_flag=True,
+    help="Fetch all remote data again and update its pins (a changed file shows up in the specs).",
+)
 
 
 def _jobs(jobs: int | None) -> int:
@@ -153,6 +164,8 @@ def cli(debug: bool) -> None:
 @JOBS_OPTION
 @QUIET_OPTION
 @NO_CACHE_OPTION
+@FETCH_REMOTE_OPTION
+@REFRESH_REMOTE_OPTION
 def build(
     names: tuple[str, ...],
     charts_dir: Path | None,
@@ -164,6 +177,8 @@ def build(
     jobs: int | None,
     quiet: bool,
     no_cache: bool,
+    fetch_remote: bool,
+    refresh_remote: bool,
 ) -> int:
     """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site.
 
@@ -182,6 +197,8 @@ def build(
         jobs=_jobs(jobs),
         quiet=quiet,
         use_cache=not no_cache,
+        fetch_remote=fetch_remote,
+        refresh_remote=refresh_remote,
     )
     changed = len(done.published.changed_specs)
     click.echo(f"built {len(done.texts)} chart(s) into {specs_dir}/ ({changed} file(s) changed)")
@@ -204,11 +221,14 @@ def build(
     "reports_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder of Markdown reports to publish too (default: none).",
+    help="Folder of Markdown reports to publish too (default: reports/ when --specs is specs/, "
+    "so the site is the one `build` publishes; else none).",
 )
 @JOBS_OPTION
 @QUIET_OPTION
 @NO_CACHE_OPTION
+@FETCH_REMOTE_OPTION
+@REFRESH_REMOTE_OPTION
 def site(
     specs_dir: Path,
     site_dir: Path,
@@ -216,9 +236,17 @@ def site(
     jobs: int | None,
     quiet: bool,
     no_cache: bool,
+    fetch_remote: bool,
+    refresh_remote: bool,
 ) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
     from chartspec.publish import publish_build
+    from chartspec.remote import pin_folder, remove_replaced_copies
+
+    if reports_dir is None and specs_dir == Path("specs"):
+        reports_dir = Path("reports")  # a project's own specs: publish what `build` does
+    if fetch_remote or refresh_remote:
+        pin_folder(specs_dir, refresh=refresh_remote)
 
     done = publish_build(
         None,
@@ -229,6 +257,8 @@ def site(
         quiet=quiet,
         use_cache=not no_cache,
     )
+    if refresh_remote:
+        remove_replaced_copies(specs_dir)
     click.echo(f"published {len(done.site_files)} file(s) into {site_dir}/")
     return EXIT_OK
 
@@ -242,6 +272,7 @@ def site(
 @DATA_OPTION
 @INLINE_MAX_ROWS_OPTION
 @JOBS_OPTION
+@FETCH_REMOTE_OPTION
 def serve(
     port: int,
     charts_dir: Path | None,
@@ -251,12 +282,15 @@ def serve(
     data: Literal["inline", "external"],
     inline_max_rows: int,
     jobs: int | None,
+    fetch_remote: bool,
 ) -> int:
     """Serve the site on 127.0.0.1, rebuilding and reloading when charts, data or specs change.
 
     Like `build`, only charts whose code or data changed are rebuilt.
     """
-    from chartspec.build import build_project, select_charts
+    from chartspec.build import build_project
+    from chartspec.cache import recorded_inputs
+    from chartspec.incremental import select_charts_tracked
     from chartspec.serve import serve as serve_site
 
     chosen = _charts_dir(charts_dir)
@@ -271,13 +305,20 @@ def serve(
             inline_max_rows=inline_max_rows,
             jobs=_jobs(jobs),
             quiet=True,
+            fetch_remote=fetch_remote,
         )
 
     rebuild()
-    sources = {d.module_file.parent for d in select_charts(chosen).values()}
-    watch = sorted(sources | {p for p in (specs_dir, reports_dir) if p.is_dir()})
+    charts, module_inputs = select_charts_tracked(chosen)
+    folders = {d.module_file.parent for d in charts.values()} | {specs_dir, reports_dir}
+    read_on_import = {Path(path) for path in module_inputs}
+
+    def watched() -> list[Path]:
+        """The chart folders, specs and reports, and every file a chart read when last built."""
+        return sorted(folders | read_on_import | recorded_inputs(specs_dir, charts))
+
     try:
-        serve_site(site_dir, port=port, rebuild=rebuild, watch=watch)
+        serve_site(site_dir, port=port, rebuild=rebuild, watch=watched)
     except OSError as error:
         raise ChartspecError(
             f"cannot serve on 127.0.0.1:{port} ({error.strerror or error})",
@@ -324,6 +365,7 @@ def check(
         select_charts_tracked,
     )
     from chartspec.publish import recovered
+    from chartspec.remote import pin_texts
 
     if files and changed:
         raise ChartspecError("give either FILES or --changed, not both")
@@ -363,6 +405,7 @@ def check(
                 jobs=_jobs(jobs),
                 quiet=True,
             )
+            texts = pin_texts(texts, specs_dir, fetch=False)
             texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
             stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
             if not stale:  # a site is only comparable once its specs are fresh

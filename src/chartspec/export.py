@@ -17,6 +17,7 @@ import vl_convert as vlc
 from chartspec import fonts
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
+from chartspec.remote import is_remote_url, pinned_file
 from chartspec.validate import load_spec_file, validate_spec
 
 Format = Literal["svg", "png", "pdf"]
@@ -231,16 +232,18 @@ def inline_url_data(spec: dict[str, Any], *, base_dir: Path | None) -> dict[str,
         url = data["url"]
         if not isinstance(url, str):
             raise ChartspecError(f"data url must be a string, got {url!r}")
-        if urlsplit(url).scheme or url.startswith("//"):
+        pinned = pinned_file(url, Path(base_dir)) if base_dir and is_remote_url(url) else None
+        if pinned is None and (urlsplit(url).scheme or url.startswith("//")):
             raise ChartspecError(
                 f"data url {url!r} is not a local file",
-                hint="exports never fetch from the network: save the data next to the spec",
+                hint="exports never fetch from the network: save the data next to the spec, "
+                "or pin it with `chartspec build --fetch-remote`",
             )
         if base_dir is None:
             raise ChartspecError(
                 f"data url {url!r} is relative but the spec has no folder to resolve it from"
             )
-        path = (Path(base_dir) / url).resolve()
+        path = pinned or (Path(base_dir) / url).resolve()
         if not path.is_relative_to(Path(base_dir).resolve()):
             raise ChartspecError(
                 f"data url {url!r} points outside the spec's folder",

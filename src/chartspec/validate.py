@@ -20,6 +20,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 
 from chartspec.errors import ChartspecError
+from chartspec.remote import is_remote_url, pinned_file
 
 SCHEMA_FILE = "vega-lite-v6.4.1.json"
 
@@ -619,9 +620,16 @@ class _Linter:
         return _Data(rows, frozenset(parse) if isinstance(parse, dict) else frozenset())
 
     def read_url(self, url: str, fmt: Any) -> list[dict[str, Any]] | None:
-        if self.base_dir is None or _URL_SCHEME.match(url) or url.startswith(("/", "\\")):
+        if self.base_dir is None:
             return None
-        path = (self.base_dir / unquote(re.split(r"[?#]", url)[0])).resolve()
+        if is_remote_url(url):  # read from its pinned copy, if any
+            path = pinned_file(url, self.base_dir)
+            if path is None:
+                return None
+        elif _URL_SCHEME.match(url) or url.startswith(("/", "\\")):
+            return None
+        else:
+            path = (self.base_dir / unquote(re.split(r"[?#]", url)[0])).resolve()
         if path in self.files:
             return self.files[path]
         fmt = fmt if isinstance(fmt, dict) else {}

@@ -11,7 +11,7 @@ import pandas as pd
 from chartspec.fonts import FONT_FAMILY, FONT_STACK, MEASURED_FAMILIES, text_width
 from chartspec.labels import label_points, symbol_radius
 from chartspec.registry import chart
-from chartspec.specs import with_key
+from chartspec.specs import with_schema
 from chartspec.tables import Column, TableSchema, load_table
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -24,7 +24,15 @@ TASKS = TableSchema(
     [
         Column("model", description="model name as Table 20 spells it"),
         *(
-            Column(f"{task}_{refs}refs", "number", unit="%", min=0.0, max=100.0, required=refs == 5)
+            Column(
+                f"{task}_{refs}refs",
+                "number",
+                unit="%",
+                min=0.0,
+                max=100.0,
+                required=refs == 5,
+                decimals=2,
+            )
             for task in ("jecqa", "med")
             for refs in (3, 5, 7)
         ),
@@ -53,6 +61,55 @@ MODELS = TableSchema(
     ],
     key="label",
     description="the models of the figure and how each table spells them",
+)
+
+# What readers of the two charts' data see: the columns a reader can check against the paper.
+MODEL = Column("model", description="the name the figure prints")
+GROUP = Column("group", description="legend group")
+SPEED_VS_SCORE = TableSchema(
+    [
+        MODEL,
+        GROUP,
+        Column(
+            "speed",
+            "number",
+            unit="tokens/s",
+            decimals=1,
+            description="server decoding speed with retrieval",
+        ),
+        Column("score", "number", unit="%", decimals=2, description="mean of JEC-QA and MED"),
+        TASKS.column("jecqa_5refs"),
+        TASKS.column("med_5refs"),
+    ],
+    key="model",
+)
+RETRIEVAL_COST = TableSchema(
+    [
+        MODEL,
+        GROUP,
+        Column(
+            "without",
+            "number",
+            unit="tokens/s",
+            decimals=1,
+            description="server decoding speed without retrieval",
+        ),
+        Column(
+            "with",
+            "number",
+            unit="tokens/s",
+            decimals=1,
+            description="server decoding speed with retrieval",
+        ),
+        Column(
+            "slowdown",
+            "number",
+            unit="×",
+            decimals=2,
+            description="speed without retrieval / speed with it",
+        ),
+    ],
+    key="model",
 )
 
 RED, BLUE = "#d62728", "#1f77b4"
@@ -194,7 +251,7 @@ def memory3_speed_vs_score() -> alt.LayerChart:
         .configure(font=FONT_STACK)  # the legend too stays within its measured box
         .configure_legend(fillColor="white", strokeColor="#ccc")
     )
-    return with_key(layered, "model")
+    return with_schema(layered, SPEED_VS_SCORE)
 
 
 COST_DOMAIN = (300.0, 3000.0)
@@ -295,4 +352,4 @@ def memory3_retrieval_cost() -> alt.LayerChart:
         )
         .configure(font=FONT_FAMILY)
     )
-    return with_key(layered, "model")
+    return with_schema(layered, RETRIEVAL_COST)
