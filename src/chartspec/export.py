@@ -29,9 +29,17 @@ T = TypeVar("T")
 _TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".dsv": "dsv"}
 
 
-def spec_to_svg(spec: dict[str, Any], *, base_dir: Path | None = None) -> str:
-    """Render a spec to an SVG string in the bundled font."""
-    return _convert(vlc.vegalite_to_svg, spec, base_dir=base_dir)
+def spec_to_svg(
+    spec: dict[str, Any], *, base_dir: Path | None = None, embed_font: bool = True
+) -> str:
+    """Render a spec to an SVG string in the bundled font.
+
+    With `embed_font` the SVG carries the subset of the font its text uses (see
+    `fonts.svg_with_font`), so it looks the same wherever it is shown; without, it holds no
+    `<style>`, for pages that bring the font themselves under a strict CSP.
+    """
+    svg = _convert(vlc.vegalite_to_svg, spec, base_dir=base_dir)
+    return fonts.svg_with_font(svg) if embed_font else fonts.with_generic_family(svg)
 
 
 def spec_to_png(

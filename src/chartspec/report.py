@@ -137,6 +137,7 @@ def to_html_fragment(
 
     `chart` is a spec, or the name of a chart in `specs_dir`.
 
+    A still figure (`interactive=False`) carries the subset of the bundled font it uses.
     With `interactive=True` the figure also carries the spec as JSON, and the static SVG is
     swapped for a live chart by the scripts of a chartspec site served beside the page
     (`static/chartspec-vega.min.js`, then `static/chartspec-embed.js`): no inline script, so
@@ -148,9 +149,17 @@ def to_html_fragment(
     else:
         spec = chart
     name = str(chartspec_meta(spec).get("name") or "chart")
-    return str(
-        _figure(spec, name=name, number=number, interactive=interactive, base_dir=base_dir).html
+    # A still figure may land on any page (MkDocs, a blog) and brings its font; a live one is
+    # redrawn by a chartspec site's scripts, on pages that have the font and a strict CSP.
+    figure = _figure(
+        spec,
+        name=name,
+        number=number,
+        interactive=interactive,
+        base_dir=base_dir,
+        embed_font=not interactive,
     )
+    return str(figure.html)
 
 
 def _figure(
@@ -161,6 +170,7 @@ def _figure(
     interactive: bool,
     base_dir: Path | None,
     appendix: bool = False,
+    embed_font: bool = False,
 ) -> Figure:
     meta = chartspec_meta(spec)
     title = str(meta.get("title") or _title_text(spec.get("title")) or name)
@@ -168,7 +178,8 @@ def _figure(
     description = description if isinstance(description, str) else ""
     source = str(meta.get("source") or "")
     prefix = f"figure-{number}" if number is not None else f"chart-{_slug(name)}"
-    svg = _namespace_ids(_strip_xml_declaration(spec_to_svg(spec, base_dir=base_dir)), prefix)
+    svg = spec_to_svg(spec, base_dir=base_dir, embed_font=embed_font)
+    svg = _namespace_ids(_strip_xml_declaration(svg), prefix)
     live_spec = (
         json.dumps(inline_url_data(spec, base_dir=base_dir), sort_keys=True) if interactive else ""
     )

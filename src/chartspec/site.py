@@ -188,8 +188,9 @@ def _write_chart(
 
     live_spec = renders.live_spec
     svg_light, svg_dark = renders.svg_light, renders.svg_dark
-    writer.write_text(f"charts/{name}.svg", svg_light)
-    writer.write_text(f"charts/{name}.dark.svg", svg_dark)
+    # Downloads and gallery thumbnails are shown without the page's web font.
+    writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(svg_light))
+    writer.write_text(f"charts/{name}.dark.svg", fonts.svg_with_font(svg_dark))
     writer.write_bytes(f"charts/{name}.png", renders.png)
     chart.width, chart.height = svg_size(svg_light)
 
