@@ -536,14 +536,22 @@ class _Data:
     exact: bool = True  # False once a transform may have dropped or replaced rows
     unread: str = ""  # why the rows are unknown
     formulas: Mapping[str, str] = field(default_factory=dict)  # calculate's expressions
+    flattened: Mapping[str, str] = field(default_factory=dict)  # flatten's output -> input
 
     def plus(
-        self, names: Iterable[Any], *, exact: bool | None = None, formula: str | None = None
+        self,
+        names: Iterable[Any],
+        *,
+        exact: bool | None = None,
+        formula: str | None = None,
+        flattened: Mapping[str, str] | None = None,
     ) -> _Data:
         tops = {_top(n) for n in names if isinstance(n, str)}
         formulas = {**self.formulas, **dict.fromkeys(tops, formula)} if formula else self.formulas
         exact = self.exact if exact is None else exact
-        return replace(self, derived=self.derived | tops, exact=exact, formulas=formulas)
+        flat = {**self.flattened, **(flattened or {})}
+        derived = self.derived | tops
+        return replace(self, derived=derived, exact=exact, formulas=formulas, flattened=flat)
 
     @property
     def keys(self) -> frozenset[str]:
@@ -851,7 +859,10 @@ class _Linter:
         if "fold" in t:
             return ctx.plus(as_list(t.get("as"), ["key", "value"]), exact=False)
         if "flatten" in t:
-            return ctx.plus(as_list(t.get("as"), as_list(t.get("flatten"), [])), exact=False)
+            sources = as_list(t.get("flatten"), [])
+            made = as_list(t.get("as"), sources)
+            pairs = {m: s for m, s in zip(made, sources, strict=False) if isinstance(m, str)}
+            return ctx.plus(made, exact=False, flattened=pairs)
         if "density" in t:
             return ctx.plus(as_list(t.get("as"), ["value", "density"]), exact=False)
         if "quantile" in t:
@@ -1049,7 +1060,7 @@ class _Linter:
             self.unread[ctx.unread or "the data has no rows"] = None
             return False
         if parts[0] in ctx.derived:
-            return True
+            return self.flattened_field_exists(name, parts, loc, ctx)
         if len(parts) == 1 and parts[0] in ctx.keys:
             return True
         if len(parts) > 1 and any(_get(row, parts) is not _MISSING for row in ctx.rows):
@@ -1058,6 +1069,22 @@ class _Linter:
         match = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean {_q(match[0])}?" if match else f"expected one of {_quote_all(known)}"
         self.add(loc, f"no field {_q(name)}{origin} in the data; {hint}", "CS201")
+        return False
+
+    def flattened_field_exists(self, name: str, parts: list[str], loc: _Loc, ctx: _Data) -> bool:
+        """Look inside the items a flatten transform makes (`lc.mag` of a flattened `lc`)."""
+        source = ctx.flattened.get(parts[0])
+        if len(parts) == 1 or source is None or ctx.rows is None:
+            return True
+        steps = split_field(source) or [source]
+        items = [i for row in ctx.rows if isinstance(v := _get(row, steps), list) for i in v]
+        if not items or any(_get(item, parts[1:]) is not _MISSING for item in items):
+            return True
+        keys = {k for item in items if isinstance(item, dict) for k in item}
+        known = sorted(f"{_escape(parts[0])}.{_escape(k)}" for k in keys)
+        match = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {_q(match[0])}?" if match else f"expected one of {_quote_all(known)}"
+        self.add(loc, f"no field {_q(name)} in the flattened items; {hint}", "CS201")
         return False
 
     def values(self, fdef: dict[str, Any], name: str, loc: _Loc, channel: str, ctx: _Data) -> None:
