@@ -76,18 +76,18 @@ def check_files(
     *,
     settings: LintSettings | None = None,
     built: Collection[Path] = (),
-    cache_specs_dir: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> list[FileCheck]:
     """Check each spec file on its own; a file that breaks the checker does not stop the rest.
 
     Specs in `built` were written by `chartspec build` (title and description are errors);
-    the others are hand-written. Findings are cached by the file's bytes beside
-    `cache_specs_dir`, except for specs that read data files, which may change.
+    the others are hand-written. Findings are cached by the file's bytes in `cache_dir`,
+    except for specs that read data files, which may change.
     """
-    from chartspec.cache import Store, cache_dir_for, environment_key, key_of, sha256_bytes
+    from chartspec.cache import Store, environment_key, key_of, sha256_bytes
 
     settings = settings or load_settings()
-    store = Store(cache_dir_for(cache_specs_dir)) if cache_specs_dir is not None else None
+    store = Store(cache_dir) if cache_dir is not None else None
     built = {Path(p).resolve() for p in built}
     out = []
     for path in map(Path, paths):
@@ -123,12 +123,12 @@ def _check_one(path: Path) -> list[Problem]:
     return check_spec(load_spec_file(path), base_dir=path.parent)
 
 
-def check_for_publishing(paths: Iterable[Path], *, cache_specs_dir: Path | None) -> None:
+def check_for_publishing(paths: Iterable[Path], *, cache_dir: Path | None) -> None:
     """Refuse specs that `check` rejects, with the same rules; warn about the rest.
 
     Every spec is taken as hand-written: those `build` wrote passed its stricter check.
     """
-    for checked in check_files(paths, cache_specs_dir=cache_specs_dir):
+    for checked in check_files(paths, cache_dir=cache_dir):
         if checked.crash:
             raise RuntimeError(f"checking {checked.path} failed: {checked.crash}")
         if checked.error:
@@ -159,6 +159,7 @@ def check_project(
 ) -> CheckResult:
     """Check FILES, or every spec of the project and that specs and site match a rebuild."""
     from chartspec.build import place_data, spec_path, stale_site, stale_specs
+    from chartspec.cache import cache_dir_for
     from chartspec.incremental import build_texts_incremental, select_charts_tracked
     from chartspec.publish import recovered
 
@@ -178,7 +179,8 @@ def check_project(
             paths = [p for p in (spec_path(specs_dir, n) for n in charts) if p.is_file()]
         else:
             paths = sorted(specs_dir.glob("*.vl.json"))
-        checked = check_files(paths, settings=settings, built=built, cache_specs_dir=specs_dir)
+        cache = cache_dir_for(specs_dir)
+        checked = check_files(paths, settings=settings, built=built, cache_dir=cache)
         refresh = _refresh_command(charts_dir, specs_dir, site_dir, data, inline_max_rows)
         texts = build_texts_incremental(
             charts,

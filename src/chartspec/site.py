@@ -100,7 +100,7 @@ def specs_to_site(
     out_dir = Path(out_dir).resolve()
     _check_out_dir(out_dir, specs_dir)
     paths = _find_specs(specs_dir)
-    check_for_publishing(paths, cache_specs_dir=specs_dir)  # publish only what `check` passes
+    check_for_publishing(paths, cache_dir=cache_dir)  # publish only what `check` passes
     charts = [_load_chart(path, specs_dir) for path in paths]
     _check_unique_names(charts)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
