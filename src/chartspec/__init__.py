@@ -19,6 +19,7 @@ _EXPORTS = {
     "chart_to_spec": "chartspec.specs",
     "spec_to_json": "chartspec.specs",
     "check_spec": "chartspec.validate",
+    "check_files": "chartspec.check",
     "load": "chartspec.specs",
     "spec_to_chart": "chartspec.specs",
     "to_html_fragment": "chartspec.report",
