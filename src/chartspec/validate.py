@@ -423,7 +423,6 @@ def lint_spec(spec: dict[str, Any], *, base_dir: Path | None = None) -> list[Pro
     ]
     problems.extend(linter.run())
     problems.extend(_lint_usermeta(spec.get("usermeta"), ("usermeta",)))
-    problems.extend(linter.config_links(spec.get("config"), ("config",)))
     return list(dict.fromkeys(problems))
 
 
@@ -756,6 +755,7 @@ class _Linter:
 
     def run(self) -> list[Problem]:
         self.view(self.spec, (), _unknown("the spec has no data"), {}, {})
+        self.config_links(self.spec.get("config"), ("config",))
         if self.unread:
             reasons = ", ".join(self.unread)
             self.add((), f"data not read: {reasons}; field rules skipped", "CS204")
@@ -997,16 +997,14 @@ class _Linter:
                 return scheme
         return None
 
-    def config_links(self, config: Any, loc: _Loc) -> list[Problem]:
+    def config_links(self, config: Any, loc: _Loc) -> None:
         """Check every `href` a config sets for marks and styles (`config.mark.href`, ...)."""
-        before = len(self.problems)
         if isinstance(config, dict):
             for key, value in config.items():
                 if key == "href":
                     self.link(value, (*loc, key))
                 else:
                     self.config_links(value, (*loc, key))
-        return self.problems[before:]
 
     # ---- field definitions
 
