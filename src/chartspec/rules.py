@@ -109,7 +109,7 @@ def explain_rule(code: str) -> str:
     rule = RULES.get(code.upper()) or RULES_BY_NAME.get(code)
     if rule is None:
         raise ChartspecError(f"unknown rule {code!r}", hint="see `chartspec check --rules`")
-    severity = rule.severity
+    severity: str = rule.severity
     if rule.hand_written and rule.hand_written != rule.severity:
         severity += f" ({rule.hand_written} for hand-written specs)"
     return f"{rule.code} {rule.name}\n  default: {severity}\n  {rule.summary}"

@@ -703,12 +703,16 @@ _MAX_DATA_BYTES = 256 * 1024 * 1024
 _MAX_SEQUENCE = 100_000
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _sequence_rows(seq: Any) -> list[dict[str, Any]] | None:
     """Return the rows of a sequence generator (capped: only the field names matter)."""
     if not isinstance(seq, dict):
         return None
     start, stop, step = seq.get("start"), seq.get("stop"), seq.get("step", 1)
-    if not all(isinstance(v, int | float) for v in (start, stop, step)) or step == 0:
+    if not (_is_number(start) and _is_number(stop) and _is_number(step)) or step == 0:
         return None
     name = seq.get("as", "data")
     count = max(0, min(_MAX_SEQUENCE, math.ceil((stop - start) / step)))
@@ -749,7 +753,8 @@ class _Linter:
         self.params = {
             p["name"]: p.get("value", p.get("expr"))
             for view in _views(spec)
-            for p in (view.get("params") if isinstance(view.get("params"), list) else [])
+            if isinstance(params := view.get("params"), list)
+            for p in params
             if isinstance(p, dict) and isinstance(p.get("name"), str)
         }
 
