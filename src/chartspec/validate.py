@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import unquote
 
 import jsonschema
@@ -703,7 +703,7 @@ _MAX_DATA_BYTES = 256 * 1024 * 1024
 _MAX_SEQUENCE = 100_000
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -711,9 +711,10 @@ def _sequence_rows(seq: Any) -> list[dict[str, Any]] | None:
     """Return the rows of a sequence generator (capped: only the field names matter)."""
     if not isinstance(seq, dict):
         return None
-    start, stop, step = seq.get("start"), seq.get("stop"), seq.get("step", 1)
-    if not (_is_number(start) and _is_number(stop) and _is_number(step)) or step == 0:
+    bounds = [seq.get("start"), seq.get("stop"), seq.get("step", 1)]
+    if not all(_is_number(v) for v in bounds) or bounds[2] == 0:
         return None
+    start, stop, step = bounds
     name = seq.get("as", "data")
     count = max(0, min(_MAX_SEQUENCE, math.ceil((stop - start) / step)))
     return [{name: start + i * step} for i in range(count)]
