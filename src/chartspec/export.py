@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import pikepdf
@@ -22,6 +22,7 @@ from chartspec.validate import load_spec_file, validate_spec
 Format = Literal["svg", "png", "pdf"]
 
 SPEC_SUFFIX = ".vl.json"
+T = TypeVar("T")
 
 # Data formats Vega can parse from an inline string, by file extension.
 _TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".dsv": "dsv"}
@@ -196,8 +197,8 @@ def check_renderable(spec: Any, *, file: str | Path | None = None) -> None:
 
 
 def _convert(
-    convert: Callable[..., Any], spec: dict[str, Any], *, base_dir: Path | None, **options: Any
-) -> Any:
+    convert: Callable[..., T], spec: dict[str, Any], *, base_dir: Path | None, **options: Any
+) -> T:
     """Call a vl-convert function on a spec with local data inlined and the bundled font."""
     fonts.register_fonts()
     spec = inline_url_data(spec, base_dir=base_dir)

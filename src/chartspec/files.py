@@ -103,7 +103,7 @@ def _syncfs(folder: Path) -> bool:
     except (AttributeError, OSError):
         return False
     try:
-        return syncfs(fd) == 0
+        return bool(syncfs(fd) == 0)
     finally:
         os.close(fd)
 
