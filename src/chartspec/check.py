@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from chartspec.errors import EXIT_BUG, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, ChartspecError
+from chartspec.errors import (
+    EXIT_BUG,
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    ChartspecError,
+    ChartspecException,
+)
 from chartspec.rules import LintSettings, Problem, load_settings, problem
 
 if TYPE_CHECKING:
@@ -105,7 +112,7 @@ def check_files(
                 found = _check_one(path)
                 if store is not None and cacheable:
                     store.write_json("checks", key, [[p.code, p.path, p.message] for p in found])
-        except ChartspecError as error:
+        except ChartspecException as error:  # the file is not a spec: the user's to fix
             out.append(FileCheck(path, error=str(error)))
             continue
         except Exception as error:  # one spec that breaks the checker must not hide the others
