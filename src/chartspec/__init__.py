@@ -10,6 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from chartspec.check import check_files as check_files
     from chartspec.diff import ChartDiff as ChartDiff
     from chartspec.diff import DataChange as DataChange
     from chartspec.diff import PropertyChange as PropertyChange
@@ -76,6 +77,7 @@ __all__ = [
     "__version__",
     "chart",
     "chart_to_spec",
+    "check_files",
     "check_spec",
     "declare_input",
     "diff_specs",
@@ -99,6 +101,7 @@ __all__ = [
 
 # The module that holds each public name.
 _MODULES = {
+    "chartspec.check": ("check_files",),
     "chartspec.diff": (
         "ChartDiff",
         "DataChange",

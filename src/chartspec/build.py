@@ -50,6 +50,7 @@ def pick_charts(charts: dict[str, ChartDef], names: Sequence[str]) -> dict[str, 
 
 def build_spec(definition: ChartDef) -> dict[str, Any]:
     """Draw one chart and return its checked, canonical spec."""
+    from chartspec.rules import load_settings
     from chartspec.validate import check_spec
 
     drawn = draw_chart(definition)
@@ -63,7 +64,9 @@ def build_spec(definition: ChartDef) -> dict[str, Any]:
             file=definition.location,
             hint="fix the chart function",
         ) from None
-    problems = check_spec(spec, base_dir=definition.module_file.parent)
+    found = check_spec(spec, base_dir=definition.module_file.parent)
+    kept = load_settings().apply(found, file=None, hand_written=False)
+    problems = [p for p in kept if p.severity == "error"]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ChartspecError(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import traceback
 import warnings
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TextIO
 
@@ -327,6 +326,11 @@ def serve(
     return EXIT_OK
 
 
+def _rule_list(value: tuple[str, ...]) -> list[str]:
+    """Split repeated, comma-separated rule options (`--ignore CS101,CS102 --ignore CS204`)."""
+    return [part for item in value for part in item.split(",") if part.strip()]
+
+
 @cli.command(epilog=EXIT_CODES)
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @CHARTS_OPTION
@@ -340,6 +344,22 @@ def serve(
     is_flag=True,
     help="Check only charts whose module, data or spec changed since git HEAD.",
 )
+@click.option(
+    "--select",
+    multiple=True,
+    help="Rules to run, by code, code prefix or name (comma-separated; replaces the project's).",
+)
+@click.option(
+    "--ignore", multiple=True, help="Rules to skip, by code, code prefix or name (comma-separated)."
+)
+@click.option(
+    "--rules",
+    "rules",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="List the lint rules, or explain one (--rules CODE), and exit.",
+)
 @JOBS_OPTION
 def check(
     files: tuple[Path, ...],
@@ -350,76 +370,57 @@ def check(
     data: Literal["inline", "external"],
     inline_max_rows: int,
     changed: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    rules: str | None,
     jobs: int | None,
 ) -> int:
     """Validate specs against the pinned schema and lint rules, and find stale specs.
 
     With FILES, check just those spec files (any Vega-Lite spec). Without, check every spec
     in --specs, that each matches what its chart produces now (--data and --inline-max-rows
-    as given to build), and that the site matches a rebuild.
+    as given to build), and that the site matches a rebuild. Rules are chosen in
+    [tool.chartspec.lint] of pyproject.toml and with --select/--ignore; warnings do not fail.
     """
-    from chartspec.build import place_data, spec_path, stale_site, stale_specs
-    from chartspec.incremental import (
-        build_texts_incremental,
-        check_files_cached,
-        select_charts_tracked,
-    )
-    from chartspec.publish import recovered
-    from chartspec.remote import pin_texts
+    from chartspec.check import check_project, format_problem
+    from chartspec.rules import explain_rule, load_settings, rules_table
 
-    if files and changed:
-        raise ChartspecError("give either FILES or --changed, not both")
-    with ExitStack() as stack:
-        if not files:  # finish a build that was killed half way before comparing anything
-            stack.enter_context(recovered(specs_dir, site_dir))
-        chosen = _charts_dir(charts_dir)
-        charts, module_inputs = select_charts_tracked(chosen) if not files else ({}, {})
-        known: list[str] = []
-        if changed:
-            from chartspec.vcs import changed_charts
-
-            known = list(charts)
-            charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
-            paths = [spec_path(specs_dir, n) for n in charts if spec_path(specs_dir, n).is_file()]
-        else:
-            paths = list(files) or sorted(specs_dir.glob("*.vl.json"))
-        failures = 0
-        cache = None if files else specs_dir
-        for path, problems in check_files_cached(paths, cache_specs_dir=cache):
-            for problem in problems:
-                click.echo(f"{path}: {problem} [{problem.rule}]")
-                failures += 1
-        if not files:
-            refresh = "chartspec build" + (f" --charts {chosen}" if chosen else "")
-            if specs_dir != Path("specs"):
-                refresh += f" --specs {specs_dir}"
-            if site_dir != Path("site"):
-                refresh += f" --site {site_dir}"
-            if data != "inline":
-                refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
-            texts = build_texts_incremental(
-                charts,
-                specs_dir=specs_dir,
-                charts_dir=chosen,
-                module_inputs=module_inputs,
-                jobs=_jobs(jobs),
-                quiet=True,
-            )
-            texts = pin_texts(texts, specs_dir, fetch=False)
-            texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
-            stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
-            if not stale:  # a site is only comparable once its specs are fresh
-                stale = stale_site(
-                    specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh, jobs=_jobs(jobs)
-                )
-            for problem in stale:
-                click.echo(str(problem))
-                failures += 1
-        if failures:
-            click.echo(f"{failures} problem(s) in {len(paths)} spec(s)", err=True)
-            return EXIT_CHECK_FAILED
-        click.echo(f"{len(paths)} spec(s) checked: all clean")
+    if rules is not None:
+        click.echo(explain_rule(rules) if rules else "\n".join(rules_table()))
         return EXIT_OK
+    settings = load_settings().with_selection(_rule_list(select) or None, _rule_list(ignore))
+    result = check_project(
+        files,
+        settings=settings,
+        charts_dir=_charts_dir(charts_dir),
+        specs_dir=specs_dir,
+        site_dir=site_dir,
+        reports_dir=reports_dir,
+        data=data,
+        inline_max_rows=inline_max_rows,
+        changed=changed,
+        jobs=_jobs(jobs),
+    )
+    for checked in result.files:
+        if checked.error:
+            click.echo(f"chartspec: error: {checked.error}", err=True)
+        if checked.crash:
+            click.echo(
+                f"chartspec: internal error: checking {checked.path}: {checked.crash}; this is a "
+                "bug in chartspec, please report it with the file",
+                err=True,
+            )
+        for found in checked.problems:
+            click.echo(format_problem(found))
+    for stale in result.stale:
+        click.echo(str(stale))
+    count = len(result.files)
+    warned = f", {result.warnings} warning(s)" if result.warnings else ""
+    if result.failures:
+        click.echo(f"{result.failures} problem(s) in {count} spec(s){warned}", err=True)
+    elif result.exit_status == EXIT_OK:
+        click.echo(f"{count} spec(s) checked: " + (f"no errors{warned}" if warned else "all clean"))
+    return result.exit_status
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -615,7 +616,7 @@ def project_defaults(pyproject: Path = Path("pyproject.toml")) -> dict[str, dict
                 known.add(key)
                 if flag.startswith("--") and key in settings:
                     defaults.setdefault(name, {})[param.name or key] = settings[key]
-    unknown = sorted(set(settings) - known)
+    unknown = sorted(set(settings) - known - {"lint"})  # [tool.chartspec.lint]: the rules
     if unknown:
         raise ChartspecError(
             f"unknown setting {unknown[0]!r} in [tool.chartspec]",

@@ -23,6 +23,7 @@ import jinja2
 
 from chartspec import fonts
 from chartspec.cache import Store, environment_key, key_of, sha256_bytes
+from chartspec.check import check_for_publishing
 from chartspec.datatable import declared_columns, reader_view, table_label
 from chartspec.drawings import (
     RENDER_PARTS,
@@ -102,7 +103,9 @@ def specs_to_site(
     specs_dir = Path(specs_dir).resolve()
     out_dir = Path(out_dir).resolve()
     _check_out_dir(out_dir, specs_dir)
-    charts = [_load_chart(path, specs_dir) for path in _find_specs(specs_dir)]
+    paths = _find_specs(specs_dir)
+    check_for_publishing(paths, cache_dir=cache_dir)  # publish only what `check` passes
+    charts = [_load_chart(path, specs_dir) for path in paths]
     _check_unique_names(charts)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
