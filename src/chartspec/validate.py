@@ -793,24 +793,19 @@ class _Linter:
         derived = frozenset(parse) if isinstance(parse, dict) else frozenset()
         return _Data(rows, derived, unread="" if rows is not None else unread)
 
-    def read_url(self, url: str, fmt: Any) -> list[dict[str, Any]] | None:
-        if self.base_dir is None:
-            return None
-        if is_remote_url(url):  # read from its pinned copy, if any
-            path = pinned_file(url, self.base_dir)
-            if path is None:
-                return None
-        elif _URL_SCHEME.match(url) or url.startswith(("/", "\\")):
-            return None
-        else:
-            path = (self.base_dir / unquote(re.split(r"[?#]", url)[0])).resolve()
     def read_url(self, url: str, fmt: Any) -> tuple[list[dict[str, Any]] | None, str]:
         """Return the rows of a data file beside the spec, or None and why not."""
-        if _URL_SCHEME.match(url) or url.startswith(("/", "\\")):
-            return None, f"remote or absolute URL {url!r}"
         if self.base_dir is None:
             return None, f"no folder to read {url!r} from"
-        path = (self.base_dir / unquote(re.split(r"[?#]", url)[0])).resolve()
+        if is_remote_url(url):  # read from its pinned copy, if any
+            pinned = pinned_file(url, self.base_dir)
+            if pinned is None:
+                return None, f"remote or absolute URL {url!r} (not pinned)"
+            path = pinned
+        elif _URL_SCHEME.match(url) or url.startswith(("/", "\\")):
+            return None, f"remote or absolute URL {url!r}"
+        else:
+            path = (self.base_dir / unquote(re.split(r"[?#]", url)[0])).resolve()
         if path in self.files:
             return self.files[path]
         fmt = fmt if isinstance(fmt, dict) else {}
