@@ -800,7 +800,7 @@ class _Linter:
         if is_remote_url(url):  # read from its pinned copy, if any
             pinned = pinned_file(url, self.base_dir)
             if pinned is None:
-                return None, f"remote or absolute URL {url!r} (not pinned)"
+                return None, f"remote or absolute URL {url!r}"
             path = pinned
         elif _URL_SCHEME.match(url) or url.startswith(("/", "\\")):
             return None, f"remote or absolute URL {url!r}"
