@@ -584,7 +584,7 @@ def _make_chart_files(task: _Task) -> ChartFiles | str:
     chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key) = task
     made = None
     if parts is None:
-        rendered = spec_to_drawings(live_text)
+        rendered = spec_to_drawings(live_text, base_dir=chart.spec_file.parent)
         if isinstance(rendered, str):
             return rendered
         parts = made = rendered
