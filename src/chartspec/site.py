@@ -35,6 +35,7 @@ from chartspec.drawings import (
 )
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
+from chartspec.portable import make_temp_dir
 from chartspec.specs import chartspec_meta
 
 CSP = (
@@ -101,7 +102,7 @@ def specs_to_site(
     charts = [_load_chart(path, specs_dir) for path in _find_specs(specs_dir)]
     _check_unique_names(charts)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    tmp = make_temp_dir(prefix=f".{out_dir.name}.build-", dir=out_dir.parent)
     try:
         writer = _Writer(tmp)
         common = _write_shared_files(writer, site_title=site_title)
