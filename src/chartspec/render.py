@@ -12,8 +12,11 @@ import base64
 import html
 import math
 import mimetypes
+import os
 import re
-from collections.abc import Sequence
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +49,38 @@ def vegalite_to_svg(
     `source` when an image lies outside the project.
     """
     fonts.register_fonts()
-    svg = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION, config=config, allowed_base_urls=[])
+    svg = _with_cause(
+        vlc.vegalite_to_svg, spec, vl_version=VL_VERSION, config=config, allowed_base_urls=[]
+    )
     return local_images(svg, base_dir=base_dir, source=source)
+
+
+def _with_cause(convert: Callable[..., str], *args: Any, **options: Any) -> str:
+    """Call vl-convert with the standard error captured, and put a failure's cause first.
+
+    Vega prints why it failed (`Error: invalid format: ...`) with a JavaScript stack on the
+    standard error, then raises a later error that does not say it. Output of a success is
+    passed on unchanged.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    failed: ValueError | None = None
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            result = convert(*args, **options)
+        except ValueError as error:
+            failed = error
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        printed = captured.read().decode("utf-8", "replace")
+    if failed is None:
+        sys.stderr.write(printed)
+        return result
+    causes = [line.split("Error:", 1)[1] for line in printed.splitlines() if "Error:" in line]
+    raise ValueError(f"Error:{causes[0]}\n{failed}" if causes else str(failed)) from None
 
 
 def local_images(svg: str, *, base_dir: Path | None, source: str | Path | None = None) -> str:

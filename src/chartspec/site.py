@@ -36,6 +36,7 @@ from chartspec.drawings import (
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
 from chartspec.portable import make_temp_dir
+from chartspec.registry import check_page_name
 from chartspec.specs import chartspec_meta
 
 CSP = (
@@ -305,6 +306,7 @@ def _check_unique_names(charts: list[Chart]) -> None:
     """Refuse two specs that would write the same page."""
     seen: dict[str, Path] = {}
     for chart in charts:
+        check_page_name(chart.name, file=chart.spec_file)
         key = chart.name.lower()  # case-insensitive file systems
         if key in seen:
             raise ChartspecError(

@@ -167,6 +167,9 @@ def compare(
     chart: str | None = None,
 ) -> tuple[list[ChartDiff], SpecSet, SpecSet]:
     """Compare two sides (default: `HEAD` and the work tree's `specs_dir`), chart by chart."""
+    for arg in (old, new):
+        if arg is not None and arg.endswith(".json") and not Path(arg).exists():
+            raise ChartspecError("no such spec file", file=arg, hint="check the path")
     single = [arg is not None and Path(arg).is_file() for arg in (old, new)]
     if any(single) and not all(single):
         raise ChartspecError(
