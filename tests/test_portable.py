@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from chartspec import files, portable
+from chartspec.errors import ChartspecError
 from chartspec.publish import build_lock
 
 HOLD = """
@@ -28,9 +29,9 @@ def test_lock_excludes_another_process_and_times_out(tmp_path: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         waited: list[bool] = []
-        with pytest.raises(portable.LockTimeout):
-            with portable.locked(tmp_path / ".lock", wait=0.2, on_wait=lambda: waited.append(True)):
-                pass
+        lock = portable.locked(tmp_path / ".lock", wait=0.2, on_wait=lambda: waited.append(True))
+        with pytest.raises(portable.LockTimeout), lock:
+            pass
         assert waited == [True]
     finally:
         holder.kill()
@@ -43,9 +44,11 @@ def test_build_lock_message_and_timeout_setting(tmp_path: Path, monkeypatch, cap
     monkeypatch.setenv("CHARTSPEC_LOCK_TIMEOUT", "0.1")
     with build_lock(tmp_path) as held:
         assert held
-        with pytest.raises(Exception, match=r"another chartspec command is building .* 0.1 s"):
-            with build_lock(tmp_path):
-                pass
+        busy = pytest.raises(
+            ChartspecError, match=r"another chartspec command is building .* 0.1 s"
+        )
+        with busy, build_lock(tmp_path):
+            pass
     assert "waiting for another build" in capsys.readouterr().err
 
 

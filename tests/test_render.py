@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from chartspec import render
+from chartspec.errors import ChartspecError
 from conftest import run_cli
 from leaks import canary_png, leaked, request_log
 
-from chartspec import render
-from chartspec.errors import ChartspecError
-
-CHART = '''
+CHART = """
 import altair as alt
 import pandas as pd
 from chartspec import chart
@@ -23,7 +22,7 @@ from chartspec import chart
 def images():
     frame = pd.DataFrame({{"u": {urls!r}, "x": [1, 2, 3][: len({urls!r})]}})
     return alt.Chart(frame).mark_image(width=20, height=20).encode(x="x:Q", url="u:N")
-'''
+"""
 REPORT = "# Images\n\n{{ chart: images }}\n"
 COMMANDS = {
     "build": ("build",),
@@ -49,9 +48,7 @@ def _run(project: Path, command: str):
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_no_request_and_relative_images_from_the_spec_folder(
-    tmp_path: Path, command: str
-) -> None:
+def test_no_request_and_relative_images_from_the_spec_folder(tmp_path: Path, command: str) -> None:
     with request_log(tmp_path) as (server, log):
         urls = [server + "remote.png", "//127.0.0.1/x.png", "../data/logo.png"]
         project = _project(tmp_path, urls)
@@ -65,9 +62,7 @@ def test_no_request_and_relative_images_from_the_spec_folder(
 
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("form", ["file://{}", "{}"])
-def test_a_file_outside_the_project_is_never_drawn(
-    tmp_path: Path, command: str, form: str
-) -> None:
+def test_a_file_outside_the_project_is_never_drawn(tmp_path: Path, command: str, form: str) -> None:
     secret = canary_png(tmp_path / "outside" / "canary.png")
     project = _project(tmp_path, [form.format(tmp_path / "outside" / "canary.png")])
     done = _run(project, command)
@@ -115,7 +110,11 @@ def test_png_size_is_capped_and_resolution_must_be_finite() -> None:
 
 
 def test_spec_json_is_not_changed(tmp_path: Path) -> None:
-    spec = {"mark": "image", "data": {"values": [{"u": "x.png"}]}, "encoding": {"url": {"field": "u"}}}
+    spec = {
+        "mark": "image",
+        "data": {"values": [{"u": "x.png"}]},
+        "encoding": {"url": {"field": "u"}},
+    }
     before = json.dumps(spec)
     with pytest.raises(ChartspecError, match="x.png"):
         render.vegalite_to_svg(spec, base_dir=tmp_path)  # missing: refused, not fetched

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from chart_samples import LABELS, make_scatter_spec
-from leaks import tree_hashes
 from chartspec import fonts, report
 from chartspec.errors import ChartspecError
 from chartspec.report import markdown_to_report, to_html_fragment
+from leaks import tree_hashes
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}  # fmt: skip

@@ -6,9 +6,6 @@ import os
 import pandas as pd
 import pytest
 
-from conftest import run_cli
-from leaks import tree_hashes
-
 from chartspec.errors import ChartspecError
 from chartspec.tables import (
     ChartspecWarning,
@@ -18,6 +15,8 @@ from chartspec.tables import (
     load_records,
     load_table,
 )
+from conftest import run_cli
+from leaks import tree_hashes
 
 SCHEMA = TableSchema(
     [

@@ -24,7 +24,7 @@ from chartspec.registry import (
     builtin_charts,
     describe_exception,
     draw_chart,
-    load_chart_folder,
+    load_charts,
 )
 from chartspec.specs import SPEC_SUFFIX, chart_to_spec, spec_to_json
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 def select_charts(charts_dir: Path | None) -> dict[str, ChartDef]:
     """Return the charts of `charts_dir`, or the built-in charts when it is None."""
-    return builtin_charts() if charts_dir is None else load_chart_folder(charts_dir)
+    return builtin_charts() if charts_dir is None else load_charts(charts_dir)
 
 
 def pick_charts(charts: dict[str, ChartDef], names: Sequence[str]) -> dict[str, ChartDef]:

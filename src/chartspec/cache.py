@@ -22,6 +22,7 @@ CACHE_DIR_NAME = ".chartspec-cache"
 CACHE_FORMAT = 1
 _PACKAGE_DIR = Path(__file__).resolve().parent
 LIBRARIES = (
+    "chartspec",  # an installed release's built-in charts, which live outside the package folder
     "altair",
     "pandas",
     "numpy",

@@ -7,11 +7,18 @@ import traceback
 import warnings
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, NoReturn, TextIO
 
 import click
 
-from chartspec.errors import EXIT_BUG, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, ChartspecError
+from chartspec.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    ChartspecError,
+    ChartspecException,
+    InternalError,
+    UsageError,
+)
 
 EXIT_CODES = """\b
 Exit status:
@@ -107,7 +114,28 @@ def _charts_dir(charts_dir: Path | None) -> Path | None:
     return charts_dir
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
+class ChartspecGroup(click.Group):
+    """The `chartspec` group: runs a command with chartspec's warnings and `--debug` tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; its warnings print as one line each, only while it runs."""
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except (click.ClickException, click.exceptions.Exit, click.Abort):
+                raise
+            except Exception:
+                if ctx.params["debug"]:
+                    traceback.print_exc()
+                raise
+
+
+@click.group(
+    cls=ChartspecGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_CODES,
+)
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 @click.version_option(package_name="chartspec")
 def cli(debug: bool) -> None:
@@ -465,7 +493,7 @@ def diff(
     Default: HEAD against the --specs folder of the work tree.
     """
     if textconv_file is not None:
-        return textconv.callback(textconv_file)  # type: ignore[misc]
+        return _print_facts(textconv_file)
     from chartspec.diff import render_json, render_text
     from chartspec.vcs import compare, write_visuals
 
@@ -481,6 +509,11 @@ def diff(
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def textconv(file: Path) -> int:
     """Print spec FILE as one line per fact, data cells included (a git textconv filter)."""
+    return _print_facts(file)
+
+
+def _print_facts(file: Path) -> int:
+    """Print a spec file as one line per fact; return the exit status."""
     from chartspec.diff import spec_to_facts
     from chartspec.validate import load_spec_file
     from chartspec.vcs import folder_reader
@@ -549,53 +582,52 @@ def project_defaults(pyproject: Path = Path("pyproject.toml")) -> dict[str, dict
     return defaults
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     click.echo(f"chartspec: warning: {message}", err=True)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI and exit with its documented status."""
-    args = sys.argv[1:] if argv is None else argv
-    warnings.showwarning = _show_warning
     try:
         status = cli.main(
-            args=args,
+            args=argv,
             prog_name="chartspec",
             standalone_mode=False,
             default_map=project_defaults(),
         )
-    except ChartspecError as error:
-        if "--debug" in args:
-            traceback.print_exc()
-        click.echo(f"chartspec: error: {_one_line(str(error))}", err=True)
-        status = EXIT_USAGE
-    except OSError as error:
-        # The environment refused something (permissions, disk full, a path in the way):
-        # the user's to fix, not a bug, as long as it names the path.
-        if error.filename is None:
-            status = _report_bug(error, args)
-        else:
-            from chartspec.files import os_error
-
-            if "--debug" in args:
-                traceback.print_exc()
-            click.echo(f"chartspec: error: {os_error(error, error.filename, 'failed')}", err=True)
-            status = EXIT_USAGE
     except click.exceptions.Exit as done:
         status = done.exit_code
-    except click.ClickException as error:
-        ctx = getattr(error, "ctx", None)  # only a UsageError knows its command
-        command = f"chartspec {ctx.info_name}" if ctx else "chartspec"
-        if command == "chartspec chartspec":
-            command = "chartspec"
-        click.echo(f"chartspec: error: {_with_help(error.format_message(), command)}", err=True)
-        status = EXIT_USAGE
-    except click.Abort:
-        click.echo("chartspec: interrupted", err=True)
-        status = EXIT_USAGE
     except Exception as error:
-        status = _report_bug(error, args)
+        failure = _as_chartspec_error(error)
+        failure.show()
+        status = failure.exit_code
     sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _as_chartspec_error(error: Exception) -> ChartspecException:
+    """Return the chartspec error that reports `error`: bad usage, bad input, or a bug."""
+    if isinstance(error, ChartspecException):
+        return error
+    if isinstance(error, click.ClickException):
+        ctx = getattr(error, "ctx", None)  # only a UsageError knows its command
+        command = "chartspec" if ctx is None or ctx.parent is None else f"chartspec {ctx.info_name}"
+        return UsageError(_with_help(error.format_message(), command))
+    if isinstance(error, click.Abort):
+        return UsageError("interrupted")
+    if isinstance(error, OSError) and error.filename is not None:
+        # The environment refused something (permissions, disk full, a path in the way):
+        # the user's to fix, not a bug, as long as it names the path.
+        from chartspec.files import os_error
+
+        return os_error(error, error.filename, "failed")
+    return InternalError.from_exception(error)
 
 
 def _with_help(message: str, command: str) -> str:
@@ -605,21 +637,3 @@ def _with_help(message: str, command: str) -> str:
     if what.endswith(("?", "!")):  # "... Did you mean '--jobs'?" ends a sentence
         return f"{what} See `{command} --help`."
     return f"{what.rstrip('.')}; see `{command} --help`"
-
-
-def _one_line(text: str) -> str:
-    """Keep a message on one line, whatever text user code or libraries put in it."""
-    return " ".join(text.splitlines())
-
-
-def _report_bug(error: BaseException, args: list[str]) -> int:
-    """Say that chartspec itself failed, ask for a report, and return EXIT_BUG."""
-    if "--debug" in args:
-        traceback.print_exc()
-    text = _one_line(str(error))
-    click.echo(
-        f"chartspec: internal error: {type(error).__name__}: {text}; this is a bug in "
-        "chartspec, please report it with the command you ran (add --debug for a traceback)",
-        err=True,
-    )
-    return EXIT_BUG

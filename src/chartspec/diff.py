@@ -429,7 +429,7 @@ def _same(a: Any, b: Any) -> bool:
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
+    return bool(a == b)
 
 
 def _canonical(value: Any) -> str:
@@ -556,4 +556,5 @@ def inline_data(spec: dict[str, Any], files: FileReader = _no_files) -> dict[str
             return [walk(v) for v in value]
         return value
 
-    return walk(spec)
+    inlined: dict[str, Any] = walk(spec)
+    return inlined

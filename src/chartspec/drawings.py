@@ -17,6 +17,7 @@ from typing import Any
 from chartspec import render
 from chartspec.errors import ChartspecError
 from chartspec.render import VL_VERSION as VL_VERSION
+
 RenderParts = tuple[bytes, bytes, bytes]  # light SVG, dark SVG, PNG
 
 # Colours of the live chart and the pre-rendered SVG in dark mode, by role; text contrast is

@@ -197,7 +197,8 @@ def _convert(spec: dict[str, Any], *, base_dir: Path | None) -> str:
             spec, base_dir=base_dir, config={"font": fonts.FONT_FAMILY}, source=base_dir
         )
     except ValueError as exc:
-        raise ChartspecError(f"Vega-Lite could not render the spec: {render.error_line(exc)}") from None
+        detail = render.error_line(exc)
+        raise ChartspecError(f"Vega-Lite could not render the spec: {detail}") from None
 
 
 def inline_url_data(spec: dict[str, Any], *, base_dir: Path | None) -> dict[str, Any]:

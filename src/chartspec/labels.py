@@ -217,7 +217,8 @@ def _blocked(
         ).any(axis=1)
     else:
         near_obstacle = np.zeros(len(boxes), dtype=bool)
-    return outside | near_marker | near_obstacle
+    blocked: np.ndarray = outside | near_marker | near_obstacle
+    return blocked
 
 
 def _conflicts(boxes: np.ndarray, owners: np.ndarray, *, padding: float) -> np.ndarray:
@@ -230,7 +231,8 @@ def _conflicts(boxes: np.ndarray, owners: np.ndarray, *, padding: float) -> np.n
         & (y0[:, None] < y1[None, :] + padding - eps)
         & (y0[None, :] < y1[:, None] + padding - eps)
     )
-    return close & (owners[:, None] != owners[None, :])
+    conflicts: np.ndarray = close & (owners[:, None] != owners[None, :])
+    return conflicts
 
 
 def _components(n: int, pairs: np.ndarray) -> list[list[int]]:

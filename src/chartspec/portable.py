@@ -22,9 +22,7 @@ class LockTimeout(Exception):
 
 
 @contextmanager
-def locked(
-    path: Path, *, wait: float, on_wait: Callable[[], None] | None = None
-) -> Iterator[None]:
+def locked(path: Path, *, wait: float, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold an exclusive lock on the file `path` (created if missing) while the block runs.
 
     Waits up to `wait` seconds, calling `on_wait()` once if the lock is not free at first.

@@ -17,12 +17,13 @@ from typing import Any
 
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error
+from chartspec.inputs import declare_input
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 MAX_NAME_LENGTH = 100  # `<name>.embed.html` and the cache's names stay below 255 bytes
 # The site's own pages and folders: a chart of one of these names would overwrite them.
 RESERVED_NAMES = frozenset({"index", "licenses", "static"})
-BUILTIN_PACKAGE = "chartspec.charts"
+BUILTIN_PACKAGE = "chartspec_demos"
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,14 @@ def _collect() -> Iterator[list[ChartDef]]:
 
 
 def builtin_charts() -> dict[str, ChartDef]:
-    """Return the charts that ship with chartspec."""
+    """Return the charts that ship with chartspec, built when a project has none of its own."""
     package = importlib.import_module(BUILTIN_PACKAGE)
+    # They live outside chartspec's folder, whose hash keys every cached chart: their own files
+    # key them instead, so a change to one rebuilds them and no project's charts.
+    for folder in package.__path__:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                declare_input(path)
     with _collect() as found:
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
             module_name = f"{BUILTIN_PACKAGE}.{info.name}"
@@ -116,7 +123,7 @@ def builtin_charts() -> dict[str, ChartDef]:
     return _by_name(found)
 
 
-def load_chart_folder(folder: str | Path) -> dict[str, ChartDef]:
+def load_charts(folder: str | Path) -> dict[str, ChartDef]:
     """Import every `*.py` module in `folder` and return the charts they register."""
     folder = Path(folder)
     if not folder.is_dir():

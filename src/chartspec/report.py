@@ -251,14 +251,14 @@ def _markdown(md_path: Path) -> MarkdownIt:
     def image(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]
         token.attrSet("src", _image_data_uri(str(token.attrGet("src") or ""), md_path))
-        return default_image(tokens, idx, options, env)
+        return str(default_image(tokens, idx, options, env))
 
     def link_open(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         href = str(tokens[idx].attrGet("href") or "")
         internal = href.startswith("#")
         env.setdefault("links", []).append(None if internal else href)
         if internal:
-            return md.renderer.renderToken(tokens, idx, options, env)  # type: ignore[attr-defined]
+            return str(md.renderer.renderToken(tokens, idx, options, env))  # type: ignore[attr-defined]
         # A standalone file cannot follow links out; the address is shown as text instead.
         return '<span class="link">'
 

@@ -723,7 +723,8 @@ def _static_dir() -> Path:
 
 def _bundle_info() -> dict[str, Any]:
     """Return bundle.json: the bundled libraries' versions and hashes."""
-    return json.loads((_static_dir() / "bundle.json").read_text(encoding="utf-8"))
+    info: dict[str, Any] = json.loads((_static_dir() / "bundle.json").read_text(encoding="utf-8"))
+    return info
 
 
 def _copy_static(writer: _Writer) -> dict[str, str]:

@@ -98,7 +98,7 @@ def spec_to_chart(spec: dict[str, Any]) -> Any:
     return kind.from_dict(spec, validate=False)
 
 
-def load(name: str, *, specs_dir: str | Path = "specs") -> Any:
+def load_chart(name: str, *, specs_dir: str | Path = "specs") -> Any:
     """Return the chart `name` from `specs_dir` as an Altair chart (it displays in Jupyter)."""
     from chartspec.export import find_spec, load_spec
 

@@ -319,7 +319,7 @@ def _leaf_message(err: ValidationError) -> str:
         return "expected unique items, found repeated ones"
     if err.validator == "oneOf":
         return "matches more than one of the allowed forms; expected exactly one"
-    message = err.message
+    message = str(err.message)
     return message if len(message) <= 200 else message[:197] + "..."
 
 

@@ -22,9 +22,7 @@ HOSTILE = {
 }
 
 
-def test_spec_embed_options_are_ignored(
-    visit: Callable[..., Visit], tmp_path: Path
-) -> None:
+def test_spec_embed_options_are_ignored(visit: Callable[..., Visit], tmp_path: Path) -> None:
     specs = tmp_path / "specs"
     specs.mkdir()
     spec = make_scatter_spec()

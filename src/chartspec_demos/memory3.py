@@ -14,7 +14,7 @@ from chartspec.registry import chart
 from chartspec.specs import with_key
 from chartspec.tables import Column, TableSchema, load_table
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parent / "data"
 SOURCE = (
     "Yang et al., “Memory³: Language Modeling with Explicit Memory” (arXiv:2407.01178), "
     "Tables 20 and 21"
