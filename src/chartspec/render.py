@@ -97,7 +97,7 @@ def local_images(svg: str, *, base_dir: Path | None, source: str | Path | None =
             href = href[len(_LOADER_BASE) :]
         if href.lower().startswith("data:image/"):
             return match.group(0)
-        if is_remote(href) and not href.lower().startswith("file:") or base_dir is None:
+        if base_dir is None or (is_remote(href) and not href.lower().startswith("file:")):
             return f'{match.group(1)}"'
         data = read_inside(href, base=base_dir, roots=roots, source=source)
         mime = mimetypes.guess_type(href.split("?")[0])[0] or "application/octet-stream"
