@@ -277,13 +277,13 @@ CASES = [
          "chartspec: error: bad.vl.json:2:3: not valid JSON: Expecting property name enclosed "
          "in double quotes"),
     Case("spec-fails-schema", spec_file(valid_spec(mark="circl")), ("check", "bad.vl.json"),
-         "bad.vl.json: mark: 'circl' is not a mark type; did you mean 'circle'? [schema]",
+         "bad.vl.json: mark: 'circl' is not a mark type; did you mean 'circle'? [CS001 schema]",
          status=1, stream="stdout"),
     Case("javascript-href",
          spec_file(valid_spec(encoding={"href": {"value": "javascript:alert(1)"}})),
          ("check", "bad.vl.json"),
          "bad.vl.json: encoding.href.value: link with scheme 'javascript:'; expected http, "
-         "https, mailto or a relative link [href-scheme]",
+         "https, mailto or a relative link [CS301 href-scheme]",
          status=1, stream="stdout"),
     # ---- the other commands, and outputs that cannot be written
     Case("list-missing-folder", lambda p: None, ("list", "--charts", "nope"),

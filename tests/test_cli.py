@@ -11,12 +11,9 @@ import warnings
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import chartspec.build
 import chartspec.incremental
-import chartspec.serve
-from chartspec.cli import cli as chartspec_cli
 from chartspec.cli import main
 from chartspec.serve import RELOAD_PATH, DevServer
 from conftest import PROJECT_CHART, PROJECT_CSV, write_project
@@ -86,7 +83,9 @@ def test_help_documents_exit_codes(cli):
 
 
 def test_project_settings_apply_to_every_command(project, cli):
-    (project / "pyproject.toml").write_text('[tool.chartspec]\ndata = "external"\ninline-max-rows = 0\n')
+    (project / "pyproject.toml").write_text(
+        '[tool.chartspec]\ndata = "external"\ninline-max-rows = 0\n'
+    )
     assert cli("build", cwd=project).returncode == 0
     assert [p.suffix for p in (project / "specs" / "data").iterdir()] == [".csv"]
     done = cli("check", cwd=project)  # no flags: check reads the same settings as build
@@ -97,7 +96,9 @@ def test_unknown_project_setting(project, cli):
     (project / "pyproject.toml").write_text("[tool.chartspec]\ndatta = 1\n")
     done = cli("build", cwd=project)
     assert done.returncode == 2
-    assert done.stderr.startswith("chartspec: error: pyproject.toml: unknown setting 'datta' in [tool.chartspec]")
+    assert done.stderr.startswith(
+        "chartspec: error: pyproject.toml: unknown setting 'datta' in [tool.chartspec]"
+    )
 
 
 def test_console_script_is_installed():
@@ -110,7 +111,7 @@ def test_console_script_is_installed():
     assert done.returncode == 0 and "memory3-speed-vs-score" in done.stdout
 
 
-def test_serve_rebuilds_only_the_chart_whose_data_changed(tmp_path, monkeypatch):
+def test_serve_rebuilds_only_the_chart_whose_data_changed(tmp_path, monkeypatch, serve_cli):
     charts = write_project(tmp_path) / "charts"
     pace = PROJECT_CHART.replace('@chart("speed"', '@chart("pace"').replace("def speed", "def pace")
     (charts / "pace.py").write_text(textwrap.dedent(pace.replace('"data.csv"', '"pace.csv"')))
@@ -123,37 +124,25 @@ def test_serve_rebuilds_only_the_chart_whose_data_changed(tmp_path, monkeypatch)
         return build_one(definition)
 
     monkeypatch.setattr(chartspec.incremental, "build_one", counting_build_one)
-    servers: list[DevServer] = []
-
-    def start_in_background(site_dir, *, port, rebuild, watch):
-        servers.append(DevServer(site_dir, port=port, rebuild=rebuild, watch=watch).start())
-
-    monkeypatch.setattr(chartspec.serve, "serve", start_in_background)
-    monkeypatch.chdir(tmp_path)
-    done = CliRunner().invoke(chartspec_cli, ["serve", "--port", "0", "--jobs", "1"])
-    assert done.exit_code == 0, done.output
+    server = serve_cli(tmp_path, "--jobs", "1")
     assert sorted(built) == ["pace", "speed"]
-    [server] = servers
-    try:
-        page = server.url + "speed.html"
-        assert "47.8" in _get(page) and "99.5" not in _get(page)
-        pace_spec = tmp_path / "specs" / "pace.vl.json"
-        pace_before = (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns)
-        built.clear()
-        time.sleep(0.3)  # let the watcher start
-        edited = charts / "data.csv.new"  # replaced in one step, as editors save
-        edited.write_text(PROJECT_CSV.replace("47.8", "99.5"))
-        os.replace(edited, charts / "data.csv")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and _version(server) == 0:  # bumped once rebuilt
-            time.sleep(0.2)
-        assert _version(server) >= 1
-        assert "99.5" in _get(page) and "47.8" not in _get(page)
-        assert built == ["speed"]
-        assert (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns) == pace_before
-        assert "99.5" in (tmp_path / "specs" / "speed.vl.json").read_text()
-    finally:
-        server.stop()
+    page = server.url + "speed.html"
+    assert "47.8" in _get(page) and "99.5" not in _get(page)
+    pace_spec = tmp_path / "specs" / "pace.vl.json"
+    pace_before = (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns)
+    built.clear()
+    time.sleep(0.3)  # let the watcher start
+    edited = charts / "data.csv.new"  # replaced in one step, as editors save
+    edited.write_text(PROJECT_CSV.replace("47.8", "99.5"))
+    os.replace(edited, charts / "data.csv")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _version(server) == 0:  # bumped once rebuilt
+        time.sleep(0.2)
+    assert _version(server) >= 1
+    assert "99.5" in _get(page) and "47.8" not in _get(page)
+    assert built == ["speed"]
+    assert (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns) == pace_before
+    assert "99.5" in (tmp_path / "specs" / "speed.vl.json").read_text()
 
 
 def _version(server: DevServer) -> int:

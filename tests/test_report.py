@@ -169,7 +169,16 @@ def test_report_charts_are_inline_svg_with_labels(project: Path) -> None:
     svg = html[html.index("<svg") : html.index("</svg>")]
     for label in LABELS:
         assert f">{label}</text>" in svg
-    assert f'font-family="{fonts.FONT_FAMILY}"' in svg
+    assert f'font-family="{fonts.FONT_FAMILY}, sans-serif"' in svg
+    assert "<style>" not in svg  # the page brings the whole font once
+
+
+def test_still_fragments_carry_their_font(project: Path) -> None:
+    still = to_html_fragment("memory3", interactive=False, specs_dir=project / "specs")
+    assert still.count("<style>@font-face{") == 1
+    # A live fragment goes on a chartspec site's page, which has the font and forbids <style>.
+    live = to_html_fragment("memory3", interactive=True, specs_dir=project / "specs")
+    assert "<style>" not in live
 
 
 def test_report_embeds_the_bundled_font(project: Path) -> None:

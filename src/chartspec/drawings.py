@@ -127,20 +127,7 @@ def tidy_svg(svg: str) -> str:
     """Return a rendered SVG with canonical ids, geometry rounded to 1/100 pixel and fonts that
     fall back to sans-serif."""
     svg = _GEOMETRY.sub(_round_geometry, canonical_svg_ids(svg))
-    return _FONT_FAMILY.sub(_with_generic_family, svg)
-
-
-# Shown as an image (a gallery thumbnail, a download) a drawing cannot load the page's web font;
-# without a generic family the browser falls back to a serif face.
-_FONT_FAMILY = re.compile(r'(\sfont-family=")([^"]*)"')
-_GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
-
-
-def _with_generic_family(match: re.Match[str]) -> str:
-    families = [f.strip().strip("'").lower() for f in match.group(2).split(",")]
-    if _GENERIC_FAMILIES & set(families):
-        return match.group(0)
-    return f'{match.group(1)}{match.group(2)}, sans-serif"'
+    return fonts.with_generic_family(svg)
 
 
 # Vega writes coordinates with 17 digits; a hundredth of a pixel is far below what shows.

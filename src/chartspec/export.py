@@ -16,6 +16,7 @@ import pikepdf
 from chartspec import fonts, render
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
+from chartspec.remote import is_remote_url, pinned_file
 from chartspec.render import check_resolution
 from chartspec.validate import load_spec_file, validate_spec
 
@@ -27,9 +28,17 @@ SPEC_SUFFIX = ".vl.json"
 _TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".dsv": "dsv"}
 
 
-def spec_to_svg(spec: dict[str, Any], *, base_dir: Path | None = None) -> str:
-    """Render a spec to an SVG string in the bundled font."""
-    return _convert(spec, base_dir=base_dir)
+def spec_to_svg(
+    spec: dict[str, Any], *, base_dir: Path | None = None, embed_font: bool = True
+) -> str:
+    """Render a spec to an SVG string in the bundled font.
+
+    With `embed_font` the SVG carries the subset of the font its text uses (see
+    `fonts.svg_with_font`), so it looks the same wherever it is shown; without, it holds no
+    `<style>`, for pages that bring the font themselves under a strict CSP.
+    """
+    svg = _convert(spec, base_dir=base_dir)
+    return fonts.svg_with_font(svg) if embed_font else fonts.with_generic_family(svg)
 
 
 def spec_to_png(
@@ -210,16 +219,18 @@ def inline_url_data(spec: dict[str, Any], *, base_dir: Path | None) -> dict[str,
         url = data["url"]
         if not isinstance(url, str):
             raise ChartspecError(f"data url must be a string, got {url!r}")
-        if urlsplit(url).scheme or url.startswith("//"):
+        pinned = pinned_file(url, Path(base_dir)) if base_dir and is_remote_url(url) else None
+        if pinned is None and (urlsplit(url).scheme or url.startswith("//")):
             raise ChartspecError(
                 f"data url {url!r} is not a local file",
-                hint="exports never fetch from the network: save the data next to the spec",
+                hint="exports never fetch from the network: save the data next to the spec, "
+                "or pin it with `chartspec build --fetch-remote`",
             )
         if base_dir is None:
             raise ChartspecError(
                 f"data url {url!r} is relative but the spec has no folder to resolve it from"
             )
-        path = (Path(base_dir) / url).resolve()
+        path = pinned or (Path(base_dir) / url).resolve()
         if not path.is_relative_to(Path(base_dir).resolve()):
             raise ChartspecError(
                 f"data url {url!r} points outside the spec's folder",

@@ -20,6 +20,8 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from chartspec import fonts
+from chartspec.datatable import declared_columns, reader_view, table_label
+from chartspec.drawings import svg_size
 from chartspec.errors import ChartspecError
 from chartspec.export import find_spec, inline_url_data, load_spec, spec_to_svg
 from chartspec.files import write_atomic
@@ -57,6 +59,7 @@ class Figure:
     source: str
     html: Markup
     tables: list[DataTable] = field(default_factory=list)
+    width: int = 0  # of the drawing: live charts are shown no wider than the static one
 
 
 @dataclass
@@ -149,6 +152,7 @@ def to_html_fragment(
 
     `chart` is a spec, or the name of a chart in `specs_dir`.
 
+    A still figure (`interactive=False`) carries the subset of the bundled font it uses.
     With `interactive=True` the figure also carries the spec as JSON, and the static SVG is
     swapped for a live chart by the scripts of a chartspec site served beside the page
     (`static/chartspec-vega.min.js`, then `static/chartspec-embed.js`): no inline script, so
@@ -160,9 +164,17 @@ def to_html_fragment(
     else:
         spec = chart
     name = str(chartspec_meta(spec).get("name") or "chart")
-    return str(
-        _figure(spec, name=name, number=number, interactive=interactive, base_dir=base_dir).html
+    # A still figure may land on any page (MkDocs, a blog) and brings its font; a live one is
+    # redrawn by a chartspec site's scripts, on pages that have the font and a strict CSP.
+    figure = _figure(
+        spec,
+        name=name,
+        number=number,
+        interactive=interactive,
+        base_dir=base_dir,
+        embed_font=not interactive,
     )
+    return str(figure.html)
 
 
 def _figure(
@@ -173,6 +185,7 @@ def _figure(
     interactive: bool,
     base_dir: Path | None,
     appendix: bool = False,
+    embed_font: bool = False,
 ) -> Figure:
     meta = chartspec_meta(spec)
     title = str(meta.get("title") or _title_text(spec.get("title")) or name)
@@ -180,7 +193,8 @@ def _figure(
     description = description if isinstance(description, str) else ""
     source = str(meta.get("source") or "")
     prefix = f"figure-{number}" if number is not None else f"chart-{_slug(name)}"
-    svg = _namespace_ids(_strip_xml_declaration(spec_to_svg(spec, base_dir=base_dir)), prefix)
+    svg = spec_to_svg(spec, base_dir=base_dir, embed_font=embed_font)
+    svg = _namespace_ids(_strip_xml_declaration(svg), prefix)
     live_spec = (
         json.dumps(inline_url_data(spec, base_dir=base_dir), sort_keys=True) if interactive else ""
     )
@@ -191,7 +205,8 @@ def _figure(
         description=description,
         source=source,
         html=Markup(""),
-        tables=_data_tables(spec, base_dir=base_dir),
+        tables=_data_tables(spec, title=title, base_dir=base_dir),
+        width=svg_size(svg)[0],
     )
     figure.html = Markup(
         _ENV.get_template("figure.html.j2").render(
@@ -326,8 +341,8 @@ def _json_script_text(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _data_tables(spec: dict[str, Any], *, base_dir: Path | None) -> list[DataTable]:
-    """Return one table per distinct data source a spec draws from."""
+def _data_tables(spec: dict[str, Any], *, title: str, base_dir: Path | None) -> list[DataTable]:
+    """Return one table per distinct data source a spec draws from, as a reader sees it."""
     tables: list[DataTable] = []
     seen: set[str] = set()
     datasets = spec.get("datasets") if isinstance(spec.get("datasets"), dict) else {}
@@ -336,7 +351,9 @@ def _data_tables(spec: dict[str, Any], *, base_dir: Path | None) -> list[DataTab
         if key in seen:
             continue
         seen.add(key)
-        tables.append(_table(label, rows))
+        view = reader_view(rows, declared_columns(spec))
+        columns, rows = view if view is not None else (_columns(rows), rows)
+        tables.append(_table(table_label(label, title), columns, rows))
     return tables
 
 
@@ -364,7 +381,7 @@ def _one_source(
     if "name" in data and data["name"] in datasets:
         return [(str(data["name"]), _rows(datasets[data["name"]], fmt))]
     if "values" in data:
-        return [("inline values", _rows(data["values"], fmt))]
+        return [("", _rows(data["values"], fmt))]
     if "url" in data and isinstance(data["url"], str):
         inlined = inline_url_data({"data": data}, base_dir=base_dir)["data"]
         return [(data["url"], _rows(inlined["values"], inlined["format"]))]
@@ -388,12 +405,15 @@ def _rows(values: Any, fmt: dict[str, Any]) -> list[Any]:
     return values if isinstance(values, list) else []
 
 
-def _table(label: str, rows: list[Any]) -> DataTable:
-    columns: list[str] = []
+def _columns(rows: list[Any]) -> list[str]:
+    """Return the rows' columns in the order they first appear."""
+    columns: dict[str, None] = {}
     for row in rows:
-        for key in row if isinstance(row, dict) else ["data"]:
-            if key not in columns:
-                columns.append(key)
+        columns.update(dict.fromkeys(row if isinstance(row, dict) else ["data"]))
+    return list(columns)
+
+
+def _table(label: str, columns: list[str], rows: list[Any]) -> DataTable:
     body = []
     for row in rows[:MAX_TABLE_ROWS]:
         cells = row if isinstance(row, dict) else {"data": row}

@@ -41,6 +41,7 @@ class Column:
     positive: bool = False  # values must be > 0, as on a log scale
     description: str = ""
     format: str | None = None  # a date column's strftime format; ISO 8601 when None
+    decimals: int | None = None  # digits after the point that readers see in tables and CSVs
 
     def __post_init__(self) -> None:
         if self.type not in ("string", "number", "integer", "date"):
@@ -48,6 +49,9 @@ class Column:
             raise ValueError(msg)
         if self.format is not None and self.type != "date":
             msg = f"column {self.name!r}: only date columns take a format"
+            raise ValueError(msg)
+        if self.decimals is not None and (self.type != "number" or not 0 <= self.decimals <= 20):
+            msg = f"column {self.name!r}: decimals is for number columns, from 0 to 20"
             raise ValueError(msg)
 
 
