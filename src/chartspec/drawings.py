@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from chartspec import render
+from chartspec import fonts, render
 from chartspec.errors import ChartspecError
 from chartspec.render import VL_VERSION as VL_VERSION
 
