@@ -263,7 +263,13 @@ def site(
 
 
 @cli.command(epilog=EXIT_CODES)
-@click.option("--port", type=int, default=8000, show_default=True, help="Port (0: any free one).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port (0: any free one).",
+)
 @CHARTS_OPTION
 @SPECS_OPTION
 @SITE_OPTION

@@ -25,6 +25,7 @@ from chartspec.drawings import svg_size
 from chartspec.errors import ChartspecError
 from chartspec.export import find_spec, inline_url_data, load_spec, spec_to_svg
 from chartspec.files import write_atomic
+from chartspec.sandbox import read_inside
 from chartspec.specs import chartspec_meta
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -75,12 +76,26 @@ def markdown_to_report(
     md_path: Path, *, specs_dir: Path, out_path: Path, interactive: bool = False
 ) -> Path:
     """Render `md_path` and the charts it names into one self-contained HTML file."""
-    html = markdown_to_html(md_path, specs_dir=specs_dir, interactive=interactive)
     out_path = Path(out_path)
+    if _same_file(out_path, Path(md_path)):
+        raise ChartspecError(
+            "the report would overwrite its own source",
+            file=out_path,
+            hint="give another file with --out",
+        )
+    html = markdown_to_html(md_path, specs_dir=specs_dir, interactive=interactive)
     if not out_path.parent.is_dir():
         raise ChartspecError("output folder does not exist", file=out_path.parent)
     write_atomic(out_path, html.encode("utf-8"))
     return out_path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Tell whether two paths name one file (after symlinks, or as hard links)."""
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and a.samefile(b))
+    except OSError:
+        return False
 
 
 def markdown_to_html(md_path: Path, *, specs_dir: Path, interactive: bool = False) -> str:
@@ -90,7 +105,7 @@ def markdown_to_html(md_path: Path, *, specs_dir: Path, interactive: bool = Fals
         text = md_path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ChartspecError(f"cannot read report source: {exc.strerror}", file=md_path) from None
-    md = _markdown(md_path.parent)
+    md = _markdown(md_path)
     blocks: list[Markup] = []
     figures: list[Figure] = []
     for kind, value, line in _split(text, md_path):
@@ -241,7 +256,7 @@ def _split(text: str, md_path: Path) -> list[tuple[str, str, int]]:
     return pieces
 
 
-def _markdown(base_dir: Path) -> MarkdownIt:
+def _markdown(md_path: Path) -> MarkdownIt:
     """Return a CommonMark renderer (raw HTML off) whose output never points outside the page."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
 
@@ -250,7 +265,7 @@ def _markdown(base_dir: Path) -> MarkdownIt:
 
     def image(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]
-        token.attrSet("src", _image_data_uri(str(token.attrGet("src") or ""), base_dir))
+        token.attrSet("src", _image_data_uri(str(token.attrGet("src") or ""), md_path))
         return str(default_image(tokens, idx, options, env))
 
     def link_open(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
@@ -274,20 +289,13 @@ def _markdown(base_dir: Path) -> MarkdownIt:
     return md
 
 
-def _image_data_uri(src: str, base_dir: Path) -> str:
-    """Return a local image as a data: URI; refuse images the report would have to fetch."""
+def _image_data_uri(src: str, md_path: Path) -> str:
+    """Return an image inside the report's folder or the project as a data: URI."""
     if src.startswith("data:"):
         return src
-    if urlsplit(src).scheme or src.startswith("//"):
-        raise ChartspecError(
-            f"image {src!r} is not a local file", hint="a standalone report embeds its images"
-        )
-    path = base_dir / unquote(src)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ChartspecError(f"cannot read image: {exc.strerror}", file=path) from None
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    roots = (md_path.parent, Path.cwd())
+    data = read_inside(src, base=md_path.parent, roots=roots, source=md_path)
+    mime = mimetypes.guess_type(unquote(urlsplit(src).path))[0] or "application/octet-stream"
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 

@@ -38,6 +38,8 @@ from chartspec.drawings import (
 )
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
+from chartspec.portable import make_temp_dir
+from chartspec.registry import check_page_name
 from chartspec.remote import OPT_IN, is_remote_url, pinned_file
 from chartspec.specs import chartspec_meta
 
@@ -108,7 +110,7 @@ def specs_to_site(
     charts = [_load_chart(path, specs_dir) for path in paths]
     _check_unique_names(charts)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    tmp = make_temp_dir(prefix=f".{out_dir.name}.build-", dir=out_dir.parent)
     try:
         writer = _Writer(tmp)
         common = _write_shared_files(writer, site_title=site_title)
@@ -312,6 +314,7 @@ def _check_unique_names(charts: list[Chart]) -> None:
     """Refuse two specs that would write the same page."""
     seen: dict[str, Path] = {}
     for chart in charts:
+        check_page_name(chart.name, file=chart.spec_file)
         key = chart.name.lower()  # case-insensitive file systems
         if key in seen:
             raise ChartspecError(
@@ -607,7 +610,7 @@ def _make_chart_files(task: _Task) -> ChartFiles | str:
     chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key) = task
     made = None
     if parts is None:
-        rendered = spec_to_drawings(live_text)
+        rendered = spec_to_drawings(live_text, base_dir=chart.spec_file.parent)
         if isinstance(rendered, str):
             return rendered
         parts = made = rendered
