@@ -39,6 +39,35 @@ def cli():
 
 
 @pytest.fixture
+def serve_cli(monkeypatch: pytest.MonkeyPatch):
+    """Return a function that runs `chartspec serve ARGS` in folder CWD and returns its server.
+
+    The command runs in this process and returns once the first build is done; the server
+    keeps serving and watching in the background until the test ends.
+    """
+    from click.testing import CliRunner
+
+    import chartspec.serve
+    from chartspec.cli import cli as chartspec_cli
+
+    servers: list[chartspec.serve.DevServer] = []
+
+    def start_in_background(site_dir: Path, **options: Any) -> None:
+        servers.append(chartspec.serve.DevServer(site_dir, **options).start())
+
+    def serve(cwd: Path, *args: str) -> chartspec.serve.DevServer:
+        monkeypatch.setattr(chartspec.serve, "serve", start_in_background)
+        monkeypatch.chdir(cwd)
+        done = CliRunner().invoke(chartspec_cli, ["serve", "--port", "0", *args])
+        assert done.exit_code == 0, done.output
+        return servers[-1]
+
+    yield serve
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
 def repo() -> Path:
     return REPO
 

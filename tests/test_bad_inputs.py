@@ -133,6 +133,26 @@ def empty_specs(project: Path) -> None:
     (project / "empty").mkdir()
 
 
+def data_fifo(project: Path) -> None:
+    (project / "charts" / "data.csv").unlink()
+    os.mkfifo(project / "charts" / "data.csv")  # nobody writes: reading it would wait forever
+
+
+def data_dev_zero(project: Path) -> None:
+    (project / "charts" / "data.csv").unlink()
+    (project / "charts" / "data.csv").symlink_to("/dev/zero")
+
+
+def unreadable_charts(project: Path) -> None:
+    (project / "charts").chmod(0)
+
+
+def report_source(name: str, text: str) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        (project / name).write_text(text, encoding="utf-8")
+
+    return setup
+
 def valid_spec(**changes: object) -> dict[str, object]:
     spec: dict[str, object] = {
         "$schema": SCHEMA_URL,
@@ -257,13 +277,13 @@ CASES = [
          "chartspec: error: bad.vl.json:2:3: not valid JSON: Expecting property name enclosed "
          "in double quotes"),
     Case("spec-fails-schema", spec_file(valid_spec(mark="circl")), ("check", "bad.vl.json"),
-         "bad.vl.json: mark: 'circl' is not a mark type; did you mean 'circle'? [schema]",
+         "bad.vl.json: mark: 'circl' is not a mark type; did you mean 'circle'? [CS001 schema]",
          status=1, stream="stdout"),
     Case("javascript-href",
          spec_file(valid_spec(encoding={"href": {"value": "javascript:alert(1)"}})),
          ("check", "bad.vl.json"),
          "bad.vl.json: encoding.href.value: link with scheme 'javascript:'; expected http, "
-         "https, mailto or a relative link [href-scheme]",
+         "https, mailto or a relative link [CS301 href-scheme]",
          status=1, stream="stdout"),
     # ---- the other commands, and outputs that cannot be written
     Case("list-missing-folder", lambda p: None, ("list", "--charts", "nope"),
@@ -298,6 +318,61 @@ CASES = [
          "chartspec: error: site/static/chartspec-vega.min.js: cannot write the file "
          "(File too large); the file is too large for this file system or limit",
          file_limit=40_000),
+    # ---- inputs outside the project, outputs over inputs, sizes past any machine
+    Case("data-utf16-without-bom", data(PROJECT_CSV.encode("utf-16-le")), ("build",),
+         "chartspec: error: charts/data.csv: the file looks like UTF-16 (a zero byte beside "
+         "every character); save the file as UTF-8"),
+    Case("data-fifo", data_fifo, ("build",),
+         "chartspec: error: charts/data.csv: is not a regular file (a device, FIFO or socket); "
+         "point at a data or image file"),
+    Case("data-dev-zero", data_dev_zero, ("build",),
+         "chartspec: error: charts/data.csv: is not a regular file (a device, FIFO or socket); "
+         "point at a data or image file"),
+    Case("charts-unreadable", unreadable_charts, ("build",),
+         "chartspec: error: charts: cannot list the chart folder (Permission denied); "
+         "check the permissions of the path", no_dac=True),
+    Case("name-too-long", module('@chart("speed"', '@chart("' + "a" * 240 + '"'), ("build",),
+         "chartspec: error: charts/speed.py:18: chart name 'aaaaaaaaaaaaaaaaaaaa'... is 240 "
+         "characters long; use at most 100"),
+    Case("name-licenses", module('@chart("speed"', '@chart("licenses"'), ("build",),
+         "chartspec: error: charts/speed.py:18: chart name 'licenses' is taken by the site's "
+         "own licenses page; choose another name"),
+    Case("name-index", module('@chart("speed"', '@chart("index"'), ("build",),
+         "chartspec: error: charts/speed.py:18: chart name 'index' is taken by the site's own "
+         "index page; choose another name"),
+    Case("bad-axis-format",
+         steps(data(PROJECT_CSV.replace("47.8", "48.8")),
+               module('y="score:Q"', 'y=alt.Y("score:Q", axis=alt.Axis(format="%Q%"))')),
+         ("build",),
+         "chartspec: error: specs/speed.vl.json: cannot render chart: Error: invalid format: %Q%"),
+    Case("serve-port-out-of-range", lambda p: None, ("serve", "--port", "70000"),
+         "chartspec: error: Invalid value for '--port': 70000 is not in the range "
+         "0<=x<=65535; see `chartspec serve --help`"),
+    Case("export-scale-inf", lambda p: None, ("export", "--format", "png", "--scale", "inf"),
+         "chartspec: error: scale must be a positive number, got inf"),
+    Case("export-scale-1000", lambda p: None, ("export", "--format", "png", "--scale", "1000"),
+         "chartspec: error: the PNG would have 130,032,000,000 pixels, more than the 64,000,000 allowed; "
+         "choose a smaller --scale or --ppi"),
+    Case("export-ppi-1e6", lambda p: None, ("export", "--format", "png", "--ppi", "1e6"),
+         "chartspec: error: the PNG would have 25,083,333,333,333 pixels, more than the 64,000,000 allowed; "
+         "choose a smaller --scale or --ppi"),
+    Case("diff-missing-spec-file", lambda p: None, ("diff", "specs/speed.vl.json", "no.vl.json"),
+         "chartspec: error: no.vl.json: no such spec file; check the path"),
+    Case("report-over-its-source", report_source("page.html", "# Page\n"), ("report", "page.html"),
+         "chartspec: error: page.html: the report would overwrite its own source; give another "
+         "file with --out"),
+    Case("report-out-is-source", report_source("r.md", "# R\n"),
+         ("report", "r.md", "--out", "r.md"),
+         "chartspec: error: r.md: the report would overwrite its own source; give another file "
+         "with --out"),
+    Case("report-image-environ", report_source("r.md", "# R\n\n![e](/proc/self/environ)\n"),
+         ("report", "r.md"),
+         "chartspec: error: r.md: '/proc/self/environ' is an absolute path; refer to files by a "
+         "path relative to the spec or report"),
+    Case("report-image-outside", report_source("r.md", "# R\n\n![p](../../../../etc/passwd)\n"),
+         ("report", "r.md"),
+         "chartspec: error: r.md: '../../../../etc/passwd' points outside the project; keep "
+         "data and images inside the project folder"),
 ]
 
 

@@ -11,26 +11,24 @@ import warnings
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import chartspec.build
-import chartspec.serve
-from chartspec.cli import cli as chartspec_cli
+import chartspec.registry
 from chartspec.cli import main
 from chartspec.serve import RELOAD_PATH, DevServer
 from conftest import PROJECT_CHART, PROJECT_CSV, write_project
 
 
 def fails_cleanly(cli, project: Path, *args: str) -> str:
-    """Run a failing command; assert exit 2, one stderr line, and the spec untouched."""
-    spec = project / "specs" / "speed.vl.json"
-    before = spec.read_bytes()
+    """Run a failing command; assert exit 2, one stderr line, and the specs folder untouched."""
+    specs = project / "specs"
+    before = {p.name: p.read_bytes() for p in specs.iterdir()}
+    assert "speed.vl.json" in before
     done = cli(*args, cwd=project)
     assert done.returncode == 2, done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
-    assert spec.read_bytes() == before
-    assert sorted(p.name for p in spec.parent.iterdir()) == ["speed.vl.json"]
+    assert {p.name: p.read_bytes() for p in specs.iterdir()} == before
     return lines[0].replace(str(project) + "/", "")
 
 
@@ -85,7 +83,9 @@ def test_help_documents_exit_codes(cli):
 
 
 def test_project_settings_apply_to_every_command(project, cli):
-    (project / "pyproject.toml").write_text('[tool.chartspec]\ndata = "external"\ninline-max-rows = 0\n')
+    (project / "pyproject.toml").write_text(
+        '[tool.chartspec]\ndata = "external"\ninline-max-rows = 0\n'
+    )
     assert cli("build", cwd=project).returncode == 0
     assert [p.suffix for p in (project / "specs" / "data").iterdir()] == [".csv"]
     done = cli("check", cwd=project)  # no flags: check reads the same settings as build
@@ -96,7 +96,9 @@ def test_unknown_project_setting(project, cli):
     (project / "pyproject.toml").write_text("[tool.chartspec]\ndatta = 1\n")
     done = cli("build", cwd=project)
     assert done.returncode == 2
-    assert done.stderr.startswith("chartspec: error: pyproject.toml: unknown setting 'datta' in [tool.chartspec]")
+    assert done.stderr.startswith(
+        "chartspec: error: pyproject.toml: unknown setting 'datta' in [tool.chartspec]"
+    )
 
 
 def test_console_script_is_installed():
@@ -109,7 +111,7 @@ def test_console_script_is_installed():
     assert done.returncode == 0 and "memory3-speed-vs-score" in done.stdout
 
 
-def test_serve_rebuilds_only_the_chart_whose_data_changed(tmp_path, monkeypatch):
+def test_serve_rebuilds_only_the_chart_whose_data_changed(tmp_path, monkeypatch, serve_cli):
     charts = write_project(tmp_path) / "charts"
     pace = PROJECT_CHART.replace('@chart("speed"', '@chart("pace"').replace("def speed", "def pace")
     (charts / "pace.py").write_text(textwrap.dedent(pace.replace('"data.csv"', '"pace.csv"')))
@@ -117,42 +119,30 @@ def test_serve_rebuilds_only_the_chart_whose_data_changed(tmp_path, monkeypatch)
     built: list[str] = []
     build_one = chartspec.build.build_one
 
-    def counting_build_one(definition):
+    def counting_build_one(definition, *args):
         built.append(definition.name)
-        return build_one(definition)
+        return build_one(definition, *args)
 
     monkeypatch.setattr(chartspec.build, "build_one", counting_build_one)
-    servers: list[DevServer] = []
-
-    def start_in_background(site_dir, *, port, rebuild, watch):
-        servers.append(DevServer(site_dir, port=port, rebuild=rebuild, watch=watch).start())
-
-    monkeypatch.setattr(chartspec.serve, "serve", start_in_background)
-    monkeypatch.chdir(tmp_path)
-    done = CliRunner().invoke(chartspec_cli, ["serve", "--port", "0", "--jobs", "1"])
-    assert done.exit_code == 0, done.output
+    server = serve_cli(tmp_path, "--jobs", "1")
     assert sorted(built) == ["pace", "speed"]
-    [server] = servers
-    try:
-        page = server.url + "speed.html"
-        assert "47.8" in _get(page) and "99.5" not in _get(page)
-        pace_spec = tmp_path / "specs" / "pace.vl.json"
-        pace_before = (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns)
-        built.clear()
-        time.sleep(0.3)  # let the watcher start
-        edited = charts / "data.csv.new"  # replaced in one step, as editors save
-        edited.write_text(PROJECT_CSV.replace("47.8", "99.5"))
-        os.replace(edited, charts / "data.csv")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and _version(server) == 0:  # bumped once rebuilt
-            time.sleep(0.2)
-        assert _version(server) >= 1
-        assert "99.5" in _get(page) and "47.8" not in _get(page)
-        assert built == ["speed"]
-        assert (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns) == pace_before
-        assert "99.5" in (tmp_path / "specs" / "speed.vl.json").read_text()
-    finally:
-        server.stop()
+    page = server.url + "speed.html"
+    assert "47.8" in _get(page) and "99.5" not in _get(page)
+    pace_spec = tmp_path / "specs" / "pace.vl.json"
+    pace_before = (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns)
+    built.clear()
+    time.sleep(0.3)  # let the watcher start
+    edited = charts / "data.csv.new"  # replaced in one step, as editors save
+    edited.write_text(PROJECT_CSV.replace("47.8", "99.5"))
+    os.replace(edited, charts / "data.csv")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _version(server) == 0:  # bumped once rebuilt
+        time.sleep(0.2)
+    assert _version(server) >= 1
+    assert "99.5" in _get(page) and "47.8" not in _get(page)
+    assert built == ["speed"]
+    assert (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns) == pace_before
+    assert "99.5" in (tmp_path / "specs" / "speed.vl.json").read_text()
 
 
 def _version(server: DevServer) -> int:
@@ -199,7 +189,7 @@ def test_a_failure_of_chartspec_itself_asks_for_a_report(tmp_path, monkeypatch, 
     def broken(charts_dir):
         raise KeyError("x")
 
-    monkeypatch.setattr(chartspec.build, "select_charts", broken)
+    monkeypatch.setattr(chartspec.registry, "select_charts", broken)
     assert run_main("list") == 3
     assert capsys.readouterr().err.startswith(
         "chartspec: internal error: KeyError: 'x'; this is a bug in chartspec"

@@ -57,7 +57,7 @@ def test_flat_rows_become_canonical_csv():
             "parse": {"rag": "boolean", "score": "number", "speed": "number"},
         },
     }
-    assert check_spec(spec) == []
+    assert [p for p in check_spec(spec) if p.severity == "error"] == []  # data read at build
 
 
 def test_csv_reads_back_to_the_same_rows():

@@ -10,6 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from chartspec.check import check_files as check_files
     from chartspec.diff import ChartDiff as ChartDiff
     from chartspec.diff import DataChange as DataChange
     from chartspec.diff import PropertyChange as PropertyChange
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from chartspec.specs import spec_to_chart as spec_to_chart
     from chartspec.specs import spec_to_json as spec_to_json
     from chartspec.specs import with_key as with_key
+    from chartspec.specs import with_schema as with_schema
     from chartspec.tables import ChartspecWarning as ChartspecWarning
     from chartspec.tables import Column as Column
     from chartspec.tables import TableSchema as TableSchema
@@ -75,6 +77,7 @@ __all__ = [
     "__version__",
     "chart",
     "chart_to_spec",
+    "check_files",
     "check_spec",
     "declare_input",
     "diff_specs",
@@ -93,10 +96,12 @@ __all__ = [
     "symbol_radius",
     "to_html_fragment",
     "with_key",
+    "with_schema",
 ]
 
 # The module that holds each public name.
 _MODULES = {
+    "chartspec.check": ("check_files",),
     "chartspec.diff": (
         "ChartDiff",
         "DataChange",
@@ -126,7 +131,14 @@ _MODULES = {
     "chartspec.registry": ("ChartDef", "chart", "load_charts"),
     "chartspec.report": ("to_html_fragment",),
     "chartspec.project": ("specs_to_site",),
-    "chartspec.specs": ("chart_to_spec", "load_chart", "spec_to_chart", "spec_to_json", "with_key"),
+    "chartspec.specs": (
+        "chart_to_spec",
+        "load_chart",
+        "spec_to_chart",
+        "spec_to_json",
+        "with_key",
+        "with_schema",
+    ),
     "chartspec.tables": ("ChartspecWarning", "Column", "TableSchema", "load_table"),
     "chartspec.validate": ("Problem", "check_spec"),
 }

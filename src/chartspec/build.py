@@ -34,6 +34,8 @@ from chartspec.registry import (
     draw_chart,
     select_charts,
 )
+from chartspec.remote import Pin, pin_urls, point_at_pins, remote_urls
+from chartspec.rules import load_settings
 from chartspec.specs import SPEC_SUFFIX, chart_to_spec, spec_to_json
 from chartspec.tables import ChartspecWarning
 from chartspec.validate import check_spec
@@ -85,7 +87,9 @@ def build_spec(definition: ChartDef, *, time_limit: float = DEFAULT_TIME_LIMIT) 
             file=definition.location,
             hint="fix the chart function",
         ) from None
-    problems = check_spec(spec, base_dir=definition.module_file.parent)
+    found = check_spec(spec, base_dir=definition.module_file.parent)
+    kept = load_settings().apply(found, file=None, hand_written=False)
+    problems = [p for p in kept if p.severity == "error"]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ChartspecError(
@@ -279,6 +283,29 @@ def place_data(
         files.update(moved)
         placed[name] = spec_to_json(spec)
     return placed, files
+
+
+def pin_texts(
+    texts: dict[str, str], specs_dir: Path, *, fetch: bool, refresh: bool = False
+) -> dict[str, str]:
+    """Return spec texts (by chart name) whose remote data URLs point at their pinned copies.
+
+    Unpinned URLs are fetched when `fetch` is set, all of them again with `refresh`; otherwise
+    they are an error that names the spec and how to opt in.
+    """
+    done: dict[str, Pin] = {}
+    out = dict(texts)
+    for name, text in texts.items():
+        spec = json.loads(text)
+        urls = list(remote_urls(spec))
+        if not urls:
+            continue
+        source = Path(specs_dir) / f"{name}{SPEC_SUFFIX}"
+        todo = [url for url in urls if url not in done]
+        pins = pin_urls(todo, specs_dir, fetch=fetch, refresh=refresh, source=source)
+        done.update({url: pins[url] for url in todo})
+        out[name] = spec_to_json(point_at_pins(spec, done))
+    return out
 
 
 def spec_files(texts: dict[str, str], files: dict[str, bytes] | None = None) -> dict[str, bytes]:

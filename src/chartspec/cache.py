@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -161,6 +161,17 @@ def cached_spec(store: Store, name: str, key: str, hashes: FileHashes) -> dict[s
     if not isinstance(entry.get("text"), str):
         return None
     return entry
+
+
+def recorded_inputs(specs_dir: Path, names: Iterable[str]) -> set[Path]:
+    """Return the files the cached builds of charts `names` read while drawn."""
+    store = Store(cache_dir_for(specs_dir))
+    found: set[Path] = set()
+    for name in names:
+        entry = store.read_json("specs", name)
+        inputs = entry.get("inputs") if isinstance(entry, dict) else None
+        found.update(Path(path) for path in inputs or {})
+    return found
 
 
 def store_spec(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 import traceback
 import warnings
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TextIO
 
@@ -111,6 +110,17 @@ INLINE_MAX_ROWS_OPTION = click.option(
     show_default=True,
     help="With --data external, tables up to this many rows stay inline.",
 )
+FETCH_REMOTE_OPTION = click.option(
+    "--fetch-remote",
+    is_flag=True,
+    help="Fetch remote (http/https) data not pinned yet into specs/data/remote/ and record it "
+    "in specs/data/remote.lock.json; pinned data is then read offline.",
+)
+REFRESH_REMOTE_OPTION = click.option(
+    "--refresh-remote",
+    is_flag=True,
+    help="Fetch all remote data again and update its pins (a changed file shows up in the specs).",
+)
 
 
 def _jobs(jobs: int | None) -> int:
@@ -170,6 +180,8 @@ def cli(debug: bool) -> None:
 @JOBS_OPTION
 @QUIET_OPTION
 @NO_CACHE_OPTION
+@FETCH_REMOTE_OPTION
+@REFRESH_REMOTE_OPTION
 def build(
     names: tuple[str, ...],
     charts_dir: Path | None,
@@ -182,6 +194,8 @@ def build(
     quiet: bool,
     no_cache: bool,
     chart_timeout: float,
+    fetch_remote: bool,
+    refresh_remote: bool,
 ) -> int:
     """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site.
 
@@ -202,6 +216,8 @@ def build(
         quiet=quiet,
         use_cache=not no_cache,
         time_limit=chart_timeout,
+        fetch_remote=fetch_remote,
+        refresh_remote=refresh_remote,
     )
     changed = len(done.published.changed_specs)
     click.echo(f"built {len(done.texts)} chart(s) into {specs_dir}/ ({changed} file(s) changed)")
@@ -224,11 +240,14 @@ def build(
     "reports_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder of Markdown reports to publish too (default: none).",
+    help="Folder of Markdown reports to publish too (default: reports/ when --specs is specs/, "
+    "so the site is the one `build` publishes; else none).",
 )
 @JOBS_OPTION
 @QUIET_OPTION
 @NO_CACHE_OPTION
+@FETCH_REMOTE_OPTION
+@REFRESH_REMOTE_OPTION
 def site(
     specs_dir: Path,
     site_dir: Path,
@@ -236,10 +255,18 @@ def site(
     jobs: int | None,
     quiet: bool,
     no_cache: bool,
+    fetch_remote: bool,
+    refresh_remote: bool,
 ) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
     # imported when run: see the module's docstring
     from chartspec.project import publish_outputs
+    from chartspec.remote import pin_folder, remove_replaced_copies
+
+    if reports_dir is None and specs_dir == Path("specs"):
+        reports_dir = Path("reports")  # a project's own specs: publish what `build` does
+    if fetch_remote or refresh_remote:
+        pin_folder(specs_dir, refresh=refresh_remote)
 
     done = publish_outputs(
         None,
@@ -250,12 +277,20 @@ def site(
         quiet=quiet,
         use_cache=not no_cache,
     )
+    if refresh_remote:
+        remove_replaced_copies(specs_dir)
     click.echo(f"published {len(done.site_files)} file(s) into {site_dir}/")
     return EXIT_OK
 
 
 @cli.command(epilog=EXIT_CODES)
-@click.option("--port", type=int, default=8000, show_default=True, help="Port (0: any free one).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port (0: any free one).",
+)
 @CHARTS_OPTION
 @SPECS_OPTION
 @SITE_OPTION
@@ -264,6 +299,7 @@ def site(
 @INLINE_MAX_ROWS_OPTION
 @CHART_TIMEOUT_OPTION
 @JOBS_OPTION
+@FETCH_REMOTE_OPTION
 def serve(
     port: int,
     charts_dir: Path | None,
@@ -274,14 +310,16 @@ def serve(
     inline_max_rows: int,
     jobs: int | None,
     chart_timeout: float,
+    fetch_remote: bool,
 ) -> int:
     """Serve the site on 127.0.0.1, rebuilding and reloading when charts, data or specs change.
 
     Like `build`, only charts whose code or data changed are rebuilt.
     """
     # imported when run: see the module's docstring
+    from chartspec.build import load_project_charts
+    from chartspec.cache import recorded_inputs
     from chartspec.project import build_project
-    from chartspec.registry import select_charts
     from chartspec.serve import serve as serve_site
 
     chosen = _charts_dir(charts_dir)
@@ -297,19 +335,32 @@ def serve(
             jobs=_jobs(jobs),
             quiet=True,
             time_limit=chart_timeout,
+            fetch_remote=fetch_remote,
         )
 
     rebuild()
-    sources = {d.module_file.parent for d in select_charts(chosen).values()}
-    watch = sorted(sources | {p for p in (specs_dir, reports_dir) if p.is_dir()})
+    project = load_project_charts(chosen, time_limit=chart_timeout)
+    charts = project.charts
+    folders = {d.module_file.parent for d in charts.values()} | {specs_dir, reports_dir}
+    read_on_import = {Path(path) for path in project.module_inputs}
+
+    def watched() -> list[Path]:
+        """The chart folders, specs and reports, and every file a chart read when last built."""
+        return sorted(folders | read_on_import | recorded_inputs(specs_dir, charts))
+
     try:
-        serve_site(site_dir, port=port, rebuild=rebuild, watch=watch)
+        serve_site(site_dir, port=port, rebuild=rebuild, watch=watched)
     except OSError as error:
         raise ChartspecError(
             f"cannot serve on 127.0.0.1:{port} ({error.strerror or error})",
             hint="choose another --port (0 picks a free one)",
         ) from None
     return EXIT_OK
+
+
+def _rule_list(value: tuple[str, ...]) -> list[str]:
+    """Split repeated, comma-separated rule options (`--ignore CS101,CS102 --ignore CS204`)."""
+    return [part for item in value for part in item.split(",") if part.strip()]
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -325,6 +376,22 @@ def serve(
     is_flag=True,
     help="Check only charts whose module, data or spec changed since git HEAD.",
 )
+@click.option(
+    "--select",
+    multiple=True,
+    help="Rules to run, by code, code prefix or name (comma-separated; replaces the project's).",
+)
+@click.option(
+    "--ignore", multiple=True, help="Rules to skip, by code, code prefix or name (comma-separated)."
+)
+@click.option(
+    "--rules",
+    "rules",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="List the lint rules, or explain one (--rules CODE), and exit.",
+)
 @CHART_TIMEOUT_OPTION
 @JOBS_OPTION
 def check(
@@ -336,6 +403,9 @@ def check(
     data: Literal["inline", "external"],
     inline_max_rows: int,
     changed: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    rules: str | None,
     jobs: int | None,
     chart_timeout: float,
 ) -> int:
@@ -343,67 +413,51 @@ def check(
 
     With FILES, check just those spec files (any Vega-Lite spec). Without, check every spec
     in --specs, that each matches what its chart produces now (--data and --inline-max-rows
-    as given to build), and that the site matches a rebuild.
+    as given to build), and that the site matches a rebuild. Rules are chosen in
+    [tool.chartspec.lint] of pyproject.toml and with --select/--ignore; warnings do not fail.
     """
     # imported when run: see the module's docstring
-    from chartspec.build import build_texts, load_project_charts, place_data, spec_path, stale_specs
-    from chartspec.project import check_files_cached, stale_site
-    from chartspec.publish import recovered
+    from chartspec.check import format_problem
+    from chartspec.project import check_project
+    from chartspec.rules import explain_rule, load_settings, rules_table
 
-    if files and changed:
-        raise ChartspecError("give either FILES or --changed, not both")
-    with ExitStack() as stack:
-        if not files:  # finish a build that was killed half way before comparing anything
-            stack.enter_context(recovered(specs_dir))
-        chosen = _charts_dir(charts_dir)
-        project = load_project_charts(chosen, time_limit=chart_timeout) if not files else None
-        charts = project.charts if project else {}
-        known: list[str] = []
-        if changed:
-            # imported when run: see the module's docstring
-            from chartspec.vcs import changed_charts
-
-            known = list(charts)
-            charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
-            paths = [spec_path(specs_dir, n) for n in charts if spec_path(specs_dir, n).is_file()]
-        else:
-            paths = list(files) or sorted(specs_dir.glob("*.vl.json"))
-        failures = 0
-        cache = None if files else specs_dir
-        for path, problems in check_files_cached(paths, cache_specs_dir=cache):
-            for problem in problems:
-                click.echo(f"{path}: {problem} [{problem.rule}]")
-                failures += 1
-        if not files:
-            refresh = "chartspec build" + (f" --charts {chosen}" if chosen else "")
-            if specs_dir != Path("specs"):
-                refresh += f" --specs {specs_dir}"
-            if site_dir != Path("site"):
-                refresh += f" --site {site_dir}"
-            if data != "inline":
-                refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
-            texts = build_texts(
-                charts,
-                specs_dir=specs_dir,
-                charts_dir=chosen,
-                module_inputs=project.module_inputs if project else {},
-                jobs=_jobs(jobs),
-                time_limit=chart_timeout,
-            )
-            texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
-            stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
-            if not stale:  # a site is only comparable once its specs are fresh
-                stale = stale_site(
-                    specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh, jobs=_jobs(jobs)
-                )
-            for problem in stale:
-                click.echo(str(problem))
-                failures += 1
-        if failures:
-            click.echo(f"{failures} problem(s) in {len(paths)} spec(s)", err=True)
-            return EXIT_CHECK_FAILED
-        click.echo(f"{len(paths)} spec(s) checked: all clean")
+    if rules is not None:
+        click.echo(explain_rule(rules) if rules else "\n".join(rules_table()))
         return EXIT_OK
+    settings = load_settings().with_selection(_rule_list(select) or None, _rule_list(ignore))
+    result = check_project(
+        files,
+        settings=settings,
+        charts_dir=_charts_dir(charts_dir),
+        specs_dir=specs_dir,
+        site_dir=site_dir,
+        reports_dir=reports_dir,
+        data=data,
+        inline_max_rows=inline_max_rows,
+        changed=changed,
+        jobs=_jobs(jobs),
+        time_limit=chart_timeout,
+    )
+    for checked in result.files:
+        if checked.error:
+            click.echo(f"chartspec: error: {checked.error}", err=True)
+        if checked.crash:
+            click.echo(
+                f"chartspec: internal error: checking {checked.path}: {checked.crash}; this is a "
+                "bug in chartspec, please report it with the file",
+                err=True,
+            )
+        for found in checked.problems:
+            click.echo(format_problem(found))
+    for stale in result.stale:
+        click.echo(str(stale))
+    count = len(result.files)
+    warned = f", {result.warnings} warning(s)" if result.warnings else ""
+    if result.failures:
+        click.echo(f"{result.failures} problem(s) in {count} spec(s){warned}", err=True)
+    elif result.exit_status == EXIT_OK:
+        click.echo(f"{count} spec(s) checked: " + (f"no errors{warned}" if warned else "all clean"))
+    return result.exit_status
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -605,7 +659,7 @@ def project_defaults(pyproject: Path = Path("pyproject.toml")) -> dict[str, dict
                 known.add(key)
                 if flag.startswith("--") and key in settings:
                     defaults.setdefault(name, {})[param.name or key] = settings[key]
-    unknown = sorted(set(settings) - known)
+    unknown = sorted(set(settings) - known - {"lint"})  # [tool.chartspec.lint]: the rules
     if unknown:
         raise ChartspecError(
             f"unknown setting {unknown[0]!r} in [tool.chartspec]",

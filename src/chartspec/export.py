@@ -8,30 +8,38 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import pikepdf
-import vl_convert as vlc
 
-from chartspec import fonts
+from chartspec import fonts, render
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
 from chartspec.progress import Progress
+from chartspec.remote import is_remote_url, pinned_file
+from chartspec.render import check_resolution
 from chartspec.validate import format_path, load_spec_file, validate_spec
 
 Format = Literal["svg", "png", "pdf"]
 
 SPEC_SUFFIX = ".vl.json"
-T = TypeVar("T")
 
 # Data formats Vega can parse from an inline string, by file extension.
 _TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".dsv": "dsv"}
 
 
-def spec_to_svg(spec: dict[str, Any], *, base_dir: Path | None = None) -> str:
-    """Render a spec to an SVG string in the bundled font."""
-    return _convert(vlc.vegalite_to_svg, spec, base_dir=base_dir)
+def spec_to_svg(
+    spec: dict[str, Any], *, base_dir: Path | None = None, embed_font: bool = True
+) -> str:
+    """Render a spec to an SVG string in the bundled font.
+
+    With `embed_font` the SVG carries the subset of the font its text uses (see
+    `fonts.svg_with_font`), so it looks the same wherever it is shown; without, it holds no
+    `<style>`, for pages that bring the font themselves under a strict CSP.
+    """
+    svg = _convert(spec, base_dir=base_dir)
+    return fonts.svg_with_font(svg) if embed_font else fonts.with_generic_family(svg)
 
 
 def spec_to_png(
@@ -42,13 +50,13 @@ def spec_to_png(
     base_dir: Path | None = None,
 ) -> bytes:
     """Render a spec to PNG bytes at `scale` times its size, or at `ppi` pixels per inch."""
-    _check_resolution(scale, ppi)
-    return _convert(vlc.vegalite_to_png, spec, base_dir=base_dir, scale=scale, ppi=ppi)
+    check_resolution(scale, ppi)
+    return render.svg_to_png(_convert(spec, base_dir=base_dir), scale=scale, ppi=ppi)
 
 
 def spec_to_pdf(spec: dict[str, Any], *, base_dir: Path | None = None) -> bytes:
     """Render a spec to a one-page PDF with text kept as text, byte-identical across runs."""
-    return _deterministic_pdf(_convert(vlc.vegalite_to_pdf, spec, base_dir=base_dir))
+    return _deterministic_pdf(render.svg_to_pdf(_convert(spec, base_dir=base_dir)))
 
 
 def _svg_bytes(
@@ -157,14 +165,6 @@ def _make_dir(out_dir: Path) -> None:
         raise ChartspecError("output folder is not writable", file=out_dir)
 
 
-def _check_resolution(scale: float | None, ppi: float | None) -> None:
-    if scale is not None and ppi is not None:
-        raise ChartspecError("give either a scale or a ppi, not both")
-    for label, value in (("scale", scale), ("ppi", ppi)):
-        if value is not None and not value > 0:
-            raise ChartspecError(f"{label} must be a positive number, got {value}")
-
-
 def _no_resolution(fmt: str, scale: float | None, ppi: float | None) -> None:
     if scale is not None or ppi is not None:
         raise ChartspecError(f"scale and ppi apply to PNG only, not {fmt.upper()}")
@@ -195,22 +195,18 @@ def check_renderable(spec: Any, *, file: str | Path | None = None) -> None:
             )
 
 
-def _convert(
-    convert: Callable[..., T], spec: dict[str, Any], *, base_dir: Path | None, **options: Any
-) -> T:
-    """Call a vl-convert function on a spec with local data inlined and the bundled font."""
-    fonts.register_fonts()
+def _convert(spec: dict[str, Any], *, base_dir: Path | None) -> str:
+    """Draw a spec as SVG with local data inlined and the bundled font."""
     spec = inline_url_data(spec, base_dir=base_dir)
     check_renderable(spec, file=base_dir)
-    options = {k: v for k, v in options.items() if v is not None}
     try:
         # config here is a fallback: a spec's own config.font still wins.
-        # An empty allow-list stops any network request.
-        return convert(spec, config={"font": fonts.FONT_FAMILY}, allowed_base_urls=[], **options)
+        return render.vegalite_to_svg(
+            spec, base_dir=base_dir, config={"font": fonts.FONT_FAMILY}, source=base_dir
+        )
     except ValueError as exc:
-        first = str(exc).strip().splitlines()
-        detail = next((line for line in first if "Error" in line and ":" in line), first[0])
-        raise ChartspecError(f"Vega-Lite could not render the spec: {detail.strip()}") from None
+        detail = render.error_line(exc)
+        raise ChartspecError(f"Vega-Lite could not render the spec: {detail}") from None
 
 
 def inline_url_data(spec: dict[str, Any], *, base_dir: Path | None) -> dict[str, Any]:
@@ -222,16 +218,18 @@ def inline_url_data(spec: dict[str, Any], *, base_dir: Path | None) -> dict[str,
         url = data["url"]
         if not isinstance(url, str):
             raise ChartspecError(f"data url must be a string, got {url!r}")
-        if urlsplit(url).scheme or url.startswith("//"):
+        pinned = pinned_file(url, Path(base_dir)) if base_dir and is_remote_url(url) else None
+        if pinned is None and (urlsplit(url).scheme or url.startswith("//")):
             raise ChartspecError(
                 f"data url {url!r} is not a local file",
-                hint="exports never fetch from the network: save the data next to the spec",
+                hint="exports never fetch from the network: save the data next to the spec, "
+                "or pin it with `chartspec build --fetch-remote`",
             )
         if base_dir is None:
             raise ChartspecError(
                 f"data url {url!r} is relative but the spec has no folder to resolve it from"
             )
-        path = (Path(base_dir) / url).resolve()
+        path = pinned or (Path(base_dir) / url).resolve()
         if not path.is_relative_to(Path(base_dir).resolve()):
             raise ChartspecError(
                 f"data url {url!r} points outside the spec's folder",

@@ -1,4 +1,4 @@
-"""A project's build, stage by stage, and what `check` compares with it.
+"""A project's build, stage by stage, and its check against a rebuild.
 
 select charts (registry) -> build specs (build) -> check them (validate) -> draw (drawings) ->
 write the site (site) -> publish (publish). Each stage is a module that calls only stages below
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import filecmp
 import tempfile
-from collections.abc import Iterator, Sequence
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,28 +19,40 @@ from chartspec.build import (
     build_texts,
     load_project_charts,
     pick_charts,
+    pin_texts,
     place_data,
     spec_files,
+    spec_path,
+    stale_specs,
     unused_data,
     worker_setup,
 )
 from chartspec.cache import (
     Store,
     cache_dir_for,
-    environment_key,
-    key_of,
-    sha256_bytes,
     site_inputs_key,
     site_record,
     store_site_record,
 )
+from chartspec.check import CheckResult, LintWarning, check_files
 from chartspec.datafiles import DEFAULT_INLINE_MAX_ROWS, DataPlacement
+from chartspec.errors import ChartspecError
 from chartspec.manifest import LEGACY_SITE_MARKER, Manifest, file_hash
 from chartspec.pool import shared_workers, worker_count
-from chartspec.publish import Published, build_lock, check_outputs, project_root, publish, recover
+from chartspec.publish import (
+    Published,
+    build_lock,
+    check_outputs,
+    project_root,
+    publish,
+    recover,
+    recovered,
+)
 from chartspec.registry import DEFAULT_TIME_LIMIT
+from chartspec.remote import remove_replaced_copies
+from chartspec.rules import LintSettings
 from chartspec.site import write_site
-from chartspec.validate import Problem, check_spec, load_spec_file
+from chartspec.vcs import changed_charts
 
 
 @dataclass(frozen=True)
@@ -63,12 +76,16 @@ def build_project(
     quiet: bool = False,
     use_cache: bool = True,
     time_limit: float = DEFAULT_TIME_LIMIT,
+    fetch_remote: bool = False,
+    refresh_remote: bool = False,
 ) -> ProjectBuild:
     """Build the charts (all, or `names`) into `specs_dir` and publish the site, all or nothing.
 
     Charts whose code and data are unchanged come from the cache beside `specs_dir`; the rest
     are built in up to `jobs` processes (None: one per core). Specs of charts that are gone
     are removed only when every chart is built. Each chart may take `time_limit` seconds.
+    Remote data is read from its pinned copy, fetched first when `fetch_remote` (or, for every
+    URL, `refresh_remote`) allows.
     """
     check_outputs(
         {"specs": specs_dir, "site": site_dir},
@@ -88,6 +105,7 @@ def build_project(
             quiet=quiet,
             time_limit=time_limit,
         )
+        texts = pin_texts(texts, specs_dir, fetch=fetch_remote, refresh=refresh_remote)
         texts, files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
         published = publish_outputs(
             spec_files(texts, files),
@@ -99,6 +117,8 @@ def build_project(
             quiet=quiet,
             use_cache=use_cache,
         )
+    if refresh_remote:  # only now do the specs point at the new copies
+        remove_replaced_copies(specs_dir)
     return ProjectBuild(texts=texts, published=published)
 
 
@@ -272,27 +292,73 @@ def _files(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
 
-def check_files_cached(
-    paths: list[Path], *, cache_specs_dir: Path | None
-) -> Iterator[tuple[Path, list[Problem]]]:
-    """Yield (path, problems) for each spec file, reusing results for unchanged files.
+# --- the project's check ------------------------------------------------------------------------
 
-    A result is cached by the file's bytes and chartspec's version; specs that load data by
-    url are always checked afresh, since their lint also reads those files.
-    """
-    store = Store(cache_dir_for(cache_specs_dir)) if cache_specs_dir is not None else None
-    for path in paths:
-        try:
-            raw = Path(path).read_bytes()
-        except OSError:
-            raw = b""
-        key = key_of(environment_key(), sha256_bytes(raw))
-        cacheable = store is not None and raw and b'"url"' not in raw
-        entry = store.read_json("checks", key) if cacheable and store is not None else None
-        if isinstance(entry, list):
-            yield path, [Problem(*item) for item in entry]
-            continue
-        problems = check_spec(load_spec_file(path), base_dir=Path(path).parent)
-        if cacheable and store is not None:
-            store.write_json("checks", key, [[p.path, p.message, p.rule] for p in problems])
-        yield path, problems
+
+def check_project(
+    files: tuple[Path, ...],
+    *,
+    settings: LintSettings,
+    charts_dir: Path | None,
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path | None,
+    data: DataPlacement,
+    inline_max_rows: int,
+    changed: bool,
+    jobs: int,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+) -> CheckResult:
+    """Check FILES, or every spec of the project and that specs and site match a rebuild."""
+    if files and changed:
+        raise ChartspecError("give either FILES or --changed, not both")
+    if files:
+        return CheckResult(check_files(files, settings=settings))
+    with recovered(specs_dir):  # finish a build that was killed half way first
+        project = load_project_charts(charts_dir, time_limit=time_limit)
+        charts = project.charts
+        built = [spec_path(specs_dir, name) for name in charts]
+        known: list[str] = []
+        if changed:
+            known = list(charts)
+            charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
+            paths = [p for p in (spec_path(specs_dir, n) for n in charts) if p.is_file()]
+        else:
+            paths = sorted(specs_dir.glob("*.vl.json"))
+        cache = cache_dir_for(specs_dir)
+        checked = check_files(paths, settings=settings, built=built, cache_dir=cache)
+        refresh = _refresh_command(charts_dir, specs_dir, site_dir, data, inline_max_rows)
+        initializer, initargs = worker_setup(charts_dir, time_limit)
+        with shared_workers(jobs, initializer=initializer, initargs=initargs):
+            texts = build_texts(
+                charts,
+                specs_dir=specs_dir,
+                charts_dir=charts_dir,
+                module_inputs=project.module_inputs,
+                jobs=jobs,
+                time_limit=time_limit,
+            )
+            texts = pin_texts(texts, specs_dir, fetch=False)
+            texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
+            stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
+            if not stale:  # a site is only comparable once its specs are fresh
+                with warnings.catch_warnings():  # the specs' warnings are in `checked` already
+                    warnings.simplefilter("ignore", LintWarning)
+                    stale = stale_site(
+                        specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh, jobs=jobs
+                    )
+        return CheckResult(checked, stale)
+
+
+def _refresh_command(
+    charts_dir: Path | None, specs_dir: Path, site_dir: Path, data: str, inline_max_rows: int
+) -> str:
+    """Return the build command that brings stale specs and site up to date."""
+    refresh = "chartspec build" + (f" --charts {charts_dir}" if charts_dir else "")
+    if specs_dir != Path("specs"):
+        refresh += f" --specs {specs_dir}"
+    if site_dir != Path("site"):
+        refresh += f" --site {site_dir}"
+    if data != "inline":
+        refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
+    return refresh

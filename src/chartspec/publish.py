@@ -13,7 +13,6 @@ file keeps two builds on one folder from interleaving.
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -22,16 +21,16 @@ import shutil
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chartspec.errors import ChartspecError
-from chartspec.files import os_error, sync_dir, sync_files, write_atomic
+from chartspec.files import os_error, sync_files, write_atomic
 from chartspec.manifest import LEGACY_SITE_MARKER, MANIFEST_NAME, Manifest, file_hash, manifest_text
+from chartspec.portable import LockTimeout, locked, sync_dir
 
 LOCK_NAME = ".chartspec-lock"
 JOURNAL_NAME = ".chartspec-journal"
@@ -101,36 +100,28 @@ def build_lock(
     """
     wait = lock_timeout() if timeout is None else timeout
     path = Path(root) / LOCK_NAME
+
+    def tell() -> None:
+        print(f"chartspec: waiting for another build ({path})", file=sys.stderr)
+
+    held = ExitStack()
     try:
         Path(root).mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        held.enter_context(locked(path, wait=wait, on_wait=tell))
     except OSError as error:
         if not required and error.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
             yield False
             return
         raise os_error(error, path, "cannot create the lock file") from None
-    try:
-        deadline = time.monotonic() + wait
-        told = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise ChartspecError(
-                        f"another chartspec command is building in {root} "
-                        f"(waited {wait:g} s for the lock)",
-                        file=path,
-                        hint=f"wait for it to finish, or set {LOCK_TIMEOUT_ENV} to wait longer",
-                    ) from None
-                if not told:
-                    print(f"chartspec: waiting for another build ({path})", file=sys.stderr)
-                    told = True
-                time.sleep(0.05)
+    except LockTimeout:
+        raise ChartspecError(
+            f"another chartspec command is building in {root} "
+            f"(waited {wait:g} s for the lock)",
+            file=path,
+            hint=f"wait for it to finish, or set {LOCK_TIMEOUT_ENV} to wait longer",
+        ) from None
+    with held:
         yield True
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 # --------------------------------------------------------------------------- publishing
@@ -442,7 +433,11 @@ def _write_journal(journal: Path, entry: dict[str, Any]) -> None:
 
 
 def _stage_name(target: Path) -> Path:
-    """Return an unused path for a staging folder beside `target` (same file system)."""
+    """Return an unused path for a staging folder beside `target` (same file system).
+
+    The journal names it before it exists, so a killed build never leaves one unrecorded; it is
+    made by `mkdir`, with the mode the umask gives any folder (not `mkdtemp`'s 0700).
+    """
     return target.parent / f".{target.name}{STAGE_MARK}{secrets.token_hex(4)}"
 
 

@@ -18,9 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from chartspec.errors import ChartspecError
+from chartspec.files import os_error
 from chartspec.inputs import declare_input
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+MAX_NAME_LENGTH = 100  # `<name>.embed.html` and the cache's names stay below 255 bytes
+# The site's own pages and folders: a chart of one of these names would overwrite them.
+RESERVED_NAMES = frozenset({"index", "licenses", "static"})
 BUILTIN_PACKAGE = "chartspec_demos"
 DEFAULT_TIME_LIMIT = 600.0
 """Seconds a chart module may take to import, and a chart function to draw (`chart-timeout`)."""
@@ -120,6 +124,7 @@ def chart(
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         msg = f"chart name {name!r} is not allowed"
         raise ChartspecError(msg, hint="use lower-case letters, digits, '-' and '_' only")
+    check_page_name(name)
     if not isinstance(featured, bool):
         msg = f"featured={featured!r} for chart {name!r} is not True or False"
         raise ChartspecError(msg, hint="write featured=True or leave it out")
@@ -133,6 +138,22 @@ def chart(
         return draw
 
     return register
+
+
+def check_page_name(name: str, *, file: str | Path | None = None) -> None:
+    """Refuse a chart name too long for a file name, or taken by one of the site's own pages."""
+    if len(name) > MAX_NAME_LENGTH:
+        raise ChartspecError(
+            f"chart name {name[:20]!r}... is {len(name)} characters long",
+            file=file,
+            hint=f"use at most {MAX_NAME_LENGTH}",
+        )
+    if name.lower() in RESERVED_NAMES:
+        raise ChartspecError(
+            f"chart name {name!r} is taken by the site's own {name.lower()} page",
+            file=file,
+            hint="choose another name",
+        )
 
 
 @contextmanager
@@ -185,10 +206,14 @@ def load_charts(
     folder = Path(folder)
     if not folder.is_dir():
         raise ChartspecError("chart folder not found", file=folder, hint="check the --charts path")
+    try:
+        names = sorted(os.listdir(folder))  # glob would see an unreadable folder as empty
+    except OSError as error:
+        raise os_error(error, folder, "cannot list the chart folder") from None
     with _collect() as found:
-        for path in sorted(folder.glob("*.py")):
-            if not path.name.startswith("_"):
-                _import_file(path, time_limit)
+        for name in names:
+            if name.endswith(".py") and not name.startswith("_"):
+                _import_file(folder / name, time_limit)
     if not found:
         raise ChartspecError(
             "no charts registered here",

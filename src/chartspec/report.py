@@ -20,9 +20,12 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from chartspec import fonts
+from chartspec.datatable import declared_columns, reader_view, table_label
+from chartspec.drawings import svg_size
 from chartspec.errors import ChartspecError
 from chartspec.export import find_spec, inline_url_data, load_spec, spec_to_svg
 from chartspec.files import write_atomic
+from chartspec.sandbox import read_inside
 from chartspec.specs import chartspec_meta
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -56,6 +59,7 @@ class Figure:
     source: str
     html: Markup
     tables: list[DataTable] = field(default_factory=list)
+    width: int = 0  # of the drawing: live charts are shown no wider than the static one
 
 
 @dataclass
@@ -72,12 +76,26 @@ def markdown_to_report(
     md_path: Path, *, specs_dir: Path, out_path: Path, interactive: bool = False
 ) -> Path:
     """Render `md_path` and the charts it names into one self-contained HTML file."""
-    html = markdown_to_html(md_path, specs_dir=specs_dir, interactive=interactive)
     out_path = Path(out_path)
+    if _same_file(out_path, Path(md_path)):
+        raise ChartspecError(
+            "the report would overwrite its own source",
+            file=out_path,
+            hint="give another file with --out",
+        )
+    html = markdown_to_html(md_path, specs_dir=specs_dir, interactive=interactive)
     if not out_path.parent.is_dir():
         raise ChartspecError("output folder does not exist", file=out_path.parent)
     write_atomic(out_path, html.encode("utf-8"))
     return out_path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Tell whether two paths name one file (after symlinks, or as hard links)."""
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and a.samefile(b))
+    except OSError:
+        return False
 
 
 def markdown_to_html(md_path: Path, *, specs_dir: Path, interactive: bool = False) -> str:
@@ -87,7 +105,7 @@ def markdown_to_html(md_path: Path, *, specs_dir: Path, interactive: bool = Fals
         text = md_path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ChartspecError(f"cannot read report source: {exc.strerror}", file=md_path) from None
-    md = _markdown(md_path.parent)
+    md = _markdown(md_path)
     blocks: list[Markup] = []
     figures: list[Figure] = []
     for kind, value, line in _split(text, md_path):
@@ -134,6 +152,7 @@ def to_html_fragment(
 
     `chart` is a spec, or the name of a chart in `specs_dir`.
 
+    A still figure (`interactive=False`) carries the subset of the bundled font it uses.
     With `interactive=True` the figure also carries the spec as JSON, and the static SVG is
     swapped for a live chart by the scripts of a chartspec site served beside the page
     (`static/chartspec-vega.min.js`, then `static/chartspec-embed.js`): no inline script, so
@@ -145,9 +164,17 @@ def to_html_fragment(
     else:
         spec = chart
     name = str(chartspec_meta(spec).get("name") or "chart")
-    return str(
-        _figure(spec, name=name, number=number, interactive=interactive, base_dir=base_dir).html
+    # A still figure may land on any page (MkDocs, a blog) and brings its font; a live one is
+    # redrawn by a chartspec site's scripts, on pages that have the font and a strict CSP.
+    figure = _figure(
+        spec,
+        name=name,
+        number=number,
+        interactive=interactive,
+        base_dir=base_dir,
+        embed_font=not interactive,
     )
+    return str(figure.html)
 
 
 def _figure(
@@ -158,6 +185,7 @@ def _figure(
     interactive: bool,
     base_dir: Path | None,
     appendix: bool = False,
+    embed_font: bool = False,
 ) -> Figure:
     meta = chartspec_meta(spec)
     title = str(meta.get("title") or _title_text(spec.get("title")) or name)
@@ -165,7 +193,8 @@ def _figure(
     description = description if isinstance(description, str) else ""
     source = str(meta.get("source") or "")
     prefix = f"figure-{number}" if number is not None else f"chart-{_slug(name)}"
-    svg = _namespace_ids(_strip_xml_declaration(spec_to_svg(spec, base_dir=base_dir)), prefix)
+    svg = spec_to_svg(spec, base_dir=base_dir, embed_font=embed_font)
+    svg = _namespace_ids(_strip_xml_declaration(svg), prefix)
     live_spec = (
         json.dumps(inline_url_data(spec, base_dir=base_dir), sort_keys=True) if interactive else ""
     )
@@ -176,7 +205,8 @@ def _figure(
         description=description,
         source=source,
         html=Markup(""),
-        tables=_data_tables(spec, base_dir=base_dir),
+        tables=_data_tables(spec, title=title, base_dir=base_dir),
+        width=svg_size(svg)[0],
     )
     figure.html = Markup(
         _ENV.get_template("figure.html.j2").render(
@@ -226,7 +256,7 @@ def _split(text: str, md_path: Path) -> list[tuple[str, str, int]]:
     return pieces
 
 
-def _markdown(base_dir: Path) -> MarkdownIt:
+def _markdown(md_path: Path) -> MarkdownIt:
     """Return a CommonMark renderer (raw HTML off) whose output never points outside the page."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
 
@@ -235,7 +265,7 @@ def _markdown(base_dir: Path) -> MarkdownIt:
 
     def image(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]
-        token.attrSet("src", _image_data_uri(str(token.attrGet("src") or ""), base_dir))
+        token.attrSet("src", _image_data_uri(str(token.attrGet("src") or ""), md_path))
         return str(default_image(tokens, idx, options, env))
 
     def link_open(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
@@ -259,20 +289,13 @@ def _markdown(base_dir: Path) -> MarkdownIt:
     return md
 
 
-def _image_data_uri(src: str, base_dir: Path) -> str:
-    """Return a local image as a data: URI; refuse images the report would have to fetch."""
+def _image_data_uri(src: str, md_path: Path) -> str:
+    """Return an image inside the report's folder or the project as a data: URI."""
     if src.startswith("data:"):
         return src
-    if urlsplit(src).scheme or src.startswith("//"):
-        raise ChartspecError(
-            f"image {src!r} is not a local file", hint="a standalone report embeds its images"
-        )
-    path = base_dir / unquote(src)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ChartspecError(f"cannot read image: {exc.strerror}", file=path) from None
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    roots = (md_path.parent, Path.cwd())
+    data = read_inside(src, base=md_path.parent, roots=roots, source=md_path)
+    mime = mimetypes.guess_type(unquote(urlsplit(src).path))[0] or "application/octet-stream"
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
@@ -318,8 +341,8 @@ def _json_script_text(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _data_tables(spec: dict[str, Any], *, base_dir: Path | None) -> list[DataTable]:
-    """Return one table per distinct data source a spec draws from."""
+def _data_tables(spec: dict[str, Any], *, title: str, base_dir: Path | None) -> list[DataTable]:
+    """Return one table per distinct data source a spec draws from, as a reader sees it."""
     tables: list[DataTable] = []
     seen: set[str] = set()
     datasets = spec.get("datasets") if isinstance(spec.get("datasets"), dict) else {}
@@ -328,7 +351,9 @@ def _data_tables(spec: dict[str, Any], *, base_dir: Path | None) -> list[DataTab
         if key in seen:
             continue
         seen.add(key)
-        tables.append(_table(label, rows))
+        view = reader_view(rows, declared_columns(spec))
+        columns, rows = view if view is not None else (_columns(rows), rows)
+        tables.append(_table(table_label(label, title), columns, rows))
     return tables
 
 
@@ -356,7 +381,7 @@ def _one_source(
     if "name" in data and data["name"] in datasets:
         return [(str(data["name"]), _rows(datasets[data["name"]], fmt))]
     if "values" in data:
-        return [("inline values", _rows(data["values"], fmt))]
+        return [("", _rows(data["values"], fmt))]
     if "url" in data and isinstance(data["url"], str):
         inlined = inline_url_data({"data": data}, base_dir=base_dir)["data"]
         return [(data["url"], _rows(inlined["values"], inlined["format"]))]
@@ -380,12 +405,15 @@ def _rows(values: Any, fmt: dict[str, Any]) -> list[Any]:
     return values if isinstance(values, list) else []
 
 
-def _table(label: str, rows: list[Any]) -> DataTable:
-    columns: list[str] = []
+def _columns(rows: list[Any]) -> list[str]:
+    """Return the rows' columns in the order they first appear."""
+    columns: dict[str, None] = {}
     for row in rows:
-        for key in row if isinstance(row, dict) else ["data"]:
-            if key not in columns:
-                columns.append(key)
+        columns.update(dict.fromkeys(row if isinstance(row, dict) else ["data"]))
+    return list(columns)
+
+
+def _table(label: str, columns: list[str], rows: list[Any]) -> DataTable:
     body = []
     for row in rows[:MAX_TABLE_ROWS]:
         cells = row if isinstance(row, dict) else {"data": row}

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ import jinja2
 
 from chartspec import fonts
 from chartspec.cache import Store, environment_key, key_of, sha256_bytes
+from chartspec.check import check_for_publishing
+from chartspec.datatable import declared_columns, reader_view, table_label
 from chartspec.drawings import (
     RENDER_PARTS,
     VL_VERSION,
@@ -34,6 +37,8 @@ from chartspec.export import check_renderable
 from chartspec.files import os_error, sync_files
 from chartspec.pool import map_in_pool
 from chartspec.progress import Progress
+from chartspec.registry import check_page_name
+from chartspec.remote import OPT_IN, is_remote_url, pinned_file
 from chartspec.report import markdown_to_html
 from chartspec.specs import chartspec_meta
 
@@ -58,6 +63,7 @@ class Dataset:
     columns: list[str]
     rows: list[dict[str, Any]]
     source_file: Path | None = None  # a url data file copied into the site
+    declared: bool = False  # shows the spec's declared columns, not the file as it is
 
 
 @dataclass
@@ -97,7 +103,9 @@ def write_site(
     """
     specs_dir = Path(specs_dir).resolve()
     out_dir = Path(out_dir).resolve()
-    charts = [_load_chart(path, specs_dir) for path in _find_specs(specs_dir)]
+    paths = _find_specs(specs_dir)
+    check_for_publishing(paths, cache_dir=cache_dir)  # publish only what `check` passes
+    charts = [_load_chart(path, specs_dir) for path in paths]
     _check_unique_names(charts)
     writer = _Writer(out_dir)
     common = _write_shared_files(writer, site_title=site_title)
@@ -162,7 +170,7 @@ def _write_chart(
         if ds.source_file is not None:
             rel = f"charts/{_data_relpath(chart, ds.source_file)}"
             writer.copy_file(ds.source_file, rel, shared=True)  # charts may share a file
-            if ds.source_file.suffix.lower() == ".csv":
+            if ds.source_file.suffix.lower() == ".csv" and not ds.declared:
                 data_links.append({"href": rel, "label": ds.label})
                 continue
         csv_rel = (
@@ -173,8 +181,9 @@ def _write_chart(
 
     live_spec = renders.live_spec
     svg_light, svg_dark = renders.svg_light, renders.svg_dark
-    writer.write_text(f"charts/{name}.svg", svg_light)
-    writer.write_text(f"charts/{name}.dark.svg", svg_dark)
+    # Downloads and gallery thumbnails are shown without the page's web font.
+    writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(svg_light))
+    writer.write_text(f"charts/{name}.dark.svg", fonts.svg_with_font(svg_dark))
     writer.write_bytes(f"charts/{name}.png", renders.png)
     chart.width, chart.height = svg_size(svg_light)
 
@@ -293,6 +302,7 @@ def _check_unique_names(charts: list[Chart]) -> None:
     """Refuse two specs that would write the same page."""
     seen: dict[str, Path] = {}
     for chart in charts:
+        check_page_name(chart.name, file=chart.spec_file)
         key = chart.name.lower()  # case-insensitive file systems
         if key in seen:
             raise ChartspecError(
@@ -331,17 +341,25 @@ def _datasets(chart: Chart, specs_dir: Path) -> list[Dataset]:
             if key not in seen:
                 seen.add(key)
                 rows = _read_rows(path, _format_type(data, path), data.get("format") or {})
-                out.append(_dataset(data["url"], rows, source_file=path))
+                label = table_label(data["url"], chart.title)
+                out.append(_dataset(label, rows, source_file=path))
         elif "values" in data:
             key = "values:" + json.dumps(data["values"], sort_keys=True)
             if key not in seen:
                 seen.add(key)
-                out.append(_dataset("inline values", _values_rows(data["values"], data)))
+                out.append(_dataset(chart.title, _values_rows(data["values"], data)))
         elif isinstance(data.get("name"), str) and data["name"] in named:
             key = f"name:{data['name']}"
             if key not in seen:
                 seen.add(key)
-                out.append(_dataset(data["name"], _values_rows(named[data["name"]], data)))
+                label = table_label(data["name"], chart.title)
+                out.append(_dataset(label, _values_rows(named[data["name"]], data)))
+    columns = declared_columns(spec)
+    for ds in out:
+        view = reader_view(ds.rows, columns)
+        if view is not None:
+            ds.columns, ds.rows = view
+            ds.declared = True
     return out
 
 
@@ -370,13 +388,20 @@ def _data_path(chart: Chart, specs_dir: Path, url: Any) -> Path:
     """Resolve a relative data url against the spec file; refuse anything off-site."""
     if not isinstance(url, str) or not url:
         raise ChartspecError("data url must be a non-empty string", file=chart.spec_file)
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url) or url.startswith(("/", "\\")):
+    pinned = pinned_file(url, specs_dir) if is_remote_url(url) else None
+    if pinned is None and is_remote_url(url):
+        raise ChartspecError(
+            f"data url {url!r} is remote and not pinned", file=chart.spec_file, hint=OPT_IN
+        )
+    if pinned is None and (
+        re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url) or url.startswith(("/", "\\"))
+    ):
         raise ChartspecError(
             f"data url {url!r} is not a relative path",
             file=chart.spec_file,
             hint="the site is offline: put the file beside the spec and use a relative url",
         )
-    path = (chart.spec_file.parent / url).resolve()
+    path = pinned or (chart.spec_file.parent / url).resolve()
     try:
         path.relative_to(specs_dir)
     except ValueError:
@@ -569,7 +594,7 @@ def _make_chart_files(task: _Task) -> ChartFiles | str:
     chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key) = task
     made = None
     if parts is None:
-        rendered = spec_to_drawings(live_text)
+        rendered = spec_to_drawings(live_text, base_dir=chart.spec_file.parent)
         if isinstance(rendered, str):
             return rendered
         parts = made = rendered
@@ -675,7 +700,7 @@ def _rows_to_csv(ds: Dataset) -> str:
 def _table(ds: Dataset) -> dict[str, Any]:
     """Return the template context for one data table, capped at MAX_TABLE_ROWS rows."""
     numeric = {
-        c: all(isinstance(r.get(c), int | float) or r.get(c) is None for r in ds.rows)
+        c: all(isinstance(r.get(c), int | float | Decimal) or r.get(c) is None for r in ds.rows)
         for c in ds.columns
     }
     return {

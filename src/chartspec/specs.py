@@ -13,6 +13,7 @@ from chartspec.errors import ChartspecError
 
 if TYPE_CHECKING:
     from chartspec.registry import ChartDef
+    from chartspec.tables import Column, TableSchema
 
 VEGA_LITE_VERSION = "6.4.1"
 SCHEMA_URL = f"https://vega.github.io/schema/vega-lite/v{VEGA_LITE_VERSION}.json"
@@ -41,9 +42,10 @@ def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
         "title": definition.title,
         "source": definition.source,
     }
-    key = spec.get("usermeta", {}).get("chartspec", {}).get("key")
-    if key:
-        meta["key"] = key
+    declared = spec.get("usermeta", {}).get("chartspec", {})
+    for item in ("key", "columns"):  # set by `with_key` and `with_schema`
+        if declared.get(item):
+            meta[item] = declared[item]
     if definition.featured:  # only when set, so other specs keep their bytes
         meta["featured"] = True
     spec.setdefault("usermeta", {})["chartspec"] = meta
@@ -70,9 +72,43 @@ def canonical_spec(spec: dict[str, Any], *, name: str = "spec") -> dict[str, Any
 
 def with_key(chart: Any, key: str) -> Any:
     """Declare the key column of the chart's data, so diffs match rows by it."""
+    return _with_meta(chart, {"key": key})
+
+
+def with_schema(chart: Any, schema: TableSchema) -> Any:
+    """Declare the columns of the chart's data, and its key column when `schema` has one.
+
+    Readers of the site's data tables, CSV downloads and report appendices see these columns,
+    in this order, with their units and `decimals`; other columns (label positions, flags that
+    only place or colour marks) are left out of what they read, not out of the chart.
+    """
+    declared: dict[str, Any] = {"columns": schema_to_columns(schema)}
+    if schema.key:
+        declared["key"] = schema.key
+    return _with_meta(chart, declared)
+
+
+def schema_to_columns(schema: TableSchema) -> list[dict[str, Any]]:
+    """Return the JSON a spec carries for `schema`'s columns (only what differs from defaults)."""
+    return [_column_json(column) for column in schema.columns]
+
+
+def _column_json(column: Column) -> dict[str, Any]:
+    found: dict[str, Any] = {"name": column.name}
+    if column.type != "string":
+        found["type"] = column.type
+    for key in ("unit", "decimals", "description"):
+        value = getattr(column, key)
+        if value not in (None, ""):
+            found[key] = value
+    return found
+
+
+def _with_meta(chart: Any, items: dict[str, Any]) -> Any:
+    """Return the chart with `items` added to its `usermeta.chartspec`."""
     usermeta = getattr(chart, "usermeta", None)
     usermeta = dict(usermeta) if isinstance(usermeta, dict) else {}
-    usermeta["chartspec"] = {**usermeta.get("chartspec", {}), "key": key}
+    usermeta["chartspec"] = {**usermeta.get("chartspec", {}), **items}
     return chart.properties(usermeta=usermeta)
 
 

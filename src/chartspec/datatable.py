@@ -1,0 +1,68 @@
+"""The data a reader sees: a chart's declared columns, with their units, rounded as declared.
+
+A chart declares the columns of the table it draws with `with_schema`; the spec carries them
+as `usermeta.chartspec.columns`, so the site and reports, which read specs and never chart
+code, show those columns in their declared order and leave out the ones that only place marks
+(label positions, flags). Specs without declared columns show their data as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from chartspec.specs import chartspec_meta
+
+# Names chartspec gives data by content hash: `data-<hash>` datasets and `<chart>.<hash>.csv` files.
+_INTEGER = re.compile(r"-?\d+")
+_HASH_NAME = re.compile(r"(^|/)(data-[0-9a-f]{16}|[a-z0-9][a-z0-9_-]*\.[0-9a-f]{16}\.(csv|json))$")
+
+
+def declared_columns(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the columns a spec declares for its data, or [] when it declares none."""
+    columns = chartspec_meta(dict(spec)).get("columns")
+    if not isinstance(columns, list):
+        return []
+    return [c for c in columns if isinstance(c, dict) and isinstance(c.get("name"), str)]
+
+
+def reader_view(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[Mapping[str, Any]]
+) -> tuple[list[str], list[dict[str, Any]]] | None:
+    """Return headers and rows of just the declared columns, rounded as declared.
+
+    A header names its unit: `speed (tokens/s)`. Returns None when `columns` is empty or the
+    rows lack one of them (another table of the chart), so the caller shows the rows as they are.
+    """
+    names = [str(c["name"]) for c in columns]
+    if not names or not rows or any(not all(n in row for n in names) for row in rows):
+        return None
+    headers = [f"{c['name']} ({c['unit']})" if c.get("unit") else str(c["name"]) for c in columns]
+    view = [
+        {header: _rounded(row[c["name"]], c) for header, c in zip(headers, columns, strict=True)}
+        for row in rows
+    ]
+    return headers, view
+
+
+def _rounded(value: Any, column: Mapping[str, Any]) -> Any:
+    """Return a number as the table holds it: an integer, or a Decimal with the declared digits."""
+    kind, decimals = column.get("type"), column.get("decimals")
+    if kind not in ("number", "integer") or value is None or isinstance(value, bool):
+        return value
+    try:  # a cell read back from a CSV file is text: "2250" is the integer the spec would hold
+        number = int(value) if isinstance(value, str) and _INTEGER.fullmatch(value) else value
+        number = number if isinstance(number, int) else float(number)
+    except (TypeError, ValueError):
+        return value
+    if isinstance(decimals, int) and not isinstance(decimals, bool) and 0 <= decimals <= 20:
+        return Decimal(f"{number:.{decimals}f}")
+    return int(number) if kind == "integer" and float(number).is_integer() else number
+
+
+def table_label(name: str, title: str) -> str:
+    """Return what a reader calls a table: its file or dataset name, or the chart's title when
+    it has none (inline values) or only a content hash."""
+    return title if not name or _HASH_NAME.search(name) else name
