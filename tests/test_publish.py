@@ -377,6 +377,18 @@ def test_files_chartspec_did_not_write_survive_every_command(tmp_path: Path) -> 
     assert not_chartspecs(project) == before
 
 
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_published_folders_and_files_follow_the_umask(tmp_path: Path, mask: int) -> None:
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "ten.py").write_text(textwrap.dedent(CHART.format(value=1)))
+    done = run(tmp_path, "build", "-q", preexec_fn=lambda: os.umask(mask))
+    assert done.returncode == 0, done.stderr
+    for folder in ("specs", "site", "site/charts"):
+        assert (tmp_path / folder).stat().st_mode & 0o777 == 0o777 & ~mask, folder
+    for page in ("specs/chart-01.vl.json", "site/index.html", "site/charts/chart-01.svg"):
+        assert (tmp_path / page).stat().st_mode & 0o777 == 0o666 & ~mask, page
+
+
 def test_a_file_in_the_way_stops_the_build_before_anything_is_written(tmp_path: Path) -> None:
     (tmp_path / "charts").mkdir()
     (tmp_path / "charts" / "ten.py").write_text(textwrap.dedent(CHART.format(value=1)))
