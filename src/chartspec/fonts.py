@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -12,6 +13,28 @@ from typing import Literal
 FONT_FAMILY = "Fira Sans"
 FONT_DIR = Path(__file__).resolve().parent / "static" / "fonts"
 FONT_FILES = {False: FONT_DIR / "FiraSans-Regular.ttf", True: FONT_DIR / "FiraSans-Bold.ttf"}
+
+
+def web_fonts() -> list[Path]:
+    """Return the bundled fonts' WOFF2 files (the same subsets as the TTFs, compressed)."""
+    return [ttf.with_suffix(".woff2") for ttf in sorted(FONT_DIR.glob("*.ttf"))]
+
+
+def font_face_css(url_of: Callable[[Path], str]) -> str:
+    """Return the @font-face rules of the bundled fonts, each WOFF2 file found at `url_of(file)`."""
+    rules = []
+    for woff2 in web_fonts():
+        stem = woff2.stem.lower()
+        weight = "700" if "bold" in stem else "400"
+        style = "italic" if "italic" in stem else "normal"
+        rules.append(
+            "@font-face {\n"
+            f'  font-family: "{FONT_FAMILY}";\n'
+            f'  src: url("{url_of(woff2)}") format("woff2");\n'
+            f"  font-weight: {weight};\n  font-style: {style};\n  font-display: swap;\n}}\n"
+        )
+    return "\n".join(rules)
+
 
 _register_lock = threading.Lock()
 _registered = False
