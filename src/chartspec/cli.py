@@ -296,6 +296,7 @@ def check(
         select_charts_tracked,
     )
     from chartspec.publish import recovered
+    from chartspec.spec import find_specs
 
     if files and changed:
         raise ChartspecError("give either FILES or --changed, not both")
@@ -312,7 +313,7 @@ def check(
             charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
             paths = [spec_path(specs_dir, n) for n in charts if spec_path(specs_dir, n).is_file()]
         else:
-            paths = list(files) or sorted(specs_dir.glob("*.vl.json"))
+            paths = list(files) or find_specs(specs_dir)
         failures = 0
         cache = None if files else specs_dir
         for path, problems in check_files_cached(paths, cache_specs_dir=cache):
@@ -382,12 +383,13 @@ def export(
     quiet: bool,
 ) -> int:
     """Render the specs of NAMES (default: all) to SVG, PNG or PDF files (all or nothing)."""
-    from chartspec.export import export_specs, find_spec
+    from chartspec.export import export_specs
+    from chartspec.spec import find_spec, find_specs
 
     if scale is not None and ppi is not None:
         raise click.UsageError("give --scale or --ppi, not both")
     paths = [find_spec(name, specs_dir=specs_dir) for name in names]
-    paths = paths or sorted(specs_dir.glob("*.vl.json"))
+    paths = paths or find_specs(specs_dir)
     if not paths:
         raise ChartspecError(f"no specs in {specs_dir}", hint="run `chartspec build` first")
     written = export_specs(
@@ -482,11 +484,11 @@ def diff(
 def textconv(file: Path) -> int:
     """Print spec FILE as one line per fact, data cells included (a git textconv filter)."""
     from chartspec.diff import spec_to_facts
-    from chartspec.validate import load_spec_file
-    from chartspec.vcs import folder_reader
+    from chartspec.spec import load_spec_file
+    from chartspec.spec_data import spec_files
 
     spec = load_spec_file(file)
-    for line in spec_to_facts(spec, files=folder_reader(file.parent)):
+    for line in spec_to_facts(spec, files=spec_files(file)):
         click.echo(line)
     return EXIT_OK
 

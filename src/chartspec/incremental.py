@@ -352,7 +352,8 @@ def check_files_cached(
     url are always checked afresh, since their lint also reads those files.
     """
     from chartspec.cache import environment_key
-    from chartspec.validate import Problem, check_spec, load_spec_file
+    from chartspec.spec import load_spec_file
+    from chartspec.validate import Problem, check_spec
 
     store = Store(cache_dir_for(cache_specs_dir)) if cache_specs_dir is not None else None
     for path in paths:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import base64
-import csv
 import functools
 import hashlib
-import io
-import json
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -21,15 +18,23 @@ from markupsafe import Markup, escape
 
 from chartspec import fonts
 from chartspec.errors import ChartspecError
-from chartspec.export import find_spec, inline_url_data, load_spec, spec_to_svg
+from chartspec.export import load_spec, spec_to_svg
 from chartspec.files import write_atomic
-from chartspec.specs import chartspec_meta
+from chartspec.spec import chartspec_meta, find_spec
+from chartspec.spec_data import (
+    DataFiles,
+    DataTable,
+    LocalFiles,
+    data_table,
+    inline_data,
+    spec_datasets,
+)
+from chartspec.specs import spec_to_script_json
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 BUNDLE_PATH = STATIC_DIR / "chartspec-vega.min.js"
 BUNDLE_CSS_PATH = STATIC_DIR / "chartspec-vega.css"
 LOADER_PATH = STATIC_DIR / "chartspec-embed.js"
-MAX_TABLE_ROWS = 500
 
 DIRECTIVE = re.compile(r"^ {0,3}\{\{\s*chart\s*:\s*(?P<name>[A-Za-z0-9_.-]+)\s*\}\}\s*$")
 LOOKS_LIKE_DIRECTIVE = re.compile(r"^\s*\{\{.*\bchart\b.*\}\}\s*$")
@@ -56,16 +61,6 @@ class Figure:
     source: str
     html: Markup
     tables: list[DataTable] = field(default_factory=list)
-
-
-@dataclass
-class DataTable:
-    """Rows of one data source of a chart, for the appendix."""
-
-    label: str
-    columns: list[str]
-    rows: list[list[str]]
-    total: int
 
 
 def markdown_to_report(
@@ -166,9 +161,8 @@ def _figure(
     source = str(meta.get("source") or "")
     prefix = f"figure-{number}" if number is not None else f"chart-{_slug(name)}"
     svg = _namespace_ids(_strip_xml_declaration(spec_to_svg(spec, base_dir=base_dir)), prefix)
-    live_spec = (
-        json.dumps(inline_url_data(spec, base_dir=base_dir), sort_keys=True) if interactive else ""
-    )
+    files = LocalFiles(base_dir) if base_dir is not None else DataFiles()
+    live_spec = spec_to_script_json(inline_data(spec, files)) if interactive else ""
     figure = Figure(
         number=number or 0,
         name=name,
@@ -176,7 +170,7 @@ def _figure(
         description=description,
         source=source,
         html=Markup(""),
-        tables=_data_tables(spec, base_dir=base_dir),
+        tables=[data_table(ds) for ds in spec_datasets(spec, files)],
     )
     figure.html = Markup(
         _ENV.get_template("figure.html.j2").render(
@@ -185,7 +179,7 @@ def _figure(
             numbered=number is not None,
             appendix=appendix,
             svg=Markup(svg),
-            spec_json=Markup(_json_script_text(live_spec)) if interactive else "",
+            spec_json=Markup(live_spec),
         )
     )
     return figure
@@ -313,111 +307,14 @@ def _script_text(text: str) -> str:
     return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE).replace("<!--", "<\\!--")
 
 
-def _json_script_text(text: str) -> str:
-    """Escape JSON for a <script type="application/json"> block; JSON.parse reads it unchanged."""
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _data_tables(spec: dict[str, Any], *, base_dir: Path | None) -> list[DataTable]:
-    """Return one table per distinct data source a spec draws from."""
-    tables: list[DataTable] = []
-    seen: set[str] = set()
-    datasets = spec.get("datasets") if isinstance(spec.get("datasets"), dict) else {}
-    for label, rows in _data_sources(spec, datasets or {}, base_dir):
-        key = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
-        if key in seen:
-            continue
-        seen.add(key)
-        tables.append(_table(label, rows))
-    return tables
-
-
-def _data_sources(
-    node: Any, datasets: dict[str, Any], base_dir: Path | None
-) -> list[tuple[str, list[Any]]]:
-    found: list[tuple[str, list[Any]]] = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "data" and isinstance(value, dict):
-                found.extend(_one_source(value, datasets, base_dir))
-            elif key != "datasets":
-                found.extend(_data_sources(value, datasets, base_dir))
-    elif isinstance(node, list):
-        for item in node:
-            found.extend(_data_sources(item, datasets, base_dir))
-    return found
-
-
-def _one_source(
-    data: dict[str, Any], datasets: dict[str, Any], base_dir: Path | None
-) -> list[tuple[str, list[Any]]]:
-    raw_format = data.get("format")
-    fmt = raw_format if isinstance(raw_format, dict) else {}
-    if "name" in data and data["name"] in datasets:
-        return [(str(data["name"]), _rows(datasets[data["name"]], fmt))]
-    if "values" in data:
-        return [("inline values", _rows(data["values"], fmt))]
-    if "url" in data and isinstance(data["url"], str):
-        inlined = inline_url_data({"data": data}, base_dir=base_dir)["data"]
-        return [(data["url"], _rows(inlined["values"], inlined["format"]))]
-    return []
-
-
-def _rows(values: Any, fmt: dict[str, Any]) -> list[Any]:
-    """Return rows from inline values, parsing CSV/TSV/JSON text as Vega would."""
-    if isinstance(values, str):
-        kind = fmt.get("type", "json")
-        if kind in ("csv", "tsv", "dsv"):
-            delimiter = {"csv": ",", "tsv": "\t"}.get(kind, str(fmt.get("delimiter", ",")))
-            return list(csv.DictReader(io.StringIO(values), delimiter=delimiter))
-        try:
-            values = json.loads(values)
-        except json.JSONDecodeError:
-            return []
-        prop = fmt.get("property")
-        for part in str(prop).split(".") if prop else []:
-            values = values.get(part) if isinstance(values, dict) else None
-    return values if isinstance(values, list) else []
-
-
-def _table(label: str, rows: list[Any]) -> DataTable:
-    columns: list[str] = []
-    for row in rows:
-        for key in row if isinstance(row, dict) else ["data"]:
-            if key not in columns:
-                columns.append(key)
-    body = []
-    for row in rows[:MAX_TABLE_ROWS]:
-        cells = row if isinstance(row, dict) else {"data": row}
-        body.append([_cell(cells.get(c)) for c in columns])
-    return DataTable(label=label, columns=columns, rows=body, total=len(rows))
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return str(value)
-
-
 @functools.cache
 def _font_face_css() -> str:
     """Return @font-face rules that embed the bundled font files as data: URIs."""
-    from fontTools.ttLib import TTFont
 
-    rules = []
-    for path in sorted(fonts.FONT_DIR.glob("*.ttf")):
-        font = TTFont(path, lazy=True)
-        weight = font["OS/2"].usWeightClass
-        italic = bool(font["OS/2"].fsSelection & 1)
-        data = base64.b64encode(path.with_suffix(".woff2").read_bytes()).decode("ascii")
-        rules.append(
-            f'@font-face{{font-family:"{fonts.FONT_FAMILY}";font-weight:{weight};'
-            f"font-style:{'italic' if italic else 'normal'};"
-            f'src:url("data:font/woff2;base64,{data}") format("woff2");}}'
-        )
-    return "\n".join(rules)
+    def data_uri(woff2: Path) -> str:
+        return f"data:font/woff2;base64,{base64.b64encode(woff2.read_bytes()).decode('ascii')}"
+
+    return fonts.font_face_css(data_uri)
 
 
 def _bundle() -> str:

@@ -118,12 +118,17 @@ def load_spec_text(raw: bytes | str, *, source: str | Path) -> dict[str, Any]:
         raise ChartspecError(f"not valid JSON: {exc}", file=source) from None
     if not isinstance(spec, dict):
         raise ChartspecError(
-            f"not a Vega-Lite spec: expected a JSON object, found {json_kind(spec)}", file=source
+            f"not a Vega-Lite spec: expected a JSON object, found {_a(json_kind(spec))}",
+            file=source,
         )
     if _depth_over(spec, MAX_DEPTH):
         raise _too_deep(source)
     check_drawable(spec, file=source, text=text)
     return spec
+
+
+def _a(kind: str) -> str:
+    return kind if kind == "null" else f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
 def _decode(raw: bytes, source: str | Path) -> str:

@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,24 @@ class LocalFiles(DataFiles):
         except ChartspecError as error:
             what = f"data url {url!r}: {error.what}"
             raise DataNotRead(what, file=self.source, hint=error.hint) from None
+
+
+class FilesFrom(DataFiles):
+    """Files a function reads by relative URL (from a git revision, say); None when absent."""
+
+    def __init__(self, read: Callable[[str], bytes | None], *, where: str) -> None:
+        self._read = read
+        self.where = where
+
+    def read(self, url: str) -> bytes:
+        content = self._read(url)
+        if content is None:
+            raise DataNotRead(f"data url {url!r} is not in {self.where}")
+        return content
+
+
+NO_FILES = DataFiles()
+"""Reads no file: for a spec that has no folder."""
 
 
 def spec_files(spec_file: Path, *, project: Path | None = None) -> LocalFiles:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
 import functools
-import io
 import json
 import math
 import re
@@ -14,14 +12,12 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from chartspec.errors import ChartspecError
-
-SCHEMA_FILE = "vega-lite-v6.4.1.json"
+from chartspec.spec import SCHEMA_FILE, format_path, json_kind, load_spec_file, split_field
+from chartspec.spec_data import DataFiles, LocalFiles, data_format, resolve
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 
@@ -36,65 +32,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path or '(root)'}: {self.message}"
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def load_spec_file(path: str | Path) -> dict[str, Any]:
-    """Read a spec file as a JSON object, or raise ChartspecError naming the file."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ChartspecError(f"cannot read: {exc.strerror or exc}", file=path) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ChartspecError(
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", file=path
-        ) from exc
-    try:
-        spec = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise ChartspecError(
-            f"not valid JSON: {exc.msg}", file=path, row=exc.lineno, column=str(exc.colno)
-        ) from exc
-    except _ConstantError as exc:
-        line, col = _locate_constant(text, exc.token)
-        raise ChartspecError(
-            f"not valid JSON: {exc.token} is not allowed", file=path, row=line, column=str(col)
-        ) from exc
-    if not isinstance(spec, dict):
-        found = _describe(spec)
-        raise ChartspecError(
-            f"not a Vega-Lite spec: expected a JSON object, found {found}", file=path
-        )
-    return spec
-
-
-class _ConstantError(ValueError):
-    def __init__(self, token: str) -> None:
-        super().__init__(token)
-        self.token = token
-
-
-def _reject_constant(token: str) -> Any:
-    # Python's json accepts NaN and Infinity; JSON and browsers do not.
-    raise _ConstantError(token)
-
-
-_STRING_OR_CONSTANT = re.compile(r'"(?:\\.|[^"\\])*"|(-?Infinity|NaN)')
-
-
-def _locate_constant(text: str, token: str) -> tuple[int, int]:
-    """Return the 1-based line and column of the first bare `token` outside strings."""
-    for match in _STRING_OR_CONSTANT.finditer(text):
-        if match.group(1) is not None and token in match.group(1):
-            start = match.start(1)
-            line = text.count("\n", 0, start) + 1
-            return line, start - (text.rfind("\n", 0, start) + 1) + 1
-    return 1, 1
 
 
 # --------------------------------------------------------------------------- schema
@@ -323,21 +260,6 @@ def _leaf_message(err: ValidationError) -> str:
     return message if len(message) <= 200 else message[:197] + "..."
 
 
-def json_kind(value: Any) -> str:
-    """Return the JSON Schema type of a parsed JSON value ("number" for integers too)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _describe(value: Any) -> str:
     """Describe a JSON value as 'a string 'x'', 'a number 5', 'an object', ..."""
     kind = json_kind(value)
@@ -364,22 +286,6 @@ def _or(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z_$][\w$-]*$")
-
-
-def format_path(loc: Iterable[str | int]) -> str:
-    """Write a JSON location as `layer[0].mark.type` (empty for the root)."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _PLAIN_KEY.match(part):
-            out += f".{part}" if out else part
-        else:
-            out += f"[{json.dumps(part)}]"
-    return out
-
-
 # --------------------------------------------------------------------------- lint
 
 
@@ -395,7 +301,7 @@ def lint_spec(spec: dict[str, Any], *, base_dir: Path | None = None) -> list[Pro
     """Find problems the schema cannot see: missing fields, non-numbers, unsafe links, ..."""
     if not isinstance(spec, dict):
         return []
-    linter = _Linter(spec, base_dir)
+    linter = _Linter(spec, LocalFiles(base_dir) if base_dir is not None else DataFiles())
     problems = [*_lint_title(spec), *_lint_description(spec)]
     problems.extend(linter.run())
     problems.extend(_lint_usermeta(spec.get("usermeta"), ("usermeta",)))
@@ -491,42 +397,6 @@ def _top(name: str) -> str:
     return parts[0] if parts else name
 
 
-def split_field(name: str) -> list[str] | None:
-    """Split a Vega field name into access steps (`a.b`, `a\\.b`, `a["b"]`, `a[0]`)."""
-    parts: list[str] = []
-    buf = ""
-    i, n = 0, len(name)
-    while i < n:
-        c = name[i]
-        if c == "\\":
-            buf += name[i + 1 : i + 2]
-            i += 2
-        elif c == ".":
-            parts.append(buf)
-            buf = ""
-            i += 1
-        elif c == "[":
-            if buf:
-                parts.append(buf)
-            buf = ""
-            end = name.find("]", i)
-            if end < 0:
-                return None
-            inner = name[i + 1 : end]
-            if len(inner) >= 2 and inner[0] == inner[-1] and inner[0] in "'\"":
-                inner = inner[1:-1]
-            parts.append(inner)
-            i = end + 1
-            if name[i : i + 1] == ".":
-                i += 1
-        else:
-            buf += c
-            i += 1
-    if buf or not parts:
-        parts.append(buf)
-    return parts
-
-
 def _get(row: Any, parts: list[str]) -> Any:
     for part in parts:
         if isinstance(row, dict) and part in row:
@@ -538,62 +408,12 @@ def _get(row: Any, parts: list[str]) -> Any:
     return row
 
 
-def _rows_from(values: Any, fmt: Any) -> list[dict[str, Any]] | None:
-    """Turn inline values (or parsed file content) into rows, or None when unsure."""
-    fmt = fmt if isinstance(fmt, dict) else {}
-    if isinstance(values, str):
-        kind = fmt.get("type")
-        if kind in ("csv", "tsv", "dsv"):
-            return _parse_dsv(values, kind, fmt)
-        if kind == "json":
-            try:
-                values = json.loads(values)
-            except ValueError:
-                return None
-        else:
-            return None
-    prop = fmt.get("property")
-    if isinstance(prop, str):
-        for part in split_field(prop) or []:
-            values = values.get(part) if isinstance(values, dict) else None
-    return rows_of(values)
-
-
-def rows_of(values: Any) -> list[dict[str, Any]] | None:
-    """Return inline values as rows (scalars wrapped as {"data": v}, as Vega does), or None."""
-    if not isinstance(values, list):
-        return None
-    if all(isinstance(v, dict) for v in values):
-        return values
-    if not any(isinstance(v, dict) for v in values):
-        return [{"data": v} for v in values]
-    return None
-
-
-def _parse_dsv(text: str, kind: str, fmt: dict[str, Any]) -> list[dict[str, Any]] | None:
-    delimiter = {"csv": ",", "tsv": "\t"}.get(kind, fmt.get("delimiter"))
-    if not isinstance(delimiter, str) or len(delimiter) != 1:
-        return None
-    try:
-        return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error:
-        return None
-
-
-_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-_TYPE_BY_SUFFIX = {".csv": "csv", ".tsv": "tsv", ".json": "json"}
-_MAX_DATA_BYTES = 256 * 1024 * 1024
-
-
 class _Linter:
     """Walk the views of one spec, tracking the data each view sees."""
 
-    def __init__(self, spec: dict[str, Any], base_dir: Path | None) -> None:
+    def __init__(self, spec: dict[str, Any], files: DataFiles) -> None:
         self.spec = spec
-        self.base_dir = base_dir
-        datasets = spec.get("datasets")
-        self.datasets = datasets if isinstance(datasets, dict) else {}
-        self.files: dict[Path, list[dict[str, Any]] | None] = {}
+        self.files = files
         self.problems: list[Problem] = []
 
     def run(self) -> list[Problem]:
@@ -605,35 +425,10 @@ class _Linter:
     def data(self, data: Any) -> _Data:
         if not isinstance(data, dict):
             return _UNKNOWN
-        fmt = data.get("format")
-        if "values" in data:
-            rows = _rows_from(data["values"], fmt)
-        elif isinstance(data.get("name"), str) and data["name"] in self.datasets:
-            rows = _rows_from(self.datasets[data["name"]], fmt)
-        elif isinstance(data.get("url"), str):
-            rows = self.read_url(data["url"], fmt)
-        else:
-            rows = None
+        rows = resolve(data, datasets=self.spec.get("datasets"), files=self.files).rows
         # Fields given an explicit parse (e.g. "date") hold values the linter cannot predict.
-        parse = fmt.get("parse") if isinstance(fmt, dict) else None
+        parse = data_format(data).get("parse")
         return _Data(rows, frozenset(parse) if isinstance(parse, dict) else frozenset())
-
-    def read_url(self, url: str, fmt: Any) -> list[dict[str, Any]] | None:
-        if self.base_dir is None or _URL_SCHEME.match(url) or url.startswith(("/", "\\")):
-            return None
-        path = (self.base_dir / unquote(re.split(r"[?#]", url)[0])).resolve()
-        if path in self.files:
-            return self.files[path]
-        fmt = fmt if isinstance(fmt, dict) else {}
-        kind = fmt.get("type") or _TYPE_BY_SUFFIX.get(path.suffix.lower())
-        rows = None
-        try:
-            if kind in ("csv", "tsv", "dsv", "json") and path.stat().st_size <= _MAX_DATA_BYTES:
-                rows = _rows_from(path.read_text("utf-8-sig"), {**fmt, "type": kind})
-        except (OSError, UnicodeDecodeError, ValueError):
-            rows = None
-        self.files[path] = rows
-        return rows
 
     def transforms(self, ctx: _Data, transforms: Any) -> _Data:
         if not isinstance(transforms, list):
