@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chartspec.datafiles import externalize_data, table_to_file
-from chartspec.spec_data import FilesFrom
 from chartspec.diff import diff_specs, resolve_data
+from chartspec.spec_data import FilesFrom
 from chartspec.specs import canonical_spec
 from chartspec.validate import check_spec
 

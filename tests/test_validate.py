@@ -14,7 +14,6 @@ from vega_datasets import data as vega_data
 from vega_datasets import local_data
 
 from chartspec import validate
-from chartspec.errors import ChartspecError
 from chartspec.validate import (
     Problem,
     check_spec,
