@@ -17,8 +17,9 @@ import vl_convert as vlc
 
 from chartspec import fonts
 from chartspec.errors import ChartspecError
+from chartspec.spec import VEGA_LITE_VERSION
 
-VL_VERSION = "6.4"
+VL_VERSION = VEGA_LITE_VERSION.rsplit(".", 1)[0]  # vl-convert names Vega-Lite by minor version
 RenderParts = tuple[bytes, bytes, bytes]  # light SVG, dark SVG, PNG
 
 # Colours of the live chart and the pre-rendered SVG in dark mode, by role; text contrast is

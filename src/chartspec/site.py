@@ -303,7 +303,12 @@ def _check_unique_names(charts: list[Chart]) -> None:
 
 def _data_files(chart: Chart) -> LocalFiles:
     """Return where a chart's data files are read from: inside the specs folder, published too."""
-    return LocalFiles(chart.spec_file.parent, roots=[chart.specs_dir], source=chart.spec_file)
+    return LocalFiles(
+        chart.spec_file.parent,
+        roots=[chart.specs_dir],
+        source=chart.spec_file,
+        area=("the specs folder", f"move the file under {chart.specs_dir.name}"),
+    )
 
 
 # --- turning specs into pages -------------------------------------------------------------

@@ -53,17 +53,26 @@ class LocalFiles(DataFiles):
     """Files relative to a spec's folder, read only inside the spec's folder and `roots`."""
 
     def __init__(
-        self, base: Path, *, roots: Sequence[Path] = (), source: str | Path | None = None
+        self,
+        base: Path,
+        *,
+        roots: Sequence[Path] = (),
+        source: str | Path | None = None,
+        area: tuple[str, str] | None = None,
     ) -> None:
         self.base = Path(base)
         self.roots = [self.base, *roots]
         self.source = source
+        self.area = area  # what the roots are and where to move a file, when not the project
 
     def locate(self, url: str) -> Path:
         try:
             return resolve_inside(url, base=self.base, roots=self.roots, source=self.source)
         except ChartspecError as error:
-            raise DataNotRead(f"data url {error.what}", file=self.source, hint=error.hint) from None
+            what, hint = error.what, error.hint
+            if self.area is not None and what == f"{url!r} points outside the project":
+                what, hint = f"{url!r} points outside {self.area[0]}", self.area[1]
+            raise DataNotRead(f"data url {what}", file=self.source, hint=hint) from None
 
     def read(self, url: str) -> bytes:
         path = self.locate(url)
