@@ -195,7 +195,8 @@ def resolve(data: Any, *, datasets: Any = None, files: DataFiles | None = None) 
     except DataNotRead as error:
         return Resolved(None, reason=error.what)
     except ValueError as error:
-        return Resolved(None, reason=f"cannot parse the {fmt.get('type')} data: {error}")
+        where = f"data url {data['url']!r}: " if "url" in data else ""
+        return Resolved(None, reason=f"{where}cannot parse the {fmt.get('type')} data: {error}")
 
 
 def read_url(

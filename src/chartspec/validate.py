@@ -414,6 +414,7 @@ class _Linter:
     def __init__(self, spec: dict[str, Any], files: DataFiles) -> None:
         self.spec = spec
         self.files = files
+        self.read: dict[str, list[dict[str, Any]] | None] = {}  # url data, read once
         self.problems: list[Problem] = []
 
     def run(self) -> list[Problem]:
@@ -425,7 +426,13 @@ class _Linter:
     def data(self, data: Any) -> _Data:
         if not isinstance(data, dict):
             return _UNKNOWN
-        rows = resolve(data, datasets=self.spec.get("datasets"), files=self.files).rows
+        if "url" in data:
+            key = json.dumps(data, sort_keys=True, default=str)
+            if key not in self.read:
+                self.read[key] = resolve(data, files=self.files).rows
+            rows = self.read[key]
+        else:
+            rows = resolve(data, datasets=self.spec.get("datasets")).rows
         # Fields given an explicit parse (e.g. "date") hold values the linter cannot predict.
         parse = data_format(data).get("parse")
         return _Data(rows, frozenset(parse) if isinstance(parse, dict) else frozenset())
