@@ -13,7 +13,7 @@ from chartspec.spec import SCHEMA_URL as SCHEMA_URL
 from chartspec.spec import SPEC_SUFFIX as SPEC_SUFFIX
 from chartspec.spec import VEGA_LITE_VERSION as VEGA_LITE_VERSION
 from chartspec.spec import chartspec_meta as chartspec_meta
-from chartspec.spec import find_spec
+from chartspec.spec import check_drawable, find_spec
 from chartspec.spec import spec_name as spec_name
 
 if TYPE_CHECKING:
@@ -50,7 +50,9 @@ def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
     if definition.featured:  # only when set, so other specs keep their bytes
         meta["featured"] = True
     spec.setdefault("usermeta", {})["chartspec"] = meta
-    return canonical_spec(spec, name=definition.name)
+    spec = canonical_spec(spec, name=definition.name)
+    check_drawable(spec, file=definition.location)  # never write a spec no command can read
+    return spec
 
 
 def canonical_spec(spec: dict[str, Any], *, name: str = "spec") -> dict[str, Any]:
