@@ -17,15 +17,18 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chartspec.build import build_texts, stale_specs, write_specs
 from chartspec.errors import ChartspecError
 from chartspec.publish import publish_build
-from chartspec.registry import load_chart_folder
+from chartspec.registry import load_charts
 from chartspec.validate import check_spec, load_spec_file
 from conftest import REPO
+
+pytestmark = pytest.mark.slow  # hundreds of generated projects, each built and published
 
 ARTIFACTS = REPO / "test-artifacts"
 CI_EXAMPLES = 2000
@@ -197,7 +200,7 @@ def test_only_a_valid_build_or_a_chartspec_error(ex: dict[str, object]) -> None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # undeclared columns warn; not the point here
-                texts = build_texts(load_chart_folder(folder / "charts"))
+                texts = build_texts(load_charts(folder / "charts"))
             if COUNTS["built"] % SITE_EVERY == 0:
                 publish_build(texts, specs_dir=specs, site_dir=site, reports_dir=folder / "r")
                 assert (site / "fuzz.html").is_file() and (site / "index.html").is_file()

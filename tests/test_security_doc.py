@@ -7,6 +7,7 @@ from conftest import REPO
 from test_bad_inputs import CASES
 from test_fuzz import CI_EXAMPLES
 from test_publish import KILL_POINTS
+from test_render import COMMANDS as DRAWING_COMMANDS
 
 
 def figures() -> str:
@@ -21,6 +22,8 @@ def figures() -> str:
             "- SIGKILL points survived (build killed, then recovered to exactly before or after): "
             f"**{KILL_POINTS:,}**",
             f"- script payloads tried in the browser under the CSP: **{len(PAYLOADS) + 1:,}**",
+            "- commands that draw, run against a local HTTP server that must see no request and "
+            f"a `file:`\n  canary that must not appear in any output: **{len(DRAWING_COMMANDS)}**",
             "<!-- figures:end -->",
         ]
     )

@@ -228,3 +228,37 @@ def test_pages_show_one_drawing_for_both_themes(site: Path) -> None:
     assert "dark-fill-muted" in html
     css = (site / "static" / "chartspec-theme.css").read_text(encoding="utf-8")
     assert dark_css(".fallback") in css
+
+
+def test_a_data_file_is_shown_with_its_declared_columns_only(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    (specs / "data").mkdir(parents=True)
+    (specs / "data" / "runs.0123456789abcdef.csv").write_text(
+        "label_x,model,score\n700.123456789,alpha,47.80333\n520.5,beta,45\n"
+    )
+    spec = {
+        "title": "Runs",
+        "description": "Scores of two models.",
+        "data": {"url": "data/runs.0123456789abcdef.csv", "format": {"type": "csv"}},
+        "mark": "point",
+        "encoding": {"x": {"field": "label_x", "type": "quantitative"}},
+        "usermeta": {
+            "chartspec": {
+                "columns": [
+                    {"name": "model"},
+                    {"name": "score", "type": "number", "unit": "%", "decimals": 2},
+                ]
+            }
+        },
+    }
+    (specs / "runs.vl.json").write_text(json.dumps(spec))
+    site = tmp_path / "site"
+    specs_to_site(specs, site)
+    assert (site / "charts" / "runs.csv").read_text() == (
+        "model,score (%)\nalpha,47.80\nbeta,45.00\n"
+    )
+    page = (site / "runs.html").read_text()
+    assert 'href="charts/runs.csv"' in page
+    table = page[page.index('<details class="data-table">') : page.index("</details>")]
+    assert '<th scope="col">score (%)</th>' in table and "label_x" not in table
+    assert "<td>47.80" in table and "0123456789abcdef" not in table

@@ -178,9 +178,9 @@ def test_exact_large_integers_and_escaped_text_are_fine() -> None:
 
 
 def test_unreadable_and_oversized_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(ChartspecError, match=r"absent.json: cannot read the file \(No such file"):
+    with pytest.raises(ChartspecError, match=r"absent.json: file not found"):
         load_spec_file(tmp_path / "absent.json")
-    with pytest.raises(ChartspecError, match="is not a regular file"):
+    with pytest.raises(ChartspecError, match="a folder stands where a file is expected"):
         load_spec_file(tmp_path)
     import chartspec.spec
 

@@ -16,6 +16,7 @@ from chartspec.spec_data import (
     DataNotRead,
     Dataset,
     FilesFrom,
+    LocalFiles,
     data_format,
     data_table,
     data_urls,
@@ -106,11 +107,11 @@ def rows_of(data: dict[str, Any], folder: Path, datasets: Any = None) -> Any:
         ({"sphere": True}, None),
         (
             {"url": "https://example.org/a.csv"},
-            ("not read", "data url 'https://example.org/a.csv' is remote and is not fetched"),
+            ("not read", "data url 'https://example.org/a.csv' is remote and not pinned"),
         ),
         (
             {"url": "data/absent.csv"},
-            ("not read", "data url 'data/absent.csv': cannot read the file (No such file"),
+            ("not read", "data url 'data/absent.csv': file not found"),
         ),
         ({"url": "../secret.csv"}, ("not read", "data url '../secret.csv' points outside")),
         ({"url": "/etc/passwd"}, ("not read", "data url '/etc/passwd' is an absolute path")),
@@ -195,8 +196,8 @@ def test_inlining_puts_delimited_rows_and_other_text_inline(folder: Path) -> Non
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("https://example.org/a.csv", "is remote and is not fetched; save the file inside"),
-        ("data/absent.csv", "data url 'data/absent.csv': cannot read the file"),
+        ("https://example.org/a.csv", "is remote and not pinned; save the file inside"),
+        ("data/absent.csv", "data url 'data/absent.csv': file not found"),
         ("../secret.csv", "points outside the project"),
     ],
 )
@@ -230,7 +231,7 @@ def test_spec_datasets_are_distinct_and_in_order(folder: Path) -> None:
     assert [(d.label, d.columns, len(d.rows)) for d in found] == [
         ("data/a.csv", ["x", "y"], 2),
         ("t", ["n"], 1),
-        ("inline values", ["v"], 1),
+        ("", ["v"], 1),
     ]
     assert found[0].source_file == folder / "data" / "a.csv"
 
@@ -275,7 +276,7 @@ def test_every_data_form_of_the_official_examples() -> None:
             else:
                 assert found.rows is None, (path.name, form)  # generators and maps: no table
         if path.name in unread:
-            with pytest.raises(DataNotRead, match="is remote and is not fetched"):
+            with pytest.raises(DataNotRead, match="is remote and not pinned"):
                 inline_data(spec, files, source=path)
             continue
         inlined = inline_data(spec, files, source=path)
@@ -303,7 +304,7 @@ def test_every_data_form_of_the_official_examples() -> None:
         "stocks-2009-layered-line-point.vl.json",
     ]
     reasons = [reason for found in unread.values() for reason in found]
-    assert all(r.endswith("' is remote and is not fetched") for r in reasons), reasons
+    assert all(r.endswith("' is remote and not pinned") for r in reasons), reasons
 
 
 def _form(data: dict[str, Any], spec: dict[str, Any]) -> str:
@@ -328,5 +329,25 @@ def test_the_linter_reads_corpus_data_through_the_model() -> None:
     assert spec["data"] == {"url": "data/population.json"}
     spec["encoding"]["y"]["field"] = "peple"
     problems = check_spec(spec, base_dir=path.parent)
-    assert [p.rule for p in problems if p.rule == "field-exists"] == ["field-exists"]
+    assert [p.rule.name for p in problems if p.rule.name == "field-exists"] == ["field-exists"]
     assert "did you mean 'people'?" in json.dumps([p.message for p in problems])
+
+
+def test_a_pinned_remote_url_is_read_offline_from_its_copy(tmp_path: Path) -> None:
+    import hashlib
+
+    url, body = "https://example.org/points.csv", b"a,b\n1,2\n"
+    copy = tmp_path / "data" / "remote" / "points.0123456789abcdef.csv"
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(body)
+    pin = {"file": "data/remote/points.0123456789abcdef.csv", "size": len(body)}
+    pin |= {"sha256": hashlib.sha256(body).hexdigest(), "fetched": "2026-01-01T00:00:00Z"}
+    (tmp_path / "data" / "remote.lock.json").write_text(json.dumps({url: pin}))
+    files = LocalFiles(tmp_path)
+    found = resolve({"url": url}, files=files)
+    assert (found.rows, found.file) == ([{"a": "1", "b": "2"}], copy)
+    assert inline_data({"data": {"url": url}}, files)["data"]["values"] == [{"a": "1", "b": "2"}]
+    unpinned = resolve({"url": "https://example.org/other.csv"}, files=files)
+    assert unpinned.rows is None and "is remote and not pinned" in (unpinned.reason or "")
+    copy.write_bytes(b"a,b\n9,9\n")  # a copy that no longer matches its pin is not read
+    assert resolve({"url": url}, files=files).rows is None

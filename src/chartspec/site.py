@@ -19,6 +19,8 @@ import jinja2
 
 from chartspec import fonts
 from chartspec.cache import Store, environment_key, key_of, sha256_bytes
+from chartspec.check import check_for_publishing
+from chartspec.datatable import reader_datasets
 from chartspec.drawings import (
     RENDER_PARTS,
     VL_VERSION,
@@ -32,6 +34,8 @@ from chartspec.drawings import (
 )
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
+from chartspec.portable import make_temp_dir
+from chartspec.registry import check_page_name
 from chartspec.spec import chartspec_meta, check_drawable, find_specs, load_spec_file, spec_name
 from chartspec.spec_data import (
     Dataset,
@@ -39,7 +43,6 @@ from chartspec.spec_data import (
     data_table,
     dataset_to_csv,
     inline_data,
-    spec_datasets,
 )
 from chartspec.specs import spec_to_script_json
 
@@ -92,10 +95,12 @@ def specs_to_site(
     specs_dir = Path(specs_dir).resolve()
     out_dir = Path(out_dir).resolve()
     _check_out_dir(out_dir, specs_dir)
-    charts = [_load_chart(path, specs_dir) for path in _find_specs(specs_dir)]
+    paths = _find_specs(specs_dir)
+    charts = [_load_chart(path, specs_dir) for path in paths]  # unreadable data: one error
+    check_for_publishing(paths, cache_dir=cache_dir)  # publish only what `check` passes
     _check_unique_names(charts)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    tmp = make_temp_dir(prefix=f".{out_dir.name}.build-", dir=out_dir.parent)
     try:
         writer = _Writer(tmp)
         common = _write_shared_files(writer, site_title=site_title)
@@ -167,7 +172,7 @@ def _write_chart(
         if ds.source_file is not None:
             rel = f"charts/{_data_relpath(chart, ds.source_file)}"
             writer.copy_file(ds.source_file, rel, shared=True)  # charts may share a file
-            if ds.source_file.suffix.lower() == ".csv":
+            if ds.source_file.suffix.lower() == ".csv" and not ds.declared:
                 data_links.append({"href": rel, "label": ds.label})
                 continue
         csv_rel = (
@@ -178,8 +183,9 @@ def _write_chart(
 
     live_spec = renders.live_spec
     svg_light, svg_dark = renders.svg_light, renders.svg_dark
-    writer.write_text(f"charts/{name}.svg", svg_light)
-    writer.write_text(f"charts/{name}.dark.svg", svg_dark)
+    # Downloads and gallery thumbnails are shown without the page's web font.
+    writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(svg_light))
+    writer.write_text(f"charts/{name}.dark.svg", fonts.svg_with_font(svg_dark))
     writer.write_bytes(f"charts/{name}.png", renders.png)
     chart.width, chart.height = svg_size(svg_light)
 
@@ -268,7 +274,7 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
         specs_dir=specs_dir,
         featured=meta.get("featured") is True,  # any other value is ignored, like a bad title
     )
-    chart.datasets = spec_datasets(spec, _data_files(chart), source=path)
+    chart.datasets = reader_datasets(spec, _data_files(chart), title=chart.title, source=path)
     return chart
 
 
@@ -291,6 +297,7 @@ def _check_unique_names(charts: list[Chart]) -> None:
     """Refuse two specs that would write the same page."""
     seen: dict[str, Path] = {}
     for chart in charts:
+        check_page_name(chart.name, file=chart.spec_file)
         key = chart.name.lower()  # case-insensitive file systems
         if key in seen:
             raise ChartspecError(
@@ -307,6 +314,7 @@ def _data_files(chart: Chart) -> LocalFiles:
         chart.spec_file.parent,
         roots=[chart.specs_dir],
         source=chart.spec_file,
+        pins=chart.specs_dir,
         area=("the specs folder", f"move the file under {chart.specs_dir.name}"),
     )
 
@@ -417,7 +425,7 @@ def _make_chart_files(task: _Task) -> ChartFiles | str:
     chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key) = task
     made = None
     if parts is None:
-        rendered = spec_to_drawings(live_text)
+        rendered = spec_to_drawings(live_text, base_dir=chart.spec_file.parent)
         if isinstance(rendered, str):
             return rendered
         parts = made = rendered
@@ -516,7 +524,8 @@ def _static_dir() -> Path:
 
 def _bundle_info() -> dict[str, Any]:
     """Return bundle.json: the bundled libraries' versions and hashes."""
-    return json.loads((_static_dir() / "bundle.json").read_text(encoding="utf-8"))
+    info: dict[str, Any] = json.loads((_static_dir() / "bundle.json").read_text(encoding="utf-8"))
+    return info
 
 
 def _copy_static(writer: _Writer) -> dict[str, str]:

@@ -17,7 +17,7 @@ import pytest
 
 from chartspec.build import build_texts
 from chartspec.publish import publish_build
-from chartspec.registry import load_chart_folder
+from chartspec.registry import load_charts
 
 from .conftest import ARTIFACTS, Visit, serve_folder
 
@@ -132,7 +132,7 @@ def payload_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         },
     }
     (specs / "hand.vl.json").write_text(json.dumps(hand, indent=2), encoding="utf-8")
-    texts = build_texts(load_chart_folder(charts))
+    texts = build_texts(load_charts(charts))
     publish_build(texts, specs_dir=specs, site_dir=project / "site", reports_dir=project / "r")
     with serve_folder(project / "site") as url:
         yield url
