@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from chartspec.labels import LinearScale as LinearScale
     from chartspec.labels import LogScale as LogScale
     from chartspec.labels import Scale as Scale
+    from chartspec.labels import label_points as label_points
     from chartspec.labels import place_labels as place_labels
     from chartspec.labels import symbol_radius as symbol_radius
     from chartspec.registry import ChartDef as ChartDef
@@ -85,6 +86,7 @@ __all__ = [
     "load_chart",
     "load_charts",
     "load_table",
+    "label_points",
     "place_labels",
     "spec_to_chart",
     "spec_to_facts",
@@ -125,6 +127,7 @@ _MODULES = {
         "LinearScale",
         "LogScale",
         "Scale",
+        "label_points",
         "place_labels",
         "symbol_radius",
     ),
