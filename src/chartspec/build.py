@@ -15,7 +15,6 @@ from chartspec.datafiles import (
     DATA_FOLDER,
     DEFAULT_INLINE_MAX_ROWS,
     DataPlacement,
-    data_urls,
     externalize_data,
 )
 from chartspec.errors import ChartspecError
@@ -26,7 +25,9 @@ from chartspec.registry import (
     draw_chart,
     load_charts,
 )
-from chartspec.specs import SPEC_SUFFIX, chart_to_spec, spec_to_json
+from chartspec.spec import SPEC_SUFFIX, load_spec_file, load_spec_text, spec_name
+from chartspec.spec_data import data_urls
+from chartspec.specs import chart_to_spec, spec_to_json
 
 if TYPE_CHECKING:
     from chartspec.publish import Published
@@ -221,16 +222,16 @@ def orphan_data_files(specs_dir: Path, *, expected: dict[str, str] | None = None
     used: set[str] = set()
     texts = dict(expected or {})
     for path in specs_dir.glob(f"*{SPEC_SUFFIX}"):
-        name = path.name.removesuffix(SPEC_SUFFIX)
+        name = spec_name(path)
         if name not in texts:
             try:
                 texts[name] = path.read_text(encoding="utf-8")
             except OSError:
                 continue
-    for text in texts.values():
+    for name, text in texts.items():
         try:
-            used.update(str(Path(url)) for url in data_urls(json.loads(text)))
-        except ValueError:
+            used.update(str(Path(url)) for url in data_urls(load_spec_text(text, source=name)))
+        except ChartspecError:
             continue
     return [
         path
@@ -243,7 +244,7 @@ def orphan_specs(texts: dict[str, str], specs_dir: Path) -> list[Path]:
     """Return specs that chartspec built for a chart that no longer exists."""
     orphans = []
     for path in sorted(specs_dir.glob(f"*{SPEC_SUFFIX}")):
-        name = path.name.removesuffix(SPEC_SUFFIX)
+        name = spec_name(path)
         if name not in texts and _built_by_chartspec(path):
             orphans.append(path)
     return orphans
@@ -251,10 +252,10 @@ def orphan_specs(texts: dict[str, str], specs_dir: Path) -> list[Path]:
 
 def _built_by_chartspec(path: Path) -> bool:
     try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        spec = load_spec_file(path)
+    except ChartspecError:
         return False
-    return isinstance(spec, dict) and "chartspec" in (spec.get("usermeta") or {})
+    return "chartspec" in (spec.get("usermeta") or {})
 
 
 @dataclass(frozen=True)
@@ -296,7 +297,7 @@ def stale_specs(
         elif path.read_bytes() != content:
             stale.append(Stale(path, f"stale: the data file has changed; run `{refresh}`"))
     for path in orphan_specs(texts, specs_dir):
-        name = path.name.removesuffix(SPEC_SUFFIX)
+        name = spec_name(path)
         if name not in known:
             stale.append(Stale(path, f"orphan: no chart named {name!r}; run `{refresh}`"))
     stale += [

@@ -18,6 +18,7 @@ from chartspec.errors import (
     ChartspecException,
 )
 from chartspec.rules import LintSettings, Problem, load_settings, problem
+from chartspec.spec import find_specs
 
 if TYPE_CHECKING:
     from chartspec.build import Stale
@@ -125,7 +126,8 @@ def check_files(
 
 
 def _check_one(path: Path) -> list[Problem]:
-    from chartspec.validate import check_spec, load_spec_file
+    from chartspec.spec import load_spec_file
+    from chartspec.validate import check_spec
 
     return check_spec(load_spec_file(path), base_dir=path.parent)
 
@@ -186,7 +188,7 @@ def check_project(
             charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
             paths = [p for p in (spec_path(specs_dir, n) for n in charts) if p.is_file()]
         else:
-            paths = sorted(specs_dir.glob("*.vl.json"))
+            paths = find_specs(specs_dir)
         cache = cache_dir_for(specs_dir)
         checked = check_files(paths, settings=settings, built=built, cache_dir=cache)
         refresh = _refresh_command(charts_dir, specs_dir, site_dir, data, inline_max_rows)

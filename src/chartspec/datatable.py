@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from chartspec.specs import chartspec_meta
+from chartspec.spec import chartspec_meta
+from chartspec.spec_data import DataFiles, Dataset, spec_datasets
 from chartspec.tables import Column, TableSchema
 
 # Names chartspec gives data by content hash: `data-<hash>` datasets and `<chart>.<hash>.csv` files.
@@ -83,3 +86,23 @@ def table_label(name: str, title: str) -> str:
     """Return what a reader calls a table: its file or dataset name, or the chart's title when
     it has none (inline values) or only a content hash."""
     return title if not name or _HASH_NAME.search(name) else name
+
+
+def reader_datasets(
+    spec: dict[str, Any], files: DataFiles, *, title: str, source: str | Path | None = None
+) -> list[Dataset]:
+    """Return each table of a spec as a reader sees it, for a page and a report alike.
+
+    Tables are named by `table_label`, and show only the declared columns when the spec
+    declares them. Raises DataNotRead when a url's data cannot be read.
+    """
+    columns = declared_columns(spec)
+    out = []
+    for ds in spec_datasets(spec, files, source=source):
+        label = table_label(ds.label, title)
+        view = reader_view(ds.rows, columns)
+        if view is None:
+            out.append(replace(ds, label=label))
+        else:
+            out.append(replace(ds, label=label, columns=view[0], rows=view[1], declared=True))
+    return out

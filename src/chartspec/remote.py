@@ -188,11 +188,13 @@ def remote_urls(spec: Any) -> Iterator[str]:
 
 def pin_folder(specs_dir: Path, *, refresh: bool = False) -> dict[str, Pin]:
     """Pin the remote data of every spec under `specs_dir` (hand-written ones included)."""
+    from chartspec.spec import find_specs, load_spec_file
+
     urls: list[str] = []
-    for path in sorted(Path(specs_dir).rglob("*.vl.json")):
+    for path in find_specs(Path(specs_dir)):
         try:
-            urls += remote_urls(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
+            urls += remote_urls(load_spec_file(path))
+        except ChartspecError:
             continue  # the site names the spec it cannot read
     return pin_urls(urls, specs_dir, fetch=True, refresh=refresh)
 
@@ -205,7 +207,8 @@ def pin_texts(
     Unpinned URLs are fetched when `fetch` is set, all of them again with `refresh`; otherwise
     they are an error that names the spec and how to opt in.
     """
-    from chartspec.specs import SPEC_SUFFIX, spec_to_json
+    from chartspec.spec import SPEC_SUFFIX
+    from chartspec.specs import spec_to_json
 
     done: dict[str, Pin] = {}
     out = dict(texts)

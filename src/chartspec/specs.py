@@ -9,15 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chartspec.errors import ChartspecError
+from chartspec.spec import SCHEMA_URL as SCHEMA_URL
+from chartspec.spec import SPEC_SUFFIX as SPEC_SUFFIX
+from chartspec.spec import VEGA_LITE_VERSION as VEGA_LITE_VERSION
+from chartspec.spec import chartspec_meta as chartspec_meta
+from chartspec.spec import check_drawable, find_spec
+from chartspec.spec import spec_name as spec_name
 
 if TYPE_CHECKING:
     from chartspec.registry import ChartDef
     from chartspec.tables import TableSchema
 
-VEGA_LITE_VERSION = "6.4.1"
-SCHEMA_URL = f"https://vega.github.io/schema/vega-lite/v{VEGA_LITE_VERSION}.json"
-SCHEMA_RESOURCE = f"schema/vega-lite-v{VEGA_LITE_VERSION}.json"
-SPEC_SUFFIX = ".vl.json"
 
 # Twelve significant digits hide float noise such as 47.800000000000004 but keep every
 # digit a table of measurements can hold, so the same numbers give the same bytes.
@@ -50,14 +52,9 @@ def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
     if definition.featured:  # only when set, so other specs keep their bytes
         meta["featured"] = True
     spec.setdefault("usermeta", {})["chartspec"] = meta
-    return canonical_spec(spec, name=definition.name)
-
-
-def chartspec_meta(spec: dict[str, Any]) -> dict[str, Any]:
-    """Return a spec's `usermeta.chartspec`, or {} when it is absent or not an object."""
-    usermeta = spec.get("usermeta")
-    meta = usermeta.get("chartspec") if isinstance(usermeta, dict) else None
-    return meta if isinstance(meta, dict) else {}
+    spec = canonical_spec(spec, name=definition.name)
+    check_drawable(spec, file=definition.location)  # never write a spec no command can read
+    return spec
 
 
 def canonical_spec(spec: dict[str, Any], *, name: str = "spec") -> dict[str, Any]:
@@ -104,6 +101,20 @@ def spec_to_json(spec: dict[str, Any]) -> str:
     return _dump(spec, 0) + "\n"
 
 
+def spec_to_script_json(spec: dict[str, Any]) -> str:
+    """Serialise a spec for a `<script type="application/json">` block that data cannot escape."""
+    text = json.dumps(
+        spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
 def spec_to_chart(spec: dict[str, Any]) -> Any:
     """Return the Altair chart of a Vega-Lite spec, for display in a notebook."""
     import altair as alt
@@ -122,14 +133,9 @@ def spec_to_chart(spec: dict[str, Any]) -> Any:
 
 def load_chart(name: str, *, specs_dir: str | Path = "specs") -> Any:
     """Return the chart `name` from `specs_dir` as an Altair chart (it displays in Jupyter)."""
-    from chartspec.export import find_spec, load_spec
+    from chartspec.export import load_spec
 
     return spec_to_chart(load_spec(find_spec(name, specs_dir=Path(specs_dir))))
-
-
-def spec_name(path_name: str) -> str:
-    """Return the chart name of a spec file name (`memory3.vl.json` -> `memory3`)."""
-    return path_name.removesuffix(SPEC_SUFFIX)
 
 
 def _dump(value: Any, level: int, *, parent_key: str | None = None) -> str:
