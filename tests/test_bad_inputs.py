@@ -242,7 +242,7 @@ CASES = [
          "chartspec: error: charts/data.csv:1: the header has 1,000,000 columns (at most 10,000 "
          "are read); is this really a table?"),
     Case("control-character", data(PROJECT_CSV.replace("a,700", "a\x0cz,700")), ("build",),
-         "chartspec: error: specs/speed.vl.json: datasets.data-dbb43ca9bc55465a[0].model holds "
+         "chartspec: error: charts/speed.py:18: datasets.data-dbb43ca9bc55465a[0].model holds "
          "the control character U+000C, which cannot be drawn; remove it from the data or the "
          "chart"),
     # ---- the chart module

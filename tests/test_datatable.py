@@ -8,9 +8,9 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from chartspec.datatable import declared_columns, reader_view, table_label
+from chartspec.datatable import declared_columns, reader_view, schema_to_columns, table_label
 from chartspec.registry import ChartDef
-from chartspec.specs import chart_to_spec, schema_to_columns, with_schema
+from chartspec.specs import chart_to_spec, with_schema
 from chartspec.tables import Column, TableSchema
 
 SCHEMA = TableSchema(

@@ -183,7 +183,7 @@ def test_still_fragments_carry_their_font(project: Path) -> None:
 
 def test_report_embeds_the_bundled_font(project: Path) -> None:
     html = render(project)
-    faces = re.findall(r'@font-face\{font-family:"([^"]+)"[^}]*base64,([A-Za-z0-9+/=]+)', html)
+    faces = re.findall(r'@font-face \{\s*font-family: "([^"]+)"[^}]*base64,([A-Za-z0-9+/=]+)', html)
     assert {family for family, _ in faces} == {fonts.FONT_FAMILY}
     embedded = {base64.b64decode(data) for _, data in faces}
     assert {p.read_bytes() for p in fonts.FONT_DIR.glob("*.woff2")} == embedded

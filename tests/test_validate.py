@@ -14,14 +14,12 @@ from vega_datasets import data as vega_data
 from vega_datasets import local_data
 
 from chartspec import validate
-from chartspec.errors import ChartspecError
 from chartspec.validate import (
     Problem,
     check_spec,
     format_path,
     link_scheme,
     lint_spec,
-    load_spec_file,
     split_field,
     validate_spec,
 )
@@ -768,41 +766,3 @@ def test_altair_chart_with_a_wrong_field_is_caught() -> None:
     assert strings(check_spec(chart.to_dict())) == [
         "encoding.y.field: no field 'Miles_per_Galon' in the data; did you mean 'Miles_per_Gallon'?"
     ]
-
-
-# --------------------------------------------------------------------------- spec files
-
-
-def test_load_spec_file(tmp_path: Path) -> None:
-    path = tmp_path / "ok.vl.json"
-    path.write_text(json.dumps(point()), "utf-8")
-    assert load_spec_file(path) == point()
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (
-            b'{\n  "mark": "point",\n  "width": 10,\n}\n',
-            "x.json:4:1: not valid JSON: Expecting property name enclosed in double quotes",
-        ),
-        (b'{"a": [1,\n NaN]}', "x.json:2:2: not valid JSON: NaN is not allowed"),
-        (b'{"a": "NaN", "b": -Infinity}', "x.json:1:19: not valid JSON: -Infinity is not allowed"),
-        (b"[1, 2]", "x.json: not a Vega-Lite spec: expected a JSON object, found an array"),
-        (b'{"title": "caf\xe9"}', "x.json: not UTF-8 text (byte 0xe9 at offset 14)"),
-    ],
-)
-def test_load_spec_file_errors(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, message: str
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    Path("x.json").write_bytes(content)
-    with pytest.raises(ChartspecError) as caught:
-        load_spec_file("x.json")
-    assert str(caught.value) == message
-    assert caught.value.file == "x.json"
-
-
-def test_load_spec_file_unreadable(tmp_path: Path) -> None:
-    with pytest.raises(ChartspecError, match="cannot read: No such file or directory"):
-        load_spec_file(tmp_path / "absent.json")

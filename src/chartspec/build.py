@@ -19,7 +19,6 @@ from chartspec.datafiles import (
     DATA_FOLDER,
     DEFAULT_INLINE_MAX_ROWS,
     DataPlacement,
-    data_urls,
     externalize_data,
 )
 from chartspec.errors import ChartspecError, ChartspecErrors
@@ -36,7 +35,9 @@ from chartspec.registry import (
 )
 from chartspec.remote import Pin, pin_urls, point_at_pins, remote_urls
 from chartspec.rules import load_settings
-from chartspec.specs import SPEC_SUFFIX, chart_to_spec, spec_to_json
+from chartspec.spec import SPEC_SUFFIX, load_spec_text, spec_name
+from chartspec.spec_data import data_urls
+from chartspec.specs import chart_to_spec, spec_to_json
 from chartspec.tables import ChartspecWarning
 from chartspec.validate import check_spec
 
@@ -329,18 +330,19 @@ def unused_data(
     """
     texts = dict(expected or {})
     for path in Path(specs_dir).glob(f"*{SPEC_SUFFIX}"):
-        name = path.name.removesuffix(SPEC_SUFFIX)
+        name = spec_name(path)
         if name not in texts:
             try:
                 texts[name] = path.read_text(encoding="utf-8")
             except OSError:
                 continue
     used: set[str] = set()
-    for text in texts.values():
+    for name, text in texts.items():
         try:
-            used.update(Path(url).as_posix() for url in data_urls(json.loads(text)))
-        except ValueError:
+            spec = load_spec_text(text, source=name)
+        except ChartspecError:
             continue
+        used.update(Path(url).as_posix() for url in data_urls(spec))
     return {rel for rel in candidates if rel not in used}
 
 
@@ -388,7 +390,7 @@ def stale_specs(
             stale.append(Stale(path, f"stale: the data file has changed; run `{refresh}`"))
     owned = Manifest.read(specs_dir, legacy=False).files
     for rel in sorted(owned):
-        name = rel.removesuffix(SPEC_SUFFIX)
+        name = spec_name(rel)
         path = specs_dir / rel
         if "/" not in rel and name not in texts and name not in known and path.is_file():
             stale.append(Stale(path, f"orphan: no chart named {name!r}; run `{refresh}`"))

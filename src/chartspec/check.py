@@ -23,7 +23,8 @@ from chartspec.errors import (
     ChartspecException,
 )
 from chartspec.rules import LintSettings, Problem, load_settings, problem
-from chartspec.validate import check_spec, load_spec_file
+from chartspec.spec import load_spec_file
+from chartspec.validate import check_spec
 
 if TYPE_CHECKING:
     from chartspec.build import Stale

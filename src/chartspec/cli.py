@@ -492,12 +492,13 @@ def export(
 ) -> int:
     """Render the specs of NAMES (default: all) to SVG, PNG or PDF files (all or nothing)."""
     # imported when run: see the module's docstring
-    from chartspec.export import export_specs, find_spec
+    from chartspec.export import export_specs
+    from chartspec.spec import find_spec, find_specs
 
     if scale is not None and ppi is not None:
         raise click.UsageError("give --scale or --ppi, not both")
     paths = [find_spec(name, specs_dir=specs_dir) for name in names]
-    paths = paths or sorted(specs_dir.glob("*.vl.json"))
+    paths = paths or find_specs(specs_dir)
     if not paths:
         raise ChartspecError(f"no specs in {specs_dir}", hint="run `chartspec build` first")
     written = export_specs(
@@ -600,11 +601,11 @@ def _print_facts(file: Path) -> int:
     """Print a spec file as one line per fact; return the exit status."""
     # imported when run: see the module's docstring
     from chartspec.diff import spec_to_facts
-    from chartspec.validate import load_spec_file
-    from chartspec.vcs import folder_reader
+    from chartspec.spec import load_spec_file
+    from chartspec.spec_data import spec_files
 
     spec = load_spec_file(file)
-    for line in spec_to_facts(spec, files=folder_reader(file.parent)):
+    for line in spec_to_facts(spec, files=spec_files(file)):
         click.echo(line)
     return EXIT_OK
 

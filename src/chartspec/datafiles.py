@@ -1,4 +1,4 @@
-"""Data placement: move a spec's tables into content-addressed files beside it, and read them."""
+"""Data placement: move a spec's tables into content-addressed files beside it."""
 
 from __future__ import annotations
 
@@ -7,19 +7,16 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Literal
 
-from chartspec.specs import chartspec_meta
-from chartspec.validate import json_kind, rows_of
+from chartspec.spec import chartspec_meta, json_kind
 
 DataPlacement = Literal["inline", "external"]
 DATA_FOLDER = "data"
 # Tables up to this many rows stay inline: a short table reads best inside its spec.
 DEFAULT_INLINE_MAX_ROWS = 20
 DATA_FILE = re.compile(r"[a-z0-9][a-z0-9_-]*\.[0-9a-f]{16}\.(csv|json)")
-
-_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 def externalize_data(
@@ -156,68 +153,3 @@ def _compact(value: Any) -> str:
     return json.dumps(
         value, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
     )
-
-
-# --------------------------------------------------------------------------- reading back
-
-
-def is_relative_url(url: Any) -> bool:
-    """Tell whether `url` names a file relative to the spec (no scheme, not absolute)."""
-    return isinstance(url, str) and not _URL_SCHEME.match(url) and not url.startswith(("/", "\\"))
-
-
-def read_table(content: bytes, fmt: Any, *, url: str = "") -> list[dict[str, Any]] | None:
-    """Parse a data file's bytes into rows as the spec's `format` says, or None when unsure."""
-    fmt = fmt if isinstance(fmt, dict) else {}
-    kind = fmt.get("type") or {"csv": "csv", "tsv": "tsv", "json": "json"}.get(
-        url.rsplit(".", 1)[-1].lower()
-    )
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    if kind == "json":
-        try:
-            values = json.loads(text)
-        except ValueError:
-            return None
-        prop = fmt.get("property")
-        for part in prop.split(".") if isinstance(prop, str) else []:
-            values = values.get(part) if isinstance(values, dict) else None
-        return rows_of(values)
-    delimiter = {"csv": ",", "tsv": "\t"}.get(kind or "", fmt.get("delimiter"))
-    if not isinstance(delimiter, str) or len(delimiter) != 1:
-        return None
-    try:
-        rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error:
-        return None
-    parse = fmt.get("parse") if isinstance(fmt.get("parse"), dict) else {}
-    return [{k: _parse(v, parse.get(k)) for k, v in row.items()} for row in rows]
-
-
-def _parse(text: str | None, kind: Any) -> Any:
-    """Turn one CSV cell back into the value the inline spec held."""
-    if kind == "number":
-        if text is None or text == "":
-            return None
-        try:
-            return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
-        except ValueError:
-            return text
-    if kind == "boolean":
-        return {"": None, "true": True, "1": True, "false": False, "0": False}.get(text or "", text)
-    return text
-
-
-def data_urls(spec: Any) -> Iterator[str]:
-    """Yield every relative data URL in a spec."""
-    if isinstance(spec, dict):
-        data = spec.get("data")
-        if isinstance(data, dict) and is_relative_url(data.get("url")):
-            yield data["url"]
-        for value in spec.values():
-            yield from data_urls(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            yield from data_urls(value)

@@ -10,14 +10,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from chartspec.specs import chartspec_meta
+from chartspec.spec import chartspec_meta
+from chartspec.spec_data import DataFiles, Dataset, spec_datasets
+from chartspec.tables import Column, TableSchema
 
 # Names chartspec gives data by content hash: `data-<hash>` datasets and `<chart>.<hash>.csv` files.
 _INTEGER = re.compile(r"-?\d+")
 _HASH_NAME = re.compile(r"(^|/)(data-[0-9a-f]{16}|[a-z0-9][a-z0-9_-]*\.[0-9a-f]{16}\.(csv|json))$")
+
+
+def schema_to_columns(schema: TableSchema) -> list[dict[str, Any]]:
+    """Return the JSON a spec carries for `schema`'s columns (only what differs from defaults)."""
+    return [_column_json(column) for column in schema.columns]
+
+
+def _column_json(column: Column) -> dict[str, Any]:
+    found: dict[str, Any] = {"name": column.name}
+    if column.type != "string":
+        found["type"] = column.type
+    for key in ("unit", "decimals", "description"):
+        value = getattr(column, key)
+        if value not in (None, ""):
+            found[key] = value
+    return found
 
 
 def declared_columns(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -66,3 +86,23 @@ def table_label(name: str, title: str) -> str:
     """Return what a reader calls a table: its file or dataset name, or the chart's title when
     it has none (inline values) or only a content hash."""
     return title if not name or _HASH_NAME.search(name) else name
+
+
+def reader_datasets(
+    spec: dict[str, Any], files: DataFiles, *, title: str, source: str | Path | None = None
+) -> list[Dataset]:
+    """Return each table of a spec as a reader sees it, for a page and a report alike.
+
+    Tables are named by `table_label`, and show only the declared columns when the spec
+    declares them. Raises DataNotRead when a url's data cannot be read.
+    """
+    columns = declared_columns(spec)
+    out = []
+    for ds in spec_datasets(spec, files, source=source):
+        label = table_label(ds.label, title)
+        view = reader_view(ds.rows, columns)
+        if view is None:
+            out.append(replace(ds, label=label))
+        else:
+            out.append(replace(ds, label=label, columns=view[0], rows=view[1], declared=True))
+    return out

@@ -6,26 +6,19 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from chartspec.datafiles import is_relative_url, read_table
-from chartspec.specs import chartspec_meta
-from chartspec.validate import rows_of
+from chartspec.spec import chartspec_meta
+from chartspec.spec_data import NO_FILES, DataFiles, data_format, parsed_rows, resolve
 
-# Reads a file named by a URL relative to the spec's folder; None when it is not there.
-FileReader = Callable[[str], bytes | None]
 Status = Literal["added", "removed", "changed", "unchanged"]
 Segment = str | int
 
 MAX_ROWS_SHOWN = 50
 MAX_VALUE_CHARS = 120
 _ABSENT: Any = object()
-
-
-def _no_files(url: str) -> bytes | None:
-    return None
 
 
 # --------------------------------------------------------------------------- report types
@@ -205,8 +198,8 @@ def diff_specs(
     new: dict[str, Any] | None,
     *,
     name: str,
-    old_files: FileReader = _no_files,
-    new_files: FileReader = _no_files,
+    old_files: DataFiles = NO_FILES,
+    new_files: DataFiles = NO_FILES,
 ) -> ChartDiff:
     """Compare two versions of a chart's spec (None: the chart does not exist on that side).
 
@@ -246,7 +239,7 @@ def _declared_key(spec: dict[str, Any]) -> str | None:
 
 
 def normalize_spec(
-    spec: dict[str, Any], files: FileReader = _no_files
+    spec: dict[str, Any], files: DataFiles = NO_FILES
 ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     """Split a spec into its shape and its data rows, by the path where each data is used.
 
@@ -287,22 +280,11 @@ def _data_rest(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def resolve_data(
-    data: dict[str, Any], datasets: dict[str, Any], files: FileReader = _no_files
+    data: dict[str, Any], datasets: dict[str, Any], files: DataFiles = NO_FILES
 ) -> list[dict[str, Any]] | None:
-    """Return the rows a data reference stands for, or None when they cannot be read."""
-    fmt = data.get("format")
-    if "values" in data:
-        values = data["values"]
-        if isinstance(values, str):
-            return read_table(values.encode("utf-8"), fmt)
-        return rows_of(values)
-    if isinstance(data.get("name"), str) and data["name"] in datasets:
-        return rows_of(datasets[data["name"]])
-    url = data.get("url")
-    if isinstance(url, str) and is_relative_url(url):
-        content = files(url)
-        return None if content is None else read_table(content, fmt, url=url)
-    return None
+    """Return the rows a data reference stands for, as its format parses them, or None."""
+    rows = resolve(data, datasets=datasets, files=files).rows
+    return None if rows is None else parsed_rows(rows, data_format(data))
 
 
 def _diff_values(old: Any, new: Any, path: list[Segment]) -> Iterator[PropertyChange]:
@@ -500,7 +482,7 @@ def _quote(text: str) -> str:
 # --------------------------------------------------------------------------- one spec as facts
 
 
-def spec_to_facts(spec: dict[str, Any], *, files: FileReader = _no_files) -> list[str]:
+def spec_to_facts(spec: dict[str, Any], *, files: DataFiles = NO_FILES) -> list[str]:
     """Return a spec as one line per fact, data cells included, for line-based diffs.
 
     Two versions' facts differ by exactly the lines of what changed, so `git diff` through
@@ -536,25 +518,3 @@ def _facts(value: Any, path: list[Segment]) -> Iterator[str]:
 def _is_row_count(line: str, data: dict[str, Any]) -> bool:
     path, _, _ = line.partition(": ")
     return path.endswith(".rows") and path.removesuffix(".rows") in data
-
-
-def inline_data(spec: dict[str, Any], files: FileReader = _no_files) -> dict[str, Any]:
-    """Return `spec` with data read from relative URLs put inline, so it renders anywhere."""
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, dict):
-            out = {k: walk(v) for k, v in value.items()}
-            data = out.get("data")
-            if isinstance(data, dict) and is_relative_url(data.get("url")):
-                url, content = data["url"], files(data["url"])
-                rows = None if content is None else read_table(content, data.get("format"), url=url)
-                if rows is not None:
-                    rest = {k: v for k, v in data.items() if k not in ("url", "format")}
-                    out["data"] = {**rest, "values": rows}
-            return out
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        return value
-
-    inlined: dict[str, Any] = walk(spec)
-    return inlined

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import io
 import os
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import pikepdf
 
@@ -17,16 +14,12 @@ from chartspec import fonts, render
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
 from chartspec.progress import Progress
-from chartspec.remote import is_remote_url, pinned_file
 from chartspec.render import check_resolution
-from chartspec.validate import format_path, load_spec_file, validate_spec
+from chartspec.spec import check_drawable, load_spec_file, spec_name
+from chartspec.spec_data import DataFiles, LocalFiles, inline_data, spec_files
+from chartspec.validate import validate_spec
 
 Format = Literal["svg", "png", "pdf"]
-
-SPEC_SUFFIX = ".vl.json"
-
-# Data formats Vega can parse from an inline string, by file extension.
-_TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".dsv": "dsv"}
 
 
 def spec_to_svg(
@@ -107,7 +100,7 @@ def export_specs(
     rendered: list[tuple[str, bytes]] = []
     with Progress(f"exporting {fmt.upper()}", len(specs), quiet=quiet) as progress:
         for path in specs:
-            spec = load_spec(path)
+            spec = inline_data(load_spec(path), spec_files(path), source=path)
             data = exporter(spec, base_dir=path.parent, scale=scale, ppi=ppi)
             rendered.append((f"{spec_name(path)}.{fmt}", data))
             progress.advance(spec_name(path))
@@ -119,27 +112,6 @@ def export_specs(
         write_atomic(target, data)
         written.append(target)
     return written
-
-
-def spec_name(path: Path) -> str:
-    """Return a chart's name from its spec file name (`specs/memory3.vl.json` -> `memory3`)."""
-    name = path.name
-    for suffix in (SPEC_SUFFIX, ".json"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return path.stem
-
-
-def find_spec(
-    name: str, *, specs_dir: Path, file: Path | None = None, row: int | None = None
-) -> Path:
-    """Return the spec file of chart `name` in `specs_dir`, or raise naming the known charts."""
-    path = Path(specs_dir) / f"{name}{SPEC_SUFFIX}"
-    if "/" in name or "\\" in name or not path.is_file():
-        known = sorted(spec_name(p) for p in Path(specs_dir).glob(f"*{SPEC_SUFFIX}"))
-        hint = f"known charts: {', '.join(known)}" if known else f"no specs in {specs_dir}"
-        raise ChartspecError(f"unknown chart {name!r}", file=file, row=row, hint=hint)
-    return path
 
 
 def load_spec(path: Path) -> dict[str, Any]:
@@ -170,35 +142,11 @@ def _no_resolution(fmt: str, scale: float | None, ppi: float | None) -> None:
         raise ChartspecError(f"scale and ppi apply to PNG only, not {fmt.upper()}")
 
 
-# Characters XML 1.0 does not allow. vl-convert aborts the whole process (a Rust panic that
-# cannot unwind) when one of them reaches an SVG text, so they are refused before rendering.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def check_renderable(spec: Any, *, file: str | Path | None = None) -> None:
-    """Raise ChartspecError when a string in `spec` holds a character no SVG may contain."""
-
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(spec, ())]
-    while stack:
-        value, loc = stack.pop()
-        if isinstance(value, dict):
-            for key, item in value.items():
-                stack += [(key, (*loc, str(key))), (item, (*loc, str(key)))]
-        elif isinstance(value, list):
-            stack += [(item, (*loc, i)) for i, item in enumerate(value)]
-        elif isinstance(value, str) and (match := _NOT_XML.search(value)):
-            raise ChartspecError(
-                f"{format_path(loc) or '(root)'} holds the control character "
-                f"U+{ord(match[0]):04X}, which cannot be drawn",
-                file=file,
-                hint="remove it from the data or the chart",
-            )
-
-
 def _convert(spec: dict[str, Any], *, base_dir: Path | None) -> str:
-    """Draw a spec as SVG with local data inlined and the bundled font."""
-    spec = inline_url_data(spec, base_dir=base_dir)
-    check_renderable(spec, file=base_dir)
+    """Draw a spec as SVG with local data (and pinned copies of remote data) inlined."""
+    files = LocalFiles(base_dir) if base_dir is not None else DataFiles()
+    spec = inline_data(spec, files)
+    check_drawable(spec, file=base_dir)
     try:
         # config here is a fallback: a spec's own config.font still wins.
         return render.vegalite_to_svg(
@@ -207,58 +155,6 @@ def _convert(spec: dict[str, Any], *, base_dir: Path | None) -> str:
     except ValueError as exc:
         detail = render.error_line(exc)
         raise ChartspecError(f"Vega-Lite could not render the spec: {detail}") from None
-
-
-def inline_url_data(spec: dict[str, Any], *, base_dir: Path | None) -> dict[str, Any]:
-    """Return a copy of `spec` whose `data: {url: ...}` on local files carry the file's text."""
-    if not any(True for _ in _url_data(spec)):
-        return spec
-    spec = copy.deepcopy(spec)
-    for data in _url_data(spec):
-        url = data["url"]
-        if not isinstance(url, str):
-            raise ChartspecError(f"data url must be a string, got {url!r}")
-        pinned = pinned_file(url, Path(base_dir)) if base_dir and is_remote_url(url) else None
-        if pinned is None and (urlsplit(url).scheme or url.startswith("//")):
-            raise ChartspecError(
-                f"data url {url!r} is not a local file",
-                hint="exports never fetch from the network: save the data next to the spec, "
-                "or pin it with `chartspec build --fetch-remote`",
-            )
-        if base_dir is None:
-            raise ChartspecError(
-                f"data url {url!r} is relative but the spec has no folder to resolve it from"
-            )
-        path = pinned or (Path(base_dir) / url).resolve()
-        if not path.is_relative_to(Path(base_dir).resolve()):
-            raise ChartspecError(
-                f"data url {url!r} points outside the spec's folder",
-                file=Path(base_dir),
-                hint="keep data files beside the spec or below it",
-            )
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ChartspecError(f"cannot read data file: {exc.strerror}", file=path) from None
-        fmt = dict(data.get("format") or {})
-        fmt.setdefault("type", _TEXT_FORMATS.get(path.suffix.lower(), "json"))
-        del data["url"]
-        data["values"] = text
-        data["format"] = fmt
-    return spec
-
-
-def _url_data(node: Any) -> Iterator[dict[str, Any]]:
-    """Yield every data object with a `url` anywhere in a spec (layers, concat, lookups)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "data" and isinstance(value, dict) and "url" in value:
-                yield value
-            else:
-                yield from _url_data(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _url_data(item)
 
 
 def _deterministic_pdf(raw: bytes) -> bytes:

@@ -15,6 +15,7 @@ import math
 import re
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -27,6 +28,28 @@ MEASURED_FAMILIES = (FONT_FAMILY, "DejaVu Sans", "Liberation Sans")
 """The families text is measured in: the bundled one first, then the common fallbacks."""
 FONT_STACK = f"{', '.join(MEASURED_FAMILIES)}, Arial, Helvetica, sans-serif"
 """A CSS font list of the measured families (Arial and Helvetica share Liberation's widths)."""
+
+
+def web_fonts() -> list[Path]:
+    """Return the bundled fonts' WOFF2 files (the same subsets as the TTFs, compressed)."""
+    return [ttf.with_suffix(".woff2") for ttf in sorted(FONT_DIR.glob("*.ttf"))]
+
+
+def font_face_css(url_of: Callable[[Path], str]) -> str:
+    """Return the @font-face rules of the bundled fonts, each WOFF2 file found at `url_of(file)`."""
+    rules = []
+    for woff2 in web_fonts():
+        stem = woff2.stem.lower()
+        weight = "700" if "bold" in stem else "400"
+        style = "italic" if "italic" in stem else "normal"
+        rules.append(
+            "@font-face {\n"
+            f'  font-family: "{FONT_FAMILY}";\n'
+            f'  src: url("{url_of(woff2)}") format("woff2");\n'
+            f"  font-weight: {weight};\n  font-style: {style};\n  font-display: swap;\n}}\n"
+        )
+    return "\n".join(rules)
+
 
 _register_lock = threading.Lock()
 _registered = False

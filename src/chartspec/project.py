@@ -1,8 +1,9 @@
 """A project's build, stage by stage, and its check against a rebuild.
 
-select charts (registry) -> build specs (build) -> check them (validate) -> draw (drawings) ->
-write the site (site) -> publish (publish). Each stage is a module that calls only stages below
-it; this module calls them in order.
+select charts (registry) -> build specs, remote data read from pinned copies (build, remote) ->
+check them (validate, rules, check) -> draw (drawings) -> write the site (site) -> publish
+(publish). Each stage is a module that calls only stages below it; this module calls them in
+order, and `check_project` compares the specs and site on disk with what they would give.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from chartspec.registry import DEFAULT_TIME_LIMIT
 from chartspec.remote import remove_replaced_copies
 from chartspec.rules import LintSettings
 from chartspec.site import write_site
+from chartspec.spec import find_specs
 from chartspec.vcs import changed_charts
 
 
@@ -324,7 +326,7 @@ def check_project(
             charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
             paths = [p for p in (spec_path(specs_dir, n) for n in charts) if p.is_file()]
         else:
-            paths = sorted(specs_dir.glob("*.vl.json"))
+            paths = find_specs(specs_dir)
         cache = cache_dir_for(specs_dir)
         checked = check_files(paths, settings=settings, built=built, cache_dir=cache)
         refresh = _refresh_command(charts_dir, specs_dir, site_dir, data, inline_max_rows)

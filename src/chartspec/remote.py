@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
 from chartspec.sandbox import read_regular_file
+from chartspec.spec import find_specs, load_spec_file
 
 PIN_FOLDER = "data/remote"
 LOCK_FILE = "data/remote.lock.json"
@@ -189,10 +190,10 @@ def remote_urls(spec: Any) -> Iterator[str]:
 def pin_folder(specs_dir: Path, *, refresh: bool = False) -> dict[str, Pin]:
     """Pin the remote data of every spec under `specs_dir` (hand-written ones included)."""
     urls: list[str] = []
-    for path in sorted(Path(specs_dir).rglob("*.vl.json")):
+    for path in find_specs(Path(specs_dir)):
         try:
-            urls += remote_urls(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
+            urls += remote_urls(load_spec_file(path))
+        except ChartspecError:
             continue  # the site names the spec it cannot read
     return pin_urls(urls, specs_dir, fetch=True, refresh=refresh)
 

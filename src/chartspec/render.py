@@ -25,8 +25,9 @@ import vl_convert as vlc
 from chartspec import fonts
 from chartspec.errors import ChartspecError
 from chartspec.sandbox import is_remote, read_inside
+from chartspec.spec import VEGA_LITE_VERSION
 
-VL_VERSION = "6.4"
+VL_VERSION = VEGA_LITE_VERSION.rsplit(".", 1)[0]  # vl-convert names Vega-Lite by minor version
 MAX_PIXELS = 64_000_000
 """Largest PNG drawn (8,000 x 8,000 pixels); a bigger one would exhaust memory, not fail."""
 

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import base64
-import csv
 import functools
 import hashlib
-import io
-import json
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -20,19 +17,26 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from chartspec import fonts
-from chartspec.datatable import declared_columns, reader_view, table_label
+from chartspec.datatable import reader_datasets
 from chartspec.drawings import svg_size
 from chartspec.errors import ChartspecError
-from chartspec.export import find_spec, inline_url_data, load_spec, spec_to_svg
+from chartspec.export import load_spec, spec_to_svg
 from chartspec.files import write_atomic
 from chartspec.sandbox import read_inside
-from chartspec.specs import chartspec_meta
+from chartspec.spec import chartspec_meta, find_spec
+from chartspec.spec_data import (
+    DataFiles,
+    DataTable,
+    LocalFiles,
+    data_table,
+    inline_data,
+)
+from chartspec.specs import spec_to_script_json
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 BUNDLE_PATH = STATIC_DIR / "chartspec-vega.min.js"
 BUNDLE_CSS_PATH = STATIC_DIR / "chartspec-vega.css"
 LOADER_PATH = STATIC_DIR / "chartspec-embed.js"
-MAX_TABLE_ROWS = 500
 
 DIRECTIVE = re.compile(r"^ {0,3}\{\{\s*chart\s*:\s*(?P<name>[A-Za-z0-9_.-]+)\s*\}\}\s*$")
 LOOKS_LIKE_DIRECTIVE = re.compile(r"^\s*\{\{.*\bchart\b.*\}\}\s*$")
@@ -60,16 +64,6 @@ class Figure:
     html: Markup
     tables: list[DataTable] = field(default_factory=list)
     width: int = 0  # of the drawing: live charts are shown no wider than the static one
-
-
-@dataclass
-class DataTable:
-    """Rows of one data source of a chart, for the appendix."""
-
-    label: str
-    columns: list[str]
-    rows: list[list[str]]
-    total: int
 
 
 def markdown_to_report(
@@ -195,9 +189,8 @@ def _figure(
     prefix = f"figure-{number}" if number is not None else f"chart-{_slug(name)}"
     svg = spec_to_svg(spec, base_dir=base_dir, embed_font=embed_font)
     svg = _namespace_ids(_strip_xml_declaration(svg), prefix)
-    live_spec = (
-        json.dumps(inline_url_data(spec, base_dir=base_dir), sort_keys=True) if interactive else ""
-    )
+    files = LocalFiles(base_dir) if base_dir is not None else DataFiles()
+    live_spec = spec_to_script_json(inline_data(spec, files)) if interactive else ""
     figure = Figure(
         number=number or 0,
         name=name,
@@ -205,7 +198,7 @@ def _figure(
         description=description,
         source=source,
         html=Markup(""),
-        tables=_data_tables(spec, title=title, base_dir=base_dir),
+        tables=[data_table(ds) for ds in reader_datasets(spec, files, title=title)],
         width=svg_size(svg)[0],
     )
     figure.html = Markup(
@@ -215,7 +208,7 @@ def _figure(
             numbered=number is not None,
             appendix=appendix,
             svg=Markup(svg),
-            spec_json=Markup(_json_script_text(live_spec)) if interactive else "",
+            spec_json=Markup(live_spec),
         )
     )
     return figure
@@ -336,116 +329,14 @@ def _script_text(text: str) -> str:
     return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE).replace("<!--", "<\\!--")
 
 
-def _json_script_text(text: str) -> str:
-    """Escape JSON for a <script type="application/json"> block; JSON.parse reads it unchanged."""
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _data_tables(spec: dict[str, Any], *, title: str, base_dir: Path | None) -> list[DataTable]:
-    """Return one table per distinct data source a spec draws from, as a reader sees it."""
-    tables: list[DataTable] = []
-    seen: set[str] = set()
-    datasets = spec.get("datasets") if isinstance(spec.get("datasets"), dict) else {}
-    for label, rows in _data_sources(spec, datasets or {}, base_dir):
-        key = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
-        if key in seen:
-            continue
-        seen.add(key)
-        view = reader_view(rows, declared_columns(spec))
-        columns, rows = view if view is not None else (_columns(rows), rows)
-        tables.append(_table(table_label(label, title), columns, rows))
-    return tables
-
-
-def _data_sources(
-    node: Any, datasets: dict[str, Any], base_dir: Path | None
-) -> list[tuple[str, list[Any]]]:
-    found: list[tuple[str, list[Any]]] = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "data" and isinstance(value, dict):
-                found.extend(_one_source(value, datasets, base_dir))
-            elif key != "datasets":
-                found.extend(_data_sources(value, datasets, base_dir))
-    elif isinstance(node, list):
-        for item in node:
-            found.extend(_data_sources(item, datasets, base_dir))
-    return found
-
-
-def _one_source(
-    data: dict[str, Any], datasets: dict[str, Any], base_dir: Path | None
-) -> list[tuple[str, list[Any]]]:
-    raw_format = data.get("format")
-    fmt = raw_format if isinstance(raw_format, dict) else {}
-    if "name" in data and data["name"] in datasets:
-        return [(str(data["name"]), _rows(datasets[data["name"]], fmt))]
-    if "values" in data:
-        return [("", _rows(data["values"], fmt))]
-    if "url" in data and isinstance(data["url"], str):
-        inlined = inline_url_data({"data": data}, base_dir=base_dir)["data"]
-        return [(data["url"], _rows(inlined["values"], inlined["format"]))]
-    return []
-
-
-def _rows(values: Any, fmt: dict[str, Any]) -> list[Any]:
-    """Return rows from inline values, parsing CSV/TSV/JSON text as Vega would."""
-    if isinstance(values, str):
-        kind = fmt.get("type", "json")
-        if kind in ("csv", "tsv", "dsv"):
-            delimiter = {"csv": ",", "tsv": "\t"}.get(kind, str(fmt.get("delimiter", ",")))
-            return list(csv.DictReader(io.StringIO(values), delimiter=delimiter))
-        try:
-            values = json.loads(values)
-        except json.JSONDecodeError:
-            return []
-        prop = fmt.get("property")
-        for part in str(prop).split(".") if prop else []:
-            values = values.get(part) if isinstance(values, dict) else None
-    return values if isinstance(values, list) else []
-
-
-def _columns(rows: list[Any]) -> list[str]:
-    """Return the rows' columns in the order they first appear."""
-    columns: dict[str, None] = {}
-    for row in rows:
-        columns.update(dict.fromkeys(row if isinstance(row, dict) else ["data"]))
-    return list(columns)
-
-
-def _table(label: str, columns: list[str], rows: list[Any]) -> DataTable:
-    body = []
-    for row in rows[:MAX_TABLE_ROWS]:
-        cells = row if isinstance(row, dict) else {"data": row}
-        body.append([_cell(cells.get(c)) for c in columns])
-    return DataTable(label=label, columns=columns, rows=body, total=len(rows))
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return str(value)
-
-
 @functools.cache
 def _font_face_css() -> str:
     """Return @font-face rules that embed the bundled font files as data: URIs."""
-    from fontTools.ttLib import TTFont
 
-    rules = []
-    for path in sorted(fonts.FONT_DIR.glob("*.ttf")):
-        font = TTFont(path, lazy=True)
-        weight = font["OS/2"].usWeightClass
-        italic = bool(font["OS/2"].fsSelection & 1)
-        data = base64.b64encode(path.with_suffix(".woff2").read_bytes()).decode("ascii")
-        rules.append(
-            f'@font-face{{font-family:"{fonts.FONT_FAMILY}";font-weight:{weight};'
-            f"font-style:{'italic' if italic else 'normal'};"
-            f'src:url("data:font/woff2;base64,{data}") format("woff2");}}'
-        )
-    return "\n".join(rules)
+    def data_uri(woff2: Path) -> str:
+        return f"data:font/woff2;base64,{base64.b64encode(woff2.read_bytes()).decode('ascii')}"
+
+    return fonts.font_face_css(data_uri)
 
 
 def _bundle() -> str:

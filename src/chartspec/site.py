@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import copy
-import csv
 import functools
-import io
 import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,7 +16,7 @@ import jinja2
 from chartspec import fonts
 from chartspec.cache import Store, environment_key, key_of, sha256_bytes
 from chartspec.check import check_for_publishing
-from chartspec.datatable import declared_columns, reader_view, table_label
+from chartspec.datatable import reader_datasets
 from chartspec.drawings import (
     RENDER_PARTS,
     VL_VERSION,
@@ -33,37 +29,30 @@ from chartspec.drawings import (
     themed_svg,
 )
 from chartspec.errors import ChartspecError
-from chartspec.export import check_renderable
 from chartspec.files import os_error, sync_files
 from chartspec.pool import map_in_pool
 from chartspec.progress import Progress
 from chartspec.registry import check_page_name
-from chartspec.remote import OPT_IN, is_remote_url, pinned_file
 from chartspec.report import markdown_to_html
-from chartspec.specs import chartspec_meta
+from chartspec.spec import chartspec_meta, check_drawable, find_specs, load_spec_file, spec_name
+from chartspec.spec_data import (
+    Dataset,
+    LocalFiles,
+    data_table,
+    dataset_to_csv,
+    inline_data,
+)
+from chartspec.specs import spec_to_script_json
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'"
 )
-MAX_TABLE_ROWS = 1000
 MAX_NUMBER_COLUMNS = 40
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMES = {"index"}
 # Starting a process costs about a second: below this many drawings they are made here.
 MIN_PARALLEL_RENDERS = 4
-DATA_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".topojson": "topojson"}
-
-
-@dataclass
-class Dataset:
-    """One table of a chart's data, as rows of plain values."""
-
-    label: str
-    columns: list[str]
-    rows: list[dict[str, Any]]
-    source_file: Path | None = None  # a url data file copied into the site
-    declared: bool = False  # shows the spec's declared columns, not the file as it is
 
 
 @dataclass
@@ -104,8 +93,8 @@ def write_site(
     specs_dir = Path(specs_dir).resolve()
     out_dir = Path(out_dir).resolve()
     paths = _find_specs(specs_dir)
+    charts = [_load_chart(path, specs_dir) for path in paths]  # unreadable data: one error
     check_for_publishing(paths, cache_dir=cache_dir)  # publish only what `check` passes
-    charts = [_load_chart(path, specs_dir) for path in paths]
     _check_unique_names(charts)
     writer = _Writer(out_dir)
     common = _write_shared_files(writer, site_title=site_title)
@@ -176,7 +165,7 @@ def _write_chart(
         csv_rel = (
             f"charts/{name}.csv" if len(chart.datasets) == 1 else f"charts/{name}-data-{i}.csv"
         )
-        writer.write_text(csv_rel, _rows_to_csv(ds))
+        writer.write_text(csv_rel, dataset_to_csv(ds))
         data_links.append({"href": csv_rel, "label": ds.label})
 
     live_spec = renders.live_spec
@@ -206,7 +195,7 @@ def _write_chart(
         **_fallback_svgs(name, svg_light, svg_dark),
         "spec_href": spec_rel,
         "data_links": data_links,
-        "tables": [_table(ds) for ds in chart.datasets],
+        "tables": [data_table(ds) for ds in chart.datasets],
         "snippet": snippet,
         "og_image": og_image,
         "page_url": page_url if base_url else None,
@@ -239,7 +228,7 @@ def _find_specs(specs_dir: Path) -> list[Path]:
     """Return every spec file under specs_dir in a stable order."""
     if not specs_dir.is_dir():
         raise ChartspecError("specs folder not found", file=specs_dir)
-    found = sorted(specs_dir.rglob("*.vl.json"), key=lambda p: p.relative_to(specs_dir).as_posix())
+    found = find_specs(specs_dir)
     if not found:
         raise ChartspecError(
             "no *.vl.json specs found", file=specs_dir, hint="run `chartspec build` first"
@@ -249,15 +238,8 @@ def _find_specs(specs_dir: Path) -> list[Path]:
 
 def _load_chart(path: Path, specs_dir: Path) -> Chart:
     """Read one spec file and gather its title, description and data tables."""
-    try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ChartspecError(f"cannot read spec: {exc}", file=path) from exc
-    except json.JSONDecodeError as exc:
-        raise ChartspecError(f"invalid JSON: {exc.msg}", file=path, row=exc.lineno) from exc
-    if not isinstance(spec, dict):
-        raise ChartspecError("a spec must be a JSON object", file=path)
-    name = path.name[: -len(".vl.json")]
+    spec = load_spec_file(path)
+    name = spec_name(path)
     meta = chartspec_meta(spec)
     if isinstance(meta.get("name"), str):
         name = meta["name"]
@@ -279,7 +261,7 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
         specs_dir=specs_dir,
         featured=meta.get("featured") is True,  # any other value is ignored, like a bad title
     )
-    chart.datasets = _datasets(chart, specs_dir)
+    chart.datasets = reader_datasets(spec, _data_files(chart), title=chart.title, source=path)
     return chart
 
 
@@ -313,140 +295,15 @@ def _check_unique_names(charts: list[Chart]) -> None:
         seen[key] = chart.spec_file
 
 
-def _walk_data(node: Any) -> Iterator[dict[str, Any]]:
-    """Yield every `data` object in a spec (top level, layers, concats, facets, repeats)."""
-    if isinstance(node, dict):
-        data = node.get("data")
-        if isinstance(data, dict):
-            yield data
-        for key, value in node.items():
-            if key not in ("data", "datasets", "usermeta", "config"):
-                yield from _walk_data(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _walk_data(item)
-
-
-def _datasets(chart: Chart, specs_dir: Path) -> list[Dataset]:
-    """Collect each distinct table the spec draws, in the order it first appears."""
-    spec = chart.spec
-    raw_named = spec.get("datasets")
-    named = raw_named if isinstance(raw_named, dict) else {}
-    out: list[Dataset] = []
-    seen: set[str] = set()
-    for data in _walk_data(spec):
-        if "url" in data:
-            path = _data_path(chart, specs_dir, data["url"])
-            key = f"url:{path}"
-            if key not in seen:
-                seen.add(key)
-                rows = _read_rows(path, _format_type(data, path), data.get("format") or {})
-                label = table_label(data["url"], chart.title)
-                out.append(_dataset(label, rows, source_file=path))
-        elif "values" in data:
-            key = "values:" + json.dumps(data["values"], sort_keys=True)
-            if key not in seen:
-                seen.add(key)
-                out.append(_dataset(chart.title, _values_rows(data["values"], data)))
-        elif isinstance(data.get("name"), str) and data["name"] in named:
-            key = f"name:{data['name']}"
-            if key not in seen:
-                seen.add(key)
-                label = table_label(data["name"], chart.title)
-                out.append(_dataset(label, _values_rows(named[data["name"]], data)))
-    columns = declared_columns(spec)
-    for ds in out:
-        view = reader_view(ds.rows, columns)
-        if view is not None:
-            ds.columns, ds.rows = view
-            ds.declared = True
-    return out
-
-
-def _dataset(label: str, rows: list[dict[str, Any]], *, source_file: Path | None = None) -> Dataset:
-    """Build a Dataset, with columns in the order they first appear."""
-    columns: dict[str, None] = {}
-    for row in rows:
-        for key in row:
-            columns.setdefault(key, None)
-    return Dataset(label=label, columns=list(columns), rows=rows, source_file=source_file)
-
-
-def _values_rows(values: Any, data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Turn inline `values` (objects, primitives or a CSV/JSON string) into rows."""
-    if isinstance(values, str):
-        fmt = data.get("format") or {}
-        return _parse_rows(values, fmt.get("type", "json"), fmt)
-    if isinstance(values, dict):
-        values = [values]
-    if not isinstance(values, list):
-        return []
-    return [v if isinstance(v, dict) else {"data": v} for v in values]
-
-
-def _data_path(chart: Chart, specs_dir: Path, url: Any) -> Path:
-    """Resolve a relative data url against the spec file; refuse anything off-site."""
-    if not isinstance(url, str) or not url:
-        raise ChartspecError("data url must be a non-empty string", file=chart.spec_file)
-    pinned = pinned_file(url, specs_dir) if is_remote_url(url) else None
-    if pinned is None and is_remote_url(url):
-        raise ChartspecError(
-            f"data url {url!r} is remote and not pinned", file=chart.spec_file, hint=OPT_IN
-        )
-    if pinned is None and (
-        re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url) or url.startswith(("/", "\\"))
-    ):
-        raise ChartspecError(
-            f"data url {url!r} is not a relative path",
-            file=chart.spec_file,
-            hint="the site is offline: put the file beside the spec and use a relative url",
-        )
-    path = pinned or (chart.spec_file.parent / url).resolve()
-    try:
-        path.relative_to(specs_dir)
-    except ValueError:
-        raise ChartspecError(
-            f"data url {url!r} points outside the specs folder",
-            file=chart.spec_file,
-            hint=f"move the file under {specs_dir}",
-        ) from None
-    if not path.is_file():
-        raise ChartspecError(f"data file {url!r} not found", file=chart.spec_file)
-    return path
-
-
-def _format_type(data: dict[str, Any], path: Path) -> str:
-    """Return the data format type, from the spec or else the file extension."""
-    fmt = data.get("format") or {}
-    return fmt.get("type") or DATA_FORMATS.get(path.suffix.lower(), "json")
-
-
-def _read_rows(path: Path, ftype: str, fmt: dict[str, Any]) -> list[dict[str, Any]]:
-    """Read a data file's rows for the data table."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ChartspecError(f"cannot read data file: {exc}", file=path) from exc
-    try:
-        return _parse_rows(text, ftype, fmt)
-    except (ValueError, csv.Error) as exc:
-        raise ChartspecError(f"cannot parse {ftype} data: {exc}", file=path) from exc
-
-
-def _parse_rows(text: str, ftype: str, fmt: dict[str, Any]) -> list[dict[str, Any]]:
-    """Parse CSV/TSV/DSV/JSON text into rows; other formats have no table."""
-    if ftype in ("csv", "tsv", "dsv"):
-        delimiter = {"csv": ",", "tsv": "\t"}.get(ftype, fmt.get("delimiter", ","))
-        return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
-    if ftype == "json":
-        value = json.loads(text)
-        prop = fmt.get("property")
-        if isinstance(prop, str):
-            for part in prop.split("."):
-                value = value.get(part) if isinstance(value, dict) else None
-        if isinstance(value, list):
-            return [v if isinstance(v, dict) else {"data": v} for v in value]
-    return []
+def _data_files(chart: Chart) -> LocalFiles:
+    """Return where a chart's data files are read from: inside the specs folder, published too."""
+    return LocalFiles(
+        chart.spec_file.parent,
+        roots=[chart.specs_dir],
+        source=chart.spec_file,
+        pins=chart.specs_dir,
+        area=("the specs folder", f"move the file under {chart.specs_dir.name}"),
+    )
 
 
 # --- turning specs into pages -------------------------------------------------------------
@@ -460,47 +317,6 @@ def _spec_relpath(chart: Chart) -> str:
 def _data_relpath(chart: Chart, path: Path) -> str:
     """Path of a url data file under charts/, mirroring the specs folder."""
     return path.relative_to(chart.specs_dir).as_posix()
-
-
-def _inline_url_data(chart: Chart) -> dict[str, Any]:
-    """Return a copy of the spec with url data inlined, so pages work from file:// too.
-
-    Delimited text becomes rows of strings, as the CSV reader would give them, because parsing
-    CSV in the browser compiles a function (blocked by the CSP); type parsing stays with the
-    spec's `format.parse` and Vega-Lite's implicit parsing, as for the url.
-    """
-    if not any("url" in data for data in _walk_data(chart.spec)):
-        return chart.spec
-    spec = copy.deepcopy(chart.spec)
-    for data in _walk_data(spec):
-        if "url" in data:
-            path = _data_path(chart, chart.specs_dir, data["url"])
-            fmt = dict(data.get("format") or {})
-            ftype = _format_type(data, path)
-            data.pop("url")
-            if ftype in ("csv", "tsv", "dsv"):
-                data["values"] = _read_rows(path, ftype, fmt)
-                fmt.pop("delimiter", None)
-                fmt["type"] = "json"
-            else:
-                data["values"] = path.read_text(encoding="utf-8")
-                fmt["type"] = ftype
-            data["format"] = fmt
-    return spec
-
-
-def spec_to_script_json(spec: dict[str, Any]) -> str:
-    """Serialise a spec for a `<script type="application/json">` block that data cannot escape."""
-    text = json.dumps(
-        spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    )
-    return (
-        text.replace("&", "\\u0026")
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
 
 
 @dataclass(frozen=True)
@@ -541,7 +357,9 @@ def chart_files(
     done: dict[str, ChartFiles] = {}
     tasks: list[_Task] = []
     for chart in charts:
-        live_text = spec_to_script_json(_inline_url_data(chart))
+        live_text = spec_to_script_json(
+            inline_data(chart.spec, _data_files(chart), source=chart.spec_file)
+        )
         render_key = key_of(environment_key(), VL_VERSION, live_text)
         sources = [_read_bytes(ds.source_file) for ds in chart.datasets if ds.source_file]
         page_key = key_of(
@@ -558,9 +376,8 @@ def chart_files(
             done[chart.name] = cached
             continue
         parts = _cached_render(store, render_key) if store else None
-        if parts is None and _MAY_NOT_RENDER.search(live_text):
-            # before vl-convert, which aborts the process on these characters
-            check_renderable(json.loads(live_text), file=chart.spec_file)
+        if parts is None:  # inlined data may hold what vl-convert cannot draw
+            check_drawable(json.loads(live_text), file=chart.spec_file, text=live_text)
         tasks.append((chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key)))
     with Progress("rendering charts", len(tasks), quiet=quiet) as progress:
         if jobs <= 1 or len(tasks) < MIN_PARALLEL_RENDERS:
@@ -577,8 +394,6 @@ def chart_files(
             yield done.pop(chart.name)
 
 
-# How JSON writes the characters `export.check_renderable` refuses: a cheap first look.
-_MAY_NOT_RENDER = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f])|\\[bf]|[\ufffe\uffff]")
 # A chart, its live spec as script JSON, the pages' context, base_url, its drawings when cached,
 # the cache folder, and its render and page keys.
 _Task = tuple[
@@ -676,43 +491,6 @@ def _fallback_svgs(name: str, light: str, dark: str) -> dict[str, str | None]:
     }
 
 
-def _cell(value: Any) -> str:
-    """Format one value for the data table and CSV."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return str(value)
-
-
-def _rows_to_csv(ds: Dataset) -> str:
-    """Write a dataset as CSV text."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(ds.columns)
-    for row in ds.rows:
-        writer.writerow([_cell(row.get(c)) for c in ds.columns])
-    return buf.getvalue()
-
-
-def _table(ds: Dataset) -> dict[str, Any]:
-    """Return the template context for one data table, capped at MAX_TABLE_ROWS rows."""
-    numeric = {
-        c: all(isinstance(r.get(c), int | float | Decimal) or r.get(c) is None for r in ds.rows)
-        for c in ds.columns
-    }
-    return {
-        "label": ds.label,
-        "columns": ds.columns,
-        "numeric": " ".join(str(i) for i, c in enumerate(ds.columns, start=1) if numeric[c]),
-        "rows": [[_cell(r.get(c)) for c in ds.columns] for r in ds.rows[:MAX_TABLE_ROWS]],
-        "total": len(ds.rows),
-        "truncated": len(ds.rows) > MAX_TABLE_ROWS,
-    }
-
-
 def _attr(value: str) -> str:
     """Escape a value for a double-quoted HTML attribute."""
     return (
@@ -755,19 +533,9 @@ def _copy_static(writer: _Writer) -> dict[str, str]:
 
 def _theme_css(writer: _Writer) -> str:
     """Copy the bundled fonts; write their @font-face rules and the dark drawing's colours."""
-    rules = []
-    for ttf in sorted(Path(fonts.FONT_DIR).glob("*.ttf")):
-        woff2 = ttf.with_suffix(".woff2")  # the same subset, compressed for the web
+    for woff2 in fonts.web_fonts():
         writer.copy_file(woff2, f"static/fonts/{woff2.name}")
-        stem = ttf.stem.lower()
-        weight = "700" if "bold" in stem else "400"
-        style = "italic" if "italic" in stem else "normal"
-        rules.append(
-            "@font-face {\n"
-            f'  font-family: "{fonts.FONT_FAMILY}";\n'
-            f'  src: url("fonts/{woff2.name}") format("woff2");\n'
-            f"  font-weight: {weight};\n  font-style: {style};\n  font-display: swap;\n}}\n"
-        )
+    rules = [fonts.font_face_css(lambda woff2: f"fonts/{woff2.name}")]
     for extra in sorted(Path(fonts.FONT_DIR).glob("*.txt")):  # the font's licence
         writer.copy_file(extra, f"static/fonts/{extra.name}")
     rules.append(f':root {{ --chart-font: "{fonts.FONT_FAMILY}"; }}\n')

@@ -9,16 +9,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chartspec.aggregate import needs_preaggregation, preaggregated_dict
+from chartspec.datatable import schema_to_columns
 from chartspec.errors import ChartspecError
+from chartspec.spec import SCHEMA_URL as SCHEMA_URL
+from chartspec.spec import SPEC_SUFFIX as SPEC_SUFFIX
+from chartspec.spec import VEGA_LITE_VERSION as VEGA_LITE_VERSION
+from chartspec.spec import chartspec_meta as chartspec_meta
+from chartspec.spec import check_drawable, find_spec
+from chartspec.spec import spec_name as spec_name
 
 if TYPE_CHECKING:
     from chartspec.registry import ChartDef
-    from chartspec.tables import Column, TableSchema
+    from chartspec.tables import TableSchema
 
-VEGA_LITE_VERSION = "6.4.1"
-SCHEMA_URL = f"https://vega.github.io/schema/vega-lite/v{VEGA_LITE_VERSION}.json"
-SCHEMA_RESOURCE = f"schema/vega-lite-v{VEGA_LITE_VERSION}.json"
-SPEC_SUFFIX = ".vl.json"
 
 # Twelve significant digits hide float noise such as 47.800000000000004 but keep every
 # digit a table of measurements can hold, so the same numbers give the same bytes.
@@ -49,14 +52,9 @@ def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
     if definition.featured:  # only when set, so other specs keep their bytes
         meta["featured"] = True
     spec.setdefault("usermeta", {})["chartspec"] = meta
-    return canonical_spec(spec, name=definition.name)
-
-
-def chartspec_meta(spec: dict[str, Any]) -> dict[str, Any]:
-    """Return a spec's `usermeta.chartspec`, or {} when it is absent or not an object."""
-    usermeta = spec.get("usermeta")
-    meta = usermeta.get("chartspec") if isinstance(usermeta, dict) else None
-    return meta if isinstance(meta, dict) else {}
+    spec = canonical_spec(spec, name=definition.name)
+    check_drawable(spec, file=definition.location)  # never write a spec no command can read
+    return spec
 
 
 def canonical_spec(spec: dict[str, Any], *, name: str = "spec") -> dict[str, Any]:
@@ -88,22 +86,6 @@ def with_schema(chart: Any, schema: TableSchema) -> Any:
     return _with_meta(chart, declared)
 
 
-def schema_to_columns(schema: TableSchema) -> list[dict[str, Any]]:
-    """Return the JSON a spec carries for `schema`'s columns (only what differs from defaults)."""
-    return [_column_json(column) for column in schema.columns]
-
-
-def _column_json(column: Column) -> dict[str, Any]:
-    found: dict[str, Any] = {"name": column.name}
-    if column.type != "string":
-        found["type"] = column.type
-    for key in ("unit", "decimals", "description"):
-        value = getattr(column, key)
-        if value not in (None, ""):
-            found[key] = value
-    return found
-
-
 def _with_meta(chart: Any, items: dict[str, Any]) -> Any:
     """Return the chart with `items` added to its `usermeta.chartspec`."""
     usermeta = getattr(chart, "usermeta", None)
@@ -115,6 +97,20 @@ def _with_meta(chart: Any, items: dict[str, Any]) -> Any:
 def spec_to_json(spec: dict[str, Any]) -> str:
     """Return the canonical text of `spec`: sorted keys, 2-space indent, one data row per line."""
     return _dump(spec, 0) + "\n"
+
+
+def spec_to_script_json(spec: dict[str, Any]) -> str:
+    """Serialise a spec for a `<script type="application/json">` block that data cannot escape."""
+    text = json.dumps(
+        spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def spec_to_chart(spec: dict[str, Any]) -> Any:
@@ -135,14 +131,9 @@ def spec_to_chart(spec: dict[str, Any]) -> Any:
 
 def load_chart(name: str, *, specs_dir: str | Path = "specs") -> Any:
     """Return the chart `name` from `specs_dir` as an Altair chart (it displays in Jupyter)."""
-    from chartspec.export import find_spec, load_spec  # defers vl-convert until used
+    from chartspec.export import load_spec  # defers vl-convert until used
 
     return spec_to_chart(load_spec(find_spec(name, specs_dir=Path(specs_dir))))
-
-
-def spec_name(path_name: str) -> str:
-    """Return the chart name of a spec file name (`memory3.vl.json` -> `memory3`)."""
-    return path_name.removesuffix(SPEC_SUFFIX)
 
 
 def _dump(value: Any, level: int, *, parent_key: str | None = None) -> str:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
 import functools
-import io
 import json
 import math
 import re
@@ -14,77 +12,26 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeGuard
-from urllib.parse import unquote
 
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
 from chartspec.errors import ChartspecError
-from chartspec.remote import is_remote_url, pinned_file
 from chartspec.rules import Problem, problem
-
-SCHEMA_FILE = "vega-lite-v6.4.1.json"
+from chartspec.sandbox import is_remote, read_regular_file
+from chartspec.spec import SCHEMA_FILE, format_path, json_kind, load_spec_file, split_field
+from chartspec.spec_data import (
+    DataFiles,
+    DataNotRead,
+    LocalFiles,
+    data_file,
+    topojson_rows,
+    values_to_rows,
+)
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 
 
-# --------------------------------------------------------------------------- loading
-
-
-def load_spec_file(path: str | Path) -> dict[str, Any]:
-    """Read a spec file as a JSON object, or raise ChartspecError naming the file."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ChartspecError(f"cannot read: {exc.strerror or exc}", file=path) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ChartspecError(
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", file=path
-        ) from exc
-    try:
-        spec = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise ChartspecError(
-            f"not valid JSON: {exc.msg}", file=path, row=exc.lineno, column=str(exc.colno)
-        ) from exc
-    except _ConstantError as exc:
-        line, col = _locate_constant(text, exc.token)
-        raise ChartspecError(
-            f"not valid JSON: {exc.token} is not allowed", file=path, row=line, column=str(col)
-        ) from exc
-    if not isinstance(spec, dict):
-        found = _describe(spec)
-        raise ChartspecError(
-            f"not a Vega-Lite spec: expected a JSON object, found {found}", file=path
-        )
-    return spec
-
-
-class _ConstantError(ValueError):
-    def __init__(self, token: str) -> None:
-        super().__init__(token)
-        self.token = token
-
-
-def _reject_constant(token: str) -> Any:
-    # Python's json accepts NaN and Infinity; JSON and browsers do not.
-    raise _ConstantError(token)
-
-
-_STRING_OR_CONSTANT = re.compile(r'"(?:\\.|[^"\\])*"|(-?Infinity|NaN)')
-
-
-def _locate_constant(text: str, token: str) -> tuple[int, int]:
-    """Return the 1-based line and column of the first bare `token` outside strings."""
-    for match in _STRING_OR_CONSTANT.finditer(text):
-        if match.group(1) is not None and token in match.group(1):
-            start = match.start(1)
-            line = text.count("\n", 0, start) + 1
-            return line, start - (text.rfind("\n", 0, start) + 1) + 1
-    return 1, 1
 
 
 # --------------------------------------------------------------------------- schema
@@ -345,21 +292,6 @@ def _leaf_message(err: ValidationError) -> str:
     return message if len(message) <= 200 else message[:197] + "..."
 
 
-def json_kind(value: Any) -> str:
-    """Return the JSON Schema type of a parsed JSON value ("number" for integers too)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _describe(value: Any) -> str:
     """Describe a JSON value as 'a string 'x'', 'a number 5', 'an object', ..."""
     kind = json_kind(value)
@@ -386,22 +318,6 @@ def _or(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z_$][\w$-]*$")
-
-
-def format_path(loc: Iterable[str | int]) -> str:
-    """Write a JSON location as `layer[0].mark.type` (empty for the root)."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _PLAIN_KEY.match(part):
-            out += f".{part}" if out else part
-        else:
-            out += f"[{json.dumps(part)}]"
-    return out
-
-
 # --------------------------------------------------------------------------- lint
 
 
@@ -417,7 +333,7 @@ def lint_spec(spec: dict[str, Any], *, base_dir: Path | None = None) -> list[Pro
     """Find problems the schema cannot see: missing fields, non-numbers, unsafe links, ..."""
     if not isinstance(spec, dict):
         return []
-    linter = _Linter(spec, base_dir)
+    linter = _Linter(spec, LocalFiles(base_dir) if base_dir is not None else None)
     problems = [
         *_lint_about(spec, "title", "CS101", 'a string or an object with "text"'),
         *_lint_about(spec, "description", "CS102", "a sentence saying what the chart shows"),
@@ -584,42 +500,6 @@ def _top(name: str) -> str:
     return parts[0] if parts else name
 
 
-def split_field(name: str) -> list[str] | None:
-    """Split a Vega field name into access steps (`a.b`, `a\\.b`, `a["b"]`, `a[0]`)."""
-    parts: list[str] = []
-    buf = ""
-    i, n = 0, len(name)
-    while i < n:
-        c = name[i]
-        if c == "\\":
-            buf += name[i + 1 : i + 2]
-            i += 2
-        elif c == ".":
-            parts.append(buf)
-            buf = ""
-            i += 1
-        elif c == "[":
-            if buf:
-                parts.append(buf)
-            buf = ""
-            end = name.find("]", i)
-            if end < 0:
-                return None
-            inner = name[i + 1 : end]
-            if len(inner) >= 2 and inner[0] == inner[-1] and inner[0] in "'\"":
-                inner = inner[1:-1]
-            parts.append(inner)
-            i = end + 1
-            if name[i : i + 1] == ".":
-                i += 1
-        else:
-            buf += c
-            i += 1
-    if buf or not parts:
-        parts.append(buf)
-    return parts
-
-
 def _get(row: Any, parts: list[str]) -> Any:
     for part in parts:
         if isinstance(row, dict) and part in row:
@@ -632,75 +512,17 @@ def _get(row: Any, parts: list[str]) -> Any:
 
 
 def _rows_from(values: Any, fmt: Any) -> list[dict[str, Any]] | None:
-    """Turn inline values (or parsed file content) into rows, or None when unsure."""
+    """Turn inline values (or a file's text) into rows as spec_data reads them, or None."""
     fmt = fmt if isinstance(fmt, dict) else {}
-    kind = fmt.get("type")
-    if isinstance(values, str):
-        if kind in ("csv", "tsv", "dsv"):
-            return _parse_dsv(values, kind, fmt)
-        if kind not in ("json", "topojson"):
-            return None
-        try:
-            values = json.loads(values)
-        except ValueError:
-            return None
-    if kind == "topojson":
-        return _topojson_rows(values, fmt)
-    prop = fmt.get("property")
-    if isinstance(prop, str):
-        for part in split_field(prop) or []:
-            values = values.get(part) if isinstance(values, dict) else None
-    return rows_of(values)
-
-
-def _topojson_rows(topology: Any, fmt: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """Return the rows Vega makes of a TopoJSON object: GeoJSON features, or one mesh."""
-    objects = topology.get("objects") if isinstance(topology, dict) else None
-    name = fmt.get("feature", fmt.get("mesh"))
-    shape = objects.get(name) if isinstance(objects, dict) and isinstance(name, str) else None
-    if not isinstance(shape, dict):
-        return None
-    if "mesh" in fmt:
-        return [{"type": "MultiLineString", "coordinates": []}]
-    geometries = (
-        shape.get("geometries", [shape]) if shape.get("type") == "GeometryCollection" else [shape]
-    )
-    return [
-        {
-            "type": "Feature",
-            **({"id": g["id"]} if g.get("id") is not None else {}),
-            "properties": g.get("properties") or {},
-            "geometry": {},
-        }
-        for g in geometries
-        if isinstance(g, dict)
-    ]
-
-
-def rows_of(values: Any) -> list[dict[str, Any]] | None:
-    """Return inline values as rows (scalars wrapped as {"data": v}, as Vega does), or None."""
-    if not isinstance(values, list):
-        return None
-    if all(isinstance(v, dict) for v in values):
-        return values
-    if not any(isinstance(v, dict) for v in values):
-        return [{"data": v} for v in values]
-    return None
-
-
-def _parse_dsv(text: str, kind: str, fmt: dict[str, Any]) -> list[dict[str, Any]] | None:
-    delimiter = {"csv": ",", "tsv": "\t"}.get(kind, fmt.get("delimiter"))
-    if not isinstance(delimiter, str) or len(delimiter) != 1:
-        return None
     try:
-        return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error:
+        if fmt.get("type") == "topojson":
+            return topojson_rows(json.loads(values) if isinstance(values, str) else values, fmt)
+        return values_to_rows(values, fmt)
+    except (ValueError, RecursionError):
         return None
 
 
-_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _TYPE_BY_SUFFIX = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".topojson": "topojson"}
-_MAX_DATA_BYTES = 256 * 1024 * 1024
 _MAX_SEQUENCE = 100_000
 
 
@@ -737,18 +559,19 @@ def _declares_invalid(mark: Any, config: Any) -> bool:
 @functools.lru_cache(maxsize=16)
 def _read_rows(path: Path, mtime_ns: int, size: int, fmt: str) -> list[dict[str, Any]] | None:
     """Parse a data file (cached by its path, modification time, size and format)."""
-    return _rows_from(path.read_text("utf-8-sig"), json.loads(fmt))
+    text = read_regular_file(path).decode("utf-8-sig")
+    return _rows_from(text, json.loads(fmt))
 
 
 class _Linter:
     """Walk the views of one spec, tracking the data each view sees."""
 
-    def __init__(self, spec: dict[str, Any], base_dir: Path | None) -> None:
+    def __init__(self, spec: dict[str, Any], files: DataFiles | None) -> None:
         self.spec = spec
-        self.base_dir = base_dir
+        self.files = files  # None: the spec has no folder to read data from
         datasets = spec.get("datasets")
         self.datasets = datasets if isinstance(datasets, dict) else {}
-        self.files: dict[Path, tuple[list[dict[str, Any]] | None, str]] = {}
+        self.read: dict[Path, tuple[list[dict[str, Any]] | None, str]] = {}  # read once
         self.problems: list[Problem] = []
         self.unread: dict[str, None] = {}  # reasons field rules were skipped, in order
         self.lenient = False  # the current mark says how to draw invalid values
@@ -794,38 +617,38 @@ class _Linter:
         return _Data(rows, derived, unread="" if rows is not None else unread)
 
     def read_url(self, url: str, fmt: Any) -> tuple[list[dict[str, Any]] | None, str]:
-        """Return the rows of a data file beside the spec, or None and why not."""
-        if self.base_dir is None:
+        """Return the rows of a data file beside the spec or a pinned copy, or None and why."""
+        if self.files is None:
             return None, f"no folder to read {url!r} from"
-        if is_remote_url(url):  # read from its pinned copy, if any
-            pinned = pinned_file(url, self.base_dir)
-            if pinned is None:
+        try:
+            path = data_file(url, self.files)
+        except DataNotRead as error:
+            if is_remote(url) or url.startswith(("/", "\\")) or "absolute" in error.what:
                 return None, f"remote or absolute URL {url!r}"
-            path = pinned
-        elif _URL_SCHEME.match(url) or url.startswith(("/", "\\")):
-            return None, f"remote or absolute URL {url!r}"
-        else:
-            path = (self.base_dir / unquote(re.split(r"[?#]", url)[0])).resolve()
-        if path in self.files:
-            return self.files[path]
+            return None, error.what
+        if path is None:
+            return None, f"no folder to read {url!r} from"
+        if path in self.read:
+            return self.read[path]
         fmt = fmt if isinstance(fmt, dict) else {}
         kind = fmt.get("type") or _TYPE_BY_SUFFIX.get(path.suffix.lower())
         found: tuple[list[dict[str, Any]] | None, str]
         try:
             if kind not in ("csv", "tsv", "dsv", "json", "topojson"):
                 found = None, f"unknown format of {url!r}"
-            elif (stat := path.stat()).st_size > _MAX_DATA_BYTES:
-                found = None, f"{url!r} is larger than {_MAX_DATA_BYTES >> 20} MB"
             else:
                 # Parsed once per process: a folder of specs often shares a few data files.
+                stat = path.stat()
                 key = json.dumps({**fmt, "type": kind}, sort_keys=True)
                 rows = _read_rows(path, stat.st_mtime_ns, stat.st_size, key)
                 found = rows, "" if rows is not None else f"cannot parse {url!r} as {kind}"
         except FileNotFoundError:
             found = None, f"file {url!r} not found"
-        except (OSError, UnicodeDecodeError, ValueError) as error:
+        except ChartspecError as error:
+            found = None, f"cannot read {url!r} ({error.what})"
+        except (OSError, UnicodeDecodeError) as error:
             found = None, f"cannot read {url!r} ({error.__class__.__name__})"
-        self.files[path] = found
+        self.read[path] = found
         return found
 
     def transforms(self, ctx: _Data, transforms: Any) -> _Data:

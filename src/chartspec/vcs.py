@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import functools
-import json
 import posixpath
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chartspec.datafiles import data_urls
-from chartspec.diff import ChartDiff, FileReader, diff_specs, inline_data
+from chartspec.diff import ChartDiff, diff_specs
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
 from chartspec.fonts import FONT_FILES
-from chartspec.specs import SPEC_SUFFIX, spec_name
-from chartspec.validate import load_spec_file
+from chartspec.spec import SPEC_SUFFIX, find_specs, load_spec_file, load_spec_text, spec_name
+from chartspec.spec_data import NO_FILES, DataFiles, FilesFrom, data_urls, inline_data, spec_files
 
 if TYPE_CHECKING:
     from chartspec.registry import ChartDef
@@ -29,7 +27,7 @@ class SpecSet:
 
     label: str  # `HEAD:specs`, `specs/`, `old.vl.json`
     specs: dict[str, dict[str, Any]]
-    files: FileReader
+    files: dict[str, DataFiles]  # where each chart's data files are read from
 
 
 # --------------------------------------------------------------------------- git
@@ -86,67 +84,49 @@ def revision_specs(revision: str, folder: Path, *, cwd: Path | None = None) -> S
     root = git_root(cwd)
     base = _in_repo(folder if folder.is_absolute() else (cwd or Path.cwd()) / folder, root)
     where = ["--", f"{base}/"] if base else []
-    listing = git("ls-tree", "--full-tree", "--name-only", "-z", commit, *where, cwd=root)
-    specs = {}
+    listing = git("ls-tree", "-r", "--full-tree", "--name-only", "-z", commit, *where, cwd=root)
+    specs: dict[str, dict[str, Any]] = {}
+    files: dict[str, DataFiles] = {}
     for entry in sorted(filter(None, listing.decode("utf-8").split("\0"))):
-        if entry.endswith(SPEC_SUFFIX):
+        folders = posixpath.relpath(entry, base or ".").split("/")[:-1]
+        if entry.endswith(SPEC_SUFFIX) and not any(f.startswith(".") for f in folders):
             blob = git("show", f"{commit}:{entry}", cwd=root)
-            specs[spec_name(posixpath.basename(entry))] = _parse(blob, f"{revision}:{entry}")
+            name = spec_name(entry)
+            specs[name] = load_spec_text(blob, source=f"{revision}:{entry}")
+            folder = posixpath.dirname(entry)
+            files[name] = FilesFrom(
+                _revision_reader(commit, folder, root), where=f"{revision}:{folder}"
+            )
+    return SpecSet(f"{revision}:{base}", specs, files)
 
+
+@functools.cache
+def _revision_reader(commit: str, folder: str, root: Path) -> Callable[[str], bytes | None]:
     @functools.cache
     def read(url: str) -> bytes | None:
-        path = posixpath.normpath(posixpath.join(base, url))
+        path = posixpath.normpath(posixpath.join(folder, url))
         try:
             return git("show", f"{commit}:{path}", cwd=root)
         except ChartspecError:
             return None
 
-    return SpecSet(f"{revision}:{base}", specs, read)
-
-
-def _parse(blob: bytes, where: str) -> dict[str, Any]:
-    try:
-        spec = json.loads(blob.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise ChartspecError("not UTF-8 text", file=where) from None
-    except json.JSONDecodeError as error:
-        raise ChartspecError(
-            f"not valid JSON: {error.msg}", file=where, row=error.lineno, column=str(error.colno)
-        ) from None
-    if not isinstance(spec, dict):
-        raise ChartspecError("not a Vega-Lite spec: expected a JSON object", file=where)
-    return spec
+    return read
 
 
 # --------------------------------------------------------------------------- folders and files
 
 
-def folder_reader(folder: Path) -> FileReader:
-    """Return a reader of files relative to `folder`."""
-
-    def read(url: str) -> bytes | None:
-        path = folder / url
-        try:
-            return path.read_bytes() if path.is_file() else None
-        except OSError:
-            return None
-
-    return read
-
-
 def folder_specs(folder: Path) -> SpecSet:
     """Return the specs in a folder (none when the folder does not exist)."""
-
-    paths = sorted(folder.glob(f"*{SPEC_SUFFIX}")) if folder.is_dir() else []
-    specs = {spec_name(path.name): load_spec_file(path) for path in paths}
-    return SpecSet(f"{folder}/", specs, folder_reader(folder))
+    paths = {spec_name(path): path for path in find_specs(folder)}
+    specs = {name: load_spec_file(path) for name, path in paths.items()}
+    return SpecSet(f"{folder}/", specs, {name: spec_files(path) for name, path in paths.items()})
 
 
 def file_specs(path: Path, *, name: str | None = None) -> SpecSet:
     """Return one spec file as a set of one chart."""
-
-    chart = name or spec_name(path.name).removesuffix(".json")
-    return SpecSet(str(path), {chart: load_spec_file(path)}, folder_reader(path.parent))
+    chart = name or spec_name(path)
+    return SpecSet(str(path), {chart: load_spec_file(path)}, {chart: spec_files(path)})
 
 
 def open_side(argument: str | None, *, specs_dir: Path) -> SpecSet:
@@ -184,7 +164,8 @@ def compare(
         # Two files are two versions of one chart, whatever their names.
         (old_spec,) = before.specs.values()
         name = next(iter(after.specs))
-        before = SpecSet(before.label, {name: old_spec}, before.files)
+        (old_files,) = before.files.values()
+        before = SpecSet(before.label, {name: old_spec}, {name: old_files})
     names = sorted(set(before.specs) | set(after.specs))
     if chart is not None:
         if chart not in names:
@@ -198,8 +179,8 @@ def compare(
             before.specs.get(name),
             after.specs.get(name),
             name=name,
-            old_files=before.files,
-            new_files=after.files,
+            old_files=before.files.get(name, NO_FILES),
+            new_files=after.files.get(name, NO_FILES),
         )
         for name in names
     ]
@@ -213,13 +194,12 @@ def write_visuals(
     diffs: Iterable[ChartDiff], before: SpecSet, after: SpecSet, out_dir: Path
 ) -> list[Path]:
     """Write `<chart>.png` with the old and new rendering side by side, for each changed chart."""
-
     written = []
     for diff in diffs:
         if not diff.changed:
             continue
-        old = _render(before.specs.get(diff.name), before.files)
-        new = _render(after.specs.get(diff.name), after.files)
+        old = _render(before.specs.get(diff.name), before.files.get(diff.name, NO_FILES))
+        new = _render(after.specs.get(diff.name), after.files.get(diff.name, NO_FILES))
         path = out_dir / f"{diff.name}.png"
         write_atomic(
             path,
@@ -231,7 +211,7 @@ def write_visuals(
     return written
 
 
-def _render(spec: dict[str, Any] | None, files: FileReader) -> bytes | None:
+def _render(spec: dict[str, Any] | None, files: DataFiles) -> bytes | None:
     if spec is None:
         return None
     from chartspec import render  # loads vl-convert: only when a picture is drawn
@@ -334,10 +314,9 @@ def _feeds(path: Path, module: Path, modules: set[Path]) -> bool:
 
 def _data_changed(spec: Path, changed: set[Path]) -> bool:
     """Tell whether a data file the spec references (now) changed."""
-
     try:
-        urls = list(data_urls(json.loads(spec.read_text(encoding="utf-8"))))
-    except (OSError, ValueError):
+        urls = list(data_urls(load_spec_file(spec)))
+    except ChartspecError:
         return False
     return any((spec.parent / url).resolve() in changed for url in urls)
 
