@@ -13,7 +13,8 @@ import pytest
 
 from chartspec.drawings import dark_css
 from chartspec.errors import ChartspecError
-from chartspec.site import CSP, _static_dir, spec_to_script_json, specs_to_site
+from chartspec.project import specs_to_site
+from chartspec.site import CSP, _static_dir, spec_to_script_json
 from conftest import PAYLOAD_IMG, PAYLOAD_SCRIPT, write_test_specs
 
 
@@ -165,14 +166,20 @@ def test_failed_build_keeps_the_previous_site(specs_dir: Path, tmp_path: Path) -
     with pytest.raises(ChartspecError, match="missing.csv"):
         specs_to_site(specs, out)
     assert _digest(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "specs"]  # no leftovers
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".chartspec-lock", "site", "specs"]
 
 
-def test_refuses_to_replace_a_folder_it_did_not_write(specs_dir: Path, tmp_path: Path) -> None:
-    (tmp_path / "mine.txt").write_text("keep me")
-    with pytest.raises(ChartspecError, match="not written by chartspec"):
-        specs_to_site(specs_dir, tmp_path)
-    assert (tmp_path / "mine.txt").read_text() == "keep me"
+def test_writes_beside_files_it_did_not_write(specs_dir: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "mine.txt").write_text("keep me")
+    (site / "index.html").write_text("my own page")
+    with pytest.raises(ChartspecError, match="index.html: chartspec would write this file, but"):
+        specs_to_site(specs_dir, site)
+    (site / "index.html").unlink()  # handing the path over to chartspec
+    specs_to_site(specs_dir, site)
+    assert (site / "mine.txt").read_text() == "keep me"
+    assert (site / "index.html").is_file()
 
 
 @pytest.mark.parametrize("url", ["https://example.org/x.csv", "/etc/passwd", "../outside.csv"])
