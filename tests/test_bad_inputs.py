@@ -111,11 +111,6 @@ def file_in_the_way(project: Path) -> None:
     (project / "blocker").write_text("a file, not a folder\n")
 
 
-def foreign_site_folder(project: Path) -> None:
-    (project / "notes").mkdir()
-    (project / "notes" / "todo.txt").write_text("mine\n")
-
-
 def spec_reading_outside(project: Path) -> None:
     (project / "secret.csv").write_text("a,b\n1,2\n")
     spec = {
@@ -303,16 +298,13 @@ CASES = [
     Case("serve-port-in-use", lambda p: None, ("serve", "--port", "{port}"),
          "chartspec: error: cannot serve on 127.0.0.1:{port} (Address already in use); "
          "choose another --port (0 picks a free one)"),
-    Case("site-into-foreign-folder", foreign_site_folder, ("build", "--site", "notes"),
-         "chartspec: error: notes: output folder is not empty and was not written by chartspec; "
-         "choose an empty or new folder"),
     Case("output-under-a-file", file_in_the_way, ("build", "--site", "blocker/site"),
          "chartspec: error: blocker: cannot create a staging folder (Not a directory); "
          "a file stands where a folder is expected: move it or choose another path"),
     Case("output-permission-denied",
          steps(data(PROJECT_CSV.replace("47.8", "48.8")), read_only_project),
          ("build",),
-         "chartspec: error: .: cannot create a staging folder (Permission denied); "
+         "chartspec: error: .: cannot create a file in the folder (Permission denied); "
          "check the permissions of the path", no_dac=True),
     Case("disk-full", data(PROJECT_CSV.replace("47.8", "48.8")), ("build",),
          "chartspec: error: site/static/chartspec-vega.min.js: cannot write the file "
