@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import tempfile
 import threading
 import tomllib
@@ -296,59 +297,44 @@ def _check_values(con: Any, table: LazyTable) -> None:
     found = run_query(con, table, f"SELECT {', '.join(counts)} FROM {table.reader}").iloc[0]
     for (column, condition, what, hint), count in zip(rules, found, strict=False):
         if count:
-            file, row, value = _first_row(con, table, column.name, condition)
+            file, row, value = _first_row(con, table, column.name, f"WHERE {condition}")
             what = what.format(value=value) if value is not None else what.split(" is ")[-1]
             raise ChartspecError(what, file=file, row=row, column=column.name, hint=hint)
     if key is not None and found.iloc[-1]:
-        name = quote_name(key)
-        duplicate = run_query(
-            con, table, f"SELECT {name} FROM {table.reader} GROUP BY 1 HAVING count(*) > 1",
-            limit=1,
-        ).iloc[0, 0]  # fmt: skip
-        condition = f"{name} = {_literal(duplicate)}"
-        file, row, _ = _first_row(con, table, key, condition, nth=2)
+        repeats = f"PARTITION BY {quote_name(key)} ORDER BY filename, __row"
+        file, row, value = _first_row(con, table, key, f"QUALIFY row_number() OVER ({repeats}) > 1")
         raise ChartspecError(
-            f"duplicate key {duplicate!r}", file=file, row=row, column=key,
+            f"duplicate key {value!r}", file=file, row=row, column=key,
             hint="each row needs its own key",
         )  # fmt: skip
 
 
-def _first_row(
-    con: Any, table: LazyTable, column: str, condition: str, *, nth: int = 1
-) -> tuple[str, int | None, Any]:
-    """Return the file, row (the first is 1) and value of the `nth` row meeting `condition`.
+def _first_row(con: Any, table: LazyTable, column: str, where: str) -> tuple[str, int | None, Any]:
+    """Return the file, row (the first is 1) and value of the first row `where` selects.
 
-    A query's rows have no place to name: only its value is found.
+    A query's rows have no place to name: only the value is found.
     """
-    if table.kind == "query":
-        rows = run_query(
-            con,
-            table,
-            f"SELECT {quote_name(column)} FROM {table.reader} WHERE {condition}",
-            limit=1,
-        )
-        return table.source, None, None if rows.empty else rows.iloc[0, 0]
     if table.kind == "parquet":
         reader = table.reader[:-1] + ", filename = true, file_row_number = true)"
         numbered = f"SELECT *, file_row_number + 1 AS __row FROM {reader}"
-    else:  # a CSV line: the header is line 1
+    elif table.kind == "csv":  # a line number: the header is line 1
         reader = table.reader[:-1] + ", filename = true)"
         numbered = f"SELECT *, row_number() OVER (PARTITION BY filename) + 1 AS __row FROM {reader}"
+    else:
+        numbered = f"SELECT *, NULL AS filename, NULL::BIGINT AS __row FROM {table.reader}"
+    name = quote_name(column)
     rows = run_query(
         con,
         table,
-        f"SELECT filename, __row, {quote_name(column)} FROM ({numbered}) WHERE {condition} "
-        f"ORDER BY filename, __row LIMIT 1 OFFSET {nth - 1}",
+        f"SELECT filename, __row, {name} FROM ({numbered}) {where} "
+        f"ORDER BY filename, __row, {name} LIMIT 1",
     )
     if rows.empty:
         return table.source, None, None
-    return str(rows.iloc[0, 0]), int(rows.iloc[0, 1]), rows.iloc[0, 2]
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, str):
-        return string_literal(value)
-    return repr(value.item() if hasattr(value, "item") else value)
+    file, row, value = rows.iloc[0]
+    if table.kind == "query":
+        return table.source, None, value
+    return str(file), int(row), value
 
 
 # --- the engine ------------------------------------------------------------------------------
@@ -381,7 +367,7 @@ def _engine_error(error: Exception, table: LazyTable) -> ChartspecError:
 
 
 def _quoted_paths(message: str) -> list[str]:
-    return [part for part in message.split('"')[1::2] if os.path.isabs(part)]
+    return [part for part in re.findall(r"['\"]([^'\"]+)['\"]", message) if os.path.isabs(part)]
 
 
 def _first_line(error: Exception) -> str:
