@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import altair as alt
@@ -11,8 +14,10 @@ import pytest
 
 from chartspec import Column, TableSchema, load_table, scan_csv, scan_parquet, scan_query
 from chartspec.errors import ChartspecError
-from chartspec.registry import ChartDef
+from chartspec.registry import ChartDef, draw_chart, load_charts
 from chartspec.specs import chart_to_spec, spec_to_json
+from chartspec.validate import check_spec
+from conftest import REPO
 
 ROWS = 600
 SCHEMA = TableSchema(
@@ -187,3 +192,19 @@ def test_a_reduction_to_too_many_rows_is_refused() -> None:
     chart = alt.Chart(table).mark_point().encode(x="x:Q", y="count()")
     with pytest.raises(ChartspecError, match="reduces the lazy table to over 5,000 rows"):
         chart_to_spec(chart, DEFINITION)
+
+
+def test_the_big_tables_example_builds_small_valid_specs(tmp_path: Path) -> None:
+    example = Path(shutil.copytree(REPO / "examples" / "big-tables", tmp_path / "example"))
+    subprocess.run([sys.executable, str(example / "make_trips.py"), "--rows", "20000"], check=True)
+    built = {
+        name: chart_to_spec(draw_chart(definition), definition)
+        for name, definition in load_charts(example / "charts").items()
+    }
+    assert set(built) == {"trips-hour-by-weekday", "trip-distance", "trips-per-month"}
+    for spec in built.values():
+        assert check_spec(spec) == []
+        (rows,) = spec["datasets"].values()
+        assert 0 < len(rows) <= 7 * 24
+    weekdays = built["trips-hour-by-weekday"]["datasets"]
+    assert sum(row["__count"] for rows in weekdays.values() for row in rows) == 20000
