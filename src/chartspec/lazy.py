@@ -9,6 +9,7 @@ DuckDB is an optional dependency: `pip install 'chartspec[duckdb]'`.
 from __future__ import annotations
 
 import glob
+import math
 import os
 import re
 import tempfile
@@ -19,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from chartspec.errors import ChartspecError
 from chartspec.inputs import declare_files, declare_version
@@ -261,52 +262,64 @@ def _checked(table: LazyTable) -> LazyTable:
     )
 
 
-def _violations(column: Column) -> list[tuple[str, str, str]]:
-    """Return (SQL condition, what it means, hint) for each rule a column's values must meet."""
-    name = quote_name(column.name)
-    found = []
-    if column.required:
-        found.append((f"{name} IS NULL", "empty cell", "fill it in"))
-    if column.type in ("number", "integer"):
-        value = f"CAST({name} AS DOUBLE)"
-        found.append((f"NOT isfinite({value})", "{value} is not a finite number",
-                      "NaN and infinity are not allowed"))  # fmt: skip
+def _check_values(con: Any, table: LazyTable) -> None:
+    """Check empty cells, NaN, ranges and the key; name the first offending row of a broken rule.
+
+    The rules are read off counts, minima and maxima, which DuckDB answers from a Parquet file's
+    footer statistics without reading its rows; only a broken rule costs a scan, to find its row.
+    """
+    columns = table.schema.columns
+    parts = ["count(*)"]
+    for column in columns:
+        name = quote_name(column.name)
+        parts.append(f"count({name})")
+        if column.type in ("number", "integer"):
+            parts += [f"min({name})::DOUBLE", f"max({name})::DOUBLE"]
+    key = table.schema.key
+    if key is not None:
+        parts.append(f"count(DISTINCT {quote_name(key)})")
+    found = iter(run_query(con, table, f"SELECT {', '.join(parts)} FROM {table.reader}").iloc[0])
+    rows = next(found)
+    for column in columns:
+        filled = next(found)
+        if column.required and filled < rows:
+            _broken(con, table, column, "{c} IS NULL", "empty cell", "fill it in")
+        if column.type not in ("number", "integer"):
+            continue
+        low, high = next(found), next(found)
+        if filled and not (math.isfinite(low) and math.isfinite(high)):
+            what, hint = "{value} is not a finite number", "NaN and infinity are not allowed"
+            _broken(con, table, column, "NOT isfinite({c})", what, hint)
         unit = f" {column.unit}" if column.unit else ""
         hint = "check the value or the column's declared range"
-        if column.min is not None:
+        if column.min is not None and low < column.min:
             what = f"{{value:g}}{unit} is below the allowed minimum {column.min:g}"
-            found.append((f"{value} < {column.min!r}", what, hint))
-        if column.max is not None:
+            _broken(con, table, column, f"{{c}} < {column.min!r}", what, hint)
+        if column.max is not None and high > column.max:
             what = f"{{value:g}}{unit} is above the allowed maximum {column.max:g}"
-            found.append((f"{value} > {column.max!r}", what, hint))
-        if column.positive:
+            _broken(con, table, column, f"{{c}} > {column.max!r}", what, hint)
+        if column.positive and low <= 0:
             what = f"{{value:g}}{unit} is not positive (a log scale needs values > 0)"
-            found.append((f"{value} <= 0", what, "check the value"))
-    return found
-
-
-def _check_values(con: Any, table: LazyTable) -> None:
-    """Count every rule's violations in one scan; name the first offending row of a broken one."""
-    rules = [(c, *rule) for c in table.schema.columns for rule in _violations(c)]
-    key = table.schema.key
-    counts = [f"count(*) FILTER (WHERE {condition})" for _, condition, _, _ in rules]
-    if key is not None:
-        counts.append(f"count({quote_name(key)}) - count(DISTINCT {quote_name(key)})")
-    if not counts:
-        return
-    found = run_query(con, table, f"SELECT {', '.join(counts)} FROM {table.reader}").iloc[0]
-    for (column, condition, what, hint), count in zip(rules, found, strict=False):
-        if count:
-            file, row, value = _first_row(con, table, column.name, f"WHERE {condition}")
-            what = what.format(value=value) if value is not None else what.split(" is ")[-1]
-            raise ChartspecError(what, file=file, row=row, column=column.name, hint=hint)
-    if key is not None and found.iloc[-1]:
+            _broken(con, table, column, "{c} <= 0", what, "check the value")
+    if key is not None and next(found) < rows:
         repeats = f"PARTITION BY {quote_name(key)} ORDER BY filename, __row"
         file, row, value = _first_row(con, table, key, f"QUALIFY row_number() OVER ({repeats}) > 1")
         raise ChartspecError(
             f"duplicate key {value!r}", file=file, row=row, column=key,
             hint="each row needs its own key",
         )  # fmt: skip
+
+
+def _broken(
+    con: Any, table: LazyTable, column: Column, condition: str, what: str, hint: str
+) -> NoReturn:
+    """Raise the error of the first row whose `column` meets `condition` (`{c}` is the value)."""
+    value = quote_name(column.name)
+    if column.type in ("number", "integer"):
+        value = f"CAST({value} AS DOUBLE)"
+    file, row, value = _first_row(con, table, column.name, f"WHERE {condition.format(c=value)}")
+    what = what.format(value=value) if value is not None else what.split(" is ")[-1]
+    raise ChartspecError(what, file=file, row=row, column=column.name, hint=hint)
 
 
 def _first_row(con: Any, table: LazyTable, column: str, where: str) -> tuple[str, int | None, Any]:
