@@ -167,7 +167,7 @@ def trips():
     with open(os.environ["DRAWN_LOG"], "a") as log:  # counts the charts drawn, so the queries run
         log.write("drawn\\n")
     table = scan_parquet(Path(__file__).parent / "data", SCHEMA)
-    return alt.Chart(table).mark_bar().encode(alt.X("km:Q", bin=True), y="count()"{extra})
+    return alt.Chart(table).mark_bar().encode(alt.X("km:Q", bin=True), y="count()"){extra}
 """
 
 
@@ -220,10 +220,10 @@ def test_a_lazy_tables_fingerprint_is_its_files_names_sizes_and_times(tmp_path: 
             "check the value or the column's declared range",
         ),
         (
-            ", color=alt.Color('n:N')",
+            ".transform_filter('test(/a/, datum.n)')",
             lambda d: None,
-            "chartspec: error: {d}: cannot push the 'stack' transform down to the engine: the "
-            "'stack' transform of aggregated rows has no SQL translation; rewrite it in terms "
+            "chartspec: error: {d}: cannot push the 'filter' transform down to the engine: '/' "
+            "in the expression 'test(/a/, datum.n)' has no SQL translation; rewrite it in terms "
             "chartspec translates, or aggregate or sample the table in its query "
             "(chartspec.scan_query), then chart that",
         ),

@@ -150,7 +150,7 @@ def connect(table: LazyTable) -> Iterator[Any]:
     """Open a DuckDB connection for `table`, with the memory limit and spill folder set."""
     duckdb = _duckdb()
     settings = engine_settings()
-    config: dict[str, str] = {}
+    config = {"enable_progress_bar": "false"}  # its bar would go to stdout, between our lines
     if settings.memory_limit:
         config["memory_limit"] = settings.memory_limit
     with tempfile.TemporaryDirectory(

@@ -1,9 +1,10 @@
 """Reduce a chart over a lazy table in the engine, so only the drawn rows reach Python.
 
 Vega-Lite compiles the chart to a Vega dataflow; its transforms up to the aggregate (filter,
-calculate, extent, bin, time unit, aggregate) become one SQL query, with bins chosen and values
-floored exactly as Vega does. The reduced table then goes into the spec the way the
-pre-aggregation of an in-memory table puts it (`aggregate.py`), so both give the same bytes.
+calculate, extent, bin, time unit, aggregate, and filters of the aggregated rows) become one SQL
+query, with bins chosen and values floored exactly as Vega does; what follows (a stack of bars)
+runs on the few reduced rows with VegaFusion. The reduced table then goes into the spec the way
+the pre-aggregation of an in-memory table puts it (`aggregate.py`), so both give the same bytes.
 """
 
 from __future__ import annotations
@@ -97,11 +98,14 @@ def _reduce(table: LazyTable, transforms: list[dict[str, Any]]) -> Any:
     kinds = {name: _KINDS[kind] for name, kind in table.columns().items()}
     query = _Query(table, kinds)
     aggregated = False
+    rest: list[dict[str, Any]] = []  # transforms of the aggregated rows, after the last filter
     with connect(table) as con:
         for transform in transforms:
             try:
-                if aggregated:
-                    query.after_aggregate(transform)
+                if rest or (aggregated and transform.get("type") != "filter"):
+                    rest.append(transform)
+                elif aggregated:
+                    query.filter(transform["expr"])
                 else:
                     aggregated = query.add(transform, transforms, con)
             except Untranslatable as error:
@@ -124,7 +128,35 @@ def _reduce(table: LazyTable, transforms: list[dict[str, Any]]) -> Any:
             file=table.source,
             hint=f"use fewer bins or groups, or {_ADVICE}",
         )
-    return rows
+    return _finish(rows, rest) if rest else rows
+
+
+def _finish(rows: Any, transforms: list[dict[str, Any]]) -> Any:
+    """Run the transforms of the aggregated rows (a stack of bars, say) with VegaFusion.
+
+    They see only the few reduced rows, so they run in memory as pre-aggregation runs them.
+    """
+    import vegafusion
+
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega/v6.json",
+        "data": [
+            {"name": "reduced", "url": "vegafusion+dataset://reduced"},
+            {"name": "finished", "source": "reduced", "transform": transforms},
+        ],
+    }
+    try:
+        (finished,), _ = vegafusion.runtime.pre_transform_datasets(
+            spec, ["finished"], inline_datasets={"reduced": rows}
+        )
+    except ValueError as error:
+        kinds = ", ".join(repr(t.get("type")) for t in transforms)
+        raise ChartspecError(
+            f"VegaFusion cannot run the {kinds} transform(s) of the aggregated rows: "
+            f"{str(error).strip().splitlines()[0]}",
+            hint=_ADVICE,
+        ) from None
+    return finished
 
 
 class _Query:
@@ -143,7 +175,7 @@ class _Query:
             value = expression_sql(transform["expr"], self.kinds)
             self._column(transform["as"], value.text, value.kind)
         elif kind == "filter":
-            self._filter(transform["expr"])
+            self.filter(transform["expr"])
         elif kind == "extent":
             pass  # computed, all at once, by the first bin that needs one
         elif kind == "bin":
@@ -157,12 +189,6 @@ class _Query:
             raise Untranslatable(f"the {kind!r} transform")
         return False
 
-    def after_aggregate(self, transform: dict[str, Any]) -> None:
-        """Add a transform of the aggregated rows: only filters are pushed down."""
-        if transform.get("type") != "filter":
-            raise Untranslatable(f"the {transform.get('type')!r} transform of aggregated rows")
-        self._filter(transform["expr"])
-
     def _column(self, name: str, sql: str, kind: Kind) -> None:
         quoted = quote_name(name)
         if sql != quoted:
@@ -172,7 +198,8 @@ class _Query:
                 self.sql = f"SELECT *, {sql} AS {quoted} FROM ({self.sql})"
         self.kinds[name] = kind
 
-    def _filter(self, expr: str) -> None:
+    def filter(self, expr: str) -> None:
+        """Keep the rows for which the Vega expression `expr` is true."""
         test = expression_sql(expr, self.kinds)
         if test.kind != "bool":
             raise Untranslatable(f"the filter {expr!r}, which is not true or false")
