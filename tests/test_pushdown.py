@@ -99,6 +99,9 @@ def charts(data: object) -> dict[str, alt.Chart]:
         .transform_calculate(z="datum.x * 2 + abs(datum.y)")
         .mark_bar()
         .encode(x="c:N", y="sum(z):Q"),
+        "calculate-integer": base.transform_calculate(k="datum.i * 2 + 1")
+        .mark_bar()
+        .encode(x="c:N", y="sum(k):Q"),
         "field-predicates": base.transform_filter(
             alt.FieldOneOfPredicate(field="c", oneOf=["a", "b"])
         )

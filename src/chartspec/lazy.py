@@ -150,7 +150,7 @@ def connect(table: LazyTable) -> Iterator[Any]:
     """Open a DuckDB connection for `table`, with the memory limit and spill folder set."""
     duckdb = _duckdb()
     settings = engine_settings()
-    config = {"enable_progress_bar": "false"}  # its bar would go to stdout, between our lines
+    config: dict[str, str] = {}
     if settings.memory_limit:
         config["memory_limit"] = settings.memory_limit
     with tempfile.TemporaryDirectory(
@@ -168,6 +168,7 @@ def connect(table: LazyTable) -> Iterator[Any]:
             ) from None
         try:
             con.execute("SET TimeZone = 'UTC'")  # dates carry no zone; keep DuckDB's clock out
+            con.execute("SET enable_progress_bar = false")  # it would write between our lines
             yield con
         finally:
             con.close()

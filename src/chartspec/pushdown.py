@@ -209,9 +209,11 @@ class _Query:
         field = _field(transform, self.kinds)
         if transform.get("anchor") is not None:
             raise Untranslatable("a bin anchor")
-        extent = transform.get("extent")
+        extent: Any = transform.get("extent")
         if isinstance(extent, dict):
             extent = self._extent(extent.get("signal"), transforms, con)
+        if not isinstance(extent, list | tuple) or len(extent) != 2:
+            raise Untranslatable("a bin without an extent")
         low, high = float(extent[0]), float(extent[1])
         options = {k: transform[k] for k in ("maxbins", "base", "step", "minstep", "span")
                    if transform.get(k) is not None}  # fmt: skip

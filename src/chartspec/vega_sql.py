@@ -255,8 +255,7 @@ class _Parser:
             return Sql(f"({_as_bool(left, self.expr)} {sql_op} {_as_bool(right, self.expr)})",
                        "bool")  # fmt: skip
         if op == "+" and "string" in (left.kind, right.kind):
-            return Sql(f"(CAST({left.text} AS VARCHAR) || CAST({right.text} AS VARCHAR))",
-                       "string")  # fmt: skip
+            return Sql(f"({_to_string(left)} || {_to_string(right)})", "string")
         if _BINARY[op][0] == 3 or _BINARY[op][0] == 4:
             if left.kind != right.kind and not {left.kind, right.kind} <= {*NUMERIC}:
                 raise Untranslatable(
@@ -384,6 +383,17 @@ def _as_bool(value: Sql, expr: str) -> str:
     if value.kind != "bool":
         raise Untranslatable(f"a {value.kind} used as true or false in {expr!r}")
     return f"coalesce({value.text}, FALSE)"
+
+
+def _to_string(value: Sql) -> str:
+    """Return SQL of `value` as JavaScript writes it into a string (2.0 as "2")."""
+    if value.kind == "number":
+        whole = f"{value.text} = trunc({value.text}) AND abs({value.text}) < 1e15"
+        return (
+            f"CASE WHEN {whole} THEN CAST(CAST({value.text} AS BIGINT) AS VARCHAR) "
+            f"ELSE CAST({value.text} AS VARCHAR) END"
+        )
+    return f"CAST({value.text} AS VARCHAR)"
 
 
 def _to_number(value: Sql, expr: str) -> Sql:
