@@ -422,7 +422,9 @@ LAZY_BY_HAND = {
 BY_HAND = """
 import resource, sys, time, duckdb
 start = time.perf_counter()
-rows = duckdb.connect().sql(sys.argv[1]).df()
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+rows = con.sql(sys.argv[1]).df()
 elapsed = time.perf_counter() - start
 print(elapsed, len(rows), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
