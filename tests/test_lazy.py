@@ -12,6 +12,7 @@ import pytest
 from chartspec import Column, TableSchema, scan_csv, scan_parquet, scan_query
 from chartspec.cache import files_fingerprint
 from chartspec.errors import ChartspecError
+from chartspec.inputs import FILES_PREFIX, VERSION_PREFIX, track_inputs
 from chartspec.lazy import connect, engine_settings
 
 SCHEMA = TableSchema(
@@ -274,3 +275,16 @@ def test_a_query_past_the_time_limit_through_the_command_line(tmp_path: Path, cl
         "table in its query\n"
     )
     assert not (project / "specs").exists()
+
+
+def test_a_query_over_a_database_file_is_read_only_and_keyed_by_it(tmp_path: Path) -> None:
+    database = tmp_path / "trips.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute(f"CREATE TABLE trips AS {GOOD_ROWS}")
+    with track_inputs() as read:
+        table = scan_query("SELECT * FROM trips", SCHEMA, database=database, version="2026-11")
+    assert table.database == str(database)
+    assert any(entry.startswith(FILES_PREFIX) and "trips.duckdb" in entry for entry in read)
+    assert sum(entry.startswith(VERSION_PREFIX) for entry in read) == 1
+    with connect(table) as con, pytest.raises(duckdb.Error, match="read-only"):
+        con.execute("DELETE FROM trips")
