@@ -241,13 +241,14 @@ class _Query:
             between = {t.get("type") for t in transforms[first:aggregate]}
             if "filter" in between or any(t["field"] not in self.kinds for t in wanted):
                 raise Untranslatable("an extent over rows filtered after it")
-            parts = []
-            for t in wanted:
-                value = quote_name(_field(t, self.kinds))
-                valid = f"FILTER (WHERE NOT isnan({value}))"
-                parts += [f"min({value}) {valid}", f"max({value}) {valid}"]
-            found = run_query(con, self.table, f"SELECT {', '.join(parts)} FROM ({self.sql})")
-            values = [None if v is None or v != v else float(v) for v in found.iloc[0]]
+            # Plain minima and maxima come from a Parquet footer without a scan; NaN, which only
+            # a calculated field can hold (and Vega's extent skips), sorts above every number.
+            values = self._extremes([quote_name(_field(t, self.kinds)) for t in wanted], con, "")
+            if any(v != v for v in values):
+                values = self._extremes(
+                    [quote_name(_field(t, self.kinds)) for t in wanted], con, "NOT isnan({v})"
+                )
+            values = [None if v is None or v != v else float(v) for v in values]
             if None in values:
                 raise ChartspecError(
                     "no value to bin: the column is empty after the chart's filters",
@@ -261,6 +262,15 @@ class _Query:
         if signal not in self.extents:
             raise Untranslatable(f"the extent signal {signal!r}")
         return self.extents[signal]
+
+    def _extremes(self, fields: list[str], con: Any, valid: str) -> list[Any]:
+        """Return the minimum and maximum of each of `fields`, over the values `valid` keeps."""
+        parts = []
+        for value in fields:
+            where = f" FILTER (WHERE {valid.format(v=value)})" if valid else ""
+            parts += [f"min({value}){where}", f"max({value}){where}"]
+        found = run_query(con, self.table, f"SELECT {', '.join(parts)} FROM ({self.sql})")
+        return list(found.iloc[0])
 
     def _time_unit(self, transform: dict[str, Any]) -> None:
         field = _field(transform, self.kinds)

@@ -134,6 +134,20 @@ _INTERVALS = {
 }
 
 
+# Units from the year down to one unit, which DuckDB's date_trunc gives as they are.
+_TRUNCATED = {
+    "year": ["year"],
+    "quarter": ["year", "quarter"],
+    "month": ["year", "month"],
+    "date": ["year", "month", "date"],
+    "hours": ["year", "month", "date", "hours"],
+    "minutes": ["year", "month", "date", "hours", "minutes"],
+    "seconds": ["year", "month", "date", "hours", "minutes", "seconds"],
+}
+_TRUNC_PARTS = {"year": "year", "quarter": "quarter", "month": "month", "date": "day",
+                "hours": "hour", "minutes": "minute", "seconds": "second"}  # fmt: skip
+
+
 def time_unit_sql(value: str, units: list[str]) -> tuple[str, str]:
     """Return the SQL of the start and end of the time unit `units` Vega floors `value` to."""
     known = set(_INTERVALS)
@@ -152,6 +166,8 @@ def time_unit_sql(value: str, units: list[str]) -> tuple[str, str]:
         f"{part['hours']}, {part['minutes']}, {part['seconds']})"
     )
     smallest = next(unit for unit in _SMALLEST if unit in units)
+    if units == _TRUNCATED.get(smallest):  # a plain truncation, far cheaper per row
+        start = f"date_trunc('{_TRUNC_PARTS[smallest]}', {value})::TIMESTAMP"
     end = f"({start} + INTERVAL '{_INTERVALS[smallest]}')"
     return f"CASE WHEN {value} IS NULL THEN NULL ELSE {start} END", end
 
