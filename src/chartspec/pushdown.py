@@ -22,11 +22,11 @@ from chartspec.lazy import LazyTable, connect, run_query
 from chartspec.vega_sql import (
     NUMERIC,
     Bins,
+    Keyed,
     Kind,
     Untranslatable,
-    bin_start_sql,
+    bin_sql,
     expression_sql,
-    number_literal,
     quote_name,
     time_unit_sql,
     vega_bins,
@@ -167,6 +167,7 @@ class _Query:
         self.kinds = kinds
         self.sql = f"SELECT * FROM {table.reader}"
         self.extents: dict[str, tuple[float, float]] | None = None
+        self.keyed: dict[str, Keyed] = {}
 
     def add(self, transform: dict[str, Any], transforms: list[dict[str, Any]], con: Any) -> bool:
         """Add one transform before the aggregate; return whether it was the aggregate."""
@@ -189,8 +190,16 @@ class _Query:
             raise Untranslatable(f"the {kind!r} transform")
         return False
 
+    def _keyed(self, name: str, keyed: Keyed, kind: Kind) -> None:
+        """Add a column an aggregate groups by its keys, computing it once per group."""
+        self._column(name, keyed.per_row(), kind)
+        self.keyed[name] = keyed
+
     def _column(self, name: str, sql: str, kind: Kind) -> None:
         quoted = quote_name(name)
+        # A column a later formula redefines is no longer what the keys of others were made of.
+        self.keyed = {k: v for k, v in self.keyed.items() if quoted not in "".join(v.keys)}
+        self.keyed.pop(name, None)
         if sql != quoted:
             if name in self.kinds:
                 self.sql = f"SELECT * REPLACE ({sql} AS {quoted}) FROM ({self.sql})"
@@ -224,8 +233,8 @@ class _Query:
             options["nice"] = bool(transform["nice"])
         bins: Bins = vega_bins((low, high), **options)
         start, end = transform.get("as") or ("bin0", "bin1")
-        self._column(start, bin_start_sql(quote_name(field), bins), "number")
-        self._column(end, f"{quote_name(start)} + {number_literal(bins.step)}", "number")
+        for name, keyed in zip((start, end), bin_sql(quote_name(field), bins), strict=True):
+            self._keyed(name, keyed, "number")
 
     def _extent(
         self, signal: Any, transforms: list[dict[str, Any]], con: Any
@@ -278,10 +287,10 @@ class _Query:
             raise Untranslatable(f"a time unit of the {self.kinds[field]} field {field!r}")
         if transform.get("step", 1) != 1 or transform.get("timezone", "local") != "local":
             raise Untranslatable("a time unit with a step or a UTC time zone")
-        start, end = time_unit_sql(quote_name(field), list(transform["units"]))
         names = transform.get("as") or ("unit0", "unit1")
-        self._column(names[0], start, "time")
-        self._column(names[1], end, "time")
+        for name, keyed in zip(names, time_unit_sql(quote_name(field), transform["units"]),
+                               strict=True):  # fmt: skip
+            self._keyed(name, keyed, "time")
 
     def _aggregate(self, transform: dict[str, Any]) -> None:
         groupby = [
@@ -294,7 +303,19 @@ class _Query:
         names = transform.get("as") or [
             f"{op}_{f}" if f else op for op, f in zip(ops, fields, strict=True)
         ]
-        selects = [quote_name(g) for g in groupby]
+        keys: list[str] = []  # what the rows are grouped by, each once
+        outer: list[str] = []
+        for g in groupby:
+            keyed = self.keyed.get(g)
+            for key in keyed.keys if keyed else [quote_name(g)]:
+                if key not in keys:
+                    keys.append(key)
+            if keyed:
+                named = (f'"__key{keys.index(key)}"' for key in keyed.keys)
+                outer.append(f"{keyed.value.format(*named)} AS {quote_name(g)}")
+            else:
+                outer.append(f'"__key{keys.index(quote_name(g))}" AS {quote_name(g)}')
+        selects = [f'{key} AS "__key{i}"' for i, key in enumerate(keys)]
         kinds = {g: self.kinds[g] for g in groupby}
         for op, field, name in zip(ops, fields, names, strict=True):
             if op not in _AGGREGATES:
@@ -310,10 +331,13 @@ class _Query:
             elif op not in ("min", "max"):
                 kind = "number"
             selects.append(f"{sql} AS {quote_name(name)}")
+            outer.append(quote_name(name))
             kinds[name] = kind or "number"
-        group = f" GROUP BY {', '.join(quote_name(g) for g in groupby)}" if groupby else ""
-        self.sql = f"SELECT {', '.join(selects)} FROM ({self.sql}){group}"
+        group = f" GROUP BY {', '.join(f'__key{i}' for i in range(len(keys)))}" if keys else ""
+        grouped = f"SELECT {', '.join(selects)} FROM ({self.sql}){group}"
+        self.sql = f"SELECT {', '.join(outer)} FROM ({grouped})"
         self.kinds = kinds
+        self.keyed = {}
 
 
 def _field(transform: dict[str, Any], kinds: dict[str, Kind]) -> str:

@@ -98,16 +98,30 @@ def round_half_up(value: float) -> int:
     return math.floor(value + 0.5)
 
 
-def bin_start_sql(value: str, bins: Bins) -> str:
-    """Return the SQL of the bin start Vega gives `value` (-/+ infinity outside the bins)."""
+@dataclass(frozen=True)
+class Keyed:
+    """A value made of cheap keys: grouped by the keys, it is computed once per group, not row."""
+
+    keys: tuple[str, ...]
+    value: str  # SQL over the keys, named {0}, {1}, ...
+
+    def per_row(self) -> str:
+        """Return the value's SQL computed from each row."""
+        return self.value.format(*(f"({key})" for key in self.keys))
+
+
+def bin_sql(value: str, bins: Bins) -> tuple[Keyed, Keyed]:
+    """Return the bin start and end Vega gives `value` (-/+ infinity outside the bins)."""
     start, stop, step = (number_literal(x) for x in (bins.start, bins.stop, bins.step))
     clamped = f"greatest({start}, least({value}, {stop} - {step}))"
-    return (
+    index = (
         f"CASE WHEN {value} IS NULL THEN NULL "
         f"WHEN {value} < {start} THEN '-infinity'::DOUBLE "
         f"WHEN {value} > {stop} THEN 'infinity'::DOUBLE "
-        f"ELSE {start} + {step} * floor(1e-14::DOUBLE + ({clamped} - {start}) / {step}) END"
+        f"ELSE floor(1e-14::DOUBLE + ({clamped} - {start}) / {step}) END"
     )
+    first = f"CASE WHEN isinf({{0}}) THEN {{0}} ELSE {start} + {step} * {{0}} END"
+    return Keyed((index,), first), Keyed((index,), f"({first}) + {step}")
 
 
 # --- time units ------------------------------------------------------------------------------
@@ -148,28 +162,35 @@ _TRUNC_PARTS = {"year": "year", "quarter": "quarter", "month": "month", "date": 
                 "hours": "hour", "minutes": "minute", "seconds": "second"}  # fmt: skip
 
 
-def time_unit_sql(value: str, units: list[str]) -> tuple[str, str]:
-    """Return the SQL of the start and end of the time unit `units` Vega floors `value` to."""
+def time_unit_sql(value: str, units: list[str]) -> tuple[Keyed, Keyed]:
+    """Return the start and end of the time unit `units` Vega floors `value` to."""
     known = set(_INTERVALS)
     if not units or set(units) - known or ("day" in units and "date" in units):
         raise Untranslatable(f"the time unit {''.join(units)!r}")
-    part = {
-        name: (sql.format(t=value) if name in units else fill)
-        for name, (sql, fill) in _TIME_PARTS.items()
-    }
+    smallest = next(unit for unit in _SMALLEST if unit in units)
+    interval = f"INTERVAL '{_INTERVALS[smallest]}'"
+    if units == _TRUNCATED.get(smallest):  # a plain truncation
+        keys = (f"date_trunc('{_TRUNC_PARTS[smallest]}', {value})::TIMESTAMP",)
+        return Keyed(keys, "{0}"), Keyed(keys, f"({{0}} + {interval})")
+    keys: list[str] = []
+    part = {}
+    for name, (sql, fill) in _TIME_PARTS.items():
+        if name in units:
+            keys.append(sql.format(t=value))
+            part[name] = f"{{{len(keys) - 1}}}"
+        else:
+            part[name] = fill
     if "quarter" in units:
-        part["month"] = f"(quarter({value}) - 1) * 3 + 1"
+        keys.append(f"(quarter({value}) - 1) * 3 + 1")
+        part["month"] = f"{{{len(keys) - 1}}}"
     if "day" in units:  # the day of the week, as a day of the first week of 2012 (a Sunday)
-        part["date"] = f"dayofweek({value}) + 1"
+        keys.append(f"dayofweek({value}) + 1")
+        part["date"] = f"{{{len(keys) - 1}}}"
     start = (
         f"make_timestamp({part['year']}, {part['month']}, {part['date']}, "
         f"{part['hours']}, {part['minutes']}, {part['seconds']})"
     )
-    smallest = next(unit for unit in _SMALLEST if unit in units)
-    if units == _TRUNCATED.get(smallest):  # a plain truncation, far cheaper per row
-        start = f"date_trunc('{_TRUNC_PARTS[smallest]}', {value})::TIMESTAMP"
-    end = f"({start} + INTERVAL '{_INTERVALS[smallest]}')"
-    return f"CASE WHEN {value} IS NULL THEN NULL ELSE {start} END", end
+    return Keyed(tuple(keys), start), Keyed(tuple(keys), f"({start} + {interval})")
 
 
 # --- expressions -----------------------------------------------------------------------------
