@@ -310,11 +310,13 @@ def build_site(
     jobs: int = 1,
     quiet: bool = True,
     use_cache: bool = True,
+    leave_out: bool = False,
 ) -> list[Path]:
     """Publish every spec in `specs_dir`, and the reports, as the static site `site_dir`.
 
     Renders come from the cache beside `specs_dir` when their spec is unchanged (`use_cache`);
-    the rest are spread over `jobs` processes.
+    the rest are spread over `jobs` processes. With `leave_out`, specs that cannot be
+    published are left out (see `chartspec.site.left_out_specs`) instead of failing.
     """
     from chartspec.incremental import build_site_incremental
 
@@ -325,6 +327,7 @@ def build_site(
         jobs=jobs,
         quiet=quiet,
         use_cache=use_cache,
+        leave_out=leave_out,
     )
 
 

@@ -16,7 +16,7 @@ from chartspec.errors import EXIT_BUG, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, C
 EXIT_CODES = """\b
 Exit status:
   0  success (for check: every check passed)
-  1  a check failed (invalid, failing lint, or stale specs)
+  1  a check failed (invalid, failing lint, or stale specs; for site: a spec left out)
   2  bad input or usage (one line on stderr: file:row:column: what; what to do)
   3  a bug in chartspec (please report it)
 """
@@ -189,8 +189,14 @@ def site(
     quiet: bool,
     no_cache: bool,
 ) -> int:
-    """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
+    """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site.
+
+    A spec that cannot be published (unreadable, invalid, failing check, its data or images
+    unreadable or remote) is named on stderr with its reason and left out; the others are
+    published, and the exit status is then 1.
+    """
     from chartspec.publish import publish_build
+    from chartspec.site import left_out_specs
 
     done = publish_build(
         None,
@@ -200,8 +206,15 @@ def site(
         jobs=_jobs(jobs),
         quiet=quiet,
         use_cache=not no_cache,
+        leave_out=True,
     )
+    left_out = left_out_specs(site_dir)
+    for line in left_out:
+        click.echo(f"chartspec: left out {specs_dir.as_posix().rstrip('/')}/{line}", err=True)
     click.echo(f"published {len(done.site_files)} file(s) into {site_dir}/")
+    if left_out:
+        click.echo(f"chartspec: {len(left_out)} spec(s) left out", err=True)
+        return EXIT_CHECK_FAILED
     return EXIT_OK
 
 

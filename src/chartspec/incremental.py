@@ -255,6 +255,7 @@ def build_site_incremental(
     jobs: int = 1,
     quiet: bool = True,
     use_cache: bool = True,
+    leave_out: bool = False,
 ) -> list[Path]:
     """Publish the site, skipping the work when neither its inputs nor its files have changed.
 
@@ -278,6 +279,7 @@ def build_site_incremental(
         jobs=jobs,
         cache_dir=cache_dir if use_cache else None,
         quiet=quiet,
+        leave_out=leave_out,
     )
     if inputs is not None:
         store.write_json(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import copy
 import functools
 import hashlib
 import json
+import mimetypes
 import os
 import re
 import shutil
@@ -32,13 +35,25 @@ from chartspec.drawings import (
 )
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
-from chartspec.spec import chartspec_meta, check_drawable, find_specs, load_spec_file, spec_name
+from chartspec.sandbox import is_remote, read_regular_file, resolve_inside
+from chartspec.spec import (
+    chartspec_meta,
+    check_drawable,
+    find_specs,
+    iter_views,
+    load_spec_file,
+    spec_name,
+)
 from chartspec.spec_data import (
     Dataset,
     LocalFiles,
+    data_format,
     data_table,
     dataset_to_csv,
     inline_data,
+    iter_data,
+    page_values,
+    read_url,
     spec_datasets,
 )
 from chartspec.specs import spec_to_script_json
@@ -48,6 +63,8 @@ CSP = (
     "object-src 'none'; base-uri 'none'"
 )
 SITE_MARKER = ".chartspec-site"
+LEFT_OUT = "left out: "
+"""How the marker file names a spec the site leaves out, one line each."""
 MAX_NUMBER_COLUMNS = 40
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMES = {"index"}
@@ -68,6 +85,10 @@ class Chart:
     width: int = 0
     height: int = 0
     featured: bool = False  # listed first in the gallery
+    live_text: str = ""  # the spec drawn at build time: data inline, images as data: URLs
+    page_spec: dict[str, Any] = field(default_factory=dict)  # url data named by its script
+    data_scripts: list[tuple[str, bytes]] = field(default_factory=list)  # site path, content
+    images: list[tuple[Path, str]] = field(default_factory=list)  # file, site path
 
 
 def specs_to_site(
@@ -80,6 +101,7 @@ def specs_to_site(
     jobs: int = 1,
     cache_dir: Path | None = None,
     quiet: bool = True,
+    leave_out: bool = False,
 ) -> list[Path]:
     """Build the site for every `*.vl.json` under specs_dir into out_dir; return the written files.
 
@@ -88,12 +110,14 @@ def specs_to_site(
     written by this function. `base_url`, when given, makes Open Graph URLs absolute.
     Each Markdown file in `reports` becomes the standalone page `<stem>.html`. Charts are
     drawn in up to `jobs` processes; with `cache_dir`, the files of unchanged charts are reused.
+    A spec that cannot be published (unreadable, invalid, its data or images not readable,
+    not drawable) fails the build, or with `leave_out` is left out and named, with its
+    reason, in the site's marker file (see `left_out_specs`).
     """
     specs_dir = Path(specs_dir).resolve()
     out_dir = Path(out_dir).resolve()
     _check_out_dir(out_dir, specs_dir)
-    charts = [_load_chart(path, specs_dir) for path in _find_specs(specs_dir)]
-    _check_unique_names(charts)
+    charts, left_out = _load_charts(_find_specs(specs_dir), specs_dir, leave_out=leave_out)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     try:
@@ -102,11 +126,18 @@ def specs_to_site(
         made = chart_files(
             charts, common, base_url=base_url, jobs=jobs, cache_dir=cache_dir, quiet=quiet
         )
+        published = []
         for chart, files in zip(charts, made, strict=True):  # written while others are drawn
+            if isinstance(files, str):
+                if not leave_out:
+                    raise ChartspecError(f"cannot render chart: {files}", file=chart.spec_file)
+                left_out.append((chart.spec_file, f"cannot render chart: {files}"))
+                continue
             for rel, data, shared in files.files:
                 writer.write_bytes(rel, data, shared=shared)
             chart.width, chart.height = files.width, files.height
-        _write_index(charts, writer, common)
+            published.append(chart)
+        _write_index(published, writer, common, _left_out_lines(left_out, specs_dir))
         _write_reports(reports, writer, specs_dir)
         writer.sync()
         _swap_in(tmp, out_dir)
@@ -114,6 +145,25 @@ def specs_to_site(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return [out_dir / rel for rel in sorted(writer.written)]
+
+
+def left_out_specs(site_dir: Path) -> list[str]:
+    """Return the specs a site built with `leave_out` left out: `path: reason`, one each."""
+    try:
+        text = (Path(site_dir) / SITE_MARKER).read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return [line.removeprefix(LEFT_OUT) for line in text.splitlines() if line.startswith(LEFT_OUT)]
+
+
+def _left_out_lines(left_out: list[tuple[Path, str]], specs_dir: Path) -> list[str]:
+    """Return one line per left-out spec, named relative to the specs folder (no local paths)."""
+    root = str(specs_dir) + os.sep
+    lines = []
+    for path, reason in sorted(left_out):
+        rel = path.relative_to(specs_dir).as_posix()
+        lines.append(f"{rel}: {reason.replace(root, '')}")
+    return lines
 
 
 def _write_shared_files(writer: _Writer, *, site_title: str) -> dict[str, Any]:
@@ -127,8 +177,13 @@ def _write_shared_files(writer: _Writer, *, site_title: str) -> dict[str, Any]:
     }
 
 
-def _write_index(charts: list[Chart], writer: _Writer, common: dict[str, Any]) -> None:
-    """Write the gallery, the licences page and the marker that says chartspec wrote the site."""
+def _write_index(
+    charts: list[Chart], writer: _Writer, common: dict[str, Any], left_out: list[str]
+) -> None:
+    """Write the gallery, the licences page and the marker that says chartspec wrote the site.
+
+    The marker also names the specs left out, so a site that comes from the cache still tells.
+    """
     env = _jinja_env()
     ordered = [c for c in charts if c.featured] + [c for c in charts if not c.featured]
     cards = [{"chart": chart, "href": f"{chart.name}.html"} for chart in ordered]
@@ -139,7 +194,8 @@ def _write_index(charts: list[Chart], writer: _Writer, common: dict[str, Any]) -
         page_title=f"Licences · {site_title}", **common
     )
     writer.write_text("licenses.html", licenses)
-    writer.write_text(SITE_MARKER, "chartspec site\n")
+    marker = "".join(f"{LEFT_OUT}{line}\n" for line in left_out)
+    writer.write_text(SITE_MARKER, f"chartspec site\n{marker}")
 
 
 def _write_reports(reports: Sequence[Path], writer: _Writer, specs_dir: Path) -> None:
@@ -158,7 +214,11 @@ def _write_chart(
     *,
     base_url: str | None,
 ) -> None:
-    """Write one chart's downloads, page and embed page."""
+    """Write one chart's downloads, scripts, page and embed page.
+
+    The two pages share the chart's spec script and its data scripts (one per data file, shared
+    by every chart that reads it), so no data is written twice.
+    """
     name = chart.name
     spec_rel = f"charts/{_spec_relpath(chart)}"
     writer.copy_file(chart.spec_file, spec_rel)
@@ -167,14 +227,25 @@ def _write_chart(
         if ds.source_file is not None:
             rel = f"charts/{_data_relpath(chart, ds.source_file)}"
             writer.copy_file(ds.source_file, rel, shared=True)  # charts may share a file
-            if ds.source_file.suffix.lower() == ".csv":
-                data_links.append({"href": rel, "label": ds.label})
-                continue
+            if ds.source_file.suffix.lower() != ".csv":
+                rel += ".csv"
+                writer.write_bytes(rel, dataset_to_csv(ds).encode("utf-8"), shared=True)
+            data_links.append({"href": rel, "label": ds.label})
+            continue
         csv_rel = (
             f"charts/{name}.csv" if len(chart.datasets) == 1 else f"charts/{name}-data-{i}.csv"
         )
         writer.write_text(csv_rel, dataset_to_csv(ds))
         data_links.append({"href": csv_rel, "label": ds.label})
+    for source, rel in chart.images:
+        writer.copy_file(source, rel, shared=True)
+    scripts = []
+    for rel, content in chart.data_scripts:
+        writer.write_bytes(rel, content, shared=True)
+        scripts.append(rel)
+    spec_script = f"charts/{name}.spec.js"
+    writer.write_text(spec_script, _script("chartspecSpecs", f"spec-{name}", chart.page_spec))
+    scripts.append(spec_script)
 
     live_spec = renders.live_spec
     svg_light, svg_dark = renders.svg_light, renders.svg_dark
@@ -197,7 +268,8 @@ def _write_chart(
         **common,
         "chart": chart,
         "page_title": f"{chart.title} · {common['site_title']}",
-        "spec_json": spec_to_script_json(live_spec),
+        "chart_scripts": scripts,
+        "files_url": f"charts/{_folder_relpath(chart)}",
         "dark_config_json": spec_to_script_json(dark_config_for(live_spec)),
         **_fallback_svgs(name, svg_light, svg_dark),
         "spec_href": spec_rel,
@@ -210,6 +282,14 @@ def _write_chart(
     env = _jinja_env()
     writer.write_text(f"{name}.html", env.get_template("chart.html").render(**page_ctx))
     writer.write_text(f"{name}.embed.html", env.get_template("embed.html").render(**page_ctx))
+
+
+def _script(registry: str, key: str, value: Any) -> str:
+    """Return a script that files `value` under `key` in the page's global `registry`."""
+    return (
+        f"(self.{registry} = self.{registry} || {{}})"
+        f"[{json.dumps(key)}] = {spec_to_script_json(value)};\n"
+    )
 
 
 class _Recorder:
@@ -243,9 +323,46 @@ def _find_specs(specs_dir: Path) -> list[Path]:
     return found
 
 
+def _load_charts(
+    paths: list[Path], specs_dir: Path, *, leave_out: bool
+) -> tuple[list[Chart], list[tuple[Path, str]]]:
+    """Read every spec; return the charts and, with `leave_out`, the specs left out and why."""
+    charts: list[Chart] = []
+    left_out: list[tuple[Path, str]] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        try:
+            chart = _load_chart(path, specs_dir)
+            key = chart.name.lower()  # case-insensitive file systems
+            if key in seen:
+                raise ChartspecError(
+                    f"two specs are both named {chart.name!r}",
+                    file=path,
+                    hint=f"the other is {seen[key]}",
+                )
+        except ChartspecError as error:
+            if not leave_out:
+                raise
+            left_out.append((path, _reason(error, path)))
+            continue
+        seen[key] = path
+        charts.append(chart)
+    return charts, left_out
+
+
+def _reason(error: ChartspecError, path: Path) -> str:
+    """Return an error as one line, without the spec's own name when it is the file at fault."""
+    if error.file != str(path):
+        return str(error)
+    return str(ChartspecError(error.what, row=error.row, column=error.column, hint=error.hint))
+
+
 def _load_chart(path: Path, specs_dir: Path) -> Chart:
-    """Read one spec file and gather its title, description and data tables."""
+    """Read one spec file, check it, and gather its title, description, data and images."""
     spec = load_spec_file(path)
+    problem = spec_problem(spec, path)
+    if problem is not None:
+        raise ChartspecError(problem, file=path)
     name = spec_name(path)
     meta = chartspec_meta(spec)
     if isinstance(meta.get("name"), str):
@@ -268,8 +385,145 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
         specs_dir=specs_dir,
         featured=meta.get("featured") is True,  # any other value is ignored, like a bad title
     )
-    chart.datasets = spec_datasets(spec, _data_files(chart), source=path)
+    files = _data_files(chart)
+    chart.datasets = spec_datasets(spec, files, source=path)
+    images, drawn = _images(chart)
+    chart.images = [(source, rel) for source, rel, _ in images.values()]
+    # Images a mark draws travel inside the spec, as `data:` URLs: a drawing has no network,
+    # and a page opened from disk may not load them itself (Vega asks for them with CORS).
+    data_urls = {ref: data_url for ref, (_, _, data_url) in images.items() if ref in drawn}
+    drawn_fields = _image_fields(spec)[0]
+    live = _with_images(inline_data(spec, files, source=path), data_urls, drawn_fields)
+    live_text = spec_to_script_json(live)
+    check_drawable(json.loads(live_text), file=path, text=live_text)  # inlined data too
+    chart.live_text = live_text
+    page_spec, chart.data_scripts = _page_spec(chart, files)
+    chart.page_spec = _with_images(page_spec, data_urls, drawn_fields)
     return chart
+
+
+# Hand-written specs often have no title or description: the page then uses the file name.
+_NOT_REQUIRED_TO_PUBLISH = frozenset({"title", "description"})
+
+
+def spec_problem(spec: dict[str, Any], path: Path) -> str | None:
+    """Return why a spec fails its check and cannot be published, or None when it passes."""
+    from chartspec.validate import check_spec
+
+    problems = [
+        p
+        for p in check_spec(spec, base_dir=path.parent)
+        if p.rule not in _NOT_REQUIRED_TO_PUBLISH
+    ]
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"fails check: {problems[0]}{more}"
+
+
+def _page_spec(chart: Chart, files: LocalFiles) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    """Return the spec a page draws, and the scripts holding its url data, one per file.
+
+    Each url is replaced by its script's path, which the page loader resolves; delimited
+    text is parsed here, since parsing it in the browser needs what the CSP forbids.
+    """
+    spec = copy.deepcopy(chart.spec)
+    scripts: dict[str, bytes] = {}
+    for data in iter_data(spec):
+        url = data.get("url")
+        if url is None and not isinstance(data.get("values"), str):
+            continue
+        fmt = data_format(data)
+        if url is None:
+            data["values"], data["format"] = page_values(data["values"], fmt)
+            continue
+        path, text = read_url(url, files, source=chart.spec_file)
+        values, data["format"] = page_values(text, fmt)
+        body = spec_to_script_json(values)
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
+        name = _data_relpath(chart, path) if path is not None else "data"
+        data["url"] = rel = f"charts/{name}.{digest}.js"
+        scripts[rel] = _script("chartspecData", rel, values).encode("utf-8")
+    return spec, sorted(scripts.items())
+
+
+def _image_fields(spec: dict[str, Any]) -> tuple[set[str], set[str], set[str]]:
+    """Return the fields whose values are drawn as images, those shown in tooltips, and the
+    literal image urls of a spec (image marks' `url` and url channels' `value`)."""
+    drawn: set[str] = set()
+    tooltip: set[str] = set()
+    literal: set[str] = set()
+    for _, view in iter_views(spec):
+        mark = view.get("mark")
+        if isinstance(mark, dict) and isinstance(mark.get("url"), str):
+            literal.add(mark["url"])
+        encoding = view.get("encoding")
+        if not isinstance(encoding, dict):
+            continue
+        for channel, defs in encoding.items():
+            for d in defs if isinstance(defs, list) else [defs]:
+                if not isinstance(d, dict):
+                    continue
+                if channel == "url":
+                    if isinstance(d.get("value"), str):
+                        literal.add(d["value"])
+                    if isinstance(d.get("field"), str):
+                        drawn.add(d["field"])
+                elif channel == "tooltip" and d.get("title", d.get("field")) == "image":
+                    if isinstance(d.get("field"), str):  # vega-tooltip shows `image` as one
+                        tooltip.add(d["field"])
+    return drawn, tooltip, literal
+
+
+def _images(chart: Chart) -> tuple[dict[str, tuple[Path, str, str]], set[str]]:
+    """Return the images a chart shows, by reference: file, site path and `data:` URL; and the
+    references drawn (not only shown in tooltips). Remote images are refused, never fetched."""
+    drawn_fields, tooltip_fields, literal = _image_fields(chart.spec)
+    drawn, shown = set(literal), set()
+    for ds in chart.datasets:
+        for row in ds.rows:
+            drawn.update(v for f in drawn_fields if isinstance(v := row.get(f), str))
+            shown.update(v for f in tooltip_fields if isinstance(v := row.get(f), str))
+    found = {}
+    for ref in sorted((drawn | shown) - {""}):
+        if is_remote(ref) and not ref.startswith("data:"):
+            raise ChartspecError(
+                f"image {ref!r} is remote and is not fetched",
+                file=chart.spec_file,
+                hint="save it inside the project and refer to it by a relative path",
+            )
+        if ref.startswith("data:"):
+            continue
+        path = resolve_inside(
+            ref, base=chart.spec_file.parent, roots=[chart.specs_dir], source=chart.spec_file
+        )
+        content = read_regular_file(path)
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        data_url = f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
+        found[ref] = (path, f"charts/{_data_relpath(chart, path)}", data_url)
+    return found, drawn
+
+
+def _with_images(spec: Any, data_urls: dict[str, str], fields: set[str]) -> Any:
+    """Return the spec with drawn image references replaced by `data:` URLs.
+
+    The drawing is made without a network and shown where relative URLs mean something else
+    (a gallery thumbnail, a downloaded SVG), so it carries its images.
+    """
+    if not data_urls:
+        return spec
+    if isinstance(spec, list):
+        return [_with_images(item, data_urls, fields) for item in spec]
+    if not isinstance(spec, dict):
+        return spec
+    out = {}
+    for key, value in spec.items():
+        if key in fields or key in ("url", "value"):
+            if isinstance(value, str) and value in data_urls:
+                out[key] = data_urls[value]
+                continue
+        out[key] = _with_images(value, data_urls, fields)
+    return out
 
 
 def _title_of(spec: dict[str, Any]) -> str:
@@ -287,20 +541,6 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _check_unique_names(charts: list[Chart]) -> None:
-    """Refuse two specs that would write the same page."""
-    seen: dict[str, Path] = {}
-    for chart in charts:
-        key = chart.name.lower()  # case-insensitive file systems
-        if key in seen:
-            raise ChartspecError(
-                f"two specs are both named {chart.name!r}",
-                file=chart.spec_file,
-                hint=f"the other is {seen[key]}",
-            )
-        seen[key] = chart.spec_file
-
-
 def _data_files(chart: Chart) -> LocalFiles:
     """Return where a chart's data files are read from: inside the specs folder, published too."""
     return LocalFiles(chart.spec_file.parent, roots=[chart.specs_dir], source=chart.spec_file)
@@ -315,8 +555,14 @@ def _spec_relpath(chart: Chart) -> str:
 
 
 def _data_relpath(chart: Chart, path: Path) -> str:
-    """Path of a url data file under charts/, mirroring the specs folder."""
+    """Path of a url data file or image under charts/, mirroring the specs folder."""
     return path.relative_to(chart.specs_dir).as_posix()
+
+
+def _folder_relpath(chart: Chart) -> str:
+    """The spec's folder under charts/, where its relative urls resolve (empty or ending in /)."""
+    folder = chart.spec_file.resolve().parent.relative_to(chart.specs_dir).as_posix()
+    return "" if folder == "." else f"{folder}/"
 
 
 @dataclass(frozen=True)
@@ -346,25 +592,24 @@ def chart_files(
     jobs: int = 1,
     cache_dir: Path | None = None,
     quiet: bool = True,
-) -> Iterator[ChartFiles]:
+) -> Iterator[ChartFiles | str]:
     """Draw every chart and write its pages, in memory; yield them in the order of `charts`.
 
     Unchanged charts come from the cache; the others are drawn and written in up to `jobs`
     processes, each chart wholly in one, so the pages are made in parallel with the drawings.
-    A failure names the first failed chart in `charts` order, whatever order they finish in.
+    A chart that cannot be drawn gives the error instead, in its place.
     """
     from chartspec.incremental import MIN_PARALLEL_RENDERS, map_in_pool
     from chartspec.progress import Progress
 
     store = Store(cache_dir) if cache_dir is not None else None
-    done: dict[str, ChartFiles] = {}
+    done: dict[str, ChartFiles | str] = {}
     tasks: list[_Task] = []
     for chart in charts:
-        live_text = spec_to_script_json(
-            inline_data(chart.spec, _data_files(chart), source=chart.spec_file)
-        )
+        live_text = chart.live_text
         render_key = key_of(environment_key(), VL_VERSION, live_text)
-        sources = [_read_bytes(ds.source_file) for ds in chart.datasets if ds.source_file]
+        files = [ds.source_file for ds in chart.datasets if ds.source_file]
+        sources = [_read_bytes(path) for path in [*files, *(img for img, _ in chart.images)]]
         page_key = key_of(
             render_key,
             chart.name,
@@ -379,8 +624,6 @@ def chart_files(
             done[chart.name] = cached
             continue
         parts = _cached_render(store, render_key) if store else None
-        if parts is None:  # inlined data may hold what vl-convert cannot draw
-            check_drawable(json.loads(live_text), file=chart.spec_file, text=live_text)
         tasks.append((chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key)))
     with Progress("rendering charts", len(tasks), quiet=quiet) as progress:
         if jobs <= 1 or len(tasks) < MIN_PARALLEL_RENDERS:
@@ -391,8 +634,6 @@ def chart_files(
             if chart.name not in done:
                 result = next(results)
                 progress.advance(chart.name)
-                if isinstance(result, str):
-                    raise ChartspecError(f"cannot render chart: {result}", file=chart.spec_file)
                 done[chart.name] = result
             yield done.pop(chart.name)
 

@@ -28,8 +28,9 @@
     return out;
   }
 
-  // Let the drawing scale with its container: label positions were computed for the spec's
-  // fixed size, so the whole picture shrinks or grows instead of being laid out again.
+  // Let the drawing shrink with its container: label positions were computed for the spec's
+  // fixed size, so the whole picture scales instead of being laid out again. It keeps its
+  // width as its largest size (the stylesheet caps it at the container's width).
   function fitSvg(root) {
     var svg = root.querySelector('svg');
     if (!svg) return;
@@ -38,14 +39,39 @@
     if (!svg.getAttribute('viewBox') && w > 0 && h > 0) {
       svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h);
     }
-    svg.setAttribute('width', '100%');
     svg.removeAttribute('height');
     svg.classList.add('chart-svg');
+  }
+
+  // A page's spec and data come from scripts the page and its embed page share: the spec
+  // from chartspecSpecs, each url's data from chartspecData (keyed by the url). A report
+  // carries its spec in a JSON block instead.
+  function specFor(id) {
+    var specs = window.chartspecSpecs || {};
+    if (Object.prototype.hasOwnProperty.call(specs, id)) return withData(specs[id]);
+    return readJson(id);
+  }
+
+  function withData(node) {
+    var data = window.chartspecData || {};
+    if (Array.isArray(node)) return node.map(withData);
+    if (!isObject(node)) return node;
+    var out = {};
+    for (var key in node) {
+      if (Object.prototype.hasOwnProperty.call(node, key)) out[key] = withData(node[key]);
+    }
+    if (typeof out.url === 'string' && Object.prototype.hasOwnProperty.call(data, out.url)) {
+      out.values = data[out.url];
+      delete out.url;
+    }
+    return out;
   }
 
   var views = {};
 
   function render(container, spec, darkConfig) {
+    // Relative urls (images) resolve against the spec's own folder, copied into the site.
+    var baseURL = container.getAttribute('data-files-url') || '';
     var dark = !!(darkQuery && darkQuery.matches && darkConfig);
     var theSpec = dark ? merge(spec, {config: merge(spec.config || {}, darkConfig)}) : spec;
     var target = document.createElement('div');
@@ -58,7 +84,8 @@
         ast: true,
         expr: lib.expressionInterpreter,
         defaultStyle: false,
-        tooltip: {disableDefaultStyle: true, theme: dark ? 'dark' : 'light'},
+        loader: {baseURL: baseURL},
+        tooltip: {disableDefaultStyle: true, theme: dark ? 'dark' : 'light', baseURL: baseURL},
       })
       .then(function (result) {
         if (views[container.id]) views[container.id].finalize();
@@ -80,11 +107,10 @@
       return;
     }
     var darkConfig = readJson('chartspec-dark-config');
-    var blocks = document.querySelectorAll('script.chartspec-spec[type="application/json"]');
-    Array.prototype.forEach.call(blocks, function (block) {
-      var container = document.querySelector('[data-spec-id="' + block.id + '"]');
-      if (!container) return;
-      render(container, JSON.parse(block.textContent), darkConfig);
+    var containers = document.querySelectorAll('[data-spec-id]');
+    Array.prototype.forEach.call(containers, function (container) {
+      var spec = specFor(container.getAttribute('data-spec-id'));
+      if (spec) render(container, spec, darkConfig);
     });
   }
 
