@@ -410,11 +410,11 @@ def spec_problem(spec: dict[str, Any], path: Path) -> str | None:
     """Return why a spec fails its check and cannot be published, or None when it passes."""
     from chartspec.validate import check_spec
 
-    problems = [
-        p
-        for p in check_spec(spec, base_dir=path.parent)
-        if p.rule not in _NOT_REQUIRED_TO_PUBLISH
-    ]
+    try:
+        found = check_spec(spec, base_dir=path.parent)
+    except Exception as error:  # a crash on one spec leaves it out, and the site is still built
+        return f"the check crashed ({type(error).__name__}: {error}); this is a bug in chartspec"
+    problems = [p for p in found if p.rule not in _NOT_REQUIRED_TO_PUBLISH]
     if not problems:
         return None
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
