@@ -280,8 +280,10 @@ def _write_chart(
         "page_url": page_url if base_url else None,
     }
     env = _jinja_env()
-    writer.write_text(f"{name}.html", env.get_template("chart.html").render(**page_ctx))
-    writer.write_text(f"{name}.embed.html", env.get_template("embed.html").render(**page_ctx))
+    page = env.get_template("chart.html").render(**page_ctx, drawing_files=False)
+    writer.write_text(f"{name}.html", page)
+    embed = env.get_template("embed.html").render(**page_ctx, drawing_files=True)
+    writer.write_text(f"{name}.embed.html", embed)
 
 
 def _script(registry: str, key: str, value: Any) -> str:
@@ -469,9 +471,12 @@ def _image_fields(spec: dict[str, Any]) -> tuple[set[str], set[str], set[str]]:
                         literal.add(d["value"])
                     if isinstance(d.get("field"), str):
                         drawn.add(d["field"])
-                elif channel == "tooltip" and d.get("title", d.get("field")) == "image":
-                    if isinstance(d.get("field"), str):  # vega-tooltip shows `image` as one
-                        tooltip.add(d["field"])
+                elif (
+                    channel == "tooltip"  # vega-tooltip shows an entry titled `image` as one
+                    and d.get("title", d.get("field")) == "image"
+                    and isinstance(d.get("field"), str)
+                ):
+                    tooltip.add(d["field"])
     return drawn, tooltip, literal
 
 
@@ -518,11 +523,11 @@ def _with_images(spec: Any, data_urls: dict[str, str], fields: set[str]) -> Any:
         return spec
     out = {}
     for key, value in spec.items():
-        if key in fields or key in ("url", "value"):
-            if isinstance(value, str) and value in data_urls:
-                out[key] = data_urls[value]
-                continue
-        out[key] = _with_images(value, data_urls, fields)
+        drawn = key in fields or key in ("url", "value")
+        if drawn and isinstance(value, str) and value in data_urls:
+            out[key] = data_urls[value]
+        else:
+            out[key] = _with_images(value, data_urls, fields)
     return out
 
 

@@ -302,7 +302,7 @@ def inline_data(
 
 
 def page_values(text: str, fmt: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """Return data text as a page holds it inline, with its new format; ValueError if it does not parse.
+    """Return data text as a page holds it inline, and its new format; ValueError if unparsable.
 
     Delimited text becomes rows of strings, as the CSV reader would give them, because parsing
     CSV in the browser compiles a function (blocked by a strict CSP); type parsing stays with
