@@ -193,7 +193,7 @@ def site(
 
     A spec that cannot be published (unreadable, invalid, failing check, its data or images
     unreadable or remote) is named on stderr with its reason and left out; the others are
-    published, and the exit status is then 1.
+    published, and the exit status is then 1 (2 when none can be published).
     """
     from chartspec.publish import publish_build
     from chartspec.site import left_out_specs

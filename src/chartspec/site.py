@@ -328,7 +328,10 @@ def _find_specs(specs_dir: Path) -> list[Path]:
 def _load_charts(
     paths: list[Path], specs_dir: Path, *, leave_out: bool
 ) -> tuple[list[Chart], list[tuple[Path, str]]]:
-    """Read every spec; return the charts and, with `leave_out`, the specs left out and why."""
+    """Read every spec; return the charts and, with `leave_out`, the specs left out and why.
+
+    When no spec can be published, the last one's error is raised.
+    """
     charts: list[Chart] = []
     left_out: list[tuple[Path, str]] = []
     seen: dict[str, Path] = {}
@@ -343,8 +346,8 @@ def _load_charts(
                     hint=f"the other is {seen[key]}",
                 )
         except ChartspecError as error:
-            if not leave_out:
-                raise
+            if not leave_out or (not charts and len(left_out) == len(paths) - 1):
+                raise  # nothing to publish: the last spec's error is the site's
             left_out.append((path, _reason(error, path)))
             continue
         seen[key] = path
