@@ -17,7 +17,7 @@ from pathlib import Path
 from benchmarks.project import chart_name, make_project, write_table
 
 REPO = Path(__file__).resolve().parent.parent
-RESULTS_CSV = REPO / "src" / "chartspec" / "data" / "benchmarks.csv"
+RESULTS_CSV = REPO / "benchmarks" / "results.csv"
 
 
 @dataclass
@@ -139,8 +139,8 @@ def bench_builds(work: Path, *, charts: int, repeat: int, cold_repeat: int) -> l
 ALTAIR_LOOP = """
 import sys, time
 from pathlib import Path
-from chartspec.registry import load_chart_folder
-charts = load_chart_folder(Path(sys.argv[1]))
+from chartspec.registry import load_charts
+charts = load_charts(Path(sys.argv[1]))
 out = Path(sys.argv[2]); out.mkdir(exist_ok=True)
 for name, d in charts.items():
     d.draw().save(str(out / f"{name}.json"))
@@ -150,8 +150,8 @@ SPECS_ONLY = """
 import sys
 from pathlib import Path
 from chartspec.build import build_texts, write_specs
-from chartspec.registry import load_chart_folder
-write_specs(build_texts(load_chart_folder(Path(sys.argv[1]))), Path(sys.argv[2]))
+from chartspec.registry import load_charts
+write_specs(build_texts(load_charts(Path(sys.argv[1]))), Path(sys.argv[2]))
 """
 
 JSONSCHEMA = """
@@ -260,9 +260,9 @@ def bench_site_bytes(work: Path, *, charts: int = 20, browser: bool = True) -> l
     site_dir = project / "site"
     site = sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file())
     code = (
-        "import sys\nfrom pathlib import Path\nfrom chartspec.registry import load_chart_folder\n"
+        "import sys\nfrom pathlib import Path\nfrom chartspec.registry import load_charts\n"
         "out = Path(sys.argv[2]); out.mkdir(exist_ok=True)\n"
-        "for name, d in load_chart_folder(Path(sys.argv[1])).items():\n"
+        "for name, d in load_charts(Path(sys.argv[1])).items():\n"
         "    d.draw().save(str(out / f'{name}.html'), inline=True)\n"
     )
     run([sys.executable, "-c", code, project / "charts", work / "inline"], cwd=project)

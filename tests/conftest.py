@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,10 @@ from chart_samples import make_scatter_spec
 from chartspec.fonts import FONT_FAMILY
 
 REPO = Path(__file__).resolve().parent.parent
+# Tests compare a command's whole stderr; on a loaded machine a stage can pass the one-second mark
+# at which progress lines start, so they are held back for every command the tests run.
+os.environ.setdefault("CHARTSPEC_PROGRESS_DELAY", "3600")
+BROWSER_TESTS = REPO / "tests" / "browser"
 
 
 def run_cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None):
@@ -36,8 +42,97 @@ def cli():
 
 
 @pytest.fixture
+def serve_cli(monkeypatch: pytest.MonkeyPatch):
+    """Return a function that runs `chartspec serve ARGS` in folder CWD and returns its server.
+
+    The command runs in this process and returns once the first build is done; the server
+    keeps serving and watching in the background until the test ends.
+    """
+    from click.testing import CliRunner
+
+    import chartspec.serve
+    from chartspec.cli import cli as chartspec_cli
+
+    servers: list[chartspec.serve.DevServer] = []
+
+    def start_in_background(site_dir: Path, **options: Any) -> None:
+        servers.append(chartspec.serve.DevServer(site_dir, **options).start())
+
+    def serve(cwd: Path, *args: str) -> chartspec.serve.DevServer:
+        monkeypatch.setattr(chartspec.serve, "serve", start_in_background)
+        monkeypatch.chdir(cwd)
+        done = CliRunner().invoke(chartspec_cli, ["serve", "--port", "0", *args])
+        assert done.exit_code == 0, done.output
+        return servers[-1]
+
+    yield serve
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+# The user's project of every test that runs chartspec on one: a chart module and its table.
+PROJECT_CHART = """
+from pathlib import Path
+
+import altair as alt
+from chartspec import Column, TableSchema, chart, load_table, with_key
+
+SCHEMA = TableSchema(
+    [
+        Column("model"),
+        Column("speed", "number", positive=True),
+        Column("score", "number"),
+        Column("day", "date"),
+    ],
+    key="model",
+)
+
+
+@chart("speed", title="Speed", description="Speed against score.", source="made up")
+def speed():
+    table = load_table(Path(__file__).parent / "data.csv", SCHEMA)
+    points = alt.Chart(table).mark_point().encode(
+        x=alt.X("speed:Q", scale=alt.Scale(type="log")), y="score:Q", tooltip=["model", "day"]
+    )
+    return with_key(points, "model")
+"""
+PROJECT_HEADER = "model,speed,score,day\n"
+PROJECT_CSV = PROJECT_HEADER + "a,700,47.8,2024-01-05\nb,500,45.5,2024-02-01\n"
+
+
+def write_project(folder: Path, *, csv: str = PROJECT_CSV) -> Path:
+    """Write the test project (charts/speed.py and its table charts/data.csv) into `folder`."""
+    (folder / "charts").mkdir(parents=True, exist_ok=True)
+    (folder / "charts" / "speed.py").write_text(textwrap.dedent(PROJECT_CHART), encoding="utf-8")
+    (folder / "charts" / "data.csv").write_text(csv, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test project, built once per session, so that its specs and site exist."""
+    root = write_project(tmp_path_factory.mktemp("built-project"))
+    done = run_cli("build", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+@pytest.fixture
+def project(built_project: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the built test project, for one test to change."""
+    return Path(shutil.copytree(built_project, tmp_path / "project", symlinks=True))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/browser/ as a browser test (`-m "not browser"` skips them)."""
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from benchmarks.__main__ import main
 from benchmarks.browser import chart_pages, fetched_bytes
 from benchmarks.suite import Result, table, write_csv
@@ -22,6 +23,7 @@ def _own_thread(func: Callable[..., Any], *args: Any) -> Any:
         return pool.submit(func, *args).result()
 
 
+@pytest.mark.slow
 def test_quick_run_prints_a_table_of_ratios(capsys):
     assert main(["--quick", "--only", "startup", "big", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
@@ -38,6 +40,8 @@ def test_results_are_written_as_csv(tmp_path):
     assert "20.00x" in table([result])
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_quick_site_run_prints_every_file_and_pages_visited(capsys):
     assert _own_thread(main, ["--quick", "--only", "site"]) == 0
     out = capsys.readouterr().out
@@ -47,6 +51,7 @@ def test_quick_site_run_prints_every_file_and_pages_visited(capsys):
     assert "site bytes, index page" in rows
 
 
+@pytest.mark.browser
 def test_pages_visited_fetch_shared_files_once(tmp_path):
     specs = tmp_path / "specs"
     specs.mkdir()

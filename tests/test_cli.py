@@ -7,49 +7,16 @@ import os
 import textwrap
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
+import chartspec.build
 import chartspec.incremental
-import chartspec.serve
-from chartspec.cli import cli as chartspec_cli
+from chartspec.cli import main
 from chartspec.serve import RELOAD_PATH, DevServer
-
-CHART = """
-from pathlib import Path
-
-import altair as alt
-from chartspec import Column, TableSchema, chart, load_table, with_key
-
-SCHEMA = TableSchema(
-    [Column("model"), Column("speed", "number", positive=True), Column("score", "number")],
-    key="model",
-)
-
-
-@chart("speed", title="Speed", description="Speed against score.", source="made up")
-def speed():
-    table = load_table(Path(__file__).parent / "data.csv", SCHEMA)
-    points = alt.Chart(table).mark_point().encode(
-        x=alt.X("speed:Q", scale=alt.Scale(type="log")), y="score:Q"
-    )
-    return with_key(points, "model")
-"""
-GOOD_CSV = "model,speed,score\na,700,47.8\nb,500,45.5\n"
-
-
-@pytest.fixture
-def project(tmp_path, cli):
-    """A user's chart folder, built once so that a spec exists to be protected."""
-    charts = tmp_path / "charts"
-    charts.mkdir()
-    (charts / "speed.py").write_text(textwrap.dedent(CHART))
-    (charts / "data.csv").write_text(GOOD_CSV)
-    done = cli("build", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    return tmp_path
+from conftest import PROJECT_CHART, PROJECT_CSV, write_project
 
 
 def fails_cleanly(cli, project: Path, *args: str) -> str:
@@ -116,7 +83,9 @@ def test_help_documents_exit_codes(cli):
 
 
 def test_project_settings_apply_to_every_command(project, cli):
-    (project / "pyproject.toml").write_text('[tool.chartspec]\ndata = "external"\ninline-max-rows = 0\n')
+    (project / "pyproject.toml").write_text(
+        '[tool.chartspec]\ndata = "external"\ninline-max-rows = 0\n'
+    )
     assert cli("build", cwd=project).returncode == 0
     assert [p.suffix for p in (project / "specs" / "data").iterdir()] == [".csv"]
     done = cli("check", cwd=project)  # no flags: check reads the same settings as build
@@ -127,7 +96,9 @@ def test_unknown_project_setting(project, cli):
     (project / "pyproject.toml").write_text("[tool.chartspec]\ndatta = 1\n")
     done = cli("build", cwd=project)
     assert done.returncode == 2
-    assert done.stderr.startswith("chartspec: error: pyproject.toml: unknown setting 'datta' in [tool.chartspec]")
+    assert done.stderr.startswith(
+        "chartspec: error: pyproject.toml: unknown setting 'datta' in [tool.chartspec]"
+    )
 
 
 def test_console_script_is_installed():
@@ -140,14 +111,11 @@ def test_console_script_is_installed():
     assert done.returncode == 0 and "memory3-speed-vs-score" in done.stdout
 
 
-def test_serve_rebuilds_only_the_chart_whose_data_changed(tmp_path, monkeypatch):
-    charts = tmp_path / "charts"
-    charts.mkdir()
-    (charts / "speed.py").write_text(textwrap.dedent(CHART))
-    (charts / "data.csv").write_text(GOOD_CSV)
-    pace = CHART.replace('@chart("speed"', '@chart("pace"').replace("def speed", "def pace")
+def test_serve_rebuilds_only_the_chart_whose_data_changed(tmp_path, monkeypatch, serve_cli):
+    charts = write_project(tmp_path) / "charts"
+    pace = PROJECT_CHART.replace('@chart("speed"', '@chart("pace"').replace("def speed", "def pace")
     (charts / "pace.py").write_text(textwrap.dedent(pace.replace('"data.csv"', '"pace.csv"')))
-    (charts / "pace.csv").write_text(GOOD_CSV)
+    (charts / "pace.csv").write_text(PROJECT_CSV)
     built: list[str] = []
     build_one = chartspec.incremental.build_one
 
@@ -156,37 +124,25 @@ def test_serve_rebuilds_only_the_chart_whose_data_changed(tmp_path, monkeypatch)
         return build_one(definition)
 
     monkeypatch.setattr(chartspec.incremental, "build_one", counting_build_one)
-    servers: list[DevServer] = []
-
-    def start_in_background(site_dir, *, port, rebuild, watch):
-        servers.append(DevServer(site_dir, port=port, rebuild=rebuild, watch=watch).start())
-
-    monkeypatch.setattr(chartspec.serve, "serve", start_in_background)
-    monkeypatch.chdir(tmp_path)
-    done = CliRunner().invoke(chartspec_cli, ["serve", "--port", "0", "--jobs", "1"])
-    assert done.exit_code == 0, done.output
+    server = serve_cli(tmp_path, "--jobs", "1")
     assert sorted(built) == ["pace", "speed"]
-    [server] = servers
-    try:
-        page = server.url + "speed.html"
-        assert "47.8" in _get(page) and "99.5" not in _get(page)
-        pace_spec = tmp_path / "specs" / "pace.vl.json"
-        pace_before = (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns)
-        built.clear()
-        time.sleep(0.3)  # let the watcher start
-        edited = charts / "data.csv.new"  # replaced in one step, as editors save
-        edited.write_text(GOOD_CSV.replace("47.8", "99.5"))
-        os.replace(edited, charts / "data.csv")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and _version(server) == 0:  # bumped once rebuilt
-            time.sleep(0.2)
-        assert _version(server) >= 1
-        assert "99.5" in _get(page) and "47.8" not in _get(page)
-        assert built == ["speed"]
-        assert (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns) == pace_before
-        assert "99.5" in (tmp_path / "specs" / "speed.vl.json").read_text()
-    finally:
-        server.stop()
+    page = server.url + "speed.html"
+    assert "47.8" in _get(page) and "99.5" not in _get(page)
+    pace_spec = tmp_path / "specs" / "pace.vl.json"
+    pace_before = (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns)
+    built.clear()
+    time.sleep(0.3)  # let the watcher start
+    edited = charts / "data.csv.new"  # replaced in one step, as editors save
+    edited.write_text(PROJECT_CSV.replace("47.8", "99.5"))
+    os.replace(edited, charts / "data.csv")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _version(server) == 0:  # bumped once rebuilt
+        time.sleep(0.2)
+    assert _version(server) >= 1
+    assert "99.5" in _get(page) and "47.8" not in _get(page)
+    assert built == ["speed"]
+    assert (pace_spec.read_bytes(), pace_spec.stat().st_mtime_ns) == pace_before
+    assert "99.5" in (tmp_path / "specs" / "speed.vl.json").read_text()
 
 
 def _version(server: DevServer) -> int:
@@ -196,3 +152,45 @@ def _version(server: DevServer) -> int:
 def _get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as resp:
         return resp.read().decode("utf-8")
+
+
+def run_main(*args: str) -> int:
+    """Run the command in this process, as the console script does; return its exit status."""
+    with pytest.raises(SystemExit) as done:
+        main(list(args))
+    return int(done.value.code)
+
+
+def test_warnings_print_one_line_only_while_a_command_runs(tmp_path, monkeypatch, capsys):
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "noisy.py").write_text(
+        "import warnings\nfrom chartspec import chart\n\nwarnings.warn('careful')\n\n"
+        "@chart('noisy', title='N', description='d', source='s')\ndef noisy():\n    return None\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    before = warnings.showwarning
+    assert run_main("list") == 0
+    assert capsys.readouterr().err == "chartspec: warning: careful\n"
+    assert warnings.showwarning is before
+
+
+def test_debug_comes_from_the_command_line_options(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert run_main("list", "--charts", "nope") == 2
+    assert capsys.readouterr().err == (
+        "chartspec: error: nope: chart folder not found; check the --charts path\n"
+    )
+    assert run_main("--debug", "list", "--charts", "nope") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback") and err.endswith("check the --charts path\n")
+
+
+def test_a_failure_of_chartspec_itself_asks_for_a_report(tmp_path, monkeypatch, capsys):
+    def broken(charts_dir):
+        raise KeyError("x")
+
+    monkeypatch.setattr(chartspec.build, "select_charts", broken)
+    assert run_main("list") == 3
+    assert capsys.readouterr().err.startswith(
+        "chartspec: internal error: KeyError: 'x'; this is a bug in chartspec"
+    )

@@ -25,12 +25,12 @@ from chartspec.errors import ChartspecError
 from chartspec.export import (
     EXPORTERS,
     export_specs,
-    find_spec,
     spec_to_pdf,
     spec_to_png,
     spec_to_svg,
     write_atomic,
 )
+from chartspec.spec import find_spec
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 AXIS_TITLES = ["Throughput (tokens/s)", "Accuracy (%)"]
@@ -68,12 +68,15 @@ def test_svg_has_labels_axis_titles_and_bundled_font(scatter_spec: dict[str, Any
     for label in [*LABELS, *AXIS_TITLES, scatter_spec["title"]]:
         assert label in texts
     families = set(re.findall(r'font-family="([^"]*)"', svg))
-    assert families == {fonts.FONT_FAMILY}
+    assert families == {f"{fonts.FONT_FAMILY}, sans-serif"}
+    # The file brings the font its text uses, for viewers that do not have it.
+    assert '<style>@font-face{font-family:"Fira Sans";font-weight:400;' in svg
+    assert "src:url(data:font/woff2;base64," in svg
 
 
 def test_spec_font_is_kept_when_the_spec_sets_one(scatter_spec: dict[str, Any]) -> None:
     scatter_spec["config"] = {"font": "Some Other Font"}
-    assert 'font-family="Some Other Font"' in spec_to_svg(scatter_spec)
+    assert 'font-family="Some Other Font, sans-serif"' in spec_to_svg(scatter_spec)
 
 
 @pytest.mark.parametrize(
@@ -168,7 +171,8 @@ def test_rendering_needs_no_system_fonts(tmp_path: Path, scatter_spec: dict[str,
     if hidden:
         # Proof that the child really saw no system fonts: it found none to list.
         assert child["system_fonts"] == 0
-    assert set(re.findall(r'font-family="([^"]*)"', child["svg"])) == {fonts.FONT_FAMILY}
+    families = set(re.findall(r'font-family="([^"]*)"', child["svg"]))
+    assert families == {f"{fonts.FONT_FAMILY}, sans-serif"}
     # Same pixels and same PDF as here: the machine's fonts played no part.
     assert child["png"] == hashlib.sha256(spec_to_png(scatter_spec)).hexdigest()
     assert child["pdf"] == hashlib.sha256(spec_to_pdf(scatter_spec)).hexdigest()
@@ -270,16 +274,16 @@ def test_url_data_inside_layers_is_inlined(tmp_path: Path) -> None:
 
 def test_remote_url_data_is_refused(scatter_spec: dict[str, Any]) -> None:
     scatter_spec["data"] = {"url": "https://example.org/points.csv"}
-    with pytest.raises(ChartspecError, match="not a local file"):
+    with pytest.raises(ChartspecError, match="is remote and not pinned.*--fetch-remote"):
         spec_to_svg(scatter_spec)
 
 
 def test_missing_data_file_names_it(tmp_path: Path, scatter_spec: dict[str, Any]) -> None:
     scatter_spec["data"] = {"url": "nope.csv"}
     path = write_spec(tmp_path, "memory3", scatter_spec)
-    with pytest.raises(ChartspecError, match="cannot read data file") as info:
+    with pytest.raises(ChartspecError, match="data url 'nope.csv': file not found") as info:
         export_specs([path], fmt="svg", out_dir=tmp_path / "out")
-    assert info.value.file == str(tmp_path / "nope.csv")
+    assert info.value.file == str(path)
 
 
 def test_unknown_format_is_refused(tmp_path: Path, scatter_spec: dict[str, Any]) -> None:

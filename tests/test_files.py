@@ -28,7 +28,7 @@ def _staged(root: Path) -> list[str]:
 
 def test_sync_files_uses_syncfs_where_the_system_has_it(tmp_path: Path) -> None:
     rels = _staged(tmp_path)
-    assert files._syncfs(tmp_path)  # Linux: one call for the file system
+    assert files.syncfs(tmp_path)  # Linux: one call for the file system
     files.sync_files(tmp_path, rels)
 
 
@@ -36,7 +36,7 @@ def test_sync_files_falls_back_to_each_file(tmp_path: Path, monkeypatch) -> None
     rels = _staged(tmp_path)
     synced: list[int] = []
     real_fsync = files.os.fsync
-    monkeypatch.setattr(files, "_syncfs", lambda folder: False)
+    monkeypatch.setattr(files, "syncfs", lambda folder: False)
     monkeypatch.setattr(files.os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
     files.sync_files(tmp_path, rels)
     assert len(synced) >= len(rels)  # every file, then its folders

@@ -12,12 +12,15 @@ from chartspec.fonts import (
     FONT_DIR,
     FONT_FAMILY,
     FONT_FILES,
+    MEASURED_FAMILIES,
     font_ascent,
     font_descent,
     font_metrics,
     register_fonts,
+    svg_with_font,
     text_bounds,
     text_height,
+    text_ink,
     text_width,
 )
 
@@ -212,3 +215,67 @@ def test_web_fonts_are_the_same_subsets_as_the_rendering_fonts() -> None:
         assert web.flavor == "woff2"
         assert web.getBestCmap() == ref.getBestCmap()
         assert web["hmtx"].metrics == ref["hmtx"].metrics
+
+
+def test_fallback_metrics_match_the_installed_fonts() -> None:
+    """The bundled fallback metrics are what tools/fallback_metrics.py reads from the fonts."""
+    from chartspec.fonts import FALLBACK_METRICS
+
+    before = FALLBACK_METRICS.read_bytes()
+    tool = Path(__file__).resolve().parents[1] / "tools" / "fallback_metrics.py"
+    try:
+        subprocess.run([sys.executable, str(tool)], check=True, capture_output=True)
+        assert FALLBACK_METRICS.read_bytes() == before
+    finally:
+        FALLBACK_METRICS.write_bytes(before)
+
+
+@pytest.mark.parametrize("family", MEASURED_FAMILIES)
+def test_every_measured_family_knows_the_samples(family: str) -> None:
+    for bold in (False, True):
+        metrics = font_metrics(bold=bold, family=family)
+        assert metrics.missing("".join(SAMPLES[:3])) == ""
+    # DejaVu Sans is wider than Fira Sans: what placement must leave room for.
+    assert text_width("MiniCPM-2B-SFT", size=11, family="DejaVu Sans") > 1.05 * text_width(
+        "MiniCPM-2B-SFT", size=11
+    )
+    above, below = text_ink("Memory³ gy", size=10, family=family)
+    assert 6 < above < 10 and 1 < below < 3
+
+
+def test_unknown_family_is_refused() -> None:
+    with pytest.raises(ValueError, match="no metrics for the font family 'Comic'"):
+        font_metrics(family="Comic")
+
+
+def _embedded_fonts(svg: str) -> list[tuple[str, TTFont]]:
+    """Return each @font-face's weight and the font its data: URL holds."""
+    import base64
+    import io
+    import re
+
+    faces = re.findall(r"font-weight:(\d+);src:url\(data:font/woff2;base64,([^)]*)\)", svg)
+    return [(weight, TTFont(io.BytesIO(base64.b64decode(data)))) for weight, data in faces]
+
+
+def test_svg_carries_the_subset_of_the_font_it_uses() -> None:
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        '<text font-family="Fira Sans" font-weight="bold">Ab</text>'
+        '<text font-family="Fira Sans">Memory³ &amp; 中</text></svg>'
+    )
+    out = svg_with_font(svg)
+    assert out == svg_with_font(svg)  # deterministic
+    assert out.startswith('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><style>')
+    assert 'font-family="Fira Sans, sans-serif"' in out
+    faces = dict(_embedded_fonts(out))
+    assert set(faces) == {"400", "700"}
+    regular = {chr(code) for code in faces["400"].getBestCmap()}
+    assert regular == set("Memory³ &")  # the characters used, not the missing 中
+    assert {chr(code) for code in faces["700"].getBestCmap()} == set("Ab")
+    assert "unicode-range:U+20,U+26,U+4D,U+65,U+6D,U+6F,U+72,U+79,U+B3" in out
+
+
+def test_svg_without_text_gets_no_font() -> None:
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>'
+    assert svg_with_font(svg) == svg

@@ -17,15 +17,18 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chartspec.build import build_texts, stale_specs, write_specs
 from chartspec.errors import ChartspecError
 from chartspec.publish import publish_build
-from chartspec.registry import load_chart_folder
+from chartspec.registry import load_charts
 from chartspec.validate import check_spec, load_spec_file
 from conftest import REPO
+
+pytestmark = pytest.mark.slow  # hundreds of generated projects, each built and published
 
 ARTIFACTS = REPO / "test-artifacts"
 CI_EXAMPLES = 2000
@@ -59,16 +62,33 @@ cells = st.one_of(
     st.integers(-(10**20), 10**20).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(
-        ["1e999", "-1e-320", "NaN", "-inf", "Infinity", "0", "-0", "2024-01-05", "2024-02-30",
-         "2024-01-05T10:00:00Z", "1.5", "1,5", "  7 "]
+        [
+            "1e999",
+            "-1e-320",
+            "NaN",
+            "-inf",
+            "Infinity",
+            "0",
+            "-0",
+            "2024-01-05",
+            "2024-02-30",
+            "2024-01-05T10:00:00Z",
+            "1.5",
+            "1,5",
+            "  7 ",
+        ]
     ),
     st.text(max_size=8),
     st.sampled_from(NASTY),
 )
 MARKS = ["point", "bar", "line", "area", "tick", "rect", "circle", "square", "text", "rule"]
 TYPES = ["quantitative", "nominal", "ordinal", "temporal"]
-NATURAL = {"string": "nominal", "number": "quantitative", "integer": "quantitative",
-           "date": "temporal"}
+NATURAL = {
+    "string": "nominal",
+    "number": "quantitative",
+    "integer": "quantitative",
+    "date": "temporal",
+}
 CHANNELS = ["x", "y", "color", "size", "tooltip", "text", "href", "detail"]
 
 
@@ -167,10 +187,10 @@ from chartspec import Column, TableSchema, chart, load_table
 SCHEMA = TableSchema([{declared}], key={key_name!r})
 
 
-@chart("fuzz", title={ex['title']!r}, description={ex['description']!r}, source="fuzz")
+@chart("fuzz", title={ex["title"]!r}, description={ex["description"]!r}, source="fuzz")
 def fuzz():
     table = load_table(Path(__file__).parent / "data.csv", SCHEMA)
-    return alt.Chart(table).mark_{ex['mark']}().encode({", ".join(channels)})
+    return alt.Chart(table).mark_{ex["mark"]}().encode({", ".join(channels)})
 """
     (charts / "fuzz.py").write_text(module, encoding="utf-8")
 
@@ -197,7 +217,7 @@ def test_only_a_valid_build_or_a_chartspec_error(ex: dict[str, object]) -> None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # undeclared columns warn; not the point here
-                texts = build_texts(load_chart_folder(folder / "charts"))
+                texts = build_texts(load_charts(folder / "charts"))
             if COUNTS["built"] % SITE_EVERY == 0:
                 publish_build(texts, specs_dir=specs, site_dir=site, reports_dir=folder / "r")
                 assert (site / "fuzz.html").is_file() and (site / "index.html").is_file()

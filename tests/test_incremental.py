@@ -11,6 +11,7 @@ from pathlib import Path
 
 import altair as alt
 import pandas as pd
+import pytest
 from benchmarks.project import chart_name, make_project, write_table
 
 from chartspec.incremental import MIN_PARALLEL_SPECS, build_texts_incremental
@@ -120,6 +121,7 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+@pytest.mark.slow
 def test_workers_end_when_the_build_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "killed_build.py"
     script.write_text(KILLED_BUILD, encoding="utf-8")

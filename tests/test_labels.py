@@ -1,19 +1,27 @@
 from __future__ import annotations
 
+import json
 import math
+import re
+from pathlib import Path
 
+import altair as alt
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from chartspec.errors import ChartspecError
-from chartspec.fonts import text_bounds, text_width
+from chartspec.fonts import FONT_STACK, MEASURED_FAMILIES, baseline_offset, text_ink, text_width
 from chartspec.labels import (
+    LABEL_COLUMNS,
     LabelBox,
     LinearScale,
     LogScale,
+    label_points,
     place_labels,
     symbol_radius,
+    text_extent,
 )
 
 WIDTH, HEIGHT = 560, 380
@@ -48,6 +56,31 @@ def _rect(box: LabelBox) -> tuple[float, float, float, float]:
     return (box.x0, box.y0, box.x1, box.y1)
 
 
+def font_boxes(text: str, box: LabelBox) -> dict[str, tuple[float, float, float, float]]:
+    """Return, per measured family, the box the label's glyphs cover as drawn at its anchor."""
+    out = {}
+    for family in MEASURED_FAMILIES:
+        width = text_width(text, size=FONT_SIZE, family=family)
+        above, below = text_ink(text, size=FONT_SIZE, family=family)
+        left = box.cx - {"left": 0.0, "center": width / 2, "right": width}[box.align]
+        base = box.cy + baseline_offset(box.baseline, FONT_SIZE)
+        out[family] = (left, base - above, left + width, base + below)
+    return out
+
+
+def _distance(point: tuple[float, float], rect: tuple[float, float, float, float]) -> float:
+    px, py = point
+    return math.hypot(min(max(px, rect[0]), rect[2]) - px, min(max(py, rect[1]), rect[3]) - py)
+
+
+def _wider(rect: tuple[float, float, float, float], align: str) -> tuple[float, ...]:
+    """Return the rectangle a text 50% wider would cover, grown the way its anchor grows it."""
+    x0, y0, x1, y1 = rect
+    more = (x1 - x0) / 2
+    grow = {"left": (0, more), "center": (more / 2, more / 2), "right": (more, 0)}[align]
+    return (x0 - grow[0], y0, x1 + grow[1], y1)
+
+
 def assert_valid(
     points: list[tuple[float, float]],
     texts: list[str],
@@ -56,28 +89,29 @@ def assert_valid(
     obstacles: tuple[tuple[float, float, float, float], ...] = (),
     width: float = WIDTH,
     height: float = HEIGHT,
+    radius: float = RADIUS,
 ) -> None:
-    """Check a placement from scratch with the font's metrics."""
+    """Check a placement from scratch, in each measured font."""
     assert len(boxes) == len(points)
-    for text, box in zip(texts, boxes, strict=True):
-        # The box is what Vega draws for a centred, middle-baseline text at the anchor.
-        assert box.x1 - box.x0 == pytest.approx(text_width(text, size=FONT_SIZE))
-        assert box.y1 - box.y0 == pytest.approx(FONT_SIZE)
-        drawn = text_bounds(text, x=box.cx, y=box.cy, size=FONT_SIZE)
-        assert drawn == pytest.approx(_rect(box))
-        assert box.x0 >= -EPS and box.y0 >= -EPS
-        assert box.x1 <= width + EPS and box.y1 <= height + EPS
-        for px, py in points:
-            nearest = math.hypot(
-                min(max(px, box.x0), box.x1) - px, min(max(py, box.y0), box.y1) - py
-            )
-            assert nearest >= RADIUS + PADDING - EPS, (text, (px, py))
-        for obstacle in obstacles:
-            assert _gap(_rect(box), obstacle) >= PADDING - EPS
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            assert not _overlap(_rect(a), _rect(b))
-            assert _gap(_rect(a), _rect(b)) >= PADDING - EPS
+    drawn = []
+    for point, text, box in zip(points, texts, boxes, strict=True):
+        for family, rect in font_boxes(text, box).items():
+            where = (text, family)
+            assert rect[0] >= box.x0 - EPS and rect[1] >= box.y0 - EPS, where
+            assert rect[2] <= box.x1 + EPS and rect[3] <= box.y1 + EPS, where
+            assert rect[0] >= -EPS and rect[1] >= -EPS, where
+            assert rect[2] <= width + EPS and rect[3] <= height + EPS, where
+            for other in points:
+                assert _distance(other, rect) >= radius + PADDING - EPS, (where, other)
+            for obstacle in obstacles:
+                assert _gap(rect, obstacle) >= PADDING - EPS, where
+            # A wider font grows the text away from its own point, never onto it.
+            assert _distance(point, _wider(rect, box.align)) >= _distance(point, rect) - EPS
+        drawn.append(_rect(box))
+    for i, a in enumerate(drawn):
+        for b in drawn[i + 1 :]:
+            assert not _overlap(a, b)
+            assert _gap(a, b) >= PADDING - EPS
 
 
 names = st.text(
@@ -186,6 +220,8 @@ def test_lone_point_is_labelled_to_its_right() -> None:
     )
     assert box.x0 == pytest.approx(100 + 5 + PADDING)
     assert (box.y0 + box.y1) / 2 == pytest.approx(100)
+    assert (box.align, box.baseline) == ("left", "middle")
+    assert box.cx == pytest.approx(box.x0)
 
 
 def test_point_at_right_edge_is_labelled_elsewhere() -> None:
@@ -284,20 +320,6 @@ def test_symbol_radius_follows_vega() -> None:
     assert symbol_radius(64, stroke_width=2) == 5
 
 
-def _text_items(node: object) -> list[dict]:
-    """Collect the items of every text mark in a scenegraph."""
-    found: list[dict] = []
-    if isinstance(node, dict):
-        if node.get("marktype") == "text" and node.get("role") == "mark":
-            found.extend(node["items"])
-        for value in node.values():
-            found.extend(_text_items(value))
-    elif isinstance(node, list):
-        for value in node:
-            found.extend(_text_items(value))
-    return found
-
-
 def test_vega_lite_draws_labels_at_the_placed_anchors() -> None:
     import vl_convert
 
@@ -312,15 +334,17 @@ def test_vega_lite_draws_labels_at_the_placed_anchors() -> None:
     rows = []
     for text, box in zip(texts, boxes, strict=True):
         lx, ly = box.data_position(x_scale, y_scale)
-        rows.append({"model": text, "lx": lx, "ly": ly})
+        rows.append(
+            {"model": text, "lx": lx, "ly": ly, "align": box.align, "baseline": box.baseline}
+        )
     spec = {
         "width": WIDTH,
         "height": HEIGHT,
         "data": {"values": rows},
         "mark": {
             "type": "text",
-            "align": "center",
-            "baseline": "middle",
+            "align": {"expr": "datum.align"},
+            "baseline": {"expr": "datum.baseline"},
             "font": FONT_FAMILY,
             "fontSize": FONT_SIZE,
         },
@@ -338,7 +362,154 @@ def test_vega_lite_draws_labels_at_the_placed_anchors() -> None:
             "text": {"field": "model"},
         },
     }
-    items = {item["text"]: item for item in _text_items(vl_convert.vegalite_to_scenegraph(spec))}
+    items = {item["text"]: item for item in _marks(vl_convert.vegalite_to_scenegraph(spec), "text")}
     for text, box in zip(texts, boxes, strict=True):
         assert items[text]["x"] == pytest.approx(box.cx, abs=1e-6)
         assert items[text]["y"] == pytest.approx(box.cy, abs=1e-6)
+        assert (items[text]["align"], items[text]["baseline"]) == (box.align, box.baseline)
+
+
+def _marks(node: object, marktype: str, role: str = "mark") -> list[dict]:
+    """Collect the items of every mark of one type and role in a scenegraph."""
+    found: list[dict] = []
+    if isinstance(node, dict):
+        if node.get("marktype") == marktype and node.get("role") == role:
+            found.extend(node["items"])
+        for value in node.values():
+            found.extend(_marks(value, marktype, role))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_marks(value, marktype, role))
+    return found
+
+
+def user_chart(**properties: object) -> alt.Chart:
+    """A labelled scatter as a user writes it: log x, explicit domains, sizes in pixels."""
+    table = pd.DataFrame(
+        {"model": list(MEMORY3), "speed": [x for x, _ in MEMORY3.values()]}
+        | {"score": [y for _, y in MEMORY3.values()]}
+    )
+    chart = (
+        alt.Chart(table)
+        .mark_circle(size=80, opacity=1)
+        .encode(
+            x=alt.X("speed:Q", scale=alt.Scale(type="log", domain=[300, 2000]), title="Speed"),
+            y=alt.Y("score:Q", scale=alt.Scale(domain=[30, 60])),
+            tooltip=["model:N"],
+        )
+    )
+    return chart.properties(**({"width": 480, "height": 320} | properties))
+
+
+def _without(chart: alt.Chart, name: str) -> alt.Chart:
+    setattr(chart, name, alt.Undefined)
+    return chart
+
+
+def test_label_points_on_a_users_chart() -> None:
+    import vl_convert
+
+    from chartspec.fonts import register_fonts
+
+    register_fonts()
+    chart = label_points(user_chart(), "model", font_size=FONT_SIZE, color=alt.value("#333"))
+    spec = chart.to_dict()
+    assert (spec["width"], spec["height"]) == (480, 320)
+    points_layer, labels_layer = spec["layer"]
+    assert labels_layer["mark"]["font"] == FONT_STACK
+    assert labels_layer["encoding"]["color"] == {"value": "#333"}
+    # Both layers share the axes: one title each, not "speed, label_x".
+    graph = vl_convert.vegalite_to_scenegraph(spec)
+    axis_titles = [item["text"] for item in _marks(graph, "text", "axis-title")]
+    assert sorted(axis_titles) == ["Speed", "score"]
+    # Check the drawn labels from Vega's own scene, against Vega's own point positions.
+    symbols = [(item["x"], item["y"]) for item in _marks(graph, "symbol")]
+    texts = [item for item in _marks(graph, "text") if item.get("text") in MEMORY3]
+    assert len(symbols) == len(texts) == len(MEMORY3)
+    boxes = []
+    for item in texts:
+        left, top, right, bottom = text_extent(
+            item["text"], align=item["align"], baseline=item["baseline"], size=FONT_SIZE
+        )
+        boxes.append(
+            LabelBox(
+                item["x"],
+                item["y"],
+                item["x"] + left,
+                item["y"] + top,
+                item["x"] + right,
+                item["y"] + bottom,
+                item["align"],
+                item["baseline"],
+            )
+        )
+    by_name = dict(zip([item["text"] for item in texts], boxes, strict=True))
+    table = user_chart().data
+    points = [symbols[i] for i in range(len(table))]
+    assert_valid(
+        points,
+        list(table["model"]),
+        [by_name[name] for name in table["model"]],
+        width=480,
+        height=320,
+        radius=symbol_radius(80, stroke_width=2),
+    )
+
+
+def test_label_points_keeps_the_users_chart_intact() -> None:
+    points = user_chart().configure(font="Fira Sans")
+    chart = label_points(points, "model")
+    assert chart.config == points.config
+    assert points.data.columns.tolist() == ["model", "speed", "score"]  # not changed in place
+    assert set(LABEL_COLUMNS) <= set(chart.data.columns)
+
+
+@pytest.mark.parametrize(
+    ("chart", "message"),
+    [
+        (_without(user_chart(), "width"), r"width in pixels.*properties\(width="),
+        (user_chart(height="container"), r"height in pixels"),
+        (
+            user_chart().encode(x=alt.X("speed:Q", scale=alt.Scale(type="sqrt", domain=[1, 9]))),
+            r"'sqrt' x scale.*type='linear' or 'log'",
+        ),
+        (user_chart().encode(y="score:Q"), r"y scale's domain as two numbers"),
+        (
+            user_chart().encode(y=alt.Y("score:Q", scale=alt.Scale(domain=[30, 60], nice=True))),
+            r"y scale's nice",
+        ),
+        (user_chart().encode(y="model:N"), r"quantitative y field"),
+        (user_chart().encode(size="score:Q"), r"one marker size.*mark_point\(size="),
+        (user_chart().mark_bar(), r"not 'bar'"),
+        (user_chart().transform_filter("datum.score > 40"), r"transforms"),
+        (alt.Chart("data.csv").mark_point(), r"pandas DataFrame"),
+        (alt.layer(user_chart()), r"not LayerChart"),
+    ],
+)
+def test_label_points_says_what_to_set(chart: alt.TopLevelMixin, message: str) -> None:
+    with pytest.raises(ChartspecError, match=message):
+        label_points(chart, "model")  # type: ignore[arg-type]
+
+
+def test_label_points_needs_the_text_column() -> None:
+    with pytest.raises(ChartspecError, match="no column 'name'"):
+        label_points(user_chart(), "name")
+
+
+def test_first_chart_doc_example_runs(tmp_path: Path) -> None:
+    """The labelled scatter of docs/first-chart.md builds as written."""
+    from conftest import REPO, run_cli
+
+    doc = (REPO / "docs" / "first-chart.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(\w*)\n(.*?)```", doc, flags=re.DOTALL)
+    module = next(code for lang, code in blocks if lang == "python" and "label_points" in code)
+    csv_text = next(code for lang, code in blocks if lang == "csv" and code.startswith("model,"))
+    assert run_cli("init", tmp_path / "project").returncode == 0
+    project = tmp_path / "project"
+    (project / "data" / "models.csv").write_text(csv_text, encoding="utf-8")
+    (project / "charts" / "models.py").write_text(module, encoding="utf-8")
+    done = run_cli("build", cwd=project)
+    assert done.returncode == 0, done.stderr
+    spec = json.loads((project / "specs" / "models-speed-vs-score.vl.json").read_text("utf-8"))
+    assert spec["layer"][1]["mark"]["type"] == "text"
+    assert run_cli("check", cwd=project).returncode == 0

@@ -13,7 +13,7 @@ from chartspec.fonts import register_fonts, text_bounds
 from conftest import REPO
 
 SPEC_FILE = REPO / "specs" / "memory3-speed-vs-score.vl.json"
-DATA = REPO / "src" / "chartspec" / "data"
+DATA = REPO / "src" / "chartspec_demos" / "data"
 LABELS = [
     "Memory³-2B-SFT",
     "MiniCPM-2B-SFT",

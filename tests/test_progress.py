@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from chartspec.progress import Progress
 
 
@@ -47,3 +49,16 @@ def test_a_terminal_gets_a_bar_with_the_count_and_the_chart_name():
     assert "2/2" in text
     assert "second-chart" in text
     assert "chartspec: rendering" not in text  # no log lines on a terminal
+
+
+def test_the_environment_sets_when_progress_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHARTSPEC_PROGRESS_DELAY", "0")
+    out = io.StringIO()
+    with Progress("building specs", 1, stream=out) as progress:
+        progress.advance("speed")
+    assert out.getvalue() == "chartspec: building specs: 1/1 speed (0.0s)\n"
+    monkeypatch.setenv("CHARTSPEC_PROGRESS_DELAY", "3600")
+    out = io.StringIO()
+    with Progress("building specs", 1, stream=out) as progress:
+        progress.advance("speed")
+    assert out.getvalue() == ""

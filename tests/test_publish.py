@@ -53,7 +53,7 @@ def run(project: Path, *args: str, env: dict[str, str] | None = None, **kw):
 
 # --------------------------------------------------------------------------- one failing chart
 
-CHART = '''
+CHART = """
 import altair as alt
 import pandas as pd
 from chartspec import chart
@@ -72,7 +72,7 @@ def make(n):
 
 for n in range(1, 11):
     make(n)
-'''
+"""
 
 
 def test_chart_seven_of_ten_fails_and_nothing_changes(tmp_path: Path) -> None:
@@ -100,7 +100,7 @@ def test_chart_seven_of_ten_fails_and_nothing_changes(tmp_path: Path) -> None:
 
 @dataclass
 class KillProject:
-    """A copy of the package whose built-in data changed, and a project built before it."""
+    """A copy of the packages whose built-in data changed, and a project built before it."""
 
     pythonpath: Path
     base: Path
@@ -112,16 +112,16 @@ class KillProject:
 @pytest.fixture(scope="module")
 def kill_project(tmp_path_factory: pytest.TempPathFactory) -> KillProject:
     root = tmp_path_factory.mktemp("kill")
-    package = root / "pkg" / "chartspec"
-    shutil.copytree(
-        REPO / "src" / "chartspec", package, ignore=shutil.ignore_patterns("__pycache__")
-    )
+    for name in ("chartspec", "chartspec_demos"):
+        shutil.copytree(
+            REPO / "src" / name, root / "pkg" / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
     env = {"PYTHONPATH": str(root / "pkg")}
     base = root / "base"
     base.mkdir()
     assert run(base, "build", env=env).returncode == 0
     # Change one score of the built-in chart's data: the build now rewrites specs and site.
-    table = package / "data" / "memory3_table20_professional_tasks.csv"
+    table = root / "pkg" / "chartspec_demos" / "data" / "memory3_table20_professional_tasks.csv"
     text = table.read_text(encoding="utf-8")
     first_row = text.splitlines()[1]
     cells = first_row.split(",")
@@ -185,6 +185,7 @@ def kill_once(kp: KillProject, work: Path, *, delay: float | None, on_journal: b
     return Killed(at, finished_first, state, journal_found, done)
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_moment_leaves_before_or_after(
     kill_project: KillProject, tmp_path: Path
 ) -> None:
@@ -240,6 +241,7 @@ def test_sigkill_at_any_moment_leaves_before_or_after(
 # --------------------------------------------------------------------------- two builds at once
 
 
+@pytest.mark.slow
 def test_second_build_refuses_after_the_lock_timeout(kill_project: KillProject) -> None:
     project = kill_project.base.parent / "locked"
     shutil.copytree(kill_project.base, project)
@@ -254,6 +256,7 @@ def test_second_build_refuses_after_the_lock_timeout(kill_project: KillProject) 
     assert tree(project) == kill_project.before
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_both_finish_in_turn(kill_project: KillProject) -> None:
     project = kill_project.base.parent / "twice"
     shutil.copytree(kill_project.base, project)

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
+import chartspec
 from chartspec.errors import ChartspecError
-from chartspec.registry import builtin_charts, chart, draw_chart, load_chart_folder
+from chartspec.registry import builtin_charts, chart, draw_chart, load_charts
 
 GOOD = """
 import altair as alt
@@ -31,7 +37,7 @@ def test_builtin_charts_include_memory3():
 
 
 def test_user_folder(tmp_path):
-    charts = load_chart_folder(folder_with(tmp_path, good=GOOD))
+    charts = load_charts(folder_with(tmp_path, good=GOOD))
     assert list(charts) == ["bars"]
     assert charts["bars"].title == "Bars"
     assert draw_chart(charts["bars"]).to_dict()["mark"]["type"] == "bar"
@@ -48,7 +54,7 @@ def test_duplicate_names(tmp_path):
     with pytest.raises(
         ChartspecError, match=r"b\.py:\d+: two charts are named 'bars' \(also at .*a\.py:\d+\)"
     ):
-        load_chart_folder(folder)
+        load_charts(folder)
 
 
 def test_module_that_does_not_import(tmp_path):
@@ -56,12 +62,12 @@ def test_module_that_does_not_import(tmp_path):
     with pytest.raises(
         ChartspecError, match=r"broken\.py:2: the chart module does not import: SyntaxError"
     ):
-        load_chart_folder(folder)
+        load_charts(folder)
 
 
 def test_chart_that_raises_names_its_line(tmp_path):
     body = GOOD.replace("return alt.Chart", "raise KeyError('speed')\n    return alt.Chart")
-    charts = load_chart_folder(folder_with(tmp_path, oops=body))
+    charts = load_charts(folder_with(tmp_path, oops=body))
     with pytest.raises(
         ChartspecError, match=r"oops\.py:8: chart 'bars' failed: KeyError: 'speed'; fix"
     ):
@@ -70,20 +76,20 @@ def test_chart_that_raises_names_its_line(tmp_path):
 
 def test_chart_that_returns_no_chart(tmp_path):
     body = GOOD.replace("return alt.Chart(", "return 42 or alt.Chart(")
-    charts = load_chart_folder(folder_with(tmp_path, odd=body))
+    charts = load_charts(folder_with(tmp_path, odd=body))
     with pytest.raises(ChartspecError, match="chart 'bars' returned int, not an Altair chart"):
         draw_chart(charts["bars"])
 
 
 def test_empty_folder(tmp_path):
     with pytest.raises(ChartspecError, match="no charts registered here"):
-        load_chart_folder(tmp_path)
+        load_charts(tmp_path)
 
 
 def test_featured_flag_is_parsed(tmp_path):
     featured = GOOD.replace('source="made up")', 'source="made up", featured=True)')
     plain = GOOD.replace('"bars"', '"plain"')
-    charts = load_chart_folder(folder_with(tmp_path, featured=featured, plain=plain))
+    charts = load_charts(folder_with(tmp_path, featured=featured, plain=plain))
     assert charts["bars"].featured is True
     assert charts["plain"].featured is False
     assert builtin_charts()["memory3-speed-vs-score"].featured is True
@@ -92,4 +98,42 @@ def test_featured_flag_is_parsed(tmp_path):
 def test_featured_must_be_a_boolean(tmp_path):
     module = GOOD.replace('source="made up")', 'source="made up", featured="yes")')
     with pytest.raises(ChartspecError, match=r"good\.py:\d+: featured='yes' for chart 'bars'"):
-        load_chart_folder(folder_with(tmp_path, good=module))
+        load_charts(folder_with(tmp_path, good=module))
+
+
+def _environment_key(pythonpath: Path) -> str:
+    """The cache key part every chart shares, as chartspec at `pythonpath` computes it."""
+    code = "from chartspec.cache import environment_key; print(environment_key())"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(pythonpath)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_changing_a_builtin_chart_keeps_every_project_cached(tmp_path):
+    src = Path(chartspec.__file__).parent.parent
+    for package in ("chartspec", "chartspec_demos"):
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(src / package, tmp_path / package, ignore=ignore)
+    before = _environment_key(tmp_path)
+    with open(tmp_path / "chartspec_demos" / "memory3.py", "a", encoding="utf-8") as module:
+        module.write("# edited\n")
+    with open(tmp_path / "chartspec_demos" / "data" / "memory3_models.csv", "a") as table:
+        table.write("Another,Another,Another\n")
+    assert _environment_key(tmp_path) == before
+    with open(tmp_path / "chartspec" / "labels.py", "a", encoding="utf-8") as module:
+        module.write("# edited\n")
+    assert _environment_key(tmp_path) != before  # chartspec's own code still counts
+
+
+def test_builtin_charts_are_keyed_by_their_own_files():
+    from chartspec.incremental import select_charts_tracked
+
+    charts, inputs = select_charts_tracked(None)
+    demos = Path(charts["memory3-speed-vs-score"].module_file).parent
+    assert not demos.is_relative_to(Path(chartspec.__file__).parent)
+    assert {str(demos / "_gallery.py"), str(demos / "data" / "SOURCE.md")} <= set(inputs)

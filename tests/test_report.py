@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,6 +17,7 @@ from chart_samples import LABELS, make_scatter_spec
 from chartspec import fonts, report
 from chartspec.errors import ChartspecError
 from chartspec.report import markdown_to_report, to_html_fragment
+from leaks import tree_hashes
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}  # fmt: skip
@@ -167,12 +169,21 @@ def test_report_charts_are_inline_svg_with_labels(project: Path) -> None:
     svg = html[html.index("<svg") : html.index("</svg>")]
     for label in LABELS:
         assert f">{label}</text>" in svg
-    assert f'font-family="{fonts.FONT_FAMILY}"' in svg
+    assert f'font-family="{fonts.FONT_FAMILY}, sans-serif"' in svg
+    assert "<style>" not in svg  # the page brings the whole font once
+
+
+def test_still_fragments_carry_their_font(project: Path) -> None:
+    still = to_html_fragment("memory3", interactive=False, specs_dir=project / "specs")
+    assert still.count("<style>@font-face{") == 1
+    # A live fragment goes on a chartspec site's page, which has the font and forbids <style>.
+    live = to_html_fragment("memory3", interactive=True, specs_dir=project / "specs")
+    assert "<style>" not in live
 
 
 def test_report_embeds_the_bundled_font(project: Path) -> None:
     html = render(project)
-    faces = re.findall(r'@font-face\{font-family:"([^"]+)"[^}]*base64,([A-Za-z0-9+/=]+)', html)
+    faces = re.findall(r'@font-face \{\s*font-family: "([^"]+)"[^}]*base64,([A-Za-z0-9+/=]+)', html)
     assert {family for family, _ in faces} == {fonts.FONT_FAMILY}
     embedded = {base64.b64decode(data) for _, data in faces}
     assert {p.read_bytes() for p in fonts.FONT_DIR.glob("*.woff2")} == embedded
@@ -291,3 +302,49 @@ def test_cli_report(project: Path, cli: Any) -> None:
     done = cli("report", "reports/r.md", cwd=project)
     assert done.returncode == 2
     assert done.stderr.startswith("chartspec: error: reports/r.md:3: unknown chart 'memory9'")
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        ("/proc/self/environ", "'/proc/self/environ' is an absolute path"),
+        ("/etc/passwd", "'/etc/passwd' is an absolute path"),
+        ("../../../../../../etc/passwd", "points outside the project"),
+        ("fifo.png", "fifo.png: is not a regular file (a device, FIFO or socket)"),
+        ("dev.png", "'dev.png' points outside the project"),  # a symlink to /dev/zero
+    ],
+)
+def test_cli_report_reads_images_only_inside_the_project(
+    project: Path, cli: Any, image: str, message: str
+) -> None:
+    os.mkfifo(project / "reports" / "fifo.png")  # nobody writes: reading it would hang
+    (project / "reports" / "dev.png").symlink_to("/dev/zero")
+    write_md(project, f"# R\n\n![secret]({image})\n")
+    before = tree_hashes(project)
+    done = cli("report", "reports/r.md", "--out", "r.html", cwd=project)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+    assert tree_hashes(project) == before  # nothing written
+
+
+def test_cli_report_embeds_an_image_from_the_project_folder(project: Path, cli: Any) -> None:
+    (project / "logo.png").write_bytes(b"\x89PNG logo")
+    write_md(project, "# R\n\n![logo](../logo.png)\n")
+    done = cli("report", "reports/r.md", "--out", "r.html", cwd=project)
+    assert done.returncode == 0, done.stderr
+    html = (project / "r.html").read_text(encoding="utf-8")
+    assert base64.b64encode(b"\x89PNG logo").decode() in html
+
+
+@pytest.mark.parametrize("args", [("reports/r.md", "--out", "reports/r.md"), ("reports/r.html",)])
+def test_cli_report_never_overwrites_its_source(
+    project: Path, cli: Any, args: tuple[str, ...]
+) -> None:
+    write_md(project, "# R\n\n{{ chart: memory3 }}\n")
+    (project / "reports" / "r.html").write_text("<p>hand-written page</p>", encoding="utf-8")
+    before = tree_hashes(project)
+    done = cli("report", *args, cwd=project)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "the report would overwrite its own source" in done.stderr
+    assert tree_hashes(project) == before

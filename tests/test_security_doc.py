@@ -7,6 +7,7 @@ from conftest import REPO
 from test_bad_inputs import CASES
 from test_fuzz import CI_EXAMPLES
 from test_publish import KILL_POINTS
+from test_render import COMMANDS as DRAWING_COMMANDS
 
 
 def figures() -> str:
@@ -14,13 +15,14 @@ def figures() -> str:
     return "\n".join(
         [
             "<!-- figures:start -->",
-            "- bad-input cases, each run through the real `chartspec` command: "
-            f"**{len(CASES):,}**",
+            f"- bad-input cases, each run through the real `chartspec` command: **{len(CASES):,}**",
             "- fuzz examples per CI run (hypothesis profile `ci`; `HYPOTHESIS_PROFILE=dev` runs "
             f"20,000): **{CI_EXAMPLES:,}**",
             "- SIGKILL points survived (build killed, then recovered to exactly before or after): "
             f"**{KILL_POINTS:,}**",
             f"- script payloads tried in the browser under the CSP: **{len(PAYLOADS) + 1:,}**",
+            "- commands that draw, run against a local HTTP server that must see no request and "
+            f"a `file:`\n  canary that must not appear in any output: **{len(DRAWING_COMMANDS)}**",
             "<!-- figures:end -->",
         ]
     )

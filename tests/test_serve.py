@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from chartspec.serve import RELOAD_PATH, RELOAD_SCRIPT_PATH, DevServer
@@ -68,3 +69,40 @@ def test_failed_rebuild_keeps_version(tmp_path: Path) -> None:
         assert json.loads(_get(server.url.rstrip("/") + RELOAD_PATH)) == {"version": 0}
     finally:
         server.stop()
+
+
+def test_watches_single_files_and_what_a_rebuild_adds(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "read.csv").write_text("a\n1\n")
+    (data / "other.csv").write_text("a\n1\n")
+    (data / "later.csv").write_text("a\n1\n")
+    watched = [data / "read.csv"]
+    builds: list[int] = []
+
+    def rebuild() -> None:
+        builds.append(1)
+        watched.append(data / "later.csv")  # the chart now reads another file too
+
+    server = DevServer(site, rebuild=rebuild, watch=lambda: list(watched)).start()
+    try:
+        time.sleep(0.5)
+        (data / "other.csv").write_text("a\n2\n")  # in the same folder, but not read
+        time.sleep(1.5)
+        assert builds == []
+        (data / "read.csv").write_text("a\n2\n")
+        _wait_for(lambda: len(builds) == 1)
+        time.sleep(0.5)
+        (data / "later.csv").write_text("a\n2\n")  # watched since the rebuild
+        _wait_for(lambda: len(builds) >= 2)
+    finally:
+        server.stop()
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.1)
+    assert condition()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import pandas as pd
 import pytest
@@ -14,6 +15,8 @@ from chartspec.tables import (
     load_records,
     load_table,
 )
+from conftest import run_cli
+from leaks import tree_hashes
 
 SCHEMA = TableSchema(
     [
@@ -242,3 +245,41 @@ def test_load_records_errors(tmp_path, text, message):
     with pytest.raises(ChartspecError) as caught:
         load_records(path, TableSchema(SCHEMA.columns[:2], key="model"))
     assert message in str(caught.value).replace(str(path), "t.json")
+
+
+def _utf16(path):
+    path.write_bytes("city,rainfall_mm,rainy_days\nBergen,2250,235\n".encode("utf-16-le"))
+
+
+def _fifo(path):
+    os.mkfifo(path)  # nobody writes: reading it would wait forever
+
+
+def _zero(path):
+    path.symlink_to("/dev/zero")  # endless: reading it would exhaust memory
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            _utf16,
+            "the file looks like UTF-16 (a zero byte beside every character); "
+            "save the file as UTF-8",
+        ),
+        (_fifo, "is not a regular file (a device, FIFO or socket); point at a data or image file"),
+        (_zero, "is not a regular file (a device, FIFO or socket); point at a data or image file"),
+    ],
+)
+def test_cli_refuses_data_files_that_are_not_tables(tmp_path, make, message):
+    project = tmp_path / "project"
+    assert run_cli("init", project).returncode == 0
+    data = project / "data" / "rainfall.csv"
+    data.unlink()
+    make(data)
+    before = tree_hashes(project, skip=("data/",))
+    done = run_cli("build", cwd=project)
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert errors == [f"chartspec: error: {data}: {message}"], done.stderr
+    assert tree_hashes(project, skip=("data/",)) == before

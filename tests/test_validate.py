@@ -134,7 +134,7 @@ def test_schema_errors_are_readable(case: str) -> None:
     broken, expected = SCHEMA_CASES[case]
     problems = validate_spec(broken)
     assert strings(problems) == expected
-    assert {p.rule for p in problems} == {"schema"}
+    assert {p.rule.name for p in problems} == {"schema"}
     assert check_spec(broken) == problems
 
 
@@ -152,10 +152,10 @@ def test_valid_spec_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_problem_str_names_the_root() -> None:
-    assert str(Problem("", "missing required property 'mark'", "schema")) == (
+    assert str(Problem("CS001", "", "missing required property 'mark'")) == (
         "(root): missing required property 'mark'"
     )
-    assert str(Problem("layer[0].mark", "x", "schema")) == "layer[0].mark: x"
+    assert str(Problem("CS001", "layer[0].mark", "x")) == "layer[0].mark: x"
 
 
 def test_format_path() -> None:
@@ -302,7 +302,7 @@ def test_lint_problems(case: str) -> None:
     assert validate_spec(broken) == []
     problems = check_spec(broken)
     assert strings(problems) == expected
-    assert {p.rule for p in problems} == {rule}
+    assert {p.rule.name for p in problems} == {rule}
 
 
 def test_lint_reads_csv_relative_to_the_spec(tmp_path: Path) -> None:
@@ -319,27 +319,37 @@ def test_lint_reads_csv_relative_to_the_spec(tmp_path: Path) -> None:
         "encoding.x.field: no field 'nme' in the data; did you mean 'name'?",
         "encoding.y.field: quantitative field 'ms' holds a string 'n/a' (row 2); expected numbers",
     ]
-    # Without a folder to resolve the url against, the rules cannot decide and stay silent.
-    assert check_spec(broken) == []
+    # Without a folder to resolve the url against, the rules cannot decide and say so.
+    assert strings(check_spec(broken)) == [
+        "(root): data not read: no folder to read 'data/t.csv' from; field rules skipped"
+    ]
+
+
+def test_lint_says_once_when_it_cannot_read_the_data(tmp_path: Path) -> None:
+    anything = {"x": {"field": "anything"}, "y": {"field": "else"}}
+    unread = {
+        "remote or absolute URL 'https://example.org/x.csv'": {"url": "https://example.org/x.csv"},
+        "file 'missing.csv' not found": {"url": "missing.csv"},
+        "data named 'given-at-runtime' is given when drawn": {"name": "given-at-runtime"},
+        "the data has no rows": {"values": []},
+        "unknown format of 'x.parquet'": {"url": "x.parquet"},
+    }
+    for reason, data in unread.items():
+        chart = spec(data=data, mark="point", encoding=anything)
+        assert validate_spec(chart) == []
+        problems = lint_spec(chart, base_dir=tmp_path)
+        assert strings(problems) == [f"(root): data not read: {reason}; field rules skipped"]
+        assert [(p.code, p.severity) for p in problems] == [("CS204", "warning")]
+    # A generated sequence is read: its one field is "data" unless named with "as".
+    sequence = spec(data={"sequence": {"start": 0, "stop": 5}}, mark="point", encoding=anything)
+    assert strings(lint_spec(sequence)) == [
+        "encoding.x.field: no field 'anything' in the data; expected one of 'data'",
+        "encoding.y.field: no field 'else' in the data; expected one of 'data'",
+    ]
 
 
 def test_lint_stays_silent_when_it_cannot_know(tmp_path: Path) -> None:
     silent = [
-        spec(
-            data={"url": "https://example.org/x.csv"},
-            mark="point",
-            encoding={"x": {"field": "anything"}},
-        ),
-        spec(data={"url": "missing.csv"}, mark="point", encoding={"x": {"field": "anything"}}),
-        spec(
-            data={"name": "given-at-runtime"}, mark="point", encoding={"x": {"field": "anything"}}
-        ),
-        spec(data={"values": []}, mark="point", encoding={"x": {"field": "anything"}}),
-        spec(
-            data={"sequence": {"start": 0, "stop": 5}},
-            mark="point",
-            encoding={"x": {"field": "anything"}},
-        ),
         # A filter may drop the rows that do not hold numbers.
         spec(
             transform=[{"filter": "isValid(datum.cat)"}],
@@ -352,27 +362,35 @@ def test_lint_stays_silent_when_it_cannot_know(tmp_path: Path) -> None:
             mark="point",
             encoding={"x": {"field": "when", "type": "quantitative"}},
         ),
-        # A pivot on a field the linter cannot see makes every field possible.
+        # The mark says how to draw values that are not numbers.
         spec(
-            transform=[{"calculate": "datum.cat + 'x'", "as": "k"}, {"pivot": "k", "value": "val"}],
-            mark="point",
-            encoding={"y": {"field": "ax", "type": "quantitative"}},
+            mark={"type": "point", "invalid": "filter"},
+            encoding={"y": {"field": "cat", "type": "quantitative"}},
         ),
     ]
     for chart in silent:
         assert validate_spec(chart) == []
         assert lint_spec(chart, base_dir=tmp_path) == [], chart
+    # A pivot on a field the linter cannot see makes every field possible.
+    pivot = spec(
+        transform=[{"calculate": "datum.cat + 'x'", "as": "k"}, {"pivot": "k", "value": "val"}],
+        mark="point",
+        encoding={"y": {"field": "ax", "type": "quantitative"}},
+    )
+    assert strings(lint_spec(pivot)) == [
+        "(root): data not read: a pivot on a computed field; field rules skipped"
+    ]
 
 
 def test_lint_does_not_run_on_schema_errors() -> None:
     broken = {"mark": "point", "data": {"values": ROWS}, "width": "wide"}
-    assert [p.rule for p in check_spec(broken)] == ["schema"]
-    assert {p.rule for p in lint_spec(broken)} == {"title", "description"}
+    assert [p.rule.name for p in check_spec(broken)] == ["schema"]
+    assert {p.rule.name for p in lint_spec(broken)} == {"title", "description"}
 
 
 def test_lint_survives_odd_shapes() -> None:
     odd = {"layer": [None, 3, {"encoding": {"x": [None]}, "transform": "x"}], "datasets": 5}
-    assert {p.rule for p in lint_spec(odd)} == {"title", "description"}
+    assert {p.rule.name for p in lint_spec(odd)} == {"title", "description"}
     assert lint_spec([]) == []  # type: ignore[arg-type]
 
 
@@ -740,7 +758,7 @@ def test_altair_charts_have_no_problems(name: str) -> None:
         title=f"Example: {name}", description=f"An Altair chart: {name}."
     )
     chart_dict = json.loads(json.dumps(chart.to_dict()))
-    assert strings(check_spec(chart_dict)) == []
+    assert [str(p) for p in check_spec(chart_dict) if p.severity == "error"] == []
 
 
 def test_altair_chart_with_a_wrong_field_is_caught() -> None:

@@ -46,7 +46,7 @@ def preaggregated_dict(chart: Any) -> dict[str, Any]:
     if table is None:
         raise ChartspecError("VegaFusion could not evaluate the chart's transforms")
     light = chart.copy(deep=False)
-    light.data = alt.Data(name="chartspec-aggregated")
+    light.data = alt.Data(name="chartspec-aggregated")  # type: ignore[no-untyped-call]
     with alt.data_transformers.enable("default"):
         spec = light.to_dict(validate=False)
     spec.pop("transform", None)  # already applied by VegaFusion
@@ -134,4 +134,7 @@ def _rows(table: Any) -> list[dict[str, Any]]:
 
             local = get_local_tz() or "UTC"
             table[name] = column.dt.tz_convert(local).dt.tz_localize(None)
-    return alt.utils.sanitize_pandas_dataframe(table).to_dict(orient="records")
+    records: list[dict[str, Any]] = alt.utils.sanitize_pandas_dataframe(table).to_dict(
+        orient="records"
+    )
+    return records

@@ -23,7 +23,7 @@ from chartspec.registry import (
     builtin_charts,
     describe_exception,
     draw_chart,
-    load_chart_folder,
+    load_charts,
 )
 from chartspec.spec import SPEC_SUFFIX, load_spec_file, load_spec_text, spec_name
 from chartspec.spec_data import data_urls
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 def select_charts(charts_dir: Path | None) -> dict[str, ChartDef]:
     """Return the charts of `charts_dir`, or the built-in charts when it is None."""
-    return builtin_charts() if charts_dir is None else load_chart_folder(charts_dir)
+    return builtin_charts() if charts_dir is None else load_charts(charts_dir)
 
 
 def pick_charts(charts: dict[str, ChartDef], names: Sequence[str]) -> dict[str, ChartDef]:
@@ -51,6 +51,7 @@ def pick_charts(charts: dict[str, ChartDef], names: Sequence[str]) -> dict[str, 
 
 def build_spec(definition: ChartDef) -> dict[str, Any]:
     """Draw one chart and return its checked, canonical spec."""
+    from chartspec.rules import load_settings
     from chartspec.validate import check_spec
 
     drawn = draw_chart(definition)
@@ -64,7 +65,9 @@ def build_spec(definition: ChartDef) -> dict[str, Any]:
             file=definition.location,
             hint="fix the chart function",
         ) from None
-    problems = check_spec(spec, base_dir=definition.module_file.parent)
+    found = check_spec(spec, base_dir=definition.module_file.parent)
+    kept = load_settings().apply(found, file=None, hand_written=False)
+    problems = [p for p in kept if p.severity == "error"]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ChartspecError(
@@ -122,12 +125,15 @@ def build_project(
     jobs: int | None = None,
     quiet: bool = False,
     use_cache: bool = True,
+    fetch_remote: bool = False,
+    refresh_remote: bool = False,
 ) -> ProjectBuild:
     """Build the charts (all, or `names`) into `specs_dir` and publish the site, all or nothing.
 
     Charts whose code and data are unchanged come from the cache beside `specs_dir`; the rest
     are built in up to `jobs` processes (None: one per core). Specs of charts that are gone
-    are removed only when every chart is built.
+    are removed only when every chart is built. Remote data is read from its pinned copy,
+    fetched first when `fetch_remote` (or, for every URL, `refresh_remote`) allows.
     """
     from chartspec.incremental import (
         build_texts_incremental,
@@ -136,6 +142,7 @@ def build_project(
         shared_workers,
     )
     from chartspec.publish import publish_build
+    from chartspec.remote import pin_texts, remove_replaced_copies
 
     jobs = jobs or default_jobs()
     charts, module_inputs = select_charts_tracked(charts_dir)
@@ -149,6 +156,7 @@ def build_project(
             use_cache=use_cache,
             quiet=quiet,
         )
+        texts = pin_texts(texts, specs_dir, fetch=fetch_remote, refresh=refresh_remote)
         texts, files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
         done = publish_build(
             texts,
@@ -161,6 +169,8 @@ def build_project(
             quiet=quiet,
             use_cache=use_cache,
         )
+    if refresh_remote:
+        remove_replaced_copies(specs_dir)
     return ProjectBuild(texts=texts, published=done)
 
 

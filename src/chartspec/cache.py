@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ CACHE_DIR_NAME = ".chartspec-cache"
 CACHE_FORMAT = 1
 _PACKAGE_DIR = Path(__file__).resolve().parent
 LIBRARIES = (
+    "chartspec",  # an installed release's built-in charts, which live outside the package folder
     "altair",
     "pandas",
     "numpy",
@@ -157,6 +158,17 @@ def cached_spec(store: Store, name: str, key: str, hashes: FileHashes) -> dict[s
     if not isinstance(entry.get("text"), str):
         return None
     return entry
+
+
+def recorded_inputs(specs_dir: Path, names: Iterable[str]) -> set[Path]:
+    """Return the files the cached builds of charts `names` read while drawn."""
+    store = Store(cache_dir_for(specs_dir))
+    found: set[Path] = set()
+    for name in names:
+        entry = store.read_json("specs", name)
+        inputs = entry.get("inputs") if isinstance(entry, dict) else None
+        found.update(Path(path) for path in inputs or {})
+    return found
 
 
 def store_spec(

@@ -5,13 +5,19 @@ from __future__ import annotations
 import sys
 import traceback
 import warnings
-from contextlib import ExitStack
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, NoReturn, TextIO
 
 import click
 
-from chartspec.errors import EXIT_BUG, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, ChartspecError
+from chartspec.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    ChartspecError,
+    ChartspecException,
+    InternalError,
+    UsageError,
+)
 
 EXIT_CODES = """\b
 Exit status:
@@ -91,6 +97,17 @@ INLINE_MAX_ROWS_OPTION = click.option(
     show_default=True,
     help="With --data external, tables up to this many rows stay inline.",
 )
+FETCH_REMOTE_OPTION = click.option(
+    "--fetch-remote",
+    is_flag=True,
+    help="Fetch remote (http/https) data not pinned yet into specs/data/remote/ and record it "
+    "in specs/data/remote.lock.json; pinned data is then read offline.",
+)
+REFRESH_REMOTE_OPTION = click.option(
+    "--refresh-remote",
+    is_flag=True,
+    help="Fetch all remote data again and update its pins (a changed file shows up in the specs).",
+)
 
 
 def _jobs(jobs: int | None) -> int:
@@ -107,7 +124,28 @@ def _charts_dir(charts_dir: Path | None) -> Path | None:
     return charts_dir
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
+class ChartspecGroup(click.Group):
+    """The `chartspec` group: runs a command with chartspec's warnings and `--debug` tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; its warnings print as one line each, only while it runs."""
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except (click.ClickException, click.exceptions.Exit, click.Abort):
+                raise
+            except Exception:
+                if ctx.params["debug"]:
+                    traceback.print_exc()
+                raise
+
+
+@click.group(
+    cls=ChartspecGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_CODES,
+)
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 @click.version_option(package_name="chartspec")
 def cli(debug: bool) -> None:
@@ -125,6 +163,8 @@ def cli(debug: bool) -> None:
 @JOBS_OPTION
 @QUIET_OPTION
 @NO_CACHE_OPTION
+@FETCH_REMOTE_OPTION
+@REFRESH_REMOTE_OPTION
 def build(
     names: tuple[str, ...],
     charts_dir: Path | None,
@@ -136,6 +176,8 @@ def build(
     jobs: int | None,
     quiet: bool,
     no_cache: bool,
+    fetch_remote: bool,
+    refresh_remote: bool,
 ) -> int:
     """Write specs/<name>.vl.json for every chart, or the NAMES given, then the site.
 
@@ -154,6 +196,8 @@ def build(
         jobs=_jobs(jobs),
         quiet=quiet,
         use_cache=not no_cache,
+        fetch_remote=fetch_remote,
+        refresh_remote=refresh_remote,
     )
     changed = len(done.published.changed_specs)
     click.echo(f"built {len(done.texts)} chart(s) into {specs_dir}/ ({changed} file(s) changed)")
@@ -176,11 +220,14 @@ def build(
     "reports_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder of Markdown reports to publish too (default: none).",
+    help="Folder of Markdown reports to publish too (default: reports/ when --specs is specs/, "
+    "so the site is the one `build` publishes; else none).",
 )
 @JOBS_OPTION
 @QUIET_OPTION
 @NO_CACHE_OPTION
+@FETCH_REMOTE_OPTION
+@REFRESH_REMOTE_OPTION
 def site(
     specs_dir: Path,
     site_dir: Path,
@@ -188,6 +235,8 @@ def site(
     jobs: int | None,
     quiet: bool,
     no_cache: bool,
+    fetch_remote: bool,
+    refresh_remote: bool,
 ) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site.
 
@@ -196,7 +245,13 @@ def site(
     published, and the exit status is then 1 (2 when none can be published).
     """
     from chartspec.publish import publish_build
+    from chartspec.remote import pin_folder, remove_replaced_copies
     from chartspec.site import left_out_specs
+
+    if reports_dir is None and specs_dir == Path("specs"):
+        reports_dir = Path("reports")  # a project's own specs: publish what `build` does
+    if fetch_remote or refresh_remote:
+        pin_folder(specs_dir, refresh=refresh_remote)
 
     done = publish_build(
         None,
@@ -208,6 +263,8 @@ def site(
         use_cache=not no_cache,
         leave_out=True,
     )
+    if refresh_remote:
+        remove_replaced_copies(specs_dir)
     left_out = left_out_specs(site_dir)
     for line in left_out:
         click.echo(f"chartspec: left out {specs_dir.as_posix().rstrip('/')}/{line}", err=True)
@@ -219,7 +276,13 @@ def site(
 
 
 @cli.command(epilog=EXIT_CODES)
-@click.option("--port", type=int, default=8000, show_default=True, help="Port (0: any free one).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port (0: any free one).",
+)
 @CHARTS_OPTION
 @SPECS_OPTION
 @SITE_OPTION
@@ -227,6 +290,7 @@ def site(
 @DATA_OPTION
 @INLINE_MAX_ROWS_OPTION
 @JOBS_OPTION
+@FETCH_REMOTE_OPTION
 def serve(
     port: int,
     charts_dir: Path | None,
@@ -236,12 +300,15 @@ def serve(
     data: Literal["inline", "external"],
     inline_max_rows: int,
     jobs: int | None,
+    fetch_remote: bool,
 ) -> int:
     """Serve the site on 127.0.0.1, rebuilding and reloading when charts, data or specs change.
 
     Like `build`, only charts whose code or data changed are rebuilt.
     """
-    from chartspec.build import build_project, select_charts
+    from chartspec.build import build_project
+    from chartspec.cache import recorded_inputs
+    from chartspec.incremental import select_charts_tracked
     from chartspec.serve import serve as serve_site
 
     chosen = _charts_dir(charts_dir)
@@ -256,19 +323,31 @@ def serve(
             inline_max_rows=inline_max_rows,
             jobs=_jobs(jobs),
             quiet=True,
+            fetch_remote=fetch_remote,
         )
 
     rebuild()
-    sources = {d.module_file.parent for d in select_charts(chosen).values()}
-    watch = sorted(sources | {p for p in (specs_dir, reports_dir) if p.is_dir()})
+    charts, module_inputs = select_charts_tracked(chosen)
+    folders = {d.module_file.parent for d in charts.values()} | {specs_dir, reports_dir}
+    read_on_import = {Path(path) for path in module_inputs}
+
+    def watched() -> list[Path]:
+        """The chart folders, specs and reports, and every file a chart read when last built."""
+        return sorted(folders | read_on_import | recorded_inputs(specs_dir, charts))
+
     try:
-        serve_site(site_dir, port=port, rebuild=rebuild, watch=watch)
+        serve_site(site_dir, port=port, rebuild=rebuild, watch=watched)
     except OSError as error:
         raise ChartspecError(
             f"cannot serve on 127.0.0.1:{port} ({error.strerror or error})",
             hint="choose another --port (0 picks a free one)",
         ) from None
     return EXIT_OK
+
+
+def _rule_list(value: tuple[str, ...]) -> list[str]:
+    """Split repeated, comma-separated rule options (`--ignore CS101,CS102 --ignore CS204`)."""
+    return [part for item in value for part in item.split(",") if part.strip()]
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -284,6 +363,22 @@ def serve(
     is_flag=True,
     help="Check only charts whose module, data or spec changed since git HEAD.",
 )
+@click.option(
+    "--select",
+    multiple=True,
+    help="Rules to run, by code, code prefix or name (comma-separated; replaces the project's).",
+)
+@click.option(
+    "--ignore", multiple=True, help="Rules to skip, by code, code prefix or name (comma-separated)."
+)
+@click.option(
+    "--rules",
+    "rules",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="List the lint rules, or explain one (--rules CODE), and exit.",
+)
 @JOBS_OPTION
 def check(
     files: tuple[Path, ...],
@@ -294,75 +389,57 @@ def check(
     data: Literal["inline", "external"],
     inline_max_rows: int,
     changed: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    rules: str | None,
     jobs: int | None,
 ) -> int:
     """Validate specs against the pinned schema and lint rules, and find stale specs.
 
     With FILES, check just those spec files (any Vega-Lite spec). Without, check every spec
     in --specs, that each matches what its chart produces now (--data and --inline-max-rows
-    as given to build), and that the site matches a rebuild.
+    as given to build), and that the site matches a rebuild. Rules are chosen in
+    [tool.chartspec.lint] of pyproject.toml and with --select/--ignore; warnings do not fail.
     """
-    from chartspec.build import place_data, spec_path, stale_site, stale_specs
-    from chartspec.incremental import (
-        build_texts_incremental,
-        check_files_cached,
-        select_charts_tracked,
-    )
-    from chartspec.publish import recovered
-    from chartspec.spec import find_specs
+    from chartspec.check import check_project, format_problem
+    from chartspec.rules import explain_rule, load_settings, rules_table
 
-    if files and changed:
-        raise ChartspecError("give either FILES or --changed, not both")
-    with ExitStack() as stack:
-        if not files:  # finish a build that was killed half way before comparing anything
-            stack.enter_context(recovered(specs_dir, site_dir))
-        chosen = _charts_dir(charts_dir)
-        charts, module_inputs = select_charts_tracked(chosen) if not files else ({}, {})
-        known: list[str] = []
-        if changed:
-            from chartspec.vcs import changed_charts
-
-            known = list(charts)
-            charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
-            paths = [spec_path(specs_dir, n) for n in charts if spec_path(specs_dir, n).is_file()]
-        else:
-            paths = list(files) or find_specs(specs_dir)
-        failures = 0
-        cache = None if files else specs_dir
-        for path, problems in check_files_cached(paths, cache_specs_dir=cache):
-            for problem in problems:
-                click.echo(f"{path}: {problem} [{problem.rule}]")
-                failures += 1
-        if not files:
-            refresh = "chartspec build" + (f" --charts {chosen}" if chosen else "")
-            if specs_dir != Path("specs"):
-                refresh += f" --specs {specs_dir}"
-            if site_dir != Path("site"):
-                refresh += f" --site {site_dir}"
-            if data != "inline":
-                refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
-            texts = build_texts_incremental(
-                charts,
-                specs_dir=specs_dir,
-                charts_dir=chosen,
-                module_inputs=module_inputs,
-                jobs=_jobs(jobs),
-                quiet=True,
-            )
-            texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
-            stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
-            if not stale:  # a site is only comparable once its specs are fresh
-                stale = stale_site(
-                    specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh, jobs=_jobs(jobs)
-                )
-            for problem in stale:
-                click.echo(str(problem))
-                failures += 1
-        if failures:
-            click.echo(f"{failures} problem(s) in {len(paths)} spec(s)", err=True)
-            return EXIT_CHECK_FAILED
-        click.echo(f"{len(paths)} spec(s) checked: all clean")
+    if rules is not None:
+        click.echo(explain_rule(rules) if rules else "\n".join(rules_table()))
         return EXIT_OK
+    settings = load_settings().with_selection(_rule_list(select) or None, _rule_list(ignore))
+    result = check_project(
+        files,
+        settings=settings,
+        charts_dir=_charts_dir(charts_dir),
+        specs_dir=specs_dir,
+        site_dir=site_dir,
+        reports_dir=reports_dir,
+        data=data,
+        inline_max_rows=inline_max_rows,
+        changed=changed,
+        jobs=_jobs(jobs),
+    )
+    for checked in result.files:
+        if checked.error:
+            click.echo(f"chartspec: error: {checked.error}", err=True)
+        if checked.crash:
+            click.echo(
+                f"chartspec: internal error: checking {checked.path}: {checked.crash}; this is a "
+                "bug in chartspec, please report it with the file",
+                err=True,
+            )
+        for found in checked.problems:
+            click.echo(format_problem(found))
+    for stale in result.stale:
+        click.echo(str(stale))
+    count = len(result.files)
+    warned = f", {result.warnings} warning(s)" if result.warnings else ""
+    if result.failures:
+        click.echo(f"{result.failures} problem(s) in {count} spec(s){warned}", err=True)
+    elif result.exit_status == EXIT_OK:
+        click.echo(f"{count} spec(s) checked: " + (f"no errors{warned}" if warned else "all clean"))
+    return result.exit_status
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -480,7 +557,7 @@ def diff(
     Default: HEAD against the --specs folder of the work tree.
     """
     if textconv_file is not None:
-        return textconv.callback(textconv_file)  # type: ignore[misc]
+        return _print_facts(textconv_file)
     from chartspec.diff import render_json, render_text
     from chartspec.vcs import compare, write_visuals
 
@@ -496,6 +573,11 @@ def diff(
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def textconv(file: Path) -> int:
     """Print spec FILE as one line per fact, data cells included (a git textconv filter)."""
+    return _print_facts(file)
+
+
+def _print_facts(file: Path) -> int:
+    """Print a spec file as one line per fact; return the exit status."""
     from chartspec.diff import spec_to_facts
     from chartspec.spec import load_spec_file
     from chartspec.spec_data import spec_files
@@ -554,7 +636,7 @@ def project_defaults(pyproject: Path = Path("pyproject.toml")) -> dict[str, dict
                 known.add(key)
                 if flag.startswith("--") and key in settings:
                     defaults.setdefault(name, {})[param.name or key] = settings[key]
-    unknown = sorted(set(settings) - known)
+    unknown = sorted(set(settings) - known - {"lint"})  # [tool.chartspec.lint]: the rules
     if unknown:
         raise ChartspecError(
             f"unknown setting {unknown[0]!r} in [tool.chartspec]",
@@ -564,53 +646,52 @@ def project_defaults(pyproject: Path = Path("pyproject.toml")) -> dict[str, dict
     return defaults
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     click.echo(f"chartspec: warning: {message}", err=True)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI and exit with its documented status."""
-    args = sys.argv[1:] if argv is None else argv
-    warnings.showwarning = _show_warning
     try:
         status = cli.main(
-            args=args,
+            args=argv,
             prog_name="chartspec",
             standalone_mode=False,
             default_map=project_defaults(),
         )
-    except ChartspecError as error:
-        if "--debug" in args:
-            traceback.print_exc()
-        click.echo(f"chartspec: error: {_one_line(str(error))}", err=True)
-        status = EXIT_USAGE
-    except OSError as error:
-        # The environment refused something (permissions, disk full, a path in the way):
-        # the user's to fix, not a bug, as long as it names the path.
-        if error.filename is None:
-            status = _report_bug(error, args)
-        else:
-            from chartspec.files import os_error
-
-            if "--debug" in args:
-                traceback.print_exc()
-            click.echo(f"chartspec: error: {os_error(error, error.filename, 'failed')}", err=True)
-            status = EXIT_USAGE
     except click.exceptions.Exit as done:
         status = done.exit_code
-    except click.ClickException as error:
-        ctx = getattr(error, "ctx", None)  # only a UsageError knows its command
-        command = f"chartspec {ctx.info_name}" if ctx else "chartspec"
-        if command == "chartspec chartspec":
-            command = "chartspec"
-        click.echo(f"chartspec: error: {_with_help(error.format_message(), command)}", err=True)
-        status = EXIT_USAGE
-    except click.Abort:
-        click.echo("chartspec: interrupted", err=True)
-        status = EXIT_USAGE
     except Exception as error:
-        status = _report_bug(error, args)
+        failure = _as_chartspec_error(error)
+        failure.show()
+        status = failure.exit_code
     sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _as_chartspec_error(error: Exception) -> ChartspecException:
+    """Return the chartspec error that reports `error`: bad usage, bad input, or a bug."""
+    if isinstance(error, ChartspecException):
+        return error
+    if isinstance(error, click.ClickException):
+        ctx = getattr(error, "ctx", None)  # only a UsageError knows its command
+        command = "chartspec" if ctx is None or ctx.parent is None else f"chartspec {ctx.info_name}"
+        return UsageError(_with_help(error.format_message(), command))
+    if isinstance(error, click.Abort):
+        return UsageError("interrupted")
+    if isinstance(error, OSError) and error.filename is not None:
+        # The environment refused something (permissions, disk full, a path in the way):
+        # the user's to fix, not a bug, as long as it names the path.
+        from chartspec.files import os_error
+
+        return os_error(error, error.filename, "failed")
+    return InternalError.from_exception(error)
 
 
 def _with_help(message: str, command: str) -> str:
@@ -620,21 +701,3 @@ def _with_help(message: str, command: str) -> str:
     if what.endswith(("?", "!")):  # "... Did you mean '--jobs'?" ends a sentence
         return f"{what} See `{command} --help`."
     return f"{what.rstrip('.')}; see `{command} --help`"
-
-
-def _one_line(text: str) -> str:
-    """Keep a message on one line, whatever text user code or libraries put in it."""
-    return " ".join(text.splitlines())
-
-
-def _report_bug(error: BaseException, args: list[str]) -> int:
-    """Say that chartspec itself failed, ask for a report, and return EXIT_BUG."""
-    if "--debug" in args:
-        traceback.print_exc()
-    text = _one_line(str(error))
-    click.echo(
-        f"chartspec: internal error: {type(error).__name__}: {text}; this is a bug in "
-        "chartspec, please report it with the command you ran (add --debug for a traceback)",
-        err=True,
-    )
-    return EXIT_BUG

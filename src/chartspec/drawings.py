@@ -11,14 +11,13 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
-import vl_convert as vlc
-
-from chartspec import fonts
+from chartspec import fonts, render
 from chartspec.errors import ChartspecError
+from chartspec.render import VL_VERSION as VL_VERSION
 
-VL_VERSION = "6.4"
 RenderParts = tuple[bytes, bytes, bytes]  # light SVG, dark SVG, PNG
 
 # Colours of the live chart and the pre-rendered SVG in dark mode, by role; text contrast is
@@ -106,44 +105,29 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 RENDER_PARTS = ("light.svg", "dark.svg", "png")
 
 
-def spec_to_drawings(live_text: str) -> RenderParts | str:
-    """Draw a live spec (as script JSON) as light SVG, dark SVG and PNG; or return the error."""
-    fonts.register_fonts()
+def spec_to_drawings(live_text: str, *, base_dir: Path | None = None) -> RenderParts | str:
+    """Draw a live spec (as script JSON) as light SVG, dark SVG and PNG; or return the error.
+
+    Relative image URLs resolve against `base_dir`, the spec's folder.
+    """
     live_spec = json.loads(live_text)
     try:
-        light = vlc.vegalite_to_svg(live_spec, vl_version=VL_VERSION)
-        dark = vlc.vegalite_to_svg(_apply_dark(live_spec), vl_version=VL_VERSION)
+        light = render.vegalite_to_svg(live_spec, base_dir=base_dir)
+        dark = render.vegalite_to_svg(_apply_dark(live_spec), base_dir=base_dir)
     except ValueError as exc:
-        return _first_error(exc)
+        return render.error_line(exc)
+    except ChartspecError as exc:
+        return str(exc)
     light, dark = tidy_svg(light), tidy_svg(dark)
-    png = vlc.svg_to_png(light, scale=2)  # rasterised as drawn, without running Vega again
+    png = render.svg_to_png(light, scale=2)  # rasterised as drawn, without running Vega again
     return light.encode("utf-8"), dark.encode("utf-8"), png
-
-
-def _first_error(exc: Exception) -> str:
-    """Return the line of a vl-convert error that says what went wrong, without the stack."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return next((line for line in lines if line.startswith("Error:")), lines[0] if lines else "")
 
 
 def tidy_svg(svg: str) -> str:
     """Return a rendered SVG with canonical ids, geometry rounded to 1/100 pixel and fonts that
     fall back to sans-serif."""
     svg = _GEOMETRY.sub(_round_geometry, canonical_svg_ids(svg))
-    return _FONT_FAMILY.sub(_with_generic_family, svg)
-
-
-# Shown as an image (a gallery thumbnail, a download) a drawing cannot load the page's web font;
-# without a generic family the browser falls back to a serif face.
-_FONT_FAMILY = re.compile(r'(\sfont-family=")([^"]*)"')
-_GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
-
-
-def _with_generic_family(match: re.Match[str]) -> str:
-    families = [f.strip().strip("'").lower() for f in match.group(2).split(",")]
-    if _GENERIC_FAMILIES & set(families):
-        return match.group(0)
-    return f'{match.group(1)}{match.group(2)}, sans-serif"'
+    return fonts.with_generic_family(svg)
 
 
 # Vega writes coordinates with 17 digits; a hundredth of a pixel is far below what shows.

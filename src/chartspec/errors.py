@@ -1,8 +1,14 @@
-"""The one error type for everything a user can get wrong, and the exit codes."""
+"""Errors a command can end with: a small tree, each with its exit status and a one-line message.
+
+Each error carries its own `exit_code` and prints itself as one line (`show`), the way click's
+exceptions do, so the command line needs no ladder of `except` clauses.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import ClassVar, TextIO
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -10,8 +16,35 @@ EXIT_USAGE = 2
 EXIT_BUG = 3
 
 
-class ChartspecError(Exception):
-    """A problem with the user's input: printed as one line, exit status 2."""
+def _one_line(text: str) -> str:
+    # Names from user data and messages from libraries may hold line breaks.
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+class ChartspecException(Exception):
+    """The base of chartspec's errors: a one-line message and the exit status it ends with."""
+
+    exit_code: ClassVar[int] = EXIT_BUG
+    label: ClassVar[str] = "error"
+
+    def __str__(self) -> str:
+        return _one_line(super().__str__())
+
+    def show(self, file: TextIO | None = None) -> None:
+        """Print `chartspec: <label>: <message>` as one line on stderr (or `file`)."""
+        print(f"chartspec: {self.label}: {self}", file=file or sys.stderr)
+
+
+class UsageError(ChartspecException):
+    """The command was called wrongly (an unknown option, options that exclude each other)."""
+
+    exit_code = EXIT_USAGE
+
+
+class ChartspecError(ChartspecException):
+    """A problem with the user's input, named by file, row and column when they apply."""
+
+    exit_code = EXIT_USAGE
 
     def __init__(
         self,
@@ -27,7 +60,7 @@ class ChartspecError(Exception):
         self.row = row
         self.column = column
         self.hint = hint
-        super().__init__(str(self))
+        super().__init__(str(self))  # the whole line survives pickling between processes
 
     @property
     def location(self) -> str:
@@ -37,6 +70,30 @@ class ChartspecError(Exception):
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.what}" if self.location else self.what
-        text = f"{text}; {self.hint}" if self.hint else text
-        # One line, always: names from user data may hold line breaks.
-        return text.replace("\r", "\\r").replace("\n", "\\n")
+        return _one_line(f"{text}; {self.hint}" if self.hint else text)
+
+
+class CheckFailed(ChartspecException):
+    """A check found problems (an invalid, failing or stale spec); the message sums them up."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+    def show(self, file: TextIO | None = None) -> None:
+        """Print the summary as it is: the problems themselves were printed before it."""
+        print(self, file=file or sys.stderr)
+
+
+class InternalError(ChartspecException):
+    """chartspec itself failed: a bug, reported with a request to report it."""
+
+    exit_code = EXIT_BUG
+    label = "internal error"
+
+    @classmethod
+    def from_exception(cls, error: BaseException) -> InternalError:
+        """Wrap an unexpected exception, naming its type and first words."""
+        text = " ".join(str(error).splitlines())
+        return cls(
+            f"{type(error).__name__}: {text}; this is a bug in chartspec, please report it "
+            "with the command you ran (add --debug for a traceback)"
+        )

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pikepdf
-import vl_convert as vlc
 
-from chartspec import fonts
+from chartspec import fonts, render
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
+from chartspec.render import check_resolution
 from chartspec.spec import check_drawable, load_spec_file, spec_name
 from chartspec.spec_data import DataFiles, LocalFiles, inline_data, spec_files
 from chartspec.validate import validate_spec
@@ -21,9 +21,17 @@ from chartspec.validate import validate_spec
 Format = Literal["svg", "png", "pdf"]
 
 
-def spec_to_svg(spec: dict[str, Any], *, base_dir: Path | None = None) -> str:
-    """Render a spec to an SVG string in the bundled font."""
-    return _convert(vlc.vegalite_to_svg, spec, base_dir=base_dir)
+def spec_to_svg(
+    spec: dict[str, Any], *, base_dir: Path | None = None, embed_font: bool = True
+) -> str:
+    """Render a spec to an SVG string in the bundled font.
+
+    With `embed_font` the SVG carries the subset of the font its text uses (see
+    `fonts.svg_with_font`), so it looks the same wherever it is shown; without, it holds no
+    `<style>`, for pages that bring the font themselves under a strict CSP.
+    """
+    svg = _convert(spec, base_dir=base_dir)
+    return fonts.svg_with_font(svg) if embed_font else fonts.with_generic_family(svg)
 
 
 def spec_to_png(
@@ -34,13 +42,13 @@ def spec_to_png(
     base_dir: Path | None = None,
 ) -> bytes:
     """Render a spec to PNG bytes at `scale` times its size, or at `ppi` pixels per inch."""
-    _check_resolution(scale, ppi)
-    return _convert(vlc.vegalite_to_png, spec, base_dir=base_dir, scale=scale, ppi=ppi)
+    check_resolution(scale, ppi)
+    return render.svg_to_png(_convert(spec, base_dir=base_dir), scale=scale, ppi=ppi)
 
 
 def spec_to_pdf(spec: dict[str, Any], *, base_dir: Path | None = None) -> bytes:
     """Render a spec to a one-page PDF with text kept as text, byte-identical across runs."""
-    return _deterministic_pdf(_convert(vlc.vegalite_to_pdf, spec, base_dir=base_dir))
+    return _deterministic_pdf(render.svg_to_pdf(_convert(spec, base_dir=base_dir)))
 
 
 def _svg_bytes(
@@ -129,36 +137,24 @@ def _make_dir(out_dir: Path) -> None:
         raise ChartspecError("output folder is not writable", file=out_dir)
 
 
-def _check_resolution(scale: float | None, ppi: float | None) -> None:
-    if scale is not None and ppi is not None:
-        raise ChartspecError("give either a scale or a ppi, not both")
-    for label, value in (("scale", scale), ("ppi", ppi)):
-        if value is not None and not value > 0:
-            raise ChartspecError(f"{label} must be a positive number, got {value}")
-
-
 def _no_resolution(fmt: str, scale: float | None, ppi: float | None) -> None:
     if scale is not None or ppi is not None:
         raise ChartspecError(f"scale and ppi apply to PNG only, not {fmt.upper()}")
 
 
-def _convert(
-    convert: Callable[..., Any], spec: dict[str, Any], *, base_dir: Path | None, **options: Any
-) -> Any:
-    """Call a vl-convert function on a spec with local data inlined and the bundled font."""
-    fonts.register_fonts()
+def _convert(spec: dict[str, Any], *, base_dir: Path | None) -> str:
+    """Draw a spec as SVG with local data (and pinned copies of remote data) inlined."""
     files = LocalFiles(base_dir) if base_dir is not None else DataFiles()
     spec = inline_data(spec, files)
     check_drawable(spec, file=base_dir)
-    options = {k: v for k, v in options.items() if v is not None}
     try:
         # config here is a fallback: a spec's own config.font still wins.
-        # An empty allow-list stops any network request.
-        return convert(spec, config={"font": fonts.FONT_FAMILY}, allowed_base_urls=[], **options)
+        return render.vegalite_to_svg(
+            spec, base_dir=base_dir, config={"font": fonts.FONT_FAMILY}, source=base_dir
+        )
     except ValueError as exc:
-        first = str(exc).strip().splitlines()
-        detail = next((line for line in first if "Error" in line and ":" in line), first[0])
-        raise ChartspecError(f"Vega-Lite could not render the spec: {detail.strip()}") from None
+        detail = render.error_line(exc)
+        raise ChartspecError(f"Vega-Lite could not render the spec: {detail}") from None
 
 
 def _deterministic_pdf(raw: bytes) -> bytes:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
-import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from chartspec.errors import ChartspecError
+from chartspec.portable import current_umask, sync_dir, syncfs
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -31,7 +30,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes files 0600
         os.replace(tmp, path)
         sync_dir(path.parent)
     except OSError as error:
@@ -54,20 +53,6 @@ def write_if_changed(path: Path, data: str | bytes) -> bool:
     return True
 
 
-def sync_dir(folder: Path) -> None:
-    """Flush a folder's entries (renames, new files) to disk, where the system allows it."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return  # some systems cannot open folders; the rename itself is still atomic
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def sync_files(root: Path, rels: Iterable[str]) -> None:
     """Flush the files `rels` under `root`, and their folders, to disk.
 
@@ -75,7 +60,7 @@ def sync_files(root: Path, rels: Iterable[str]) -> None:
     less than one fsync per file; elsewhere each file and folder is synced in turn.
     """
     root = Path(root)
-    if _syncfs(root):
+    if syncfs(root):
         return
     folders = {root}
     for rel in sorted(rels):
@@ -91,21 +76,6 @@ def sync_files(root: Path, rels: Iterable[str]) -> None:
             raise os_error(error, path, "cannot write the file") from None
     for folder in sorted(folders):
         sync_dir(folder)
-
-
-def _syncfs(folder: Path) -> bool:
-    """Flush the file system holding `folder` with syncfs(2); False where that is unavailable."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except (AttributeError, OSError):
-        return False
-    try:
-        return syncfs(fd) == 0
-    finally:
-        os.close(fd)
 
 
 def os_error(error: OSError, path: str | Path, what: str) -> ChartspecError:

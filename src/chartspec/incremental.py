@@ -340,36 +340,3 @@ def _tree_hashes(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
-
-
-# --- checking ---------------------------------------------------------------------------------
-
-
-def check_files_cached(
-    paths: list[Path], *, cache_specs_dir: Path | None
-) -> Iterator[tuple[Path, list[Any]]]:
-    """Yield (path, problems) for each spec file, reusing results for unchanged files.
-
-    A result is cached by the file's bytes and chartspec's version; specs that load data by
-    url are always checked afresh, since their lint also reads those files.
-    """
-    from chartspec.cache import environment_key
-    from chartspec.spec import load_spec_file
-    from chartspec.validate import Problem, check_spec
-
-    store = Store(cache_dir_for(cache_specs_dir)) if cache_specs_dir is not None else None
-    for path in paths:
-        try:
-            raw = Path(path).read_bytes()
-        except OSError:
-            raw = b""
-        key = key_of(environment_key(), sha256_bytes(raw))
-        cacheable = store is not None and raw and b'"url"' not in raw
-        entry = store.read_json("checks", key) if cacheable and store is not None else None
-        if isinstance(entry, list):
-            yield path, [Problem(*item) for item in entry]
-            continue
-        problems = check_spec(load_spec_file(path), base_dir=Path(path).parent)
-        if cacheable and store is not None:
-            store.write_json("checks", key, [[p.path, p.message, p.rule] for p in problems])
-        yield path, problems

@@ -1,44 +1,61 @@
-"""Collision-free placement of one text label per point, in pixel space.
+"""Collision-free placement of one text label per point, in pixel space, in any common font.
 
-A chart computes its points' pixel positions with `LinearScale` / `LogScale`, calls
-`place_labels`, and draws each label as a text mark with `align="center"`,
-`baseline="middle"` at the returned centre (converted back to data with the same scales).
-The search is exact and deterministic: it returns a placement in which no label box comes
-within `padding` pixels of another label box, of any point's marker or of any obstacle, and
-every box lies inside the plot; when it finds none it raises ChartspecError naming the labels.
+`label_points` labels an Altair point chart in one call. Underneath, `place_labels` takes the
+points' pixel positions (from `LinearScale` / `LogScale`) and returns for each label a text anchor
+with the `align` and `baseline` that make the text grow away from its point, so a wider or
+taller font than expected moves no text onto its point. Each label's box is the union of the
+text's boxes in every family of `fonts.MEASURED_FAMILIES`, so the placement holds in the bundled
+font and in the fallbacks a reader's machine may use instead. The search is exact and
+deterministic: no box comes within `padding` pixels of another box, of any point's marker or of
+any obstacle, and every box lies inside the plot; when it finds none it raises ChartspecError
+naming the labels.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NoReturn, Protocol
+from typing import Any, Literal, NoReturn, Protocol
 
+import altair as alt
 import numpy as np
+import pandas as pd
 
 from chartspec.errors import ChartspecError
-from chartspec.fonts import text_bounds, text_height, text_width
+from chartspec.fonts import (
+    FONT_STACK,
+    MEASURED_FAMILIES,
+    baseline_offset,
+    text_bounds,
+    text_ink,
+    text_width,
+)
 
 Rect = tuple[float, float, float, float]
 """An axis-aligned rectangle (x0, y0, x1, y1) in pixels, y growing downwards."""
 
-# Where a label sits around its point, with its base cost: right first, then above, then the
-# diagonals and the other sides; the *_l/*_r entries slide an above/below label sideways.
+Align = Literal["left", "center", "right"]
+Baseline = Literal["top", "middle", "bottom"]
+
+# Where a label sits around its point, with its base cost (right first, then above, then the
+# diagonals and the other sides; the *_l/*_r entries slide an above/below label sideways) and
+# the anchoring that makes its text grow away from the point.
 _DIAGONAL = math.sqrt(0.5)
-POSITIONS: dict[str, float] = {
-    "E": 0.0,
-    "N": 1.0,
-    "N_r": 1.25,
-    "NE": 1.5,
-    "N_l": 1.75,
-    "SE": 2.5,
-    "W": 3.0,
-    "NW": 3.5,
-    "S": 4.0,
-    "S_r": 4.25,
-    "S_l": 4.5,
-    "SW": 5.0,
+POSITIONS: dict[str, tuple[float, Align, Baseline]] = {
+    "E": (0.0, "left", "middle"),
+    "N": (1.0, "center", "bottom"),
+    "N_r": (1.25, "left", "bottom"),
+    "NE": (1.5, "left", "bottom"),
+    "N_l": (1.75, "right", "bottom"),
+    "SE": (2.5, "left", "top"),
+    "W": (3.0, "right", "middle"),
+    "NW": (3.5, "right", "bottom"),
+    "S": (4.0, "center", "top"),
+    "S_r": (4.25, "left", "top"),
+    "S_l": (4.5, "right", "top"),
+    "SW": (5.0, "right", "top"),
 }
 # Gaps between marker edge and label, in font sizes beyond `padding`; each step costs more.
 GAP_STEPS: tuple[float, ...] = (0.0, 1 / 3, 2 / 3, 1.0, 1.5)
@@ -49,7 +66,8 @@ SEARCH_BUDGET = 20_000
 
 @dataclass(frozen=True)
 class LabelBox:
-    """A placed label: the text mark's anchor (cx, cy) and its box (x0, y0)-(x1, y1) in pixels."""
+    """A placed label: the text mark's anchor (cx, cy) with its `align` and `baseline`, and the
+    box (x0, y0)-(x1, y1) in pixels its text covers in any of the measured fonts."""
 
     cx: float
     cy: float
@@ -57,6 +75,8 @@ class LabelBox:
     y0: float
     x1: float
     y1: float
+    align: Align
+    baseline: Baseline
 
     def data_position(self, x_scale: Scale, y_scale: Scale) -> tuple[float, float]:
         """Return the anchor in data coordinates, for a text mark encoded on the chart's scales."""
@@ -139,12 +159,27 @@ class _Candidate:
     box: LabelBox
 
 
-def _box_at(text: str, left: float, top: float, *, size: float, bold: bool) -> LabelBox:
-    """Return the label box whose top-left corner is (left, top), with Vega's text anchor."""
-    # Vega puts a middle-baseline text's box slightly off its anchor; ask for the offset.
-    bx0, by0, bx1, _ = text_bounds(text, x=0.0, y=0.0, size=size, bold=bold)
-    cx, cy = left - bx0, top - by0
-    return LabelBox(cx, cy, left, top, left + (bx1 - bx0), top + text_height(size))
+@functools.cache
+def text_extent(
+    text: str, *, align: Align, baseline: Baseline, size: float, bold: bool = False
+) -> Rect:
+    """Return the box, relative to its anchor, that `text` covers in any measured font.
+
+    Horizontally the advance widths; vertically the glyphs' outlines around the baseline Vega
+    draws at (Vega computes baselines itself, the same way in every renderer) and the line box
+    Vega gives the text, for hovering.
+    """
+    _, top, _, bottom = text_bounds(text, x=0.0, y=0.0, size=size, baseline=baseline)
+    x0s, x1s = [], []
+    base = baseline_offset(baseline, size)
+    for family in MEASURED_FAMILIES:
+        width = text_width(text, size=size, bold=bold, family=family)
+        above, below = text_ink(text, size=size, bold=bold, family=family)
+        left = {"left": 0.0, "center": -width / 2, "right": -width}[align]
+        x0s.append(left)
+        x1s.append(left + width)
+        top, bottom = min(top, base - above), max(bottom, base + below)
+    return (min(x0s), top, max(x1s), bottom)
 
 
 def _candidates(
@@ -159,29 +194,31 @@ def _candidates(
 ) -> list[_Candidate]:
     """Return every candidate box for one label, cheapest first."""
     x, y = point
-    w, h = text_width(text, size=size, bold=bold), text_height(size)
     out = []
     for step, gap in enumerate(GAP_STEPS):
         d = radius + padding + gap * size
         c = d * _DIAGONAL
-        corners = {
-            "E": (x + d, y - h / 2),
-            "W": (x - d - w, y - h / 2),
-            "N": (x - w / 2, y - d - h),
-            "N_r": (x - w / 4, y - d - h),
-            "N_l": (x - 3 * w / 4, y - d - h),
-            "S": (x - w / 2, y + d),
-            "S_r": (x - w / 4, y + d),
-            "S_l": (x - 3 * w / 4, y + d),
-            "NE": (x + c, y - c - h),
-            "NW": (x - c - w, y - c - h),
-            "SE": (x + c, y + c),
-            "SW": (x - c - w, y + c),
-        }
-        for name, base in POSITIONS.items():
-            left, top = corners[name]
-            box = _box_at(text, left, top, size=size, bold=bold)
-            out.append(_Candidate(index, base + GAP_STEP_COST * step, box))
+        for name, (base_cost, align, baseline) in POSITIONS.items():
+            rx0, ry0, rx1, ry1 = text_extent(
+                text, align=align, baseline=baseline, size=size, bold=bold
+            )
+            w, h = rx1 - rx0, ry1 - ry0
+            left, top = {
+                "E": (x + d, y - h / 2),
+                "W": (x - d - w, y - h / 2),
+                "N": (x - w / 2, y - d - h),
+                "N_r": (x - w / 4, y - d - h),
+                "N_l": (x - 3 * w / 4, y - d - h),
+                "S": (x - w / 2, y + d),
+                "S_r": (x - w / 4, y + d),
+                "S_l": (x - 3 * w / 4, y + d),
+                "NE": (x + c, y - c - h),
+                "NW": (x - c - w, y - c - h),
+                "SE": (x + c, y + c),
+                "SW": (x - c - w, y + c),
+            }[name]
+            box = LabelBox(left - rx0, top - ry0, left, top, left + w, top + h, align, baseline)
+            out.append(_Candidate(index, base_cost + GAP_STEP_COST * step, box))
     out.sort(key=lambda cand: cand.cost)
     return out
 
@@ -217,7 +254,8 @@ def _blocked(
         ).any(axis=1)
     else:
         near_obstacle = np.zeros(len(boxes), dtype=bool)
-    return outside | near_marker | near_obstacle
+    blocked: np.ndarray = outside | near_marker | near_obstacle
+    return blocked
 
 
 def _conflicts(boxes: np.ndarray, owners: np.ndarray, *, padding: float) -> np.ndarray:
@@ -230,7 +268,8 @@ def _conflicts(boxes: np.ndarray, owners: np.ndarray, *, padding: float) -> np.n
         & (y0[:, None] < y1[None, :] + padding - eps)
         & (y0[None, :] < y1[:, None] + padding - eps)
     )
-    return close & (owners[:, None] != owners[None, :])
+    conflicts: np.ndarray = close & (owners[:, None] != owners[None, :])
+    return conflicts
 
 
 def _components(n: int, pairs: np.ndarray) -> list[list[int]]:
@@ -322,7 +361,7 @@ def place_labels(
     points
         Marker centres in pixels, (0, 0) at the plot's top-left corner.
     texts
-        One label per point, set in the bundled font at `font_size` (bold if `bold`).
+        One label per point, set at `font_size` (bold if `bold`) in any of the measured fonts.
     width, height
         The plot area in pixels; every label box stays inside it.
     font_size
@@ -338,8 +377,8 @@ def place_labels(
     Returns
     -------
     list[LabelBox]
-        For each point, in order, the text anchor (for `align="center"`, `baseline="middle"`)
-        and the box the text occupies, as Vega computes it.
+        For each point, in order, the text anchor with its `align` and `baseline`, and the box
+        the text covers in any of the measured fonts.
 
     Raises
     ------
@@ -415,3 +454,220 @@ def _fail(texts: Sequence[str], indices: Sequence[int], reason: str) -> NoReturn
         f"cannot place labels without collisions: {names}: {reason}",
         hint="enlarge the chart, shorten or drop labels, or use a smaller font",
     )
+
+
+LABEL_COLUMNS = ("label_x", "label_y", "label_align", "label_baseline")
+"""The columns `label_points` adds to a chart's data: where each label's text mark goes."""
+
+# Vega-Lite's default area of point, circle and square marks.
+_DEFAULT_SYMBOL_SIZE = 30.0
+# Scale properties that do not move a point when the domain is explicit.
+_HARMLESS_SCALE_KEYS = {"type", "domain", "reverse", "zero", "base", "clamp"}
+
+
+def label_points(
+    points: alt.Chart,
+    text: str,
+    *,
+    font_size: float = 11,
+    bold: bool = False,
+    padding: float = 2.0,
+    obstacles: Sequence[Rect] = (),
+    **encodings: Any,
+) -> alt.LayerChart:
+    """Label every point of an Altair point chart with the value of its `text` column.
+
+    The chart's width, height, x and y scales (linear or log, with explicit domains) and marker
+    size are read from the chart itself; labels are placed where no two of them, no label and
+    point, and no label and obstacle come within `padding` pixels, and no label leaves the plot,
+    whether the reader's machine draws them in Fira Sans, DejaVu Sans or Liberation Sans
+    (Arial). The labels' text mark names those fonts, so nothing else needs configuring.
+
+    Parameters
+    ----------
+    points
+        A single-view chart with a `point`, `circle` or `square` mark, a pandas DataFrame as its
+        data, quantitative `x` and `y` fields and a numeric `width` and `height`.
+    text
+        The data column whose values label the points.
+    font_size, bold
+        The labels' font size in pixels and weight.
+    padding
+        Least distance in pixels between a label and anything else.
+    obstacles
+        Rectangles (x0, y0, x1, y1) in the plot's pixels that labels avoid, such as a legend
+        drawn inside the plot.
+    **encodings
+        Further encodings of the labels' text mark, such as `color`.
+
+    Returns
+    -------
+    alt.LayerChart
+        The points and their labels over the chart's data with the `LABEL_COLUMNS` added;
+        width, height and configuration move from `points` to the layer. Labels are hidden from
+        screen readers, which hear each point's own description.
+
+    Raises
+    ------
+    ChartspecError
+        When the chart does not say what placement needs (the message says what to set), or
+        when no collision-free placement exists.
+    """
+    if not isinstance(points, alt.Chart):
+        msg = f"label_points labels one point chart (alt.Chart), not {type(points).__name__}"
+        raise ChartspecError(msg, hint="label the point layer, then layer the result with others")
+    table = points.data
+    if not isinstance(table, pd.DataFrame):
+        raise ChartspecError(
+            "label_points needs the chart's data as a pandas DataFrame",
+            hint="pass the table to alt.Chart(...) instead of a URL or a named dataset",
+        )
+    if text not in table.columns:
+        raise ChartspecError(f"label_points: the chart's data has no column {text!r}")
+    taken = sorted(set(LABEL_COLUMNS) & set(table.columns))
+    if taken:
+        raise ChartspecError(f"label_points adds the columns {taken}; rename the data's own")
+    # Serialised without its rows, so field types are inferred but the data is not copied.
+    probe = points.copy(ignore=["data"])
+    probe.data = table.iloc[:0]
+    spec = probe.to_dict(validate=False)
+    if spec.get("transform"):
+        raise ChartspecError(
+            "label_points cannot follow the chart's transforms",
+            hint="compute the columns in pandas before making the chart",
+        )
+    width, height = (_size(spec, key) for key in ("width", "height"))
+    x_field, x_scale = _position(spec, "x", (0.0, width))
+    y_field, y_scale = _position(spec, "y", (height, 0.0))
+    boxes = place_labels(
+        [
+            (x_scale.to_pixel(x), y_scale.to_pixel(y))
+            for x, y in zip(table[x_field], table[y_field], strict=True)
+        ],
+        [str(value) for value in table[text]],
+        width=width,
+        height=height,
+        font_size=font_size,
+        marker_radius=_marker_radius(spec),
+        obstacles=obstacles,
+        padding=padding,
+        bold=bold,
+    )
+    table = table.copy()
+    table["label_x"] = [x_scale.to_data(box.cx) for box in boxes]
+    table["label_y"] = [y_scale.to_data(box.cy) for box in boxes]
+    table["label_align"] = [box.align for box in boxes]
+    table["label_baseline"] = [box.baseline for box in boxes]
+
+    encoding = spec["encoding"]
+    labels = (
+        alt.Chart()
+        .mark_text(
+            font=FONT_STACK,
+            fontSize=font_size,
+            fontWeight="bold" if bold else "normal",
+            align=alt.ExprRef("datum.label_align"),
+            baseline=alt.ExprRef("datum.label_baseline"),
+            aria=False,
+        )
+        .encode(
+            x=alt.X(field="label_x", **_shared_axis(encoding["x"])),
+            y=alt.Y(field="label_y", **_shared_axis(encoding["y"])),
+            text=alt.Text(field=text, type="nominal"),
+            **encodings,
+        )
+    )
+    unit = points.copy(ignore=["data"])
+    config = unit.config
+    unit.data = unit.width = unit.height = unit.config = alt.Undefined
+    layered = alt.LayerChart(
+        layer=[unit, labels], data=table, width=spec["width"], height=spec["height"]
+    )
+    if config is not alt.Undefined:
+        layered.config = config
+    return layered
+
+
+def _shared_axis(channel: dict[str, Any]) -> dict[str, Any]:
+    """Return a label position's scale, axis and title: the point's, so the layer shares them."""
+    # Vega-Lite merges the layers' axes: another title would be appended, no axis drops it.
+    shared = {"type": "quantitative", "title": channel.get("title", channel["field"])}
+    shared.update({key: channel[key] for key in ("scale", "axis") if key in channel})
+    return shared
+
+
+def _size(spec: dict[str, Any], key: str) -> float:
+    """Return the chart's width or height in pixels, or say how to set it."""
+    value = spec.get(key)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    raise ChartspecError(
+        f"label_points needs the chart's {key} in pixels, got {value!r}",
+        hint=f"call .properties({key}=...) with a number on the point chart",
+    )
+
+
+def _position(
+    spec: dict[str, Any], channel: str, pixels: tuple[float, float]
+) -> tuple[str, LinearScale | LogScale]:
+    """Return a position channel's field and its scale, or say what the chart must set."""
+    enc = spec.get("encoding", {}).get(channel)
+    if not isinstance(enc, dict) or "field" not in enc or enc.get("type") != "quantitative":
+        raise ChartspecError(
+            f"label_points needs a quantitative {channel} field, got {enc!r}",
+            hint=f"encode {channel}=alt.{channel.upper()}('column:Q', ...)",
+        )
+    scale = enc.get("scale") or {}
+    kind = scale.get("type", "linear")
+    hint = f"give {channel} alt.Scale(type='linear' or 'log', domain=[low, high])"
+    if kind not in ("linear", "log"):
+        raise ChartspecError(
+            f"label_points cannot place labels on a {kind!r} {channel} scale", hint=hint
+        )
+    domain = scale.get("domain")
+    if not (
+        isinstance(domain, list)
+        and len(domain) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in domain)
+    ):
+        raise ChartspecError(
+            f"label_points needs the {channel} scale's domain as two numbers, got {domain!r}",
+            hint=hint,
+        )
+    unknown = sorted(
+        k for k, v in scale.items() if k not in _HARMLESS_SCALE_KEYS and v is not False
+    )
+    if unknown:
+        raise ChartspecError(
+            f"label_points cannot follow the {channel} scale's {', '.join(unknown)}", hint=hint
+        )
+    if scale.get("reverse"):
+        pixels = (pixels[1], pixels[0])
+    bounds = (float(domain[0]), float(domain[1]))
+    field = enc["field"]
+    return field, LogScale(bounds, pixels) if kind == "log" else LinearScale(bounds, pixels)
+
+
+def _marker_radius(spec: dict[str, Any]) -> float:
+    """Return the radius of the circle around every marker of a point chart."""
+    mark = spec.get("mark")
+    mark = mark if isinstance(mark, dict) else {"type": mark}
+    if mark.get("type") not in ("point", "circle", "square"):
+        raise ChartspecError(
+            f"label_points labels point, circle or square marks, not {mark.get('type')!r}"
+        )
+    if "size" in spec.get("encoding", {}):
+        raise ChartspecError(
+            "label_points needs one marker size, but size is encoded by the data",
+            hint="set the size on the mark, e.g. mark_point(size=60)",
+        )
+    size = mark.get("size", _DEFAULT_SYMBOL_SIZE)
+    # Vega-Lite strokes points 2 px wide by default (filled ones too, should they get a stroke).
+    radius = symbol_radius(float(size), stroke_width=float(mark.get("strokeWidth", 2)))
+    shape_channel = spec.get("encoding", {}).get("shape", {})
+    shape = shape_channel.get("value", mark.get("shape", "circle"))
+    if "field" in shape_channel or "condition" in shape_channel:
+        shape = None  # shapes chosen by the data
+    if mark["type"] == "square" or shape != "circle":
+        return radius * math.sqrt(2)  # the circle around any other Vega symbol of this size
+    return radius

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from types import TracebackType
 from typing import Any, TextIO
 
-# Work that finishes sooner than this shows nothing at all.
+# Work that finishes sooner than this shows nothing at all; CHARTSPEC_PROGRESS_DELAY overrides it.
 DELAY_SECONDS = 1.0
+DELAY_ENV = "CHARTSPEC_PROGRESS_DELAY"
 # Without a terminal, at most one log line per this many seconds.
 LOG_INTERVAL_SECONDS = 2.0
 
@@ -23,13 +25,13 @@ class Progress:
         *,
         quiet: bool = False,
         stream: TextIO | None = None,
-        delay: float = DELAY_SECONDS,
+        delay: float | None = None,
     ) -> None:
         self.what = what
         self.total = total
         self.quiet = quiet
         self.stream = stream if stream is not None else sys.stderr
-        self.delay = delay
+        self.delay = default_delay() if delay is None else delay
         self.done = 0
         self.start = time.monotonic()
         self._last_log = 0.0
@@ -106,3 +108,11 @@ class Progress:
             file=self.stream,
             flush=True,
         )
+
+
+def default_delay() -> float:
+    """Return the seconds before progress shows: DELAY_SECONDS unless the environment says."""
+    try:
+        return float(os.environ.get(DELAY_ENV, DELAY_SECONDS))
+    except ValueError:
+        return DELAY_SECONDS

@@ -10,7 +10,6 @@ mixed or half written. A lock file keeps two builds on one folder from interleav
 from __future__ import annotations
 
 import errno
-import fcntl
 import filecmp
 import json
 import os
@@ -18,15 +17,15 @@ import re
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chartspec.errors import ChartspecError
-from chartspec.files import os_error, sync_dir, write_atomic
+from chartspec.files import os_error, write_atomic
+from chartspec.portable import LockTimeout, locked, make_temp_dir, sync_dir
 
 LOCK_NAME = ".chartspec-lock"
 JOURNAL_NAME = ".chartspec-journal"
@@ -71,36 +70,27 @@ def build_lock(
     """
     wait = lock_timeout() if timeout is None else timeout
     path = Path(root) / LOCK_NAME
+
+    def tell() -> None:
+        print(f"chartspec: waiting for another build ({path})", file=sys.stderr)
+
+    held = ExitStack()
     try:
         Path(root).mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        held.enter_context(locked(path, wait=wait, on_wait=tell))
     except OSError as error:
         if not required and error.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
             yield False
             return
         raise os_error(error, path, "cannot create the lock file") from None
-    try:
-        deadline = time.monotonic() + wait
-        told = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise ChartspecError(
-                        f"another chartspec command is building in {root} "
-                        f"(waited {wait:g} s for the lock)",
-                        file=path,
-                        hint=f"wait for it to finish, or set {LOCK_TIMEOUT_ENV} to wait longer",
-                    ) from None
-                if not told:
-                    print(f"chartspec: waiting for another build ({path})", file=sys.stderr)
-                    told = True
-                time.sleep(0.05)
+    except LockTimeout:
+        raise ChartspecError(
+            f"another chartspec command is building in {root} (waited {wait:g} s for the lock)",
+            file=path,
+            hint=f"wait for it to finish, or set {LOCK_TIMEOUT_ENV} to wait longer",
+        ) from None
+    with held:
         yield True
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 # --------------------------------------------------------------------------- journal
@@ -200,7 +190,7 @@ def stage_folder(target: Path) -> Path:
     target = Path(target).resolve()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{target.name}.stage-", dir=target.parent))
+        return make_temp_dir(prefix=f".{target.name}.stage-", dir=target.parent)
     except OSError as error:
         raise os_error(error, target.parent, "cannot create a staging folder") from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import pkgutil
 import re
 import sys
@@ -15,9 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from chartspec.errors import ChartspecError
+from chartspec.files import os_error
+from chartspec.inputs import declare_input
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
-BUILTIN_PACKAGE = "chartspec.charts"
+MAX_NAME_LENGTH = 100  # `<name>.embed.html` and the cache's names stay below 255 bytes
+# The site's own pages and folders: a chart of one of these names would overwrite them.
+RESERVED_NAMES = frozenset({"index", "licenses", "static"})
+BUILTIN_PACKAGE = "chartspec_demos"
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ def chart(
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         msg = f"chart name {name!r} is not allowed"
         raise ChartspecError(msg, hint="use lower-case letters, digits, '-' and '_' only")
+    check_page_name(name)
     if not isinstance(featured, bool):
         msg = f"featured={featured!r} for chart {name!r} is not True or False"
         raise ChartspecError(msg, hint="write featured=True or leave it out")
@@ -69,6 +76,22 @@ def chart(
     return register
 
 
+def check_page_name(name: str, *, file: str | Path | None = None) -> None:
+    """Refuse a chart name too long for a file name, or taken by one of the site's own pages."""
+    if len(name) > MAX_NAME_LENGTH:
+        raise ChartspecError(
+            f"chart name {name[:20]!r}... is {len(name)} characters long",
+            file=file,
+            hint=f"use at most {MAX_NAME_LENGTH}",
+        )
+    if name.lower() in RESERVED_NAMES:
+        raise ChartspecError(
+            f"chart name {name!r} is taken by the site's own {name.lower()} page",
+            file=file,
+            hint="choose another name",
+        )
+
+
 @contextmanager
 def _collect() -> Iterator[list[ChartDef]]:
     """Gather the charts registered while the block runs."""
@@ -81,8 +104,14 @@ def _collect() -> Iterator[list[ChartDef]]:
 
 
 def builtin_charts() -> dict[str, ChartDef]:
-    """Return the charts that ship with chartspec."""
+    """Return the charts that ship with chartspec, built when a project has none of its own."""
     package = importlib.import_module(BUILTIN_PACKAGE)
+    # They live outside chartspec's folder, whose hash keys every cached chart: their own files
+    # key them instead, so a change to one rebuilds them and no project's charts.
+    for folder in package.__path__:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                declare_input(path)
     with _collect() as found:
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
             module_name = f"{BUILTIN_PACKAGE}.{info.name}"
@@ -94,15 +123,19 @@ def builtin_charts() -> dict[str, ChartDef]:
     return _by_name(found)
 
 
-def load_chart_folder(folder: str | Path) -> dict[str, ChartDef]:
+def load_charts(folder: str | Path) -> dict[str, ChartDef]:
     """Import every `*.py` module in `folder` and return the charts they register."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ChartspecError("chart folder not found", file=folder, hint="check the --charts path")
+    try:
+        names = sorted(os.listdir(folder))  # glob would see an unreadable folder as empty
+    except OSError as error:
+        raise os_error(error, folder, "cannot list the chart folder") from None
     with _collect() as found:
-        for path in sorted(folder.glob("*.py")):
-            if not path.name.startswith("_"):
-                _import_file(path)
+        for name in names:
+            if name.endswith(".py") and not name.startswith("_"):
+                _import_file(folder / name)
     if not found:
         raise ChartspecError(
             "no charts registered here",

@@ -17,9 +17,12 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from chartspec import fonts
+from chartspec.datatable import reader_datasets
+from chartspec.drawings import svg_size
 from chartspec.errors import ChartspecError
 from chartspec.export import load_spec, spec_to_svg
 from chartspec.files import write_atomic
+from chartspec.sandbox import read_inside
 from chartspec.spec import chartspec_meta, find_spec
 from chartspec.spec_data import (
     DataFiles,
@@ -27,7 +30,6 @@ from chartspec.spec_data import (
     LocalFiles,
     data_table,
     inline_data,
-    spec_datasets,
 )
 from chartspec.specs import spec_to_script_json
 
@@ -61,18 +63,33 @@ class Figure:
     source: str
     html: Markup
     tables: list[DataTable] = field(default_factory=list)
+    width: int = 0  # of the drawing: live charts are shown no wider than the static one
 
 
 def markdown_to_report(
     md_path: Path, *, specs_dir: Path, out_path: Path, interactive: bool = False
 ) -> Path:
     """Render `md_path` and the charts it names into one self-contained HTML file."""
-    html = markdown_to_html(md_path, specs_dir=specs_dir, interactive=interactive)
     out_path = Path(out_path)
+    if _same_file(out_path, Path(md_path)):
+        raise ChartspecError(
+            "the report would overwrite its own source",
+            file=out_path,
+            hint="give another file with --out",
+        )
+    html = markdown_to_html(md_path, specs_dir=specs_dir, interactive=interactive)
     if not out_path.parent.is_dir():
         raise ChartspecError("output folder does not exist", file=out_path.parent)
     write_atomic(out_path, html.encode("utf-8"))
     return out_path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Tell whether two paths name one file (after symlinks, or as hard links)."""
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and a.samefile(b))
+    except OSError:
+        return False
 
 
 def markdown_to_html(md_path: Path, *, specs_dir: Path, interactive: bool = False) -> str:
@@ -82,7 +99,7 @@ def markdown_to_html(md_path: Path, *, specs_dir: Path, interactive: bool = Fals
         text = md_path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ChartspecError(f"cannot read report source: {exc.strerror}", file=md_path) from None
-    md = _markdown(md_path.parent)
+    md = _markdown(md_path)
     blocks: list[Markup] = []
     figures: list[Figure] = []
     for kind, value, line in _split(text, md_path):
@@ -129,6 +146,7 @@ def to_html_fragment(
 
     `chart` is a spec, or the name of a chart in `specs_dir`.
 
+    A still figure (`interactive=False`) carries the subset of the bundled font it uses.
     With `interactive=True` the figure also carries the spec as JSON, and the static SVG is
     swapped for a live chart by the scripts of a chartspec site served beside the page
     (`static/chartspec-vega.min.js`, then `static/chartspec-embed.js`): no inline script, so
@@ -140,9 +158,17 @@ def to_html_fragment(
     else:
         spec = chart
     name = str(chartspec_meta(spec).get("name") or "chart")
-    return str(
-        _figure(spec, name=name, number=number, interactive=interactive, base_dir=base_dir).html
+    # A still figure may land on any page (MkDocs, a blog) and brings its font; a live one is
+    # redrawn by a chartspec site's scripts, on pages that have the font and a strict CSP.
+    figure = _figure(
+        spec,
+        name=name,
+        number=number,
+        interactive=interactive,
+        base_dir=base_dir,
+        embed_font=not interactive,
     )
+    return str(figure.html)
 
 
 def _figure(
@@ -153,6 +179,7 @@ def _figure(
     interactive: bool,
     base_dir: Path | None,
     appendix: bool = False,
+    embed_font: bool = False,
 ) -> Figure:
     meta = chartspec_meta(spec)
     title = str(meta.get("title") or _title_text(spec.get("title")) or name)
@@ -160,7 +187,8 @@ def _figure(
     description = description if isinstance(description, str) else ""
     source = str(meta.get("source") or "")
     prefix = f"figure-{number}" if number is not None else f"chart-{_slug(name)}"
-    svg = _namespace_ids(_strip_xml_declaration(spec_to_svg(spec, base_dir=base_dir)), prefix)
+    svg = spec_to_svg(spec, base_dir=base_dir, embed_font=embed_font)
+    svg = _namespace_ids(_strip_xml_declaration(svg), prefix)
     files = LocalFiles(base_dir) if base_dir is not None else DataFiles()
     live_spec = spec_to_script_json(inline_data(spec, files)) if interactive else ""
     figure = Figure(
@@ -170,7 +198,8 @@ def _figure(
         description=description,
         source=source,
         html=Markup(""),
-        tables=[data_table(ds) for ds in spec_datasets(spec, files)],
+        tables=[data_table(ds) for ds in reader_datasets(spec, files, title=title)],
+        width=svg_size(svg)[0],
     )
     figure.html = Markup(
         _ENV.get_template("figure.html.j2").render(
@@ -220,7 +249,7 @@ def _split(text: str, md_path: Path) -> list[tuple[str, str, int]]:
     return pieces
 
 
-def _markdown(base_dir: Path) -> MarkdownIt:
+def _markdown(md_path: Path) -> MarkdownIt:
     """Return a CommonMark renderer (raw HTML off) whose output never points outside the page."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
 
@@ -229,15 +258,15 @@ def _markdown(base_dir: Path) -> MarkdownIt:
 
     def image(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]
-        token.attrSet("src", _image_data_uri(str(token.attrGet("src") or ""), base_dir))
-        return default_image(tokens, idx, options, env)
+        token.attrSet("src", _image_data_uri(str(token.attrGet("src") or ""), md_path))
+        return str(default_image(tokens, idx, options, env))
 
     def link_open(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         href = str(tokens[idx].attrGet("href") or "")
         internal = href.startswith("#")
         env.setdefault("links", []).append(None if internal else href)
         if internal:
-            return md.renderer.renderToken(tokens, idx, options, env)  # type: ignore[attr-defined]
+            return str(md.renderer.renderToken(tokens, idx, options, env))  # type: ignore[attr-defined]
         # A standalone file cannot follow links out; the address is shown as text instead.
         return '<span class="link">'
 
@@ -253,20 +282,13 @@ def _markdown(base_dir: Path) -> MarkdownIt:
     return md
 
 
-def _image_data_uri(src: str, base_dir: Path) -> str:
-    """Return a local image as a data: URI; refuse images the report would have to fetch."""
+def _image_data_uri(src: str, md_path: Path) -> str:
+    """Return an image inside the report's folder or the project as a data: URI."""
     if src.startswith("data:"):
         return src
-    if urlsplit(src).scheme or src.startswith("//"):
-        raise ChartspecError(
-            f"image {src!r} is not a local file", hint="a standalone report embeds its images"
-        )
-    path = base_dir / unquote(src)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ChartspecError(f"cannot read image: {exc.strerror}", file=path) from None
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    roots = (md_path.parent, Path.cwd())
+    data = read_inside(src, base=md_path.parent, roots=roots, source=md_path)
+    mime = mimetypes.guess_type(unquote(urlsplit(src).path))[0] or "application/octet-stream"
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 

@@ -8,6 +8,7 @@ with one line that names the reference and where it came from.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -16,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from chartspec.errors import ChartspecError
+from chartspec.files import os_error
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
 """Largest file read on behalf of a spec or report; past it the read is refused, not truncated."""
@@ -86,13 +88,14 @@ def read_regular_file(path: Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise ChartspecError("file not found", file=path, hint="check the path") from None
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise ChartspecError(
-            f"cannot read the file ({reason})", file=path, hint="check the path"
-        ) from None
+        raise os_error(error, path, _READ) from None
     try:
         info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise os_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)), path, _READ)
         if not stat.S_ISREG(info.st_mode):
             raise ChartspecError(
                 "is not a regular file (a device, FIFO or socket)",
@@ -108,13 +111,15 @@ def read_regular_file(path: Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise ChartspecError(f"cannot read the file ({reason})", file=path) from None
+        raise os_error(error, path, _READ) from None
     finally:
         os.close(fd)
     if len(data) > limit:  # grew while read
         raise ChartspecError(f"is larger than the {_size(limit)} limit for inputs", file=path)
     return data
+
+
+_READ = "cannot read the file"
 
 
 def _size(n: int) -> str:

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# What the server watches: paths, or a function that tells them anew after each rebuild.
+Watched = list[Path] | Callable[[], list[Path]]
+
 RELOAD_PATH = "/__chartspec_reload"
 RELOAD_SCRIPT_PATH = "/__chartspec_reload.js"
 
@@ -98,12 +101,12 @@ class DevServer:
         *,
         port: int = 0,
         rebuild: Callable[[], None] | None = None,
-        watch: list[Path] | None = None,
+        watch: Watched | None = None,
     ) -> None:
         self.site_dir = Path(site_dir).resolve()
         self.state = _State()
         self.rebuild = rebuild
-        self.watch = [Path(p) for p in (watch or [])]
+        self.watch = watch if callable(watch) else (lambda: list(watch or []))
         handler = functools.partial(_Handler, directory=str(self.site_dir), state=self.state)
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
@@ -120,26 +123,43 @@ class DevServer:
         serve = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         serve.start()
         self._threads.append(serve)
-        if self.rebuild is not None and self.watch:
+        if self.rebuild is not None and self.watch():
             watcher = threading.Thread(target=self._watch, daemon=True)
             watcher.start()
             self._threads.append(watcher)
         return self
 
     def _watch(self) -> None:
-        """Rebuild on every batch of changes; a failed rebuild keeps the previous site."""
+        """Rebuild on every batch of changes; a failed rebuild keeps the previous site.
+
+        Folders are watched whole, single files through their folder (editors replace files
+        on save); when a rebuild changes what is watched, watching starts again with the new set.
+        """
         import watchfiles
 
-        paths = [p for p in self.watch if p.exists()]
-        for _changes in watchfiles.watch(*paths, stop_event=self._stop, debounce=300):
-            try:
-                assert self.rebuild is not None
-                self.rebuild()
-            except Exception as exc:  # keep serving the last good site
-                print(f"chartspec: rebuild failed: {exc}", file=sys.stderr, flush=True)
+        while not self._stop.is_set():
+            watched = self._watched()
+            roots = sorted({p if p.is_dir() else p.parent for p in watched})
+            relevant = _changes_to(watched)
+            if not roots:  # nothing to watch yet (e.g. a chart folder being created)
+                self._stop.wait(1)
                 continue
-            self.state.bump()
-            print("chartspec: rebuilt", file=sys.stderr, flush=True)
+            for _changes in watchfiles.watch(
+                *roots, watch_filter=relevant, stop_event=self._stop, debounce=300
+            ):
+                try:
+                    assert self.rebuild is not None
+                    self.rebuild()
+                except Exception as exc:  # keep serving the last good site
+                    print(f"chartspec: rebuild failed: {exc}", file=sys.stderr, flush=True)
+                    continue
+                self.state.bump()
+                print("chartspec: rebuilt", file=sys.stderr, flush=True)
+                if self._watched() != watched:
+                    break
+
+    def _watched(self) -> list[Path]:
+        return sorted({Path(p).resolve() for p in self.watch() if Path(p).exists()})
 
     def stop(self) -> None:
         """Stop the server and the watcher."""
@@ -150,12 +170,28 @@ class DevServer:
             thread.join(timeout=5)
 
 
+def _changes_to(watched: list[Path]) -> Callable[[Any, str], bool]:
+    """Return a watchfiles filter for changes to `watched` files and inside `watched` folders."""
+    import watchfiles
+
+    folders = [p for p in watched if p.is_dir()]
+    files = set(watched) - set(folders)
+    ignored = watchfiles.DefaultFilter()  # editors' swap files, __pycache__, .git
+
+    def relevant(change: Any, path: str) -> bool:
+        found = Path(path)
+        inside = found in files or any(found.is_relative_to(f) for f in folders)
+        return inside and ignored(change, path)
+
+    return relevant
+
+
 def serve(
     site_dir: Path,
     *,
     port: int = 0,
     rebuild: Callable[[], None] | None = None,
-    watch: list[Path] | None = None,
+    watch: Watched | None = None,
 ) -> None:
     """Serve site_dir on 127.0.0.1 until interrupted, rebuilding when watched paths change."""
     server = DevServer(site_dir, port=port, rebuild=rebuild, watch=watch).start()

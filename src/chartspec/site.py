@@ -22,6 +22,8 @@ import jinja2
 
 from chartspec import fonts
 from chartspec.cache import Store, environment_key, key_of, sha256_bytes
+from chartspec.check import check_for_publishing
+from chartspec.datatable import reader_datasets
 from chartspec.drawings import (
     RENDER_PARTS,
     VL_VERSION,
@@ -35,6 +37,8 @@ from chartspec.drawings import (
 )
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
+from chartspec.portable import make_temp_dir
+from chartspec.registry import check_page_name
 from chartspec.sandbox import is_remote, read_regular_file, resolve_inside
 from chartspec.spec import (
     chartspec_meta,
@@ -54,7 +58,6 @@ from chartspec.spec_data import (
     iter_data,
     page_values,
     read_url,
-    spec_datasets,
 )
 from chartspec.specs import spec_to_script_json
 
@@ -85,10 +88,11 @@ class Chart:
     width: int = 0
     height: int = 0
     featured: bool = False  # listed first in the gallery
-    live_text: str = ""  # the spec drawn at build time: data inline, images as data: URLs
+    live_text: str = ""  # the spec drawn at build time, its data inline
     page_spec: dict[str, Any] = field(default_factory=dict)  # url data named by its script
     data_scripts: list[tuple[str, bytes]] = field(default_factory=list)  # site path, content
-    images: list[tuple[Path, str]] = field(default_factory=list)  # file, site path
+    # file, and its site path (None outside the specs folder: the page's spec then carries it)
+    images: list[tuple[Path, str | None]] = field(default_factory=list)
 
 
 def specs_to_site(
@@ -117,9 +121,11 @@ def specs_to_site(
     specs_dir = Path(specs_dir).resolve()
     out_dir = Path(out_dir).resolve()
     _check_out_dir(out_dir, specs_dir)
-    charts, left_out = _load_charts(_find_specs(specs_dir), specs_dir, leave_out=leave_out)
+    charts, left_out = _load_charts(
+        _find_specs(specs_dir), specs_dir, leave_out=leave_out, cache_dir=cache_dir
+    )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    tmp = make_temp_dir(prefix=f".{out_dir.name}.build-", dir=out_dir.parent)
     try:
         writer = _Writer(tmp)
         common = _write_shared_files(writer, site_title=site_title)
@@ -227,18 +233,20 @@ def _write_chart(
         if ds.source_file is not None:
             rel = f"charts/{_data_relpath(chart, ds.source_file)}"
             writer.copy_file(ds.source_file, rel, shared=True)  # charts may share a file
-            if ds.source_file.suffix.lower() != ".csv":
-                rel += ".csv"
-                writer.write_bytes(rel, dataset_to_csv(ds).encode("utf-8"), shared=True)
-            data_links.append({"href": rel, "label": ds.label})
-            continue
+            if not ds.declared:  # the file as it is, as CSV; declared columns are the chart's
+                if ds.source_file.suffix.lower() != ".csv":
+                    rel += ".csv"
+                    writer.write_bytes(rel, dataset_to_csv(ds).encode("utf-8"), shared=True)
+                data_links.append({"href": rel, "label": ds.label})
+                continue
         csv_rel = (
             f"charts/{name}.csv" if len(chart.datasets) == 1 else f"charts/{name}-data-{i}.csv"
         )
         writer.write_text(csv_rel, dataset_to_csv(ds))
         data_links.append({"href": csv_rel, "label": ds.label})
     for source, rel in chart.images:
-        writer.copy_file(source, rel, shared=True)
+        if rel is not None:
+            writer.copy_file(source, rel, shared=True)
     scripts = []
     for rel, content in chart.data_scripts:
         writer.write_bytes(rel, content, shared=True)
@@ -249,8 +257,9 @@ def _write_chart(
 
     live_spec = renders.live_spec
     svg_light, svg_dark = renders.svg_light, renders.svg_dark
-    writer.write_text(f"charts/{name}.svg", svg_light)
-    writer.write_text(f"charts/{name}.dark.svg", svg_dark)
+    # Downloads and gallery thumbnails are shown without the page's web font.
+    writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(svg_light))
+    writer.write_text(f"charts/{name}.dark.svg", fonts.svg_with_font(svg_dark))
     writer.write_bytes(f"charts/{name}.png", renders.png)
     chart.width, chart.height = svg_size(svg_light)
 
@@ -326,32 +335,45 @@ def _find_specs(specs_dir: Path) -> list[Path]:
 
 
 def _load_charts(
-    paths: list[Path], specs_dir: Path, *, leave_out: bool
+    paths: list[Path], specs_dir: Path, *, leave_out: bool, cache_dir: Path | None
 ) -> tuple[list[Chart], list[tuple[Path, str]]]:
-    """Read every spec; return the charts and, with `leave_out`, the specs left out and why.
+    """Read every spec and check it as `check` does; return the charts and, with `leave_out`,
+    the specs left out and why (without it, the first problem is raised).
 
-    When no spec can be published, the last one's error is raised.
+    A spec whose data cannot be read says so rather than what the check makes of it. When no
+    spec can be published, the last one's error is the site's.
     """
+    loaded: dict[Path, Chart | ChartspecError] = {}
+    for path in paths:
+        try:
+            loaded[path] = _load_chart(path, specs_dir)
+        except ChartspecError as error:
+            if not leave_out:
+                raise
+            loaded[path] = error
+    readable = [path for path in paths if isinstance(loaded[path], Chart)]
+    refused = check_for_publishing(readable, cache_dir=cache_dir, leave_out=leave_out)
     charts: list[Chart] = []
     left_out: list[tuple[Path, str]] = []
     seen: dict[str, Path] = {}
     for path in paths:
-        try:
-            chart = _load_chart(path, specs_dir)
-            key = chart.name.lower()  # case-insensitive file systems
-            if key in seen:
-                raise ChartspecError(
-                    f"two specs are both named {chart.name!r}",
-                    file=path,
-                    hint=f"the other is {seen[key]}",
-                )
-        except ChartspecError as error:
-            if not leave_out or (not charts and len(left_out) == len(paths) - 1):
-                raise  # nothing to publish: the last spec's error is the site's
-            left_out.append((path, _reason(error, path)))
-            continue
-        seen[key] = path
-        charts.append(chart)
+        found = refused.get(path, loaded[path])
+        if isinstance(found, Chart):
+            key = found.name.lower()  # case-insensitive file systems
+            if key not in seen:
+                seen[key] = path
+                charts.append(found)
+                continue
+            found = ChartspecError(
+                f"two specs are both named {found.name!r}",
+                file=path,
+                hint=f"the other is {seen[key]}",
+            )
+            if not leave_out:
+                raise found
+        if not charts and len(left_out) == len(paths) - 1:
+            raise found  # nothing to publish: the last spec's error is the site's
+        left_out.append((path, _reason(found, path)))
     return charts, left_out
 
 
@@ -365,9 +387,6 @@ def _reason(error: ChartspecError, path: Path) -> str:
 def _load_chart(path: Path, specs_dir: Path) -> Chart:
     """Read one spec file, check it, and gather its title, description, data and images."""
     spec = load_spec_file(path)
-    problem = spec_problem(spec, path)
-    if problem is not None:
-        raise ChartspecError(problem, file=path)
     name = spec_name(path)
     meta = chartspec_meta(spec)
     if isinstance(meta.get("name"), str):
@@ -378,6 +397,7 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
             file=path,
             hint="use letters, digits, '.', '_' or '-', and not 'index'",
         )
+    check_page_name(name, file=path)
     title = _text(meta.get("title")) or _title_of(spec) or name
     description = _text(spec.get("description")) or title
     chart = Chart(
@@ -391,39 +411,19 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
         featured=meta.get("featured") is True,  # any other value is ignored, like a bad title
     )
     files = _data_files(chart)
-    chart.datasets = spec_datasets(spec, files, source=path)
+    chart.datasets = reader_datasets(spec, files, title=title, source=path)
     images, drawn = _images(chart)
     chart.images = [(source, rel) for source, rel, _ in images.values()]
-    # Images a mark draws travel inside the spec, as `data:` URLs: a drawing has no network,
-    # and a page opened from disk may not load them itself (Vega asks for them with CORS).
+    # The drawing gets its images from the renderer, which inlines them from the project; the
+    # page's spec carries those a mark draws as `data:` URLs, since a page opened from disk
+    # may not load them itself (Vega asks for them with CORS).
     data_urls = {ref: data_url for ref, (_, _, data_url) in images.items() if ref in drawn}
-    drawn_fields = _image_fields(spec)[0]
-    live = _with_images(inline_data(spec, files, source=path), data_urls, drawn_fields)
-    live_text = spec_to_script_json(live)
+    live_text = spec_to_script_json(inline_data(spec, files, source=path))
     check_drawable(json.loads(live_text), file=path, text=live_text)  # inlined data too
     chart.live_text = live_text
     page_spec, chart.data_scripts = _page_spec(chart, files)
-    chart.page_spec = _with_images(page_spec, data_urls, drawn_fields)
+    chart.page_spec = _with_images(page_spec, data_urls, _image_fields(spec)[0])
     return chart
-
-
-# Hand-written specs often have no title or description: the page then uses the file name.
-_NOT_REQUIRED_TO_PUBLISH = frozenset({"title", "description"})
-
-
-def spec_problem(spec: dict[str, Any], path: Path) -> str | None:
-    """Return why a spec fails its check and cannot be published, or None when it passes."""
-    from chartspec.validate import check_spec
-
-    try:
-        found = check_spec(spec, base_dir=path.parent)
-    except Exception as error:  # a crash on one spec leaves it out, and the site is still built
-        return f"the check crashed ({type(error).__name__}: {error}); this is a bug in chartspec"
-    problems = [p for p in found if p.rule not in _NOT_REQUIRED_TO_PUBLISH]
-    if not problems:
-        return None
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return f"fails check: {problems[0]}{more}"
 
 
 def _page_spec(chart: Chart, files: LocalFiles) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
@@ -483,9 +483,13 @@ def _image_fields(spec: dict[str, Any]) -> tuple[set[str], set[str], set[str]]:
     return drawn, tooltip, literal
 
 
-def _images(chart: Chart) -> tuple[dict[str, tuple[Path, str, str]], set[str]]:
+def _images(chart: Chart) -> tuple[dict[str, tuple[Path, str | None, str]], set[str]]:
     """Return the images a chart shows, by reference: file, site path and `data:` URL; and the
-    references drawn (not only shown in tooltips). Remote images are refused, never fetched."""
+    references drawn (not only shown in tooltips).
+
+    Images are read from inside the specs folder (copied into the site) or the project, as
+    drawings read them; remote ones are never fetched, so neither drawn nor copied.
+    """
     drawn_fields, tooltip_fields, literal = _image_fields(chart.spec)
     drawn, shown = set(literal), set()
     for ds in chart.datasets:
@@ -494,30 +498,20 @@ def _images(chart: Chart) -> tuple[dict[str, tuple[Path, str, str]], set[str]]:
             shown.update(v for f in tooltip_fields if isinstance(v := row.get(f), str))
     found = {}
     for ref in sorted((drawn | shown) - {""}):
-        if is_remote(ref) and not ref.startswith("data:"):
-            raise ChartspecError(
-                f"image {ref!r} is remote and is not fetched",
-                file=chart.spec_file,
-                hint="save it inside the project and refer to it by a relative path",
-            )
-        if ref.startswith("data:"):
+        if is_remote(ref):  # data: URLs stay; `file:` ones are the renderer's to refuse
             continue
-        path = resolve_inside(
-            ref, base=chart.spec_file.parent, roots=[chart.specs_dir], source=chart.spec_file
-        )
+        roots = [chart.specs_dir, Path.cwd()]  # the project, as for drawings
+        path = resolve_inside(ref, base=chart.spec_file.parent, roots=roots, source=chart.spec_file)
         content = read_regular_file(path)
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         data_url = f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
-        found[ref] = (path, f"charts/{_data_relpath(chart, path)}", data_url)
+        inside = path.is_relative_to(chart.specs_dir)
+        found[ref] = (path, f"charts/{_data_relpath(chart, path)}" if inside else None, data_url)
     return found, drawn
 
 
 def _with_images(spec: Any, data_urls: dict[str, str], fields: set[str]) -> Any:
-    """Return the spec with drawn image references replaced by `data:` URLs.
-
-    The drawing is made without a network and shown where relative URLs mean something else
-    (a gallery thumbnail, a downloaded SVG), so it carries its images.
-    """
+    """Return the spec with drawn image references replaced by `data:` URLs."""
     if not data_urls:
         return spec
     if isinstance(spec, list):
@@ -551,7 +545,13 @@ def _text(value: Any) -> str:
 
 def _data_files(chart: Chart) -> LocalFiles:
     """Return where a chart's data files are read from: inside the specs folder, published too."""
-    return LocalFiles(chart.spec_file.parent, roots=[chart.specs_dir], source=chart.spec_file)
+    return LocalFiles(
+        chart.spec_file.parent,
+        roots=[chart.specs_dir],
+        source=chart.spec_file,
+        pins=chart.specs_dir,
+        area=("the specs folder", f"move the file under {chart.specs_dir.name}"),
+    )
 
 
 # --- turning specs into pages -------------------------------------------------------------
@@ -615,15 +615,15 @@ def chart_files(
     tasks: list[_Task] = []
     for chart in charts:
         live_text = chart.live_text
-        render_key = key_of(environment_key(), VL_VERSION, live_text)
+        images = [sha256_bytes(_read_bytes(image)) for image, _ in chart.images]
+        render_key = key_of(environment_key(), VL_VERSION, live_text, images)  # images drawn too
         files = [ds.source_file for ds in chart.datasets if ds.source_file]
-        sources = [_read_bytes(path) for path in [*files, *(img for img, _ in chart.images)]]
         page_key = key_of(
             render_key,
             chart.name,
             _spec_relpath(chart),
             sha256_bytes(_read_bytes(chart.spec_file)),
-            [sha256_bytes(data) for data in sources],
+            [sha256_bytes(_read_bytes(path)) for path in files],
             common,
             base_url,
         )
@@ -661,7 +661,7 @@ def _make_chart_files(task: _Task) -> ChartFiles | str:
     chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key) = task
     made = None
     if parts is None:
-        rendered = spec_to_drawings(live_text)
+        rendered = spec_to_drawings(live_text, base_dir=chart.spec_file.parent)
         if isinstance(rendered, str):
             return rendered
         parts = made = rendered
@@ -760,7 +760,8 @@ def _static_dir() -> Path:
 
 def _bundle_info() -> dict[str, Any]:
     """Return bundle.json: the bundled libraries' versions and hashes."""
-    return json.loads((_static_dir() / "bundle.json").read_text(encoding="utf-8"))
+    info: dict[str, Any] = json.loads((_static_dir() / "bundle.json").read_text(encoding="utf-8"))
+    return info
 
 
 def _copy_static(writer: _Writer) -> dict[str, str]:

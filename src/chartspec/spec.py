@@ -250,7 +250,9 @@ def json_kind(value: Any) -> str:
 # cannot unwind) when one of them reaches an SVG text, so they are refused on reading.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # How JSON text writes those characters: a cheap first look before walking the spec.
-_MAY_NOT_XML = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f])|\\[bf]|[\ufffe\uffff]", re.IGNORECASE)
+_MAY_NOT_XML = re.compile(
+    r"\\u(?:00(?:0[0-8bcef]|1[0-9a-f])|fff[ef])|\\[bf]|[\ufffe\uffff]", re.IGNORECASE
+)
 
 
 def check_drawable(spec: Any, *, file: str | Path | None = None, text: str | None = None) -> None:

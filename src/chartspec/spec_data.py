@@ -4,7 +4,8 @@ Data lives in top-level `datasets`, inline `values` (rows, or CSV/TSV/DSV/JSON t
 `format.type`), or a file named by a relative `url`. Files are read through a `DataFiles`: on
 disk that is `LocalFiles`, which reads only inside the allowed roots (`chartspec.sandbox`); a
 git revision brings its own. Remote URLs are never fetched here: `remote_data` is the one place
-that decides what happens to one, and today it refuses with a reason.
+that decides what happens to one: its pinned copy (`chartspec.remote`) is read offline, and an
+unpinned one is refused with a reason.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from chartspec.errors import ChartspecError
+from chartspec.remote import OPT_IN, is_remote_url, pinned_file
 from chartspec.sandbox import is_remote, read_regular_file, resolve_inside
 from chartspec.spec import split_field
 
@@ -40,6 +43,9 @@ class DataNotRead(ChartspecError):
 class DataFiles:
     """Where a spec's relative data URLs are read from; this one reads nothing."""
 
+    pins: Path | None = None
+    """The specs folder whose lock names the pinned copies of remote data, when there is one."""
+
     def read(self, url: str) -> bytes:
         """Return the bytes of the file `url` names, or raise DataNotRead saying why."""
         raise DataNotRead(f"data url {url!r} is relative but the spec has no folder to read from")
@@ -53,17 +59,28 @@ class LocalFiles(DataFiles):
     """Files relative to a spec's folder, read only inside the spec's folder and `roots`."""
 
     def __init__(
-        self, base: Path, *, roots: Sequence[Path] = (), source: str | Path | None = None
+        self,
+        base: Path,
+        *,
+        roots: Sequence[Path] = (),
+        source: str | Path | None = None,
+        pins: Path | None = None,
+        area: tuple[str, str] | None = None,
     ) -> None:
         self.base = Path(base)
+        self.pins = Path(pins) if pins is not None else self.base
         self.roots = [self.base, *roots]
         self.source = source
+        self.area = area  # what the roots are and where to move a file, when not the project
 
     def locate(self, url: str) -> Path:
         try:
             return resolve_inside(url, base=self.base, roots=self.roots, source=self.source)
         except ChartspecError as error:
-            raise DataNotRead(f"data url {error.what}", file=self.source, hint=error.hint) from None
+            what, hint = error.what, error.hint
+            if self.area is not None and what == f"{url!r} points outside the project":
+                what, hint = f"{url!r} points outside {self.area[0]}", self.area[1]
+            raise DataNotRead(f"data url {what}", file=self.source, hint=hint) from None
 
     def read(self, url: str) -> bytes:
         path = self.locate(url)
@@ -99,16 +116,26 @@ def spec_files(spec_file: Path, *, project: Path | None = None) -> LocalFiles:
     return LocalFiles(spec_file.parent, roots=roots, source=spec_file)
 
 
-def remote_data(url: str, *, source: str | Path | None = None) -> bytes:
-    """Return the bytes of a remote data URL: the one place remote data is resolved.
+def remote_data(url: str, *, pins: Path | None, source: str | Path | None = None) -> Path:
+    """Return the pinned local copy of a remote data URL: the one place remote data is resolved.
 
-    chartspec does not fetch remote data, so today this always refuses, saying why.
+    chartspec never fetches while it reads: a URL not pinned under `pins` is refused, saying why.
     """
-    raise DataNotRead(
-        f"data url {url!r} is remote and is not fetched",
-        file=source,
-        hint="save the file inside the project and refer to it by a relative path",
-    )
+    hint = "save the file inside the project and refer to it by a relative path"
+    if not is_remote_url(url):
+        raise DataNotRead(f"data url {url!r} is remote and is not fetched", file=source, hint=hint)
+    copy = pinned_file(url, pins) if pins is not None else None
+    if copy is None:
+        what = f"data url {url!r} is remote and not pinned"
+        raise DataNotRead(what, file=source, hint=f"{hint}, or {OPT_IN}")
+    return copy
+
+
+def data_file(url: str, files: DataFiles, *, source: str | Path | None = None) -> Path | None:
+    """Return the local file a data url names: one of `files`, or a remote url's pinned copy."""
+    if is_remote(url):
+        return remote_data(url, pins=files.pins, source=source)
+    return files.locate(url)
 
 
 # --------------------------------------------------------------------------- walking
@@ -166,6 +193,7 @@ class Resolved:
     reason: str | None = None
     file: Path | None = None  # the local file the rows were read from
     text: str | None = None  # that file's text
+    hint: str | None = None  # what to do about the reason
 
 
 def resolve(data: Any, *, datasets: Any = None, files: DataFiles | None = None) -> Resolved:
@@ -184,9 +212,10 @@ def resolve(data: Any, *, datasets: Any = None, files: DataFiles | None = None) 
         path, text = read_url(data["url"], files or DataFiles())
         return Resolved(values_to_rows(text, fmt), file=path, text=text)
     except DataNotRead as error:
-        return Resolved(None, reason=error.what)
+        return Resolved(None, reason=error.what, hint=error.hint)
     except ValueError as error:
-        return Resolved(None, reason=f"cannot parse the {fmt.get('type')} data: {error}")
+        where = f"data url {data['url']!r}: " if "url" in data else ""
+        return Resolved(None, reason=f"{where}cannot parse the {fmt.get('type')} data: {error}")
 
 
 def read_url(
@@ -196,8 +225,11 @@ def read_url(
     if not isinstance(url, str) or not url:
         raise DataNotRead(f"data url must be a non-empty string, got {url!r}", file=source)
     if is_remote(url):
-        content = remote_data(url, source=source)
-        path = None
+        path = remote_data(url, pins=files.pins, source=source)
+        try:
+            content = read_regular_file(path)
+        except ChartspecError as error:
+            raise DataNotRead(f"data url {url!r}: {error.what}", file=source) from None
     else:
         path = files.locate(url)
         content = files.read(url)
@@ -234,6 +266,33 @@ def values_to_rows(values: Any, fmt: dict[str, Any]) -> list[dict[str, Any]] | N
         return None
     # Vega wraps each value that is not an object, as {"data": value}.
     return [v if isinstance(v, dict) else {"data": v} for v in values]
+
+
+def topojson_rows(topology: Any, fmt: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Return the rows Vega makes of a TopoJSON object, as names go: features, or one mesh.
+
+    Geometries are left empty: the rows tell which fields a chart can use, not what it draws.
+    """
+    objects = topology.get("objects") if isinstance(topology, dict) else None
+    name = fmt.get("feature", fmt.get("mesh"))
+    shape = objects.get(name) if isinstance(objects, dict) and isinstance(name, str) else None
+    if not isinstance(shape, dict):
+        return None
+    if "mesh" in fmt:
+        return [{"type": "MultiLineString", "coordinates": []}]
+    geometries = (
+        shape.get("geometries", [shape]) if shape.get("type") == "GeometryCollection" else [shape]
+    )
+    return [
+        {
+            "type": "Feature",
+            **({"id": g["id"]} if g.get("id") is not None else {}),
+            "properties": g.get("properties") or {},
+            "geometry": {},
+        }
+        for g in geometries
+        if isinstance(g, dict)
+    ]
 
 
 def _parse_delimited(text: str, kind: str, fmt: dict[str, Any]) -> list[dict[str, Any]]:
@@ -333,6 +392,7 @@ class Dataset:
     columns: list[str]
     rows: list[dict[str, Any]]
     source_file: Path | None = None  # the url's file, when the data came from one
+    declared: bool = False  # shows the spec's declared columns, not the data as it is
 
 
 def spec_datasets(
@@ -356,7 +416,7 @@ def spec_datasets(
             label = str(data["url"])
         elif "values" in data:
             key = "values:" + json.dumps(data["values"], sort_keys=True)
-            label = "inline values"
+            label = ""  # inline values have no name
         elif (
             isinstance(data.get("name"), str)
             and isinstance(datasets, dict)
@@ -371,7 +431,7 @@ def spec_datasets(
         seen.add(key)
         found = resolve(data, datasets=datasets, files=files)
         if found.reason is not None:
-            raise DataNotRead(found.reason, file=source)
+            raise DataNotRead(found.reason, file=source, hint=found.hint)
         out.append(_dataset(label, found.rows or [], found.file))
     return out
 
@@ -401,7 +461,7 @@ def data_table(ds: Dataset, *, max_rows: int = MAX_TABLE_ROWS) -> DataTable:
     numeric = [
         str(i)
         for i, c in enumerate(ds.columns, start=1)
-        if all(isinstance(r.get(c), int | float) or r.get(c) is None for r in ds.rows)
+        if all(isinstance(r.get(c), int | float | Decimal) or r.get(c) is None for r in ds.rows)
     ]
     return DataTable(
         label=ds.label,

@@ -13,11 +13,12 @@ from chartspec.spec import SCHEMA_URL as SCHEMA_URL
 from chartspec.spec import SPEC_SUFFIX as SPEC_SUFFIX
 from chartspec.spec import VEGA_LITE_VERSION as VEGA_LITE_VERSION
 from chartspec.spec import chartspec_meta as chartspec_meta
-from chartspec.spec import find_spec
+from chartspec.spec import check_drawable, find_spec
 from chartspec.spec import spec_name as spec_name
 
 if TYPE_CHECKING:
     from chartspec.registry import ChartDef
+    from chartspec.tables import TableSchema
 
 
 # Twelve significant digits hide float noise such as 47.800000000000004 but keep every
@@ -44,13 +45,16 @@ def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
         "title": definition.title,
         "source": definition.source,
     }
-    key = spec.get("usermeta", {}).get("chartspec", {}).get("key")
-    if key:
-        meta["key"] = key
+    declared = spec.get("usermeta", {}).get("chartspec", {})
+    for item in ("key", "columns"):  # set by `with_key` and `with_schema`
+        if declared.get(item):
+            meta[item] = declared[item]
     if definition.featured:  # only when set, so other specs keep their bytes
         meta["featured"] = True
     spec.setdefault("usermeta", {})["chartspec"] = meta
-    return canonical_spec(spec, name=definition.name)
+    spec = canonical_spec(spec, name=definition.name)
+    check_drawable(spec, file=definition.location)  # never write a spec no command can read
+    return spec
 
 
 def canonical_spec(spec: dict[str, Any], *, name: str = "spec") -> dict[str, Any]:
@@ -66,9 +70,29 @@ def canonical_spec(spec: dict[str, Any], *, name: str = "spec") -> dict[str, Any
 
 def with_key(chart: Any, key: str) -> Any:
     """Declare the key column of the chart's data, so diffs match rows by it."""
+    return _with_meta(chart, {"key": key})
+
+
+def with_schema(chart: Any, schema: TableSchema) -> Any:
+    """Declare the columns of the chart's data, and its key column when `schema` has one.
+
+    Readers of the site's data tables, CSV downloads and report appendices see these columns,
+    in this order, with their units and `decimals`; other columns (label positions, flags that
+    only place or colour marks) are left out of what they read, not out of the chart.
+    """
+    from chartspec.datatable import schema_to_columns
+
+    declared: dict[str, Any] = {"columns": schema_to_columns(schema)}
+    if schema.key:
+        declared["key"] = schema.key
+    return _with_meta(chart, declared)
+
+
+def _with_meta(chart: Any, items: dict[str, Any]) -> Any:
+    """Return the chart with `items` added to its `usermeta.chartspec`."""
     usermeta = getattr(chart, "usermeta", None)
     usermeta = dict(usermeta) if isinstance(usermeta, dict) else {}
-    usermeta["chartspec"] = {**usermeta.get("chartspec", {}), "key": key}
+    usermeta["chartspec"] = {**usermeta.get("chartspec", {}), **items}
     return chart.properties(usermeta=usermeta)
 
 
@@ -107,7 +131,7 @@ def spec_to_chart(spec: dict[str, Any]) -> Any:
     return kind.from_dict(spec, validate=False)
 
 
-def load(name: str, *, specs_dir: str | Path = "specs") -> Any:
+def load_chart(name: str, *, specs_dir: str | Path = "specs") -> Any:
     """Return the chart `name` from `specs_dir` as an Altair chart (it displays in Jupyter)."""
     from chartspec.export import load_spec
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from chartspec.errors import ChartspecError
+from chartspec.sandbox import read_regular_file
 
 ColumnType = Literal["string", "number", "integer", "date"]
 
@@ -40,6 +41,7 @@ class Column:
     positive: bool = False  # values must be > 0, as on a log scale
     description: str = ""
     format: str | None = None  # a date column's strftime format; ISO 8601 when None
+    decimals: int | None = None  # digits after the point that readers see in tables and CSVs
 
     def __post_init__(self) -> None:
         if self.type not in ("string", "number", "integer", "date"):
@@ -47,6 +49,9 @@ class Column:
             raise ValueError(msg)
         if self.format is not None and self.type != "date":
             msg = f"column {self.name!r}: only date columns take a format"
+            raise ValueError(msg)
+        if self.decimals is not None and (self.type != "number" or not 0 <= self.decimals <= 20):
+            msg = f"column {self.name!r}: decimals is for number columns, from 0 to 20"
             raise ValueError(msg)
 
 
@@ -90,10 +95,9 @@ def load_records(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     Errors name the file, the record (the first is 1) and the column, as for `load_table`.
     """
     path = Path(path)
+    raw = read_regular_file(path)
     try:
-        records = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ChartspecError("file not found", file=path, hint="check the path") from None
+        records = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ChartspecError("the file is not UTF-8", file=path, hint="save it as UTF-8") from None
     except ValueError as error:
@@ -168,16 +172,23 @@ def _check_cells(
     return table
 
 
+def _looks_like_utf16(raw: bytes) -> bool:
+    """Tell UTF-16 text (with or without a byte order mark) from UTF-8 by its zero bytes."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = raw[:4096]
+    return len(sample) >= 2 and sample.count(0) * 4 >= len(sample)
+
+
 def _read_csv(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
     """Return the header, the cells column by column, and each data row's line number."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ChartspecError("file not found", file=path, hint="check the path") from None
-    except OSError as error:
-        from chartspec.files import os_error
-
-        raise os_error(error, path, "cannot read the file") from None
+    raw = read_regular_file(path)
+    if _looks_like_utf16(raw):
+        raise ChartspecError(
+            "the file looks like UTF-16 (a zero byte beside every character)",
+            file=path,
+            hint="save the file as UTF-8",
+        )
     try:
         text = raw.decode("utf-8-sig")  # a byte order mark is harmless: drop it
     except UnicodeDecodeError as error:

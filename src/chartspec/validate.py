@@ -7,31 +7,29 @@ import functools
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
+from chartspec.errors import ChartspecError
+from chartspec.rules import Problem, problem
+from chartspec.sandbox import is_remote, read_regular_file
 from chartspec.spec import SCHEMA_FILE, format_path, json_kind, load_spec_file, split_field
-from chartspec.spec_data import DataFiles, LocalFiles, data_format, resolve
+from chartspec.spec_data import (
+    DataFiles,
+    DataNotRead,
+    LocalFiles,
+    data_file,
+    topojson_rows,
+    values_to_rows,
+)
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a spec: where, what, and which rule found it."""
-
-    path: str
-    message: str
-    rule: str
-
-    def __str__(self) -> str:
-        return f"{self.path or '(root)'}: {self.message}"
 
 
 # --------------------------------------------------------------------------- schema
@@ -116,6 +114,9 @@ def _leaves(errors: list[ValidationError]) -> list[ValidationError]:
             # When no alternative accepts the kind of value, all of them are the expectation.
             if best[0] == 1 or score == best:
                 out.extend(_leaves(branch))
+            elif score[0] == 1 and best[1] > 0:
+                # The closest alternative is wrong too: keep the other kinds as options.
+                out.extend(e for e in branch if e.validator in ("enum", "const"))
     return out
 
 
@@ -135,7 +136,8 @@ def _messages_at(loc: _Loc, errs: list[ValidationError]) -> list[Problem]:
     value = errs[0].instance
     others = [e for e in errs if e.validator not in _KIND_VALIDATORS]
     if not others:
-        return [Problem(path, _kind_message(value, errs), "schema")]
+        return [problem("CS001", path, _kind_message(value, errs))]
+    kinds = [e for e in errs if e.validator in _KIND_VALIDATORS]
 
     problems: list[Problem] = []
     suggested: set[str] = set()
@@ -144,13 +146,16 @@ def _messages_at(loc: _Loc, errs: list[ValidationError]) -> list[Problem]:
         # Several alternatives complain; the one with the fewest strangers fits best.
         best = min(extra, key=lambda e: len(_unexpected(e)))
         candidates = sorted(best.schema.get("properties", {}))
-        for name in _unexpected(best):
+        strangers = _unexpected(best)
+        if kinds and not any(difflib.get_close_matches(n, candidates, n=1) for n in strangers):
+            return [problem("CS001", path, _no_form_message(strangers, kinds, others))]
+        for name in strangers:
             match = difflib.get_close_matches(name, candidates, n=1)
             message = "unknown property"
             if match:
                 message += f"; did you mean {match[0]!r}?"
                 suggested.add(match[0])
-            problems.append(Problem(format_path((*loc, name)), message, "schema"))
+            problems.append(problem("CS001", format_path((*loc, name)), message))
 
     required = [e for e in others if e.validator == "required"]
     if required:
@@ -165,18 +170,43 @@ def _messages_at(loc: _Loc, errs: list[ValidationError]) -> list[Problem]:
             (missing,) = alternatives
             noun = "property" if len(missing) == 1 else "properties"
             problems.append(
-                Problem(path, f"missing required {noun} {_quote_all(missing)}", "schema")
+                problem("CS001", path, f"missing required {noun} {_quote_all(missing)}")
             )
         elif alternatives:
             options = [" and ".join(repr(p) for p in alt) for alt in alternatives]
             problems.append(
-                Problem(path, f"missing a required property; expected {_or(options)}", "schema")
+                problem("CS001", path, f"missing a required property; expected {_or(options)}")
             )
 
     rest = [e for e in others if e.validator not in ("additionalProperties", "required")]
     for message in dict.fromkeys(_leaf_message(e) for e in rest):
-        problems.append(Problem(path, message, "schema"))
+        problems.append(problem("CS001", path, message))
     return problems
+
+
+def _no_form_message(
+    strangers: list[str], kinds: list[ValidationError], others: list[ValidationError]
+) -> str:
+    """Say that an object fits none of the forms accepted here, and list them all.
+
+    Naming only the object forms' required properties would read as "add this one" when
+    the value is something the schema does not offer at all.
+    """
+    consts = [
+        c
+        for e in kinds
+        for c in (e.validator_value if e.validator == "enum" else [e.validator_value])
+    ]
+    forms = [f"one of {_quote_all(dict.fromkeys(consts))}"] if consts else []
+    required = [
+        " and ".join(repr(p) for p in e.validator_value)
+        for e in others
+        if e.validator == "required"
+    ]
+    if required:
+        forms.append(f"an object with {_or(list(dict.fromkeys(required)))}")
+    noun = "property" if len(strangers) == 1 else "properties"
+    return f"unknown {noun} {_quote_all(strangers)}; expected {_or(forms)}"
 
 
 _TYPE_NAMES = {
@@ -256,7 +286,7 @@ def _leaf_message(err: ValidationError) -> str:
         return "expected unique items, found repeated ones"
     if err.validator == "oneOf":
         return "matches more than one of the allowed forms; expected exactly one"
-    message = err.message
+    message = str(err.message)
     return message if len(message) <= 200 else message[:197] + "..."
 
 
@@ -301,36 +331,50 @@ def lint_spec(spec: dict[str, Any], *, base_dir: Path | None = None) -> list[Pro
     """Find problems the schema cannot see: missing fields, non-numbers, unsafe links, ..."""
     if not isinstance(spec, dict):
         return []
-    linter = _Linter(spec, LocalFiles(base_dir) if base_dir is not None else DataFiles())
-    problems = [*_lint_title(spec), *_lint_description(spec)]
+    linter = _Linter(spec, LocalFiles(base_dir) if base_dir is not None else None)
+    problems = [
+        *_lint_about(spec, "title", "CS101", 'a string or an object with "text"'),
+        *_lint_about(spec, "description", "CS102", "a sentence saying what the chart shows"),
+    ]
     problems.extend(linter.run())
     problems.extend(_lint_usermeta(spec.get("usermeta"), ("usermeta",)))
     return list(dict.fromkeys(problems))
 
 
-def _lint_title(spec: dict[str, Any]) -> list[Problem]:
-    title = spec.get("title")
-    text = title.get("text") if isinstance(title, dict) else title
+_VIEW_LISTS = ("layer", "concat", "hconcat", "vconcat")
+
+
+def _children(view: dict[str, Any]) -> Iterator[tuple[_Loc, Any]]:
+    """Yield the views nested directly in `view`, with their relative locations."""
+    if "spec" in view:
+        yield ("spec",), view["spec"]
+    for key in _VIEW_LISTS:
+        if isinstance(view.get(key), list):
+            for i, child in enumerate(view[key]):
+                yield (key, i), child
+
+
+def _views(view: Any) -> Iterator[dict[str, Any]]:
+    """Yield `view` and every view nested in it."""
+    if isinstance(view, dict):
+        yield view
+        for _, child in _children(view):
+            yield from _views(child)
+
+
+def _has_text(value: Any) -> bool:
+    text = value.get("text") if isinstance(value, dict) else value
     if isinstance(text, list):
         text = "".join(t for t in text if isinstance(t, str))
-    if isinstance(text, str) and text.strip():
-        return []
-    found = "missing" if title is None else "empty"
-    return [Problem("title", f'{found}; expected a string or an object with "text"', "title")]
+    return isinstance(text, str) and bool(text.strip())
 
 
-def _lint_description(spec: dict[str, Any]) -> list[Problem]:
-    text = spec.get("description")
-    if isinstance(text, str) and text.strip():
+def _lint_about(spec: dict[str, Any], key: str, code: str, expected: str) -> list[Problem]:
+    """Require a title (or description) on the spec or on one of its views."""
+    if any(_has_text(view.get(key)) for view in _views(spec)):
         return []
-    found = "missing" if text is None else "empty"
-    return [
-        Problem(
-            "description",
-            f"{found}; expected a sentence saying what the chart shows",
-            "description",
-        )
-    ]
+    found = "missing" if spec.get(key) is None else "empty"
+    return [problem(code, key, f"{found}; expected {expected}")]
 
 
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
@@ -353,6 +397,34 @@ def _bad_scheme(link: Any) -> str | None:
 
 
 _LINK_EXPECTED = "expected http, https, mailto or a relative link"
+_STRING_LITERAL = re.compile(r''''(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"''')
+_JOINED = re.compile(r"\s*\+\s*")
+_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if code[0] in "ux" and len(code) > 1:
+        try:
+            return chr(int(code[1:].strip("{}"), 16))
+        except (ValueError, OverflowError):
+            return code
+    return {"n": "\n", "t": "\t", "r": "\r"}.get(code, code)
+
+
+def expression_strings(expr: str) -> list[str]:
+    """Return the string literals of a Vega expression, literals joined by `+` as one."""
+    out: list[str] = []
+    end = -1
+    for match in _STRING_LITERAL.finditer(expr):
+        text = _ESCAPE.sub(_unescape, match.group()[1:-1])
+        if out and _JOINED.fullmatch(expr[end : match.start()] or "x"):
+            out[-1] += text
+        else:
+            out.append(text)
+        end = match.end()
+    return out
 
 
 def _lint_usermeta(meta: Any, loc: _Loc, *, is_link: bool = False) -> Iterator[Problem]:
@@ -363,9 +435,7 @@ def _lint_usermeta(meta: Any, loc: _Loc, *, is_link: bool = False) -> Iterator[P
         for i, value in enumerate(meta):
             yield from _lint_usermeta(value, (*loc, i), is_link=is_link)
     elif is_link and (scheme := _bad_scheme(meta)):
-        yield Problem(
-            format_path(loc), f"link with scheme '{scheme}:'; {_LINK_EXPECTED}", "href-scheme"
-        )
+        yield problem("CS301", format_path(loc), f"link with scheme '{scheme}:'; {_LINK_EXPECTED}")
 
 
 _MISSING = object()
@@ -375,21 +445,52 @@ _MISSING = object()
 class _Data:
     """What is known about the rows flowing into a view."""
 
-    rows: list[dict[str, Any]] | None  # None: unknown, so data rules stay silent
+    rows: list[dict[str, Any]] | None  # None: unknown, so field rules are skipped
     derived: frozenset[str] = frozenset()  # top-level names made by transforms
     exact: bool = True  # False once a transform may have dropped or replaced rows
+    unread: str = ""  # why the rows are unknown
+    formulas: Mapping[str, str] = field(default_factory=dict)  # calculate's expressions
+    flattened: Mapping[str, str] = field(default_factory=dict)  # flatten's output -> input
 
-    def plus(self, names: Iterable[Any], *, exact: bool | None = None) -> _Data:
+    def plus(
+        self,
+        names: Iterable[Any],
+        *,
+        exact: bool | None = None,
+        formula: str | None = None,
+        flattened: Mapping[str, str] | None = None,
+    ) -> _Data:
         tops = {_top(n) for n in names if isinstance(n, str)}
-        return _Data(self.rows, self.derived | tops, self.exact if exact is None else exact)
+        formulas = {**self.formulas, **dict.fromkeys(tops, formula)} if formula else self.formulas
+        exact = self.exact if exact is None else exact
+        flat = {**self.flattened, **(flattened or {})}
+        derived = self.derived | tops
+        return replace(self, derived=derived, exact=exact, formulas=formulas, flattened=flat)
 
-    @functools.cached_property
+    @property
     def keys(self) -> frozenset[str]:
-        # csv.DictReader files surplus cells under the key None.
-        return frozenset(k for row in self.rows or [] for k in row if isinstance(k, str))
+        return _keys_of(self.rows)
 
 
-_UNKNOWN = _Data(None)
+_KEYS: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def _keys_of(rows: list[dict[str, Any]] | None) -> frozenset[str]:
+    """Return the field names of `rows`, remembered per list (tables are read once)."""
+    if rows is None:
+        return frozenset()
+    if (known := _KEYS.get(id(rows))) is not None and known[0] is rows:
+        return known[1]
+    if len(_KEYS) > 64:
+        _KEYS.clear()
+    # csv.DictReader files surplus cells under the key None.
+    keys = frozenset(k for row in rows for k in row if isinstance(k, str))
+    _KEYS[id(rows)] = rows, keys
+    return keys
+
+
+def _unknown(reason: str) -> _Data:
+    return _Data(None, unread=reason)
 
 
 def _top(name: str) -> str:
@@ -408,33 +509,151 @@ def _get(row: Any, parts: list[str]) -> Any:
     return row
 
 
+def _rows_from(values: Any, fmt: Any) -> list[dict[str, Any]] | None:
+    """Turn inline values (or a file's text) into rows as spec_data reads them, or None."""
+    fmt = fmt if isinstance(fmt, dict) else {}
+    try:
+        if fmt.get("type") == "topojson":
+            return topojson_rows(json.loads(values) if isinstance(values, str) else values, fmt)
+        return values_to_rows(values, fmt)
+    except (ValueError, RecursionError):
+        return None
+
+
+_TYPE_BY_SUFFIX = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".topojson": "topojson"}
+_MAX_SEQUENCE = 100_000
+
+
+def _is_number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _sequence_rows(seq: Any) -> list[dict[str, Any]] | None:
+    """Return the rows of a sequence generator (capped: only the field names matter)."""
+    if not isinstance(seq, dict):
+        return None
+    bounds = [seq.get("start"), seq.get("stop"), seq.get("step", 1)]
+    if not all(_is_number(v) for v in bounds) or bounds[2] == 0:
+        return None
+    start, stop, step = bounds
+    name = seq.get("as", "data")
+    count = max(0, min(_MAX_SEQUENCE, math.ceil((stop - start) / step)))
+    return [{name: start + i * step} for i in range(count)]
+
+
+def _declares_invalid(mark: Any, config: Any) -> bool:
+    """Say whether the mark or the config says how invalid values are drawn."""
+    kind = mark.get("type") if isinstance(mark, dict) else mark
+    if isinstance(mark, dict) and "invalid" in mark:
+        return True
+    config = config if isinstance(config, dict) else {}
+    return any(
+        isinstance(config.get(key), dict) and "invalid" in config[key]
+        for key in ("mark", kind)
+        if isinstance(key, str)
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _read_rows(path: Path, mtime_ns: int, size: int, fmt: str) -> list[dict[str, Any]] | None:
+    """Parse a data file (cached by its path, modification time, size and format)."""
+    text = read_regular_file(path).decode("utf-8-sig")
+    return _rows_from(text, json.loads(fmt))
+
+
 class _Linter:
     """Walk the views of one spec, tracking the data each view sees."""
 
-    def __init__(self, spec: dict[str, Any], files: DataFiles) -> None:
+    def __init__(self, spec: dict[str, Any], files: DataFiles | None) -> None:
         self.spec = spec
-        self.files = files
+        self.files = files  # None: the spec has no folder to read data from
+        datasets = spec.get("datasets")
+        self.datasets = datasets if isinstance(datasets, dict) else {}
+        self.read: dict[Path, tuple[list[dict[str, Any]] | None, str]] = {}  # read once
         self.problems: list[Problem] = []
+        self.unread: dict[str, None] = {}  # reasons field rules were skipped, in order
+        self.lenient = False  # the current mark says how to draw invalid values
+        self.params = {
+            p["name"]: p.get("value", p.get("expr"))
+            for view in _views(spec)
+            if isinstance(params := view.get("params"), list)
+            for p in params
+            if isinstance(p, dict) and isinstance(p.get("name"), str)
+        }
 
     def run(self) -> list[Problem]:
-        self.view(self.spec, (), _UNKNOWN, {}, {})
+        self.view(self.spec, (), _unknown("the spec has no data"), {}, {})
+        self.config_links(self.spec.get("config"), ("config",))
+        if self.unread:
+            reasons = ", ".join(self.unread)
+            self.add((), f"data not read: {reasons}; field rules skipped", "CS204")
         return self.problems
 
     # ---- data
 
     def data(self, data: Any) -> _Data:
         if not isinstance(data, dict):
-            return _UNKNOWN
-        rows = resolve(data, datasets=self.spec.get("datasets"), files=self.files).rows
+            return _unknown("the view's data is null")
+        fmt = data.get("format")
+        name = data.get("name")
+        unread = "inline values of mixed kinds"
+        if "values" in data:
+            rows = _rows_from(data["values"], fmt)
+        elif isinstance(name, str) and name in self.datasets:
+            rows = _rows_from(self.datasets[name], fmt)
+        elif isinstance(data.get("url"), str):
+            rows, unread = self.read_url(data["url"], fmt)
+        elif "sequence" in data:
+            rows = _sequence_rows(data["sequence"])
+        elif "sphere" in data or "graticule" in data:
+            rows = [{"type": "Feature", "geometry": {}}]
+        else:
+            rows, unread = None, f"data named {name!r} is given when drawn"
         # Fields given an explicit parse (e.g. "date") hold values the linter cannot predict.
-        parse = data_format(data).get("parse")
-        return _Data(rows, frozenset(parse) if isinstance(parse, dict) else frozenset())
+        parse = fmt.get("parse") if isinstance(fmt, dict) else None
+        derived = frozenset(parse) if isinstance(parse, dict) else frozenset()
+        return _Data(rows, derived, unread="" if rows is not None else unread)
+
+    def read_url(self, url: str, fmt: Any) -> tuple[list[dict[str, Any]] | None, str]:
+        """Return the rows of a data file beside the spec or a pinned copy, or None and why."""
+        if self.files is None:
+            return None, f"no folder to read {url!r} from"
+        try:
+            path = data_file(url, self.files)
+        except DataNotRead as error:
+            if is_remote(url) or url.startswith(("/", "\\")) or "absolute" in error.what:
+                return None, f"remote or absolute URL {url!r}"
+            return None, error.what
+        if path is None:
+            return None, f"no folder to read {url!r} from"
+        if path in self.read:
+            return self.read[path]
+        fmt = fmt if isinstance(fmt, dict) else {}
+        kind = fmt.get("type") or _TYPE_BY_SUFFIX.get(path.suffix.lower())
+        found: tuple[list[dict[str, Any]] | None, str]
+        try:
+            if kind not in ("csv", "tsv", "dsv", "json", "topojson"):
+                found = None, f"unknown format of {url!r}"
+            else:
+                # Parsed once per process: a folder of specs often shares a few data files.
+                stat = path.stat()
+                key = json.dumps({**fmt, "type": kind}, sort_keys=True)
+                rows = _read_rows(path, stat.st_mtime_ns, stat.st_size, key)
+                found = rows, "" if rows is not None else f"cannot parse {url!r} as {kind}"
+        except FileNotFoundError:
+            found = None, f"file {url!r} not found"
+        except ChartspecError as error:
+            found = None, f"cannot read {url!r} ({error.what})"
+        except (OSError, UnicodeDecodeError) as error:
+            found = None, f"cannot read {url!r} ({error.__class__.__name__})"
+        self.read[path] = found
+        return found
 
     def transforms(self, ctx: _Data, transforms: Any) -> _Data:
         if not isinstance(transforms, list):
             return ctx
         for t in transforms:
-            ctx = self.transform(ctx, t) if isinstance(t, dict) else _UNKNOWN
+            ctx = self.transform(ctx, t) if isinstance(t, dict) else _unknown("a bad transform")
         return ctx
 
     def transform(self, ctx: _Data, t: dict[str, Any]) -> _Data:
@@ -455,7 +674,8 @@ class _Linter:
             return [value, f"{value}_end"] if isinstance(value, str) else as_list(value, [])
 
         if "calculate" in t:
-            return ctx.plus([t.get("as")])
+            formula = t["calculate"] if isinstance(t["calculate"], str) else None
+            return ctx.plus([t.get("as")], formula=formula)
         if "filter" in t or "sample" in t:
             return ctx.plus([], exact=False)
         if "aggregate" in t:
@@ -473,7 +693,10 @@ class _Linter:
         if "fold" in t:
             return ctx.plus(as_list(t.get("as"), ["key", "value"]), exact=False)
         if "flatten" in t:
-            return ctx.plus(as_list(t.get("as"), as_list(t.get("flatten"), [])), exact=False)
+            sources = as_list(t.get("flatten"), [])
+            made = as_list(t.get("as"), sources)
+            pairs = {m: s for m, s in zip(made, sources, strict=False) if isinstance(m, str)}
+            return ctx.plus(made, exact=False, flattened=pairs)
         if "density" in t:
             return ctx.plus(as_list(t.get("as"), ["value", "density"]), exact=False)
         if "quantile" in t:
@@ -490,27 +713,40 @@ class _Linter:
             return self.lookup(ctx, t)
         if "pivot" in t:
             return self.pivot(ctx, t)
-        return _UNKNOWN
+        return _unknown(f"an unknown transform {next(iter(t), '')!r}")
 
     def lookup(self, ctx: _Data, t: dict[str, Any]) -> _Data:
         source = t.get("from")
         if not isinstance(source, dict):
             source = {}
-        names = t.get("as", source.get("fields"))
+        # A selection lookup stores the selected values under the parameter's name.
+        names = t.get("as", source.get("fields", source.get("param")))
         if isinstance(names, str | list):
             return ctx.plus([names] if isinstance(names, str) else names)
         other = self.data(source.get("data"))
         if other.rows is None:
-            return _UNKNOWN
+            return _unknown(f"lookup data: {other.unread}")
         return ctx.plus(other.keys)
 
     def pivot(self, ctx: _Data, t: dict[str, Any]) -> _Data:
         name = t.get("pivot")
-        if ctx.rows is None or not isinstance(name, str) or _top(name) in ctx.derived:
-            return _UNKNOWN
+        if ctx.rows is None:
+            return ctx
+        if not isinstance(name, str) or _top(name) in ctx.derived:
+            return _unknown("a pivot on a computed field")
         parts = split_field(name) or [name]
         made = {str(v) for row in ctx.rows if (v := _get(row, parts)) is not _MISSING}
         return ctx.plus(made, exact=False)
+
+    def with_inner(self, ctx: _Data, view: Any) -> _Data:
+        """Add the fields that transforms inside `view` make (a facet may use them)."""
+        if not isinstance(view, dict):
+            return ctx
+        out = self.transforms(ctx, view.get("transform"))
+        for _, child in _children(view):
+            inner = self.with_inner(out, child)
+            out = inner if inner.rows is None else out.plus(inner.derived)
+        return out
 
     # ---- views
 
@@ -536,35 +772,27 @@ class _Linter:
         if "repeat" in view:
             repeat = {**repeat, **self.repeat_values(view["repeat"])}
         if isinstance(view.get("facet"), dict):
-            facet = view["facet"]
+            facet, outer = view["facet"], self.with_inner(ctx, view.get("spec"))
             if "field" in facet:
-                self.field_def(facet, (*loc, "facet"), "facet", ctx, repeat)
+                self.field_def(facet, (*loc, "facet"), "facet", outer, repeat)
             else:
                 for channel, cdef in facet.items():
-                    self.field_def(cdef, (*loc, "facet", channel), channel, ctx, repeat)
+                    self.field_def(cdef, (*loc, "facet", channel), channel, outer, repeat)
 
-        keys = ("layer", "concat", "hconcat", "vconcat")
-        nested = [(k, view[k]) for k in keys if isinstance(view.get(k), list)]
-        if "spec" in view:
-            self.view(view["spec"], (*loc, "spec"), ctx, repeat, encoding)
-        elif nested:
-            for key, items in nested:
-                for i, child in enumerate(items):
-                    passed = encoding if key == "layer" else {}
-                    self.view(child, (*loc, key, i), ctx, repeat, passed)
-        else:
+        children = list(_children(view))
+        for rel, child in children:
+            passed = encoding if rel[0] in ("layer", "spec") else {}
+            self.view(child, (*loc, *rel), ctx, repeat, passed)
+        if not children:
+            self.lenient = _declares_invalid(view.get("mark"), self.spec.get("config"))
             for channel, (cdef, cloc) in encoding.items():
                 defs = cdef if isinstance(cdef, list) else [cdef]
                 for i, d in enumerate(defs):
                     at = (*cloc, i) if isinstance(cdef, list) else cloc
                     self.field_def(d, at, channel, ctx, repeat)
         mark = view.get("mark")
-        if isinstance(mark, dict) and (scheme := _bad_scheme(mark.get("href"))):
-            self.add(
-                (*loc, "mark", "href"),
-                f"link with scheme '{scheme}:'; {_LINK_EXPECTED}",
-                "href-scheme",
-            )
+        if isinstance(mark, dict) and "href" in mark:
+            self.link(mark["href"], (*loc, "mark", "href"))
 
     @staticmethod
     def repeat_values(repeat: Any) -> dict[str, list[str]]:
@@ -578,10 +806,44 @@ class _Linter:
             }
         return {}
 
+    # ---- links
+
+    def link(self, value: Any, loc: _Loc, *, what: str = "link") -> None:
+        """Report a link (a string or an expression) whose scheme is not allowed."""
+        if isinstance(value, dict) and isinstance(value.get("expr"), str):
+            scheme = self.expression_scheme(value["expr"])
+            what = f"expression giving a {what}" if what == "link" else what
+        else:
+            scheme = _bad_scheme(value)
+        if scheme:
+            self.add(loc, f"{what} with scheme '{scheme}:'; {_LINK_EXPECTED}", "CS301")
+
+    def expression_scheme(self, expr: str, seen: frozenset[str] = frozenset()) -> str | None:
+        """Return a bad scheme an expression's strings, or the parameters it names, give."""
+        for text in expression_strings(expr):
+            if scheme := _bad_scheme(text):
+                return scheme
+        for name in set(_IDENTIFIER.findall(expr)) & set(self.params) - seen:
+            value = self.params[name]
+            if scheme := _bad_scheme(value):
+                return scheme
+            if isinstance(value, str) and (scheme := self.expression_scheme(value, seen | {name})):
+                return scheme
+        return None
+
+    def config_links(self, config: Any, loc: _Loc) -> None:
+        """Check every `href` a config sets for marks and styles (`config.mark.href`, ...)."""
+        if isinstance(config, dict):
+            for key, value in config.items():
+                if key == "href":
+                    self.link(value, (*loc, key))
+                else:
+                    self.config_links(value, (*loc, key))
+
     # ---- field definitions
 
-    def add(self, loc: _Loc, message: str, rule: str) -> None:
-        self.problems.append(Problem(format_path(loc), message, rule))
+    def add(self, loc: _Loc, message: str, code: str) -> None:
+        self.problems.append(problem(code, format_path(loc), message))
 
     def field_def(
         self, fdef: Any, loc: _Loc, channel: str, ctx: _Data, repeat: dict[str, list[str]]
@@ -592,6 +854,10 @@ class _Linter:
             for name, origin in self.field_names(fdef["field"], repeat):
                 if self.field_exists(name, origin, (*loc, "field"), ctx):
                     self.values(fdef, name, loc, channel, ctx)
+                formula = ctx.formulas.get(_top(name))
+                if channel == "href" and formula:
+                    what = f"field {_q(name)} is computed as a link"
+                    self.link({"expr": formula}, (*loc, "field"), what=what)
         aggregate = fdef.get("aggregate")
         if isinstance(aggregate, dict):
             for op, name in aggregate.items():
@@ -601,7 +867,8 @@ class _Linter:
         if isinstance(sort, dict) and isinstance(sort.get("field"), str):
             self.field_exists(sort["field"], "", (*loc, "sort", "field"), ctx)
         if channel == "href":
-            self.href_values(fdef, loc)
+            for key in ("value", "datum"):
+                self.link(fdef.get(key), (*loc, key))
         condition = fdef.get("condition")
         for i, cond in enumerate(condition if isinstance(condition, list) else [condition]):
             at = (*loc, "condition", i) if isinstance(condition, list) else (*loc, "condition")
@@ -619,10 +886,13 @@ class _Linter:
     def field_exists(self, name: str, origin: str, loc: _Loc, ctx: _Data) -> bool:
         """Report `name` when the data is known and lacks it; True when it surely exists."""
         parts = split_field(name)
-        if ctx.rows is None or not ctx.rows or not parts or name == "*":
+        if not parts or name == "*":
+            return False
+        if ctx.rows is None or not ctx.rows:
+            self.unread[ctx.unread or "the data has no rows"] = None
             return False
         if parts[0] in ctx.derived:
-            return True
+            return self.flattened_field_exists(name, parts, loc, ctx)
         if len(parts) == 1 and parts[0] in ctx.keys:
             return True
         if len(parts) > 1 and any(_get(row, parts) is not _MISSING for row in ctx.rows):
@@ -630,7 +900,23 @@ class _Linter:
         known = sorted({_escape(k) for k in ctx.keys} | ctx.derived)
         match = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean {_q(match[0])}?" if match else f"expected one of {_quote_all(known)}"
-        self.add(loc, f"no field {_q(name)}{origin} in the data; {hint}", "field-exists")
+        self.add(loc, f"no field {_q(name)}{origin} in the data; {hint}", "CS201")
+        return False
+
+    def flattened_field_exists(self, name: str, parts: list[str], loc: _Loc, ctx: _Data) -> bool:
+        """Look inside the items a flatten transform makes (`lc.mag` of a flattened `lc`)."""
+        source = ctx.flattened.get(parts[0])
+        if len(parts) == 1 or source is None or ctx.rows is None:
+            return True
+        steps = split_field(source) or [source]
+        items = [i for row in ctx.rows if isinstance(v := _get(row, steps), list) for i in v]
+        if not items or any(_get(item, parts[1:]) is not _MISSING for item in items):
+            return True
+        keys = {k for item in items if isinstance(item, dict) for k in item}
+        known = sorted(f"{_escape(parts[0])}.{_escape(k)}" for k in keys)
+        match = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {_q(match[0])}?" if match else f"expected one of {_quote_all(known)}"
+        self.add(loc, f"no field {_q(name)} in the flattened items; {hint}", "CS201")
         return False
 
     def values(self, fdef: dict[str, Any], name: str, loc: _Loc, channel: str, ctx: _Data) -> None:
@@ -638,50 +924,48 @@ class _Linter:
         parts = split_field(name) or [name]
         if not ctx.exact or parts[0] in ctx.derived or ctx.rows is None:
             return
-        cells = [
-            (i, v) for i, row in enumerate(ctx.rows, 1) if (v := _get(row, parts)) is not _MISSING
-        ]
+        rows = ctx.rows
+
+        def cells() -> Iterator[tuple[int, Any]]:
+            return (
+                (i, v) for i, row in enumerate(rows, 1) if (v := _get(row, parts)) is not _MISSING
+            )
+
         aggregate = fdef.get("aggregate")
         plain = aggregate is None and not fdef.get("bin") and "timeUnit" not in fdef
-        if fdef.get("type") == "quantitative" and (plain or aggregate in _NUMERIC_OPS):
-            for row, cell in cells:
+        numeric = plain or (isinstance(aggregate, str) and aggregate in _NUMERIC_OPS)
+        if fdef.get("type") == "quantitative" and numeric and not self.lenient:
+            for row, cell in cells():
                 if _number(cell) is None and cell not in (None, "") and not isinstance(cell, bool):
                     self.add(
                         (*loc, "field"),
                         f"quantitative field {_q(name)} holds {_describe(cell)} (row {row}); "
                         "expected numbers",
-                        "quantitative-numeric",
+                        "CS202",
                     )
                     break
         scale = fdef.get("scale")
         if isinstance(scale, dict) and scale.get("type") == "log" and plain:
-            for row, cell in cells:
+            for row, cell in cells():
                 number = _number(cell)
                 if number is not None and number <= 0:
                     self.add(
                         (*loc, "scale", "type"),
                         f"log scale on field {_q(name)} which holds {_number_text(cell)} "
                         f"(row {row}); expected values > 0",
-                        "log-positive",
+                        "CS203",
                     )
                     break
         if channel == "href":
-            for row, cell in cells:
+            for row, cell in cells():
                 if scheme := _bad_scheme(cell):
                     self.add(
                         (*loc, "field"),
                         f"field {_q(name)} holds a link with scheme '{scheme}:' (row {row}); "
                         f"{_LINK_EXPECTED}",
-                        "href-scheme",
+                        "CS301",
                     )
                     break
-
-    def href_values(self, fdef: dict[str, Any], loc: _Loc) -> None:
-        for key in ("value", "datum"):
-            if scheme := _bad_scheme(fdef.get(key)):
-                self.add(
-                    (*loc, key), f"link with scheme '{scheme}:'; {_LINK_EXPECTED}", "href-scheme"
-                )
 
 
 _NUMERIC_OPS = frozenset(

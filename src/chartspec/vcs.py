@@ -147,6 +147,9 @@ def compare(
     chart: str | None = None,
 ) -> tuple[list[ChartDiff], SpecSet, SpecSet]:
     """Compare two sides (default: `HEAD` and the work tree's `specs_dir`), chart by chart."""
+    for arg in (old, new):
+        if arg is not None and arg.endswith(".json") and not Path(arg).exists():
+            raise ChartspecError("no such spec file", file=arg, hint="check the path")
     single = [arg is not None and Path(arg).is_file() for arg in (old, new)]
     if any(single) and not all(single):
         raise ChartspecError(
@@ -211,16 +214,13 @@ def write_visuals(
 def _render(spec: dict[str, Any] | None, files: DataFiles) -> bytes | None:
     if spec is None:
         return None
-    import vl_convert
+    from chartspec import render
 
-    from chartspec.fonts import register_fonts
-
-    register_fonts()
     try:
-        return vl_convert.vegalite_to_png(inline_data(spec, files), scale=1)
+        svg = render.vegalite_to_svg(inline_data(spec, files), base_dir=None)
     except ValueError as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else "cannot render"
-        raise ChartspecError(f"the chart does not render: {first}") from None
+        raise ChartspecError(f"the chart does not render: {render.error_line(error)}") from None
+    return render.svg_to_png(svg, scale=1)
 
 
 def side_by_side(

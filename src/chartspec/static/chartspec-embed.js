@@ -67,13 +67,25 @@
     return out;
   }
 
+  // vega-embed merges a spec's usermeta.embedOptions over the options given here (actions,
+  // loader, ast, ...). The page decides how charts are embedded: specs are not trusted, so
+  // those options are dropped; what a spec may set (padding, autosize, config) it sets itself.
+  function withoutEmbedOptions(spec) {
+    if (!isObject(spec.usermeta) || !('embedOptions' in spec.usermeta)) return spec;
+    var out = merge(spec, {});
+    out.usermeta = merge(spec.usermeta, {});
+    delete out.usermeta.embedOptions;
+    return out;
+  }
+
   var views = {};
 
   function render(container, spec, darkConfig) {
     // Relative urls (images) resolve against the spec's own folder, copied into the site.
     var baseURL = container.getAttribute('data-files-url') || '';
     var dark = !!(darkQuery && darkQuery.matches && darkConfig);
-    var theSpec = dark ? merge(spec, {config: merge(spec.config || {}, darkConfig)}) : spec;
+    var own = withoutEmbedOptions(spec);
+    var theSpec = dark ? merge(own, {config: merge(own.config || {}, darkConfig)}) : own;
     var target = document.createElement('div');
     target.className = 'live';
     return lib

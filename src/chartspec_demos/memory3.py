@@ -8,13 +8,13 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from chartspec.fonts import FONT_FAMILY
-from chartspec.labels import LinearScale, LogScale, place_labels, symbol_radius
+from chartspec.fonts import FONT_FAMILY, FONT_STACK, MEASURED_FAMILIES, text_width
+from chartspec.labels import label_points, symbol_radius
 from chartspec.registry import chart
-from chartspec.specs import with_key
+from chartspec.specs import with_schema
 from chartspec.tables import Column, TableSchema, load_table
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parent / "data"
 SOURCE = (
     "Yang et al., “Memory³: Language Modeling with Explicit Memory” (arXiv:2407.01178), "
     "Tables 20 and 21"
@@ -24,7 +24,15 @@ TASKS = TableSchema(
     [
         Column("model", description="model name as Table 20 spells it"),
         *(
-            Column(f"{task}_{refs}refs", "number", unit="%", min=0.0, max=100.0, required=refs == 5)
+            Column(
+                f"{task}_{refs}refs",
+                "number",
+                unit="%",
+                min=0.0,
+                max=100.0,
+                required=refs == 5,
+                decimals=2,
+            )
             for task in ("jecqa", "med")
             for refs in (3, 5, 7)
         ),
@@ -53,6 +61,55 @@ MODELS = TableSchema(
     ],
     key="label",
     description="the models of the figure and how each table spells them",
+)
+
+# What readers of the two charts' data see: the columns a reader can check against the paper.
+MODEL = Column("model", description="the name the figure prints")
+GROUP = Column("group", description="legend group")
+SPEED_VS_SCORE = TableSchema(
+    [
+        MODEL,
+        GROUP,
+        Column(
+            "speed",
+            "number",
+            unit="tokens/s",
+            decimals=1,
+            description="server decoding speed with retrieval",
+        ),
+        Column("score", "number", unit="%", decimals=2, description="mean of JEC-QA and MED"),
+        TASKS.column("jecqa_5refs"),
+        TASKS.column("med_5refs"),
+    ],
+    key="model",
+)
+RETRIEVAL_COST = TableSchema(
+    [
+        MODEL,
+        GROUP,
+        Column(
+            "without",
+            "number",
+            unit="tokens/s",
+            decimals=1,
+            description="server decoding speed without retrieval",
+        ),
+        Column(
+            "with",
+            "number",
+            unit="tokens/s",
+            decimals=1,
+            description="server decoding speed with retrieval",
+        ),
+        Column(
+            "slowdown",
+            "number",
+            unit="×",
+            decimals=2,
+            description="speed without retrieval / speed with it",
+        ),
+    ],
+    key="model",
 )
 
 RED, BLUE = "#d62728", "#1f77b4"
@@ -96,10 +153,12 @@ def _highlight_color(group: str) -> dict[str, object]:
 
 def _legend_box(groups: list[str]) -> tuple[float, float, float, float]:
     """Return a box safely covering the top-left legend, measured with the labels' font metrics."""
-    from chartspec.fonts import text_width
-
     # Vega lays an entry out as symbol, gap, label; the spare 40 px covers its column padding.
-    label = max(text_width(group, size=FONT_SIZE) for group in groups)
+    label = max(
+        text_width(group, size=FONT_SIZE, family=family)
+        for group in groups
+        for family in MEASURED_FAMILIES
+    )
     width = 2 * LEGEND_PADDING + 2 * symbol_radius(POINT_SIZE) + label + 40
     height = 2 * LEGEND_PADDING + len(groups) * (FONT_SIZE + 2) + 8
     return (0.0, 0.0, LEGEND_OFFSET + width, LEGEND_OFFSET + height)
@@ -121,25 +180,9 @@ def memory3_speed_vs_score() -> alt.LayerChart:
     """Scatter plot of decoding speed with retrieval against the mean professional-task score."""
     table = memory3_table()
     groups = highlight_first(table)
-    x_scale = LogScale(SPEED_DOMAIN, (0, WIDTH))
-    y_scale = LinearScale(SCORE_DOMAIN, (HEIGHT, 0))
-    boxes = place_labels(
-        [
-            (x_scale.to_pixel(x), y_scale.to_pixel(y))
-            for x, y in zip(table["speed"], table["score"], strict=True)
-        ],
-        list(table["model_label"]),
-        width=WIDTH,
-        height=HEIGHT,
-        font_size=FONT_SIZE,
-        marker_radius=symbol_radius(POINT_SIZE, stroke_width=2),
-        obstacles=[_legend_box(groups)],
+    data = table[["model_label", "group", "speed", "score", "jecqa_5refs", "med_5refs"]].rename(
+        columns={"model_label": "model"}
     )
-    table["label_x"] = [x_scale.to_data(box.cx) for box in boxes]
-    table["label_y"] = [y_scale.to_data(box.cy) for box in boxes]
-    data = table[
-        ["model_label", "group", "speed", "score", "jecqa_5refs", "med_5refs", "label_x", "label_y"]
-    ].rename(columns={"model_label": "model"})
 
     color = alt.Color(
         "group:N",
@@ -168,34 +211,33 @@ def memory3_speed_vs_score() -> alt.LayerChart:
     )
     x_scale_spec = alt.Scale(type="log", domain=list(SPEED_DOMAIN))
     y_scale_spec = alt.Scale(domain=list(SCORE_DOMAIN))
-    base = alt.Chart(data)
-    points = base.mark_point(filled=True, size=POINT_SIZE, opacity=1).encode(
-        x=alt.X("speed:Q", scale=x_scale_spec, axis=x_axis),
-        y=alt.Y("score:Q", scale=y_scale_spec, axis=y_axis),
-        color=color,
-        shape=alt.value("circle"),
-        tooltip=[
-            alt.Tooltip("model:N", title="Model"),
-            alt.Tooltip("speed:Q", title="Decoding speed (token/s)", format=",.1f"),
-            alt.Tooltip("score:Q", title="Average score", format=".2f"),
-            alt.Tooltip("jecqa_5refs:Q", title="JEC-QA, 5 references", format=".2f"),
-            alt.Tooltip("med_5refs:Q", title="MED, 5 references", format=".2f"),
-        ],
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=POINT_SIZE, opacity=1)
+        .encode(
+            x=alt.X("speed:Q", scale=x_scale_spec, axis=x_axis),
+            y=alt.Y("score:Q", scale=y_scale_spec, axis=y_axis),
+            color=color,
+            shape=alt.value("circle"),
+            tooltip=[
+                alt.Tooltip("model:N", title="Model"),
+                alt.Tooltip("speed:Q", title="Decoding speed (token/s)", format=",.1f"),
+                alt.Tooltip("score:Q", title="Average score", format=".2f"),
+                alt.Tooltip("jecqa_5refs:Q", title="JEC-QA, 5 references", format=".2f"),
+                alt.Tooltip("med_5refs:Q", title="MED, 5 references", format=".2f"),
+            ],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
     )
-    # The labels repeat what each point says to screen readers, so they are hidden from them.
-    labels = base.mark_text(
-        fontSize=FONT_SIZE, align="center", baseline="middle", aria=False
-    ).encode(
-        x=alt.X("label_x:Q", scale=x_scale_spec, axis=x_axis),
-        y=alt.Y("label_y:Q", scale=y_scale_spec, axis=y_axis),
-        text="model:N",
+    labelled = label_points(
+        points,
+        "model",
+        font_size=FONT_SIZE,
+        obstacles=[_legend_box(groups)],
         color=_highlight_color(groups[0]),
     )
-    layered = alt.layer(points, labels)
     layered = (
-        layered.properties(
-            width=WIDTH,
-            height=HEIGHT,
+        labelled.properties(
             title=alt.Title(
                 "Decoding speed vs. professional task performance",
                 subtitle=[
@@ -206,10 +248,10 @@ def memory3_speed_vs_score() -> alt.LayerChart:
                 anchor="start",
             ),
         )
-        .configure(font=FONT_FAMILY)
+        .configure(font=FONT_STACK)  # the legend too stays within its measured box
         .configure_legend(fillColor="white", strokeColor="#ccc")
     )
-    return with_key(layered, "model")
+    return with_schema(layered, SPEED_VS_SCORE)
 
 
 COST_DOMAIN = (300.0, 3000.0)
@@ -310,4 +352,4 @@ def memory3_retrieval_cost() -> alt.LayerChart:
         )
         .configure(font=FONT_FAMILY)
     )
-    return with_key(layered, "model")
+    return with_schema(layered, RETRIEVAL_COST)

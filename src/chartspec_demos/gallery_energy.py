@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import altair as alt
 
-from chartspec.charts._gallery import HEIGHT, PALETTE, WIDTH, dataset_file, finish
 from chartspec.registry import chart
 from chartspec.tables import Column, TableSchema, load_table
+from chartspec_demos._gallery import HEIGHT, PALETTE, WIDTH, dataset_file, finish
 
 SOURCE = "U.S. Energy Information Administration, as shipped by vega_datasets (iowa-electricity)"
 ELECTRICITY = TableSchema(

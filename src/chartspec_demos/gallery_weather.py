@@ -5,9 +5,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from chartspec.charts._gallery import HEIGHT, PALETTE, WIDTH, dataset_file, finish
 from chartspec.registry import chart
 from chartspec.tables import Column, TableSchema, load_table
+from chartspec_demos._gallery import HEIGHT, PALETTE, WIDTH, dataset_file, finish
 
 SOURCE = "NOAA daily records for Seattle, 2012–2015, as shipped by vega_datasets (seattle-weather)"
 WEATHER = TableSchema(

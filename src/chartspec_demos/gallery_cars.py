@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import altair as alt
 
-from chartspec.charts._gallery import HEIGHT, PALETTE, WIDTH, dataset_file, finish
 from chartspec.registry import chart
 from chartspec.tables import Column, TableSchema, load_records
+from chartspec_demos._gallery import HEIGHT, PALETTE, WIDTH, dataset_file, finish
 
 SOURCE = (
     "Donoho and Ramos (1982), the “cars” data of the StatLib archive, as shipped by vega_datasets"

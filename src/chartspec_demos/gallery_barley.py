@@ -5,9 +5,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from chartspec.charts._gallery import PALETTE, dataset_file, finish
 from chartspec.registry import chart
 from chartspec.tables import Column, TableSchema, load_records
+from chartspec_demos._gallery import PALETTE, dataset_file, finish
 
 SOURCE = "Immer, Hayes and Powers (1934), barley yields, as shipped by vega_datasets (barley)"
 BARLEY = TableSchema(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from chartspec.charts._gallery import HEIGHT, PALETTE, WIDTH, dataset_file, finish
 from chartspec.registry import chart
 from chartspec.tables import Column, TableSchema, load_table
+from chartspec_demos._gallery import HEIGHT, PALETTE, WIDTH, dataset_file, finish
 
 SOURCE = "vega_datasets stocks.csv: monthly closing prices, January 2000 to March 2010"
 STOCKS = TableSchema(

@@ -1,1 +1,0 @@
-"""Charts that ship with chartspec; each module registers its charts with @chart."""

@@ -1,0 +1,249 @@
+"""Check spec files (schema, lint rules, chosen per project) and a project's freshness."""
+
+from __future__ import annotations
+
+import traceback
+import warnings
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from chartspec.errors import (
+    EXIT_BUG,
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    ChartspecError,
+    ChartspecException,
+)
+from chartspec.rules import LintSettings, Problem, load_settings, problem
+from chartspec.spec import find_specs
+
+if TYPE_CHECKING:
+    from chartspec.build import Stale
+
+
+class LintWarning(UserWarning):
+    """A lint rule's warning about a spec that is published anyway."""
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What checking one spec file found."""
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    error: str | None = None  # the file cannot be read as a spec (bad input)
+    crash: str | None = None  # checking it failed: a bug in chartspec
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Everything `chartspec check` found: per spec file, and specs that are stale."""
+
+    files: list[FileCheck]
+    stale: list[Stale] = field(default_factory=list)
+
+    @property
+    def failures(self) -> int:
+        """Errors and stale files: what makes the check fail."""
+        return sum(len(f.errors) for f in self.files) + len(self.stale)
+
+    @property
+    def warnings(self) -> int:
+        return sum(len(f.warnings) for f in self.files)
+
+    @property
+    def exit_status(self) -> int:
+        """3 if a file crashed the checker, 2 if one is not a spec, 1 on failures, else 0."""
+        if any(f.crash for f in self.files):
+            return EXIT_BUG
+        if any(f.error for f in self.files):
+            return EXIT_USAGE
+        return EXIT_CHECK_FAILED if self.failures else EXIT_OK
+
+
+def format_problem(found: Problem) -> str:
+    """Write one problem as a line: `file: [warning: ]where: what [CODE name]`."""
+    severity = "warning: " if found.severity == "warning" else ""
+    where = f"{found.file}: " if found.file is not None else ""
+    return f"{where}{severity}{found} [{found.code} {found.rule.name}]"
+
+
+def check_files(
+    paths: Iterable[Path],
+    *,
+    settings: LintSettings | None = None,
+    built: Collection[Path] = (),
+    cache_dir: Path | None = None,
+) -> list[FileCheck]:
+    """Check each spec file on its own; a file that breaks the checker does not stop the rest.
+
+    Specs in `built` were written by `chartspec build` (title and description are errors);
+    the others are hand-written. Findings are cached by the file's bytes in `cache_dir`,
+    except for specs that read data files, which may change.
+    """
+    from chartspec.cache import Store, environment_key, key_of, sha256_bytes
+
+    settings = settings or load_settings()
+    store = Store(cache_dir) if cache_dir is not None else None
+    built = {Path(p).resolve() for p in built}
+    out = []
+    for path in map(Path, paths):
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw = b""
+        key = key_of(environment_key(), sha256_bytes(raw))
+        cacheable = store is not None and raw and b'"url"' not in raw
+        entry = store.read_json("checks", key) if store is not None and cacheable else None
+        try:
+            if isinstance(entry, list):
+                found = [problem(*item) for item in entry]
+            else:
+                found = _check_one(path)
+                if store is not None and cacheable:
+                    store.write_json("checks", key, [[p.code, p.path, p.message] for p in found])
+        except ChartspecException as error:  # the file is not a spec: the user's to fix
+            out.append(FileCheck(path, error=str(error)))
+            continue
+        except Exception as error:  # one spec that breaks the checker must not hide the others
+            text = "".join(traceback.format_exception_only(error)).strip()
+            out.append(FileCheck(path, crash=" ".join(text.splitlines())))
+            continue
+        hand_written = path.resolve() not in built
+        out.append(FileCheck(path, settings.apply(found, file=path, hand_written=hand_written)))
+    return out
+
+
+def _check_one(path: Path) -> list[Problem]:
+    from chartspec.spec import load_spec_file
+    from chartspec.validate import check_spec
+
+    return check_spec(load_spec_file(path), base_dir=path.parent)
+
+
+def check_for_publishing(
+    paths: Iterable[Path], *, cache_dir: Path | None, leave_out: bool = False
+) -> dict[Path, ChartspecError]:
+    """Refuse specs that `check` rejects, with the same rules; warn about the rest.
+
+    Every spec is taken as hand-written: those `build` wrote passed its stricter check.
+    The first refused spec raises; with `leave_out`, every refused spec is returned with
+    why instead, one that crashes the checker too (named as a bug), and the rest are kept.
+    """
+    refused: dict[Path, ChartspecError] = {}
+    for checked in check_files(paths, cache_dir=cache_dir):
+        if checked.crash and not leave_out:
+            raise RuntimeError(f"checking {checked.path} failed: {checked.crash}")
+        if checked.crash:
+            why = f"checking it failed ({checked.crash}); this is a bug in chartspec"
+            refused[checked.path] = ChartspecError(why, file=checked.path)
+        elif checked.error:
+            refused[checked.path] = ChartspecError(checked.error)
+        elif errors := checked.errors:
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            refused[checked.path] = ChartspecError(
+                f"not published: {errors[0]} [{errors[0].code} {errors[0].rule.name}]{more}",
+                file=checked.path,
+                hint=f"see `chartspec check {checked.path}`",
+            )
+        else:
+            for found in checked.warnings:
+                warnings.warn(format_problem(found), LintWarning, stacklevel=2)
+        if refused and not leave_out:
+            raise next(iter(refused.values()))
+    return refused
+
+
+def check_project(
+    files: tuple[Path, ...],
+    *,
+    settings: LintSettings,
+    charts_dir: Path | None,
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path,
+    data: Literal["inline", "external"],
+    inline_max_rows: int,
+    changed: bool,
+    jobs: int,
+) -> CheckResult:
+    """Check FILES, or every spec of the project and that specs and site match a rebuild."""
+    from chartspec.build import place_data, spec_path, stale_site, stale_specs
+    from chartspec.cache import cache_dir_for
+    from chartspec.incremental import build_texts_incremental, select_charts_tracked
+    from chartspec.publish import recovered
+    from chartspec.remote import pin_texts
+
+    if files and changed:
+        raise ChartspecError("give either FILES or --changed, not both")
+    if files:
+        return CheckResult(check_files(files, settings=settings))
+    with recovered(specs_dir, site_dir):  # finish a build that was killed half way first
+        charts, module_inputs = select_charts_tracked(charts_dir)
+        built = [spec_path(specs_dir, name) for name in charts]
+        known: list[str] = []
+        if changed:
+            from chartspec.vcs import changed_charts
+
+            known = list(charts)
+            charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
+            paths = [p for p in (spec_path(specs_dir, n) for n in charts) if p.is_file()]
+        else:
+            paths = find_specs(specs_dir)
+        cache = cache_dir_for(specs_dir)
+        checked = check_files(paths, settings=settings, built=built, cache_dir=cache)
+        refresh = _refresh_command(charts_dir, specs_dir, site_dir, data, inline_max_rows)
+        texts = build_texts_incremental(
+            charts,
+            specs_dir=specs_dir,
+            charts_dir=charts_dir,
+            module_inputs=module_inputs,
+            jobs=jobs,
+            quiet=True,
+        )
+        texts = pin_texts(texts, specs_dir, fetch=False)
+        texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
+        stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
+        if not stale:  # a site is only comparable once its specs are fresh
+            with warnings.catch_warnings():  # the specs' warnings are in `checked` already
+                warnings.simplefilter("ignore", LintWarning)
+                stale = stale_site(
+                    specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh, jobs=jobs
+                )
+        return CheckResult(checked, stale)
+
+
+def _refresh_command(
+    charts_dir: Path | None, specs_dir: Path, site_dir: Path, data: str, inline_max_rows: int
+) -> str:
+    """Return the build command that brings stale specs and site up to date."""
+    refresh = "chartspec build" + (f" --charts {charts_dir}" if charts_dir else "")
+    if specs_dir != Path("specs"):
+        refresh += f" --specs {specs_dir}"
+    if site_dir != Path("site"):
+        refresh += f" --site {site_dir}"
+    if data != "inline":
+        refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
+    return refresh
+
+
+__all__ = [
+    "CheckResult",
+    "FileCheck",
+    "LintWarning",
+    "check_files",
+    "check_for_publishing",
+    "check_project",
+    "format_problem",
+]

@@ -1,0 +1,58 @@
+"""Write src/chartspec/static/fonts/fallback-metrics.json from the Debian fallback fonts.
+
+Usage: python tools/fallback_metrics.py
+(needs `apt-get install fonts-dejavu-core fonts-liberation`)
+
+For every character of the bundled Fira Sans subset, each fallback face's advance width and the
+vertical extent of its glyph, in font units: what label placement reserves room for when a
+reader's machine draws a spec without Fira Sans. The output depends only on the font files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from chartspec.fonts import FALLBACK_METRICS, FONT_FILES, read_font_metrics  # noqa: E402
+
+FACES = {
+    "DejaVu Sans": {
+        "regular": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "bold": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    },
+    "Liberation Sans": {
+        "regular": "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+        "bold": "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+    },
+}
+
+
+def main() -> int:
+    """Measure each fallback face on the bundled subset's characters and write the JSON."""
+    out: dict[str, dict[str, object]] = {}
+    for family, weights in FACES.items():
+        out[family] = {}
+        for weight, path in weights.items():
+            codes = set(read_font_metrics(FONT_FILES[weight == "bold"]).advances)
+            metrics = read_font_metrics(Path(path), codes)
+            glyphs = [
+                [code, advance, *metrics.ink.get(code, (0, 0))]
+                for code, advance in sorted(metrics.advances.items())
+            ]
+            out[family][weight] = {
+                "units_per_em": metrics.units_per_em,
+                "ascent": metrics.ascent,
+                "descent": metrics.descent,
+                "glyphs": glyphs,
+            }
+    text = json.dumps(out, sort_keys=True, separators=(",", ":"))
+    FALLBACK_METRICS.write_text(text + "\n", encoding="utf-8")
+    print(f"{FALLBACK_METRICS.name}: {len(text)} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
