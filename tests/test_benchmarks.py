@@ -13,7 +13,7 @@ from benchmarks.browser import chart_pages, fetched_bytes
 from benchmarks.suite import Result, table, write_csv
 
 from chart_samples import make_scatter_spec
-from chartspec.site import specs_to_site
+from chartspec.project import specs_to_site
 
 
 def _own_thread(func: Callable[..., Any], *args: Any) -> Any:

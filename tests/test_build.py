@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
+from pathlib import Path
 
+import altair as alt
+import pandas as pd
 import pytest
+from benchmarks.project import chart_name, make_project, write_table
 
+from chartspec.build import MIN_PARALLEL_SPECS, build_texts
+from chartspec.registry import ChartDef
 from chartspec.validate import check_spec
 from conftest import REPO
 
@@ -92,15 +99,18 @@ def test_check_finds_a_stale_spec(tmp_path, cli):
 
 
 def test_check_finds_a_missing_and_an_orphan_spec(tmp_path, cli):
-    specs = tmp_path / "specs"
-    shutil.copytree(REPO / "specs", specs)
-    (specs / "memory3-speed-vs-score.vl.json").rename(specs / "old-name.vl.json")
-    done = cli("check", "--specs", specs, cwd=tmp_path)
+    root = tmp_path / "p"
+    make_project(root, charts=2, rows=10)
+    build(cli, root, "--jobs", "1")
+    first, second = (root / "specs" / f"{chart_name(i, 2)}.vl.json" for i in range(2))
+    first.unlink()
+    make_project(root, charts=1, rows=10)  # the second chart is gone
+    done = cli("check", cwd=root)
     assert done.returncode == 1
-    assert "missing: chart 'memory3-speed-vs-score' has no spec" in done.stdout
-    assert "old-name.vl.json: orphan: no chart named 'old-name'" in done.stdout
-    assert cli("build", "--specs", specs, cwd=tmp_path).returncode == 0
-    assert not (specs / "old-name.vl.json").exists()
+    assert f"missing: chart '{chart_name(0, 2)}' has no spec" in done.stdout
+    assert f"{second.name}: orphan: no chart named '{chart_name(1, 2)}'" in done.stdout
+    build(cli, root, "--jobs", "1")
+    assert first.is_file() and not second.exists()
 
 
 def test_list_names_titles_and_sources(cli):
@@ -110,3 +120,83 @@ def test_list_names_titles_and_sources(cli):
         "memory3-speed-vs-score\tDecoding speed vs. professional task performance\tYang et al."
         in done.stdout
     )
+
+
+# --- incremental and parallel builds give exactly the bytes of a cold, serial build
+
+CHARTS = 3
+
+
+def tree(root):
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def build(cli, root, *args):
+    done = cli("build", *args, cwd=root)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_cached_build_after_edits_equals_a_cold_build(tmp_path, cli):
+    root = tmp_path / "p"
+    make_project(root, charts=CHARTS, rows=30)
+    build(cli, root, "--jobs", "1")
+    assert (root / ".chartspec-cache" / "specs").is_dir()
+    # Change one table and one chart module, then rebuild from the cache.
+    write_table(root / "charts" / "data" / "t001.csv", 1, rows=30, salt=9)
+    done = build(cli, root, "--jobs", "1")
+    assert "(1 file(s) changed)" in done.stdout
+    module = root / "charts" / "bench_00.py"
+    module.write_text(module.read_text().replace("opacity=0.7", "opacity=0.5"))
+    build(cli, root, "--jobs", "1")
+    cold = tmp_path / "cold"
+    shutil.copytree(root / "charts", cold / "charts")
+    build(cli, cold, "--jobs", "1", "--no-cache")
+    assert tree(root / "specs") == tree(cold / "specs")
+    assert tree(root / "site") == tree(cold / "site")
+
+
+def test_unchanged_project_reuses_everything(tmp_path, cli):
+    root = tmp_path / "p"
+    make_project(root, charts=2, rows=20)
+    build(cli, root, "--jobs", "1")
+    before = tree(root / "site")
+    (root / ".chartspec-cache" / "render").rename(root / "renders-moved")
+    done = build(cli, root, "--jobs", "1")  # the site record says nothing changed: no render
+    assert "(0 file(s) changed)" in done.stdout
+    assert not (root / ".chartspec-cache" / "render").exists()
+    assert tree(root / "site") == before
+
+
+def test_parallel_build_equals_serial_build(tmp_path, cli):
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    for root in (serial, parallel):  # enough charts that specs are built in worker processes
+        make_project(root, charts=MIN_PARALLEL_SPECS, rows=20)
+    build(cli, serial, "--jobs", "1", "--no-cache")
+    build(cli, parallel, "--jobs", "2", "--no-cache")
+    assert tree(serial / "specs") == tree(parallel / "specs")
+    assert tree(serial / "site") == tree(parallel / "site")
+
+
+def test_a_failing_chart_is_reported_from_a_worker(tmp_path, cli):
+    root = tmp_path / "p"
+    make_project(root, charts=MIN_PARALLEL_SPECS, rows=20)
+    (root / "charts" / "data" / "t002.csv").write_text("id,group\nr1,a\n")
+    done = cli("build", "--jobs", "2", cwd=root)
+    assert done.returncode == 2
+    assert "t002.csv:1: missing column 'day'" in done.stderr
+    assert not (root / "specs").exists()
+    assert chart_name(2, MIN_PARALLEL_SPECS) == "bench-002-scatter"
+
+
+def test_changing_featured_rebuilds_the_cached_spec(tmp_path):
+    def draw():
+        return alt.Chart(pd.DataFrame({"k": ["a"], "v": [1]})).mark_bar().encode(x="k:N", y="v:Q")
+
+    plain = ChartDef("bars", "Bars", "Some bars.", "made up", draw, Path(__file__))
+    specs = tmp_path / "specs"
+    texts = build_texts({"bars": plain}, specs_dir=specs, charts_dir=None, quiet=True)
+    assert '"featured"' not in texts["bars"]
+    featured = dataclasses.replace(plain, featured=True)
+    texts = build_texts({"bars": featured}, specs_dir=specs, charts_dir=None, quiet=True)
+    assert '"featured": true' in texts["bars"]

@@ -16,8 +16,8 @@ from chartspec import check as check_module
 from chartspec.check import CheckResult, check_files, format_problem
 from chartspec.cli import main
 from chartspec.errors import ChartspecError
+from chartspec.project import specs_to_site
 from chartspec.rules import RULES, LintSettings, load_settings
-from chartspec.site import specs_to_site
 from chartspec.validate import check_spec, load_spec_file, validate_spec
 from conftest import REPO
 

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chartspec.build import build_texts, stale_specs, write_specs
+from chartspec.build import build_texts, spec_files, stale_specs
 from chartspec.errors import ChartspecError
-from chartspec.publish import publish_build
+from chartspec.project import publish_outputs, write_specs
 from chartspec.registry import load_charts
 from chartspec.validate import check_spec, load_spec_file
 from conftest import REPO
@@ -219,7 +219,9 @@ def test_only_a_valid_build_or_a_chartspec_error(ex: dict[str, object]) -> None:
                 warnings.simplefilter("ignore")  # undeclared columns warn; not the point here
                 texts = build_texts(load_charts(folder / "charts"))
             if COUNTS["built"] % SITE_EVERY == 0:
-                publish_build(texts, specs_dir=specs, site_dir=site, reports_dir=folder / "r")
+                publish_outputs(
+                    spec_files(texts), specs_dir=specs, site_dir=site, reports_dir=folder / "r"
+                )
                 assert (site / "fuzz.html").is_file() and (site / "index.html").is_file()
                 COUNTS["sites"] += 1
             else:

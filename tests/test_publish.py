@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import random
@@ -11,12 +13,18 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+import chartspec.publish as publish_module
+from chartspec.cli import main
+from chartspec.project import build_project, publish_outputs
 from chartspec.publish import JOURNAL_NAME, LOCK_TIMEOUT_ENV, build_lock, recover
 from chartspec.validate import check_spec
 from conftest import REPO
@@ -81,9 +89,9 @@ def test_chart_seven_of_ten_fails_and_nothing_changes(tmp_path: Path) -> None:
     module.write_text(textwrap.dedent(CHART.format(value=1)))
     assert run(tmp_path, "build").returncode == 0
     before = tree(tmp_path)
-    assert sum(name.startswith("specs/") for name in before) == 10
+    assert sum(n.startswith("specs/") and n.endswith(".vl.json") for n in before) == 10
     module.write_text(textwrap.dedent(CHART.format(value=-1)))  # changes all ten, breaks 7
-    done = run(tmp_path, "build")
+    done = run(tmp_path, "build", "-q")
     assert done.returncode == 2
     assert done.stderr == (
         f"chartspec: error: {tmp_path}/charts/ten.py:13: chart 'chart-07' failed: ValueError: "
@@ -93,6 +101,20 @@ def test_chart_seven_of_ten_fails_and_nothing_changes(tmp_path: Path) -> None:
     # the cache may keep the charts that did build; no staging folder is left
     made = sorted(n for n in os.listdir(tmp_path) if n != CACHE)
     assert made == [".chartspec-lock", "charts", "site", "specs"]
+
+
+def test_every_failing_chart_is_named_one_line_each(tmp_path: Path) -> None:
+    (tmp_path / "charts").mkdir()
+    text = textwrap.dedent(CHART.format(value=-1)).replace("n == 7", "n in (3, 7)")
+    (tmp_path / "charts" / "ten.py").write_text(text.replace("chart seven", "a chart"))
+    done = run(tmp_path, "build", "-q", "-j", "1")
+    assert done.returncode == 2
+    assert done.stderr == "".join(
+        f"chartspec: error: {tmp_path}/charts/ten.py:13: chart 'chart-0{n}' failed: ValueError: "
+        "a chart is broken; fix the chart function\n"
+        for n in (3, 7)
+    )
+    assert sorted(os.listdir(tmp_path)) == [".chartspec-cache", "charts"]
 
 
 # --------------------------------------------------------------------------- SIGKILL
@@ -150,6 +172,14 @@ class Killed:
     recovered: list[str]
 
 
+def committed(project: Path) -> bool:
+    """Tell whether a build's journal records a decided change (not only its staging)."""
+    try:
+        return b'"state": "commit"' in (project / JOURNAL_NAME).read_bytes()
+    except OSError:
+        return False
+
+
 def kill_once(kp: KillProject, work: Path, *, delay: float | None, on_journal: bool) -> Killed:
     """Start a build in a fresh copy, SIGKILL it, recover as the next run would, classify."""
     project = work
@@ -163,8 +193,7 @@ def kill_once(kp: KillProject, work: Path, *, delay: float | None, on_journal: b
     )
     started = time.monotonic()
     if on_journal:
-        journal = project / JOURNAL_NAME
-        while proc.poll() is None and not journal.exists():
+        while proc.poll() is None and not committed(project):
             time.sleep(0.0002)
         time.sleep(random.uniform(0, 0.002))
     else:
@@ -174,9 +203,9 @@ def kill_once(kp: KillProject, work: Path, *, delay: float | None, on_journal: b
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     at = time.monotonic() - started
-    journal_found = (project / JOURNAL_NAME).exists()
+    journal_found = committed(project)
     with build_lock(project):
-        done = recover(project, folders=(project / "specs", project / "site"))
+        done = recover(project)
     now = tree(project)
     state = "before" if now == kp.before else "after" if now == kp.after else "mixed"
     leftovers = [n for n in os.listdir(project) if n.startswith(".") and n not in (LOCK, CACHE)]
@@ -269,3 +298,301 @@ def test_two_builds_at_once_both_finish_in_turn(kill_project: KillProject) -> No
     errors = [p.communicate(timeout=300)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errors
     assert tree(project) == kill_project.after
+
+
+# --------------------------------------------------------------------------- files that are not chartspec's
+
+USER_FILES = {
+    "site/CNAME": b"charts.example.org\n",
+    "site/.nojekyll": b"",
+    "site/.git": b"gitdir: ../.git/worktrees/site\n",
+    "site/my-notes/todo.md": b"# todo\n",
+    "specs/notes.txt": b"why these charts\n",
+    ".specs.old-2024-backup/keep.txt": b"a backup of mine\n",
+    ".site.build-notes/keep.txt": b"notes of mine\n",
+    ".specs.stage-mine/keep.txt": b"not chartspec's either\n",
+}
+HAND_SPEC = {
+    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
+    "title": "Hand-written",
+    "description": "A spec written by hand, featured in the gallery.",
+    "data": {"values": [{"k": "a", "v": 1}, {"k": "b", "v": 2}]},
+    "mark": "bar",
+    "encoding": {
+        "x": {"field": "k", "type": "nominal"},
+        "y": {"field": "v", "type": "quantitative"},
+    },
+    "usermeta": {"chartspec": {"featured": True, "name": "hand"}},
+}
+
+
+def not_chartspecs(project: Path) -> dict[str, bytes]:
+    """Return every file of the project that chartspec's manifests, cache and lock do not claim."""
+    owned = {LOCK, JOURNAL_NAME}
+    for folder in ("specs", "site"):
+        manifest = project / folder / ".chartspec-manifest.json"
+        if manifest.is_file():
+            files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+            owned |= {f"{folder}/{rel}" for rel in files} | {f"{folder}/{manifest.name}"}
+    return {
+        rel: p.read_bytes()
+        for p in sorted(project.rglob("*"))
+        if p.is_file()
+        and (rel := p.relative_to(project).as_posix()) not in owned
+        and not rel.startswith(CACHE)
+    }
+
+
+def add_user_files(project: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_bytes(data)
+
+
+def test_files_chartspec_did_not_write_survive_every_command(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    (project / "charts").mkdir(parents=True)
+    module = project / "charts" / "ten.py"
+    module.write_text(textwrap.dedent(CHART.format(value=1)))
+    assert run(project, "build", "-q").returncode == 0
+    add_user_files(project, USER_FILES)
+    (project / "specs" / "hand.vl.json").write_text(json.dumps(HAND_SPEC, indent=2))
+    module.write_text(textwrap.dedent(CHART.format(value=2)))  # every spec and page changes
+    before = not_chartspecs(project)
+    assert "specs/hand.vl.json" in before
+    for command in (["build", "-q"], ["site", "-q"], ["check"], ["build", "-q"]):
+        done = run(project, *command)
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+        assert not_chartspecs(project) == before, command
+    assert (project / "site" / "hand.html").is_file()  # published, and still the user's
+    module.write_text(textwrap.dedent(CHART.format(value=1)).replace("range(1, 11)", "range(1, 3)"))
+    before["charts/ten.py"] = module.read_bytes()
+    assert run(project, "build", "-q").returncode == 0  # eight charts are gone
+    assert sorted(p.name for p in (project / "specs").glob("*.vl.json")) == [
+        "chart-01.vl.json",
+        "chart-02.vl.json",
+        "hand.vl.json",
+    ]
+    assert not (project / "site" / "chart-09.html").exists()
+    assert not_chartspecs(project) == before
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_published_folders_and_files_follow_the_umask(tmp_path: Path, mask: int) -> None:
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "ten.py").write_text(textwrap.dedent(CHART.format(value=1)))
+    done = run(tmp_path, "build", "-q", preexec_fn=lambda: os.umask(mask))
+    assert done.returncode == 0, done.stderr
+    for folder in ("specs", "site", "site/charts"):
+        assert (tmp_path / folder).stat().st_mode & 0o777 == 0o777 & ~mask, folder
+    for page in ("specs/chart-01.vl.json", "site/index.html", "site/charts/chart-01.svg"):
+        assert (tmp_path / page).stat().st_mode & 0o777 == 0o666 & ~mask, page
+
+
+def test_a_file_in_the_way_stops_the_build_before_anything_is_written(tmp_path: Path) -> None:
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "ten.py").write_text(textwrap.dedent(CHART.format(value=1)))
+    add_user_files(tmp_path, {"site/index.html": b"<p>my own page</p>\n"})
+    before = not_chartspecs(tmp_path)
+    done = run(tmp_path, "build", "-q")
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"chartspec: error: {tmp_path}/site/index.html: chartspec would write this file, but the "
+        "file there is not chartspec's; move it away or delete it to let chartspec write it\n"
+    )
+    assert not_chartspecs(tmp_path) == before
+    assert not (tmp_path / "specs").exists()
+    (tmp_path / "site" / "index.html").unlink()  # handing the path over
+    assert run(tmp_path, "build", "-q").returncode == 0
+
+
+def test_a_page_edited_after_the_build_is_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "charts").mkdir()
+    module = tmp_path / "charts" / "ten.py"
+    module.write_text(textwrap.dedent(CHART.format(value=1)))
+    assert run(tmp_path, "build", "-q").returncode == 0
+    page = tmp_path / "site" / "chart-03.html"
+    page.write_text(page.read_text(encoding="utf-8") + "<!-- mine -->\n", encoding="utf-8")
+    module.write_text(textwrap.dedent(CHART.format(value=2)))
+    done = run(tmp_path, "build", "-q")
+    assert done.returncode == 2
+    assert done.stderr.endswith(
+        f"{page}: the file was changed after chartspec wrote it; delete it (or restore it) to "
+        "let chartspec write it again\n"
+    )
+    assert page.read_text(encoding="utf-8").endswith("<!-- mine -->\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--specs", "."], "the specs folder would hold the project folder"),
+        (["--site", "charts"], "the site folder would hold the chart folder"),
+        (["--specs", "site"], "the specs folder and the site folder overlap"),
+        (["--site", "specs/site"], "the specs folder and the site folder overlap"),
+    ],
+)
+def test_an_output_folder_holding_an_input_is_refused(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "ten.py").write_text(textwrap.dedent(CHART.format(value=1)))
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    done = run(tmp_path, "build", *args)
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1 and message in done.stderr, done.stderr
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    assert sorted(os.listdir(tmp_path)) == ["charts"]
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+
+def catches_sigint(pid: int) -> bool:
+    """Tell whether process `pid` has its own SIGINT handler yet (Python installs one early)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+
+
+def test_ctrl_c_at_random_moments_prints_one_line_and_leaves_nothing(
+    kill_project: KillProject, tmp_path: Path
+) -> None:
+    kp = kill_project
+    rng = random.Random(130)
+    for i in range(4):
+        project = tmp_path / f"i{i}"
+        shutil.copytree(kp.base, project)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "chartspec", "build", "-q", "-j", "2"],
+            cwd=project,
+            env={**os.environ, "PYTHONPATH": str(kp.pythonpath)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group, as a terminal's foreground job
+        )
+        while proc.poll() is None and not catches_sigint(proc.pid):
+            time.sleep(0.01)  # before Python runs, SIGINT ends a process as it would any other
+        time.sleep(rng.uniform(0, kp.seconds * 0.9))
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the build and its workers
+        _, stderr = proc.communicate(timeout=60)
+        if proc.returncode == 0:
+            continue  # finished before the signal
+        assert proc.returncode == 130, stderr
+        assert stderr == "chartspec: interrupted\n"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("a process of the interrupted build is still running")
+        assert [
+            n for n in os.listdir(project) if n.startswith(".") and n not in (LOCK, CACHE)
+        ] == []
+        assert tree(project) in (kp.before, kp.after)
+
+
+# --------------------------------------------------------------------------- property: any sequence
+
+USER_PATHS = [
+    "specs/notes.txt",
+    "specs/my/deep/a.json",
+    "specs/data/mine.csv",
+    "site/CNAME",
+    "site/.nojekyll",
+    "site/.git",
+    "site/my-notes/x.md",
+    "site/charts/mine.txt",
+    "site/static/mine.css",
+]
+TWO_CHARTS = CHART.replace("range(1, 11)", "range(1, 3)").replace("n == 7", "n == 0")
+
+
+class SimulatedKill(BaseException):
+    """Stands for SIGKILL while publishing: no clean-up runs (`_remove_stages` is off)."""
+
+
+@pytest.fixture(scope="module")
+def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("small") / "p"
+    (project / "charts").mkdir(parents=True)
+    (project / "charts" / "two.py").write_text(textwrap.dedent(TWO_CHARTS.format(value=1)))
+    assert run(project, "build", "-q").returncode == 0
+    return project
+
+
+def user_view(project: Path) -> dict[str, bytes]:
+    return {k: v for k, v in not_chartspecs(project).items() if k.startswith(("specs/", "site/"))}
+
+
+def die(*_args: object) -> None:
+    raise SimulatedKill
+
+
+def move_or_die(moves: Iterator[int], move: Callable[[Path, Path], None], *paths: Path) -> None:
+    if next(moves, None) is None:
+        raise SimulatedKill
+    move(*paths)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    user=st.dictionaries(st.sampled_from(USER_PATHS), st.binary(max_size=16), max_size=5),
+    steps=st.lists(st.sampled_from(["build", "site", "check", "killed"]), min_size=1, max_size=3),
+    kill_after=st.integers(0, 40),
+)
+def test_user_files_survive_any_sequence_of_commands(
+    small_project: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    user: dict[str, bytes],
+    steps: list[str],
+    kill_after: int,
+) -> None:
+    project = tmp_path_factory.mktemp("prop") / "p"
+    shutil.copytree(small_project, project)
+    add_user_files(project, user)
+    before = user_view(project)
+    monkeypatch.chdir(project)
+    module = project / "charts" / "two.py"
+    for i, step in enumerate(steps):
+        module.write_text(textwrap.dedent(TWO_CHARTS.format(value=i + 2)))
+        if step == "check":
+            with pytest.raises(SystemExit) as done:
+                main(["check", "-j", "1"])
+            assert done.value.code in (0, 1)
+        elif step == "site":
+            publish_outputs(None, specs_dir=Path("specs"), site_dir=Path("site"), reports_dir=None)
+        else:
+            kill = step == "killed"
+            with monkeypatch.context() as patch:
+                if kill:
+                    patch.setattr(publish_module, "_remove_stages", lambda journal: None)
+                    if kill_after >= 35:  # before the journal is committed: staging only
+                        patch.setattr(publish_module, "_commit", die)
+                    else:  # inside the commit, after `kill_after` files moved in
+                        moves = iter(range(kill_after))
+                        move = functools.partial(move_or_die, moves, publish_module._move)
+                        patch.setattr(publish_module, "_move", move)
+                with contextlib.suppress(SimulatedKill):
+                    build_project(
+                        charts_dir=Path("charts"),
+                        specs_dir=Path("specs"),
+                        site_dir=Path("site"),
+                        reports_dir=None,
+                        jobs=1,
+                        quiet=True,
+                    )
+            with build_lock(project):
+                recover(project)
+        assert user_view(project) == before, step
+        assert [
+            n for n in os.listdir(project) if n.startswith(".") and n not in (LOCK, CACHE)
+        ] == []

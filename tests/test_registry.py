@@ -131,9 +131,65 @@ def test_changing_a_builtin_chart_keeps_every_project_cached(tmp_path):
 
 
 def test_builtin_charts_are_keyed_by_their_own_files():
-    from chartspec.incremental import select_charts_tracked
+    from chartspec.build import load_project_charts
 
-    charts, inputs = select_charts_tracked(None)
+    project = load_project_charts(None)
+    charts, inputs = project.charts, project.module_inputs
     demos = Path(charts["memory3-speed-vs-score"].module_file).parent
     assert not demos.is_relative_to(Path(chartspec.__file__).parent)
     assert {str(demos / "_gallery.py"), str(demos / "data" / "SOURCE.md")} <= set(inputs)
+
+
+# --- chart code that ends the process or never finishes is a chart error --------------------------
+
+ENDING = """
+import os
+import sys
+
+from chartspec import chart
+
+
+@chart("ends", title="Ends", description="Exits.", source="made up")
+def ends():
+    {call}
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        ("sys.exit(0)", "chart 'ends' called sys.exit(0)"),
+        ("os._exit(0)", "chart 'ends' called os._exit(0)"),
+        ("while True: pass", "chart 'ends' ran longer than its time limit of 3 s"),
+    ],
+)
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_chart_that_exits_or_loops_is_a_chart_error(tmp_path, cli, call, says, command):
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "c.py").write_text(ENDING.format(call=call))
+    line = ENDING.splitlines().index("    {call}") + 1
+    done = cli(command, "-j", "1", "--chart-timeout", "3", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    errors = [text for text in done.stderr.splitlines() if "error" in text]  # no progress
+    assert errors == [
+        f"chartspec: error: {tmp_path}/charts/c.py:{line}: {says}; fix the chart function"
+    ]
+    assert not (tmp_path / "specs").exists() and not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        ("sys.exit(0)", "called sys.exit(0) while importing"),
+        ("os._exit(3)", "called os._exit(3) while importing"),
+        ("while True: pass", "ran longer than its time limit of 3 s while importing"),
+    ],
+)
+def test_a_module_that_exits_or_loops_is_a_chart_error(tmp_path, cli, call, says):
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "m.py").write_text(f"import os, sys\n{call}\n")
+    done = cli("check", "--chart-timeout", "3", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr == (
+        f"chartspec: error: charts/m.py:2: the chart module {says}; fix the module\n"
+    )

@@ -14,7 +14,8 @@ import pytest
 
 from chartspec.drawings import dark_css
 from chartspec.errors import ChartspecError
-from chartspec.site import CSP, _static_dir, spec_to_script_json, specs_to_site
+from chartspec.project import specs_to_site
+from chartspec.site import CSP, _static_dir, spec_to_script_json
 from conftest import PAYLOAD_IMG, PAYLOAD_SCRIPT, write_test_specs
 
 
@@ -176,14 +177,20 @@ def test_failed_build_keeps_the_previous_site(specs_dir: Path, tmp_path: Path) -
     with pytest.raises(ChartspecError, match="missing.csv"):
         specs_to_site(specs, out)
     assert _digest(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "specs"]  # no leftovers
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".chartspec-lock", "site", "specs"]
 
 
-def test_refuses_to_replace_a_folder_it_did_not_write(specs_dir: Path, tmp_path: Path) -> None:
-    (tmp_path / "mine.txt").write_text("keep me")
-    with pytest.raises(ChartspecError, match="not written by chartspec"):
-        specs_to_site(specs_dir, tmp_path)
-    assert (tmp_path / "mine.txt").read_text() == "keep me"
+def test_writes_beside_files_it_did_not_write(specs_dir: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "mine.txt").write_text("keep me")
+    (site / "index.html").write_text("my own page")
+    with pytest.raises(ChartspecError, match="index.html: chartspec would write this file, but"):
+        specs_to_site(specs_dir, site)
+    (site / "index.html").unlink()  # handing the path over to chartspec
+    specs_to_site(specs_dir, site)
+    assert (site / "mine.txt").read_text() == "keep me"
+    assert (site / "index.html").is_file()
 
 
 @pytest.mark.parametrize("url", ["https://example.org/x.csv", "/etc/passwd", "../outside.csv"])
@@ -292,7 +299,10 @@ def test_site_leaves_out_what_it_cannot_publish_and_says_why(tmp_path: Path, cli
         assert "[CS201 field-exists]" in done.stderr  # check's rules, by code and name
         if run == 0:  # warnings are printed, and the spec published
             assert "good.vl.json: warning: title: missing" in done.stderr
-        assert str(tmp_path) not in (tmp_path / "out/.chartspec-site").read_text("utf-8")
+        listed = (tmp_path / "out/.chartspec-left-out.json").read_text("utf-8")
+        assert str(tmp_path) not in listed  # no local paths in a published file
+        manifest = json.loads((tmp_path / "out/.chartspec-manifest.json").read_text("utf-8"))
+        assert ".chartspec-left-out.json" in manifest["files"]  # chartspec's, like every page
         assert lines[-1] == "chartspec: 6 spec(s) left out"
     pages = sorted(p.name for p in (tmp_path / "out").glob("*.html") if ".embed." not in p.name)
     assert pages == [

@@ -34,11 +34,11 @@ if TYPE_CHECKING:
     from chartspec.labels import label_points as label_points
     from chartspec.labels import place_labels as place_labels
     from chartspec.labels import symbol_radius as symbol_radius
+    from chartspec.project import specs_to_site as specs_to_site
     from chartspec.registry import ChartDef as ChartDef
     from chartspec.registry import chart as chart
     from chartspec.registry import load_charts as load_charts
     from chartspec.report import to_html_fragment as to_html_fragment
-    from chartspec.site import specs_to_site as specs_to_site
     from chartspec.specs import chart_to_spec as chart_to_spec
     from chartspec.specs import load_chart as load  # the name earlier READMEs used
     from chartspec.specs import load_chart as load_chart
@@ -133,7 +133,7 @@ _MODULES = {
     ),
     "chartspec.registry": ("ChartDef", "chart", "load_charts"),
     "chartspec.report": ("to_html_fragment",),
-    "chartspec.site": ("specs_to_site",),
+    "chartspec.project": ("specs_to_site",),
     "chartspec.specs": (
         "chart_to_spec",
         "load_chart",

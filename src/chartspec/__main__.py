@@ -1,5 +1,11 @@
 """Run the CLI as `python -m chartspec`."""
 
-from chartspec.cli import main
+import sys
+
+try:
+    from chartspec.cli import main
+except KeyboardInterrupt:  # Ctrl-C while starting: one line, as during a command
+    print("chartspec: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 main()

@@ -1,41 +1,67 @@
-"""Build every registered chart into `specs/`, and tell which committed specs are stale."""
+"""Build specs: draw each chart and turn it into its canonical, checked spec.
+
+Charts whose code and data are unchanged come from the cache; the others are drawn in this
+process or, when there are many, in worker processes. Every failing chart is named.
+"""
 
 from __future__ import annotations
 
-import filecmp
 import json
-import tempfile
-from collections.abc import Collection, Sequence
+import warnings
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from chartspec.cache import FileHashes, Store, cache_dir_for, cached_spec, chart_key, store_spec
 from chartspec.datafiles import (
-    DATA_FILE,
     DATA_FOLDER,
     DEFAULT_INLINE_MAX_ROWS,
     DataPlacement,
     externalize_data,
 )
-from chartspec.errors import ChartspecError
+from chartspec.errors import ChartspecError, ChartspecErrors
+from chartspec.inputs import track_inputs
+from chartspec.manifest import Manifest
+from chartspec.pool import map_in_pool
+from chartspec.progress import Progress
 from chartspec.registry import (
+    DEFAULT_TIME_LIMIT,
     ChartDef,
-    builtin_charts,
     describe_exception,
     draw_chart,
-    load_charts,
+    select_charts,
 )
-from chartspec.spec import SPEC_SUFFIX, load_spec_file, load_spec_text, spec_name
+from chartspec.remote import Pin, pin_urls, point_at_pins, remote_urls
+from chartspec.rules import load_settings
+from chartspec.spec import SPEC_SUFFIX, load_spec_text, spec_name
 from chartspec.spec_data import data_urls
 from chartspec.specs import chart_to_spec, spec_to_json
+from chartspec.tables import ChartspecWarning
+from chartspec.validate import check_spec
 
-if TYPE_CHECKING:
-    from chartspec.publish import Published
+# Starting a process costs about a second (Python, Altair, the JavaScript engine): below this
+# count the specs are built in this process.
+MIN_PARALLEL_SPECS = 16
 
 
-def select_charts(charts_dir: Path | None) -> dict[str, ChartDef]:
-    """Return the charts of `charts_dir`, or the built-in charts when it is None."""
-    return builtin_charts() if charts_dir is None else load_charts(charts_dir)
+@dataclass(frozen=True)
+class ProjectCharts:
+    """The charts of a project, and the project files their modules read while importing."""
+
+    charts: dict[str, ChartDef]
+    module_inputs: dict[str, str]
+
+
+def load_project_charts(
+    charts_dir: Path | None, *, time_limit: float = DEFAULT_TIME_LIMIT
+) -> ProjectCharts:
+    """Load the charts (the built-in ones when `charts_dir` is None), noting what they read."""
+    with track_inputs() as read:
+        charts = select_charts(charts_dir, time_limit=time_limit)
+    hashes = FileHashes()
+    return ProjectCharts(charts, {path: hashes(path) or "" for path in sorted(read)})
 
 
 def pick_charts(charts: dict[str, ChartDef], names: Sequence[str]) -> dict[str, ChartDef]:
@@ -49,12 +75,9 @@ def pick_charts(charts: dict[str, ChartDef], names: Sequence[str]) -> dict[str, 
     return {name: charts[name] for name in names} if names else charts
 
 
-def build_spec(definition: ChartDef) -> dict[str, Any]:
+def build_spec(definition: ChartDef, *, time_limit: float = DEFAULT_TIME_LIMIT) -> dict[str, Any]:
     """Draw one chart and return its checked, canonical spec."""
-    from chartspec.rules import load_settings
-    from chartspec.validate import check_spec
-
-    drawn = draw_chart(definition)
+    drawn = draw_chart(definition, time_limit=time_limit)
     try:
         spec = chart_to_spec(drawn, definition)
     except ChartspecError:
@@ -78,9 +101,167 @@ def build_spec(definition: ChartDef) -> dict[str, Any]:
     return spec
 
 
-def build_texts(charts: dict[str, ChartDef]) -> dict[str, str]:
-    """Return each chart's canonical spec text, by name; any failure stops the whole build."""
-    return {name: spec_to_json(build_spec(definition)) for name, definition in charts.items()}
+# --- one chart, in this process or a worker -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Built:
+    """A chart's spec text, the project files it read while drawn, and its warnings."""
+
+    text: str
+    inputs: list[str]
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Why a chart could not be built: a ChartspecError's fields, which cross processes."""
+
+    what: str
+    file: str | None
+    row: int | None
+    column: str | None
+    hint: str | None
+
+    def error(self) -> ChartspecError:
+        """Return the error to raise."""
+        return ChartspecError(
+            self.what, file=self.file, row=self.row, column=self.column, hint=self.hint
+        )
+
+
+def build_one(definition: ChartDef, time_limit: float = DEFAULT_TIME_LIMIT) -> Built | Failed:
+    """Build one chart, recording what it read and the warnings it gave."""
+    with warnings.catch_warnings(record=True) as caught, track_inputs() as read:
+        warnings.simplefilter("always", UserWarning)  # each chart's own, for the cache
+        try:
+            text = spec_to_json(build_spec(definition, time_limit=time_limit))
+        except ChartspecError as error:
+            return Failed(error.what, error.file, error.row, error.column, error.hint)
+    return Built(text, sorted(read), [str(w.message) for w in caught])
+
+
+_worker: dict[str, Any] = {"charts": {}, "time_limit": DEFAULT_TIME_LIMIT}
+
+
+def init_worker(charts_dir: str | None, time_limit: float) -> None:
+    """Load the charts once in a worker process (the pool's initializer)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the parent already showed import-time warnings
+        folder = None if charts_dir is None else Path(charts_dir)
+        _worker["charts"] = select_charts(folder, time_limit=time_limit)
+    _worker["time_limit"] = time_limit
+
+
+def worker_setup(charts_dir: Path | None, time_limit: float) -> tuple[Any, ...]:
+    """Return the initializer and its arguments for worker processes that build specs."""
+    folder = None if charts_dir is None else str(Path(charts_dir).resolve())
+    return init_worker, (folder, time_limit)
+
+
+def _build_in_worker(name: str) -> Built | Failed:
+    return build_one(_worker["charts"][name], _worker["time_limit"])
+
+
+def _run(
+    names: list[str],
+    charts: dict[str, ChartDef],
+    *,
+    charts_dir: Path | None,
+    jobs: int,
+    time_limit: float,
+) -> Iterator[tuple[str, Built | Failed]]:
+    """Build `names` in this process or in a pool; yield (name, result) in order."""
+    if jobs <= 1 or len(names) < MIN_PARALLEL_SPECS:
+        for name in names:
+            yield name, build_one(charts[name], time_limit)
+        return
+    initializer, initargs = worker_setup(charts_dir, time_limit)
+    results = map_in_pool(
+        _build_in_worker, names, jobs=jobs, initializer=initializer, initargs=initargs
+    )
+    for name in names:
+        try:
+            yield name, next(results)
+        except BrokenProcessPool:
+            raise ChartspecError(
+                f"a worker process ended while building chart {name!r}",
+                file=charts[name].location,
+                hint="a chart module or function ends the process: fix it, or use --jobs 1",
+            ) from None
+
+
+# --- every chart ---------------------------------------------------------------------------------
+
+
+def build_texts(
+    charts: dict[str, ChartDef],
+    *,
+    specs_dir: Path | None = None,
+    charts_dir: Path | None = None,
+    module_inputs: dict[str, str] | None = None,
+    jobs: int = 1,
+    use_cache: bool = True,
+    quiet: bool = True,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+) -> dict[str, str]:
+    """Return each chart's canonical spec text, by name; any failure stops the whole build.
+
+    With `specs_dir`, charts whose inputs are unchanged come from the cache beside it. The
+    others are built in up to `jobs` processes. Every failing chart is named, in name order.
+    """
+    store = Store(cache_dir_for(specs_dir)) if specs_dir is not None and use_cache else None
+    hashes = FileHashes()
+    keys = {
+        name: chart_key(
+            name=name,
+            module_file=d.module_file,
+            meta={
+                "title": d.title,
+                "description": d.description,
+                "source": d.source,
+                "featured": d.featured,
+            },
+            module_inputs=module_inputs or {},
+        )
+        for name, d in charts.items()
+    }
+    texts: dict[str, str] = {}
+    todo: list[str] = []
+    for name in charts:
+        entry = cached_spec(store, name, keys[name], hashes) if store else None
+        if entry is None:
+            todo.append(name)
+        else:
+            texts[name] = entry["text"]
+            _replay(entry.get("warnings") or [])
+    results: dict[str, Built | Failed] = {}
+    with Progress("building specs", len(todo), quiet=quiet) as progress:
+        run = _run(todo, charts, charts_dir=charts_dir, jobs=jobs, time_limit=time_limit)
+        for name, result in run:
+            results[name] = result
+            progress.advance(name)
+    failed = []
+    for name in todo:  # name order, whatever order the processes finish in
+        built = results[name]
+        if isinstance(built, Failed):
+            failed.append(built.error())
+            continue
+        _replay(built.warnings)
+        texts[name] = built.text
+        if store is not None:  # charts that built are kept even when others fail
+            inputs = {path: hashes(path) for path in built.inputs}
+            store_spec(
+                store, name, keys[name], text=built.text, inputs=inputs, warnings=built.warnings
+            )
+    if failed:
+        raise failed[0] if len(failed) == 1 else ChartspecErrors(failed)
+    return {name: texts[name] for name in charts}
+
+
+def _replay(messages: Iterable[str]) -> None:
+    for message in messages:
+        warnings.warn(message, ChartspecWarning, stacklevel=3)
 
 
 def place_data(
@@ -105,73 +286,33 @@ def place_data(
     return placed, files
 
 
-@dataclass(frozen=True)
-class ProjectBuild:
-    """What `build_project` did: the spec text of each chart built, and what was published."""
+def pin_texts(
+    texts: dict[str, str], specs_dir: Path, *, fetch: bool, refresh: bool = False
+) -> dict[str, str]:
+    """Return spec texts (by chart name) whose remote data URLs point at their pinned copies.
 
-    texts: dict[str, str]
-    published: Published
-
-
-def build_project(
-    *,
-    names: Sequence[str] = (),
-    charts_dir: Path | None,
-    specs_dir: Path,
-    site_dir: Path,
-    reports_dir: Path | None,
-    data: DataPlacement = "inline",
-    inline_max_rows: int = DEFAULT_INLINE_MAX_ROWS,
-    jobs: int | None = None,
-    quiet: bool = False,
-    use_cache: bool = True,
-    fetch_remote: bool = False,
-    refresh_remote: bool = False,
-) -> ProjectBuild:
-    """Build the charts (all, or `names`) into `specs_dir` and publish the site, all or nothing.
-
-    Charts whose code and data are unchanged come from the cache beside `specs_dir`; the rest
-    are built in up to `jobs` processes (None: one per core). Specs of charts that are gone
-    are removed only when every chart is built. Remote data is read from its pinned copy,
-    fetched first when `fetch_remote` (or, for every URL, `refresh_remote`) allows.
+    Unpinned URLs are fetched when `fetch` is set, all of them again with `refresh`; otherwise
+    they are an error that names the spec and how to opt in.
     """
-    from chartspec.incremental import (
-        build_texts_incremental,
-        default_jobs,
-        select_charts_tracked,
-        shared_workers,
-    )
-    from chartspec.publish import publish_build
-    from chartspec.remote import pin_texts, remove_replaced_copies
+    done: dict[str, Pin] = {}
+    out = dict(texts)
+    for name, text in texts.items():
+        spec = json.loads(text)
+        urls = list(remote_urls(spec))
+        if not urls:
+            continue
+        source = Path(specs_dir) / f"{name}{SPEC_SUFFIX}"
+        todo = [url for url in urls if url not in done]
+        pins = pin_urls(todo, specs_dir, fetch=fetch, refresh=refresh, source=source)
+        done.update({url: pins[url] for url in todo})
+        out[name] = spec_to_json(point_at_pins(spec, done))
+    return out
 
-    jobs = jobs or default_jobs()
-    charts, module_inputs = select_charts_tracked(charts_dir)
-    with shared_workers(jobs, charts_dir=charts_dir):
-        texts = build_texts_incremental(
-            pick_charts(charts, names),
-            specs_dir=specs_dir,
-            charts_dir=charts_dir,
-            module_inputs=module_inputs,
-            jobs=jobs,
-            use_cache=use_cache,
-            quiet=quiet,
-        )
-        texts = pin_texts(texts, specs_dir, fetch=fetch_remote, refresh=refresh_remote)
-        texts, files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
-        done = publish_build(
-            texts,
-            files=files,
-            specs_dir=specs_dir,
-            site_dir=site_dir,
-            reports_dir=reports_dir,
-            prune=not names,
-            jobs=jobs,
-            quiet=quiet,
-            use_cache=use_cache,
-        )
-    if refresh_remote:
-        remove_replaced_copies(specs_dir)
-    return ProjectBuild(texts=texts, published=done)
+
+def spec_files(texts: dict[str, str], files: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Return every file the specs folder gets, by path in it: the data files and the specs."""
+    specs = {spec_path(Path(), name).as_posix(): text.encode() for name, text in texts.items()}
+    return {**(files or {}), **specs}
 
 
 def spec_path(specs_dir: Path, name: str) -> Path:
@@ -179,88 +320,38 @@ def spec_path(specs_dir: Path, name: str) -> Path:
     return specs_dir / f"{name}{SPEC_SUFFIX}"
 
 
-def write_specs(
-    texts: dict[str, str],
-    specs_dir: Path,
-    *,
-    prune: bool = True,
-    files: dict[str, bytes] | None = None,
-) -> list[Path]:
-    """Write the data files and specs that changed, and (if `prune`) remove specs of charts
-    that are gone; data files that no spec references any more are always removed."""
-    from chartspec.files import write_if_changed
+def unused_data(
+    specs_dir: Path, candidates: set[str], *, expected: dict[str, str] | None = None
+) -> set[str]:
+    """Return the data files among `candidates` that no spec in `specs_dir` references.
 
-    # Data first, so that no spec ever points at a file that is not there yet.
-    changed = [
-        specs_dir / relative
-        for relative, content in sorted((files or {}).items())
-        if write_if_changed(specs_dir / relative, content)
-    ]
-    changed += [
-        spec_path(specs_dir, name)
-        for name, text in texts.items()
-        if write_if_changed(spec_path(specs_dir, name), text)
-    ]
-    for orphan in orphan_specs(texts, specs_dir) if prune else []:
-        orphan.unlink()
-        changed.append(orphan)
-    for orphan in orphan_data_files(specs_dir):
-        orphan.unlink()
-        changed.append(orphan)
-    return changed
-
-
-def orphan_data_files(specs_dir: Path, *, expected: dict[str, str] | None = None) -> list[Path]:
-    """Return data files chartspec wrote that no spec references.
-
-    The references are read from the spec files on disk, or, with `expected`, from those
-    texts (by chart name) plus the specs on disk that are not among them.
+    The references are read from the spec files there, or, with `expected`, from those texts
+    (by chart name) plus the specs on disk that are not among them.
     """
-    folder = specs_dir / DATA_FOLDER
-    if not folder.is_dir():
-        return []
-    used: set[str] = set()
     texts = dict(expected or {})
-    for path in specs_dir.glob(f"*{SPEC_SUFFIX}"):
+    for path in Path(specs_dir).glob(f"*{SPEC_SUFFIX}"):
         name = spec_name(path)
         if name not in texts:
             try:
                 texts[name] = path.read_text(encoding="utf-8")
             except OSError:
                 continue
+    used: set[str] = set()
     for name, text in texts.items():
         try:
-            used.update(str(Path(url)) for url in data_urls(load_spec_text(text, source=name)))
+            spec = load_spec_text(text, source=name)
         except ChartspecError:
             continue
-    return [
-        path
-        for path in sorted(folder.iterdir())
-        if DATA_FILE.fullmatch(path.name) and f"{DATA_FOLDER}/{path.name}" not in used
-    ]
+        used.update(Path(url).as_posix() for url in data_urls(spec))
+    return {rel for rel in candidates if rel not in used}
 
 
-def orphan_specs(texts: dict[str, str], specs_dir: Path) -> list[Path]:
-    """Return specs that chartspec built for a chart that no longer exists."""
-    orphans = []
-    for path in sorted(specs_dir.glob(f"*{SPEC_SUFFIX}")):
-        name = spec_name(path)
-        if name not in texts and _built_by_chartspec(path):
-            orphans.append(path)
-    return orphans
-
-
-def _built_by_chartspec(path: Path) -> bool:
-    try:
-        spec = load_spec_file(path)
-    except ChartspecError:
-        return False
-    return "chartspec" in (spec.get("usermeta") or {})
+# --- checking against the specs folder ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Stale:
-    """A committed spec that does not match what its chart produces now."""
+    """A committed file that does not match what chartspec produces now."""
 
     path: Path
     reason: str
@@ -279,7 +370,8 @@ def stale_specs(
 ) -> list[Stale]:
     """Compare freshly built `texts` and data `files` with what is in `specs_dir`.
 
-    Specs of the charts in `known` are not orphans even when `texts` leaves them out.
+    Orphans are the specs and data files that chartspec wrote (its manifest says so) and that
+    no chart makes any more; specs of the charts in `known` are not orphans.
     """
     stale = []
     for name, text in texts.items():
@@ -296,75 +388,16 @@ def stale_specs(
             stale.append(Stale(path, f"missing: a spec references this data file; run `{refresh}`"))
         elif path.read_bytes() != content:
             stale.append(Stale(path, f"stale: the data file has changed; run `{refresh}`"))
-    for path in orphan_specs(texts, specs_dir):
-        name = spec_name(path)
-        if name not in known:
+    owned = Manifest.read(specs_dir, legacy=False).files
+    for rel in sorted(owned):
+        name = spec_name(rel)
+        path = specs_dir / rel
+        if "/" not in rel and name not in texts and name not in known and path.is_file():
             stale.append(Stale(path, f"orphan: no chart named {name!r}; run `{refresh}`"))
+    data = {rel for rel in owned if rel.startswith(f"{DATA_FOLDER}/") and rel not in (files or {})}
     stale += [
-        Stale(path, f"orphan: no spec references this data file; run `{refresh}`")
-        for path in orphan_data_files(specs_dir, expected=texts)
+        Stale(specs_dir / rel, f"orphan: no spec references this data file; run `{refresh}`")
+        for rel in sorted(unused_data(specs_dir, data, expected=texts))
+        if (specs_dir / rel).is_file()
     ]
     return stale
-
-
-def report_sources(reports_dir: Path | None) -> list[Path]:
-    """Return the Markdown reports to publish with the site (none without a folder)."""
-    return sorted(reports_dir.glob("*.md")) if reports_dir and reports_dir.is_dir() else []
-
-
-def build_site(
-    specs_dir: Path,
-    site_dir: Path,
-    *,
-    reports_dir: Path | None,
-    jobs: int = 1,
-    quiet: bool = True,
-    use_cache: bool = True,
-    leave_out: bool = False,
-) -> list[Path]:
-    """Publish every spec in `specs_dir`, and the reports, as the static site `site_dir`.
-
-    Renders come from the cache beside `specs_dir` when their spec is unchanged (`use_cache`);
-    the rest are spread over `jobs` processes. With `leave_out`, specs that cannot be
-    published are left out (see `chartspec.site.left_out_specs`) instead of failing.
-    """
-    from chartspec.incremental import build_site_incremental
-
-    return build_site_incremental(
-        specs_dir,
-        site_dir,
-        reports=report_sources(reports_dir),
-        jobs=jobs,
-        quiet=quiet,
-        use_cache=use_cache,
-        leave_out=leave_out,
-    )
-
-
-def stale_site(
-    specs_dir: Path, site_dir: Path, *, reports_dir: Path, refresh: str, jobs: int = 1
-) -> list[Stale]:
-    """Rebuild the site in a temporary folder and name every file that differs from `site_dir`."""
-    from chartspec.incremental import site_is_current
-
-    if site_is_current(specs_dir, site_dir, reports=report_sources(reports_dir)):
-        return []  # the record of its last build matches every input and every file
-    with tempfile.TemporaryDirectory() as tmp:
-        fresh = Path(tmp) / "site"
-        build_site(specs_dir, fresh, reports_dir=reports_dir, jobs=jobs)
-        stale = []
-        for path in sorted({*_files(fresh), *_files(site_dir)}):
-            old, new = site_dir / path, fresh / path
-            if not old.is_file():
-                stale.append(Stale(old, f"missing from the site; run `{refresh}`"))
-            elif not new.is_file():
-                stale.append(Stale(old, f"no longer part of the site; run `{refresh}`"))
-            elif not filecmp.cmp(old, new, shallow=False):
-                stale.append(
-                    Stale(old, f"stale: the site page differs from a rebuild; run `{refresh}`")
-                )
-        return stale
-
-
-def _files(root: Path) -> set[Path]:
-    return {p.relative_to(root) for p in root.rglob("*") if p.is_file()} if root.is_dir() else set()

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -123,8 +123,11 @@ class Store:
             if not (self.root / ".gitignore").is_file():
                 (self.root / ".gitignore").write_text("*\n", encoding="utf-8")
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            try:
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
         except OSError:
             pass
 
@@ -183,3 +186,33 @@ def store_spec(
     """Remember chart `name`'s spec text with the key and input hashes that produced it."""
     entry = {"key": key, "inputs": inputs, "text": text, "warnings": warnings}
     store.write_json("specs", name, entry)
+
+
+# --- sites ------------------------------------------------------------------------------------
+
+
+def site_inputs_key(specs_dir: Path, reports: Sequence[Path]) -> str | None:
+    """Return a hash of everything a site is built from, or None when a file cannot be read."""
+    specs_dir = Path(specs_dir)
+    try:
+        files = {
+            p.relative_to(specs_dir).as_posix(): sha256_bytes(p.read_bytes())
+            for p in sorted(specs_dir.rglob("*"))
+            if p.is_file()
+        }
+        texts = {str(p.resolve()): sha256_bytes(p.read_bytes()) for p in reports}
+    except OSError:
+        return None
+    return key_of(environment_key(), str(specs_dir.resolve()), files, texts)
+
+
+def site_record(store: Store, site_dir: Path) -> dict[str, Any] | None:
+    """Return what the last build of `site_dir` recorded: its inputs key and files."""
+    record = store.read_json("sites", key_of(str(Path(site_dir).resolve())))
+    return record if isinstance(record, dict) else None
+
+
+def store_site_record(store: Store, site_dir: Path, *, inputs: str, files: dict[str, str]) -> None:
+    """Remember that `site_dir` holds `files` ({path: SHA-256}), built from `inputs`."""
+    record = {"inputs": inputs, "files": files}
+    store.write_json("sites", key_of(str(Path(site_dir).resolve())), record)

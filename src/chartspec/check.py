@@ -1,4 +1,8 @@
-"""Check spec files (schema, lint rules, chosen per project) and a project's freshness."""
+"""Check spec files: the schema and the lint rules, chosen per project and per run.
+
+A whole project's check, which also compares specs and site with a rebuild, is
+`project.check_project`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ import warnings
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from chartspec.cache import Store, environment_key, key_of, sha256_bytes
 from chartspec.errors import (
     EXIT_BUG,
     EXIT_CHECK_FAILED,
@@ -18,7 +23,8 @@ from chartspec.errors import (
     ChartspecException,
 )
 from chartspec.rules import LintSettings, Problem, load_settings, problem
-from chartspec.spec import find_specs
+from chartspec.spec import load_spec_file
+from chartspec.validate import check_spec
 
 if TYPE_CHECKING:
     from chartspec.build import Stale
@@ -92,8 +98,6 @@ def check_files(
     the others are hand-written. Findings are cached by the file's bytes in `cache_dir`,
     except for specs that read data files, which may change.
     """
-    from chartspec.cache import Store, environment_key, key_of, sha256_bytes
-
     settings = settings or load_settings()
     store = Store(cache_dir) if cache_dir is not None else None
     built = {Path(p).resolve() for p in built}
@@ -126,9 +130,6 @@ def check_files(
 
 
 def _check_one(path: Path) -> list[Problem]:
-    from chartspec.spec import load_spec_file
-    from chartspec.validate import check_spec
-
     return check_spec(load_spec_file(path), base_dir=path.parent)
 
 
@@ -165,85 +166,11 @@ def check_for_publishing(
     return refused
 
 
-def check_project(
-    files: tuple[Path, ...],
-    *,
-    settings: LintSettings,
-    charts_dir: Path | None,
-    specs_dir: Path,
-    site_dir: Path,
-    reports_dir: Path,
-    data: Literal["inline", "external"],
-    inline_max_rows: int,
-    changed: bool,
-    jobs: int,
-) -> CheckResult:
-    """Check FILES, or every spec of the project and that specs and site match a rebuild."""
-    from chartspec.build import place_data, spec_path, stale_site, stale_specs
-    from chartspec.cache import cache_dir_for
-    from chartspec.incremental import build_texts_incremental, select_charts_tracked
-    from chartspec.publish import recovered
-    from chartspec.remote import pin_texts
-
-    if files and changed:
-        raise ChartspecError("give either FILES or --changed, not both")
-    if files:
-        return CheckResult(check_files(files, settings=settings))
-    with recovered(specs_dir, site_dir):  # finish a build that was killed half way first
-        charts, module_inputs = select_charts_tracked(charts_dir)
-        built = [spec_path(specs_dir, name) for name in charts]
-        known: list[str] = []
-        if changed:
-            from chartspec.vcs import changed_charts
-
-            known = list(charts)
-            charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
-            paths = [p for p in (spec_path(specs_dir, n) for n in charts) if p.is_file()]
-        else:
-            paths = find_specs(specs_dir)
-        cache = cache_dir_for(specs_dir)
-        checked = check_files(paths, settings=settings, built=built, cache_dir=cache)
-        refresh = _refresh_command(charts_dir, specs_dir, site_dir, data, inline_max_rows)
-        texts = build_texts_incremental(
-            charts,
-            specs_dir=specs_dir,
-            charts_dir=charts_dir,
-            module_inputs=module_inputs,
-            jobs=jobs,
-            quiet=True,
-        )
-        texts = pin_texts(texts, specs_dir, fetch=False)
-        texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
-        stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
-        if not stale:  # a site is only comparable once its specs are fresh
-            with warnings.catch_warnings():  # the specs' warnings are in `checked` already
-                warnings.simplefilter("ignore", LintWarning)
-                stale = stale_site(
-                    specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh, jobs=jobs
-                )
-        return CheckResult(checked, stale)
-
-
-def _refresh_command(
-    charts_dir: Path | None, specs_dir: Path, site_dir: Path, data: str, inline_max_rows: int
-) -> str:
-    """Return the build command that brings stale specs and site up to date."""
-    refresh = "chartspec build" + (f" --charts {charts_dir}" if charts_dir else "")
-    if specs_dir != Path("specs"):
-        refresh += f" --specs {specs_dir}"
-    if site_dir != Path("site"):
-        refresh += f" --site {site_dir}"
-    if data != "inline":
-        refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
-    return refresh
-
-
 __all__ = [
     "CheckResult",
     "FileCheck",
     "LintWarning",
     "check_files",
     "check_for_publishing",
-    "check_project",
     "format_problem",
 ]

@@ -1,4 +1,8 @@
-"""The `chartspec` command: parses arguments and calls the pipeline's stages."""
+"""The `chartspec` command: parses arguments and calls the pipeline's stages.
+
+Each command imports the stages it runs when it runs: Altair, pandas and vl-convert take a
+second to import, which `chartspec --help` and a usage error need not wait for.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from chartspec.errors import (
     ChartspecError,
     ChartspecException,
     InternalError,
+    Interrupted,
     UsageError,
 )
 
@@ -74,6 +79,14 @@ JOBS_OPTION = click.option(
     default=None,
     help="Processes to build and render with (default: one per core).",
 )
+CHART_TIMEOUT_OPTION = click.option(
+    "--chart-timeout",
+    "chart_timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600,
+    show_default=True,
+    help="Seconds a chart module may take to import, and a chart function to draw.",
+)
 QUIET_OPTION = click.option("--quiet", "-q", is_flag=True, help="No progress output on stderr.")
 NO_CACHE_OPTION = click.option(
     "--no-cache",
@@ -112,9 +125,10 @@ REFRESH_REMOTE_OPTION = click.option(
 
 def _jobs(jobs: int | None) -> int:
     """Return the number of processes to use: the given one, or one per core."""
-    from chartspec.incremental import default_jobs
+    # imported when run: see the module's docstring
+    from chartspec.pool import worker_count
 
-    return jobs or default_jobs()
+    return worker_count(jobs)
 
 
 def _charts_dir(charts_dir: Path | None) -> Path | None:
@@ -135,6 +149,8 @@ class ChartspecGroup(click.Group):
                 return super().invoke(ctx)
             except (click.ClickException, click.exceptions.Exit, click.Abort):
                 raise
+            except KeyboardInterrupt:  # before click turns it into Abort and a blank line
+                raise Interrupted("interrupted") from None
             except Exception:
                 if ctx.params["debug"]:
                     traceback.print_exc()
@@ -160,6 +176,7 @@ def cli(debug: bool) -> None:
 @REPORTS_OPTION
 @DATA_OPTION
 @INLINE_MAX_ROWS_OPTION
+@CHART_TIMEOUT_OPTION
 @JOBS_OPTION
 @QUIET_OPTION
 @NO_CACHE_OPTION
@@ -176,6 +193,7 @@ def build(
     jobs: int | None,
     quiet: bool,
     no_cache: bool,
+    chart_timeout: float,
     fetch_remote: bool,
     refresh_remote: bool,
 ) -> int:
@@ -183,7 +201,8 @@ def build(
 
     Charts whose code and data are unchanged come from .chartspec-cache/ beside the specs.
     """
-    from chartspec.build import build_project
+    # imported when run: see the module's docstring
+    from chartspec.project import build_project
 
     done = build_project(
         names=names,
@@ -196,6 +215,7 @@ def build(
         jobs=_jobs(jobs),
         quiet=quiet,
         use_cache=not no_cache,
+        time_limit=chart_timeout,
         fetch_remote=fetch_remote,
         refresh_remote=refresh_remote,
     )
@@ -240,11 +260,12 @@ def site(
 ) -> int:
     """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site.
 
-    A spec that cannot be published (unreadable, invalid, failing check, its data or images
-    unreadable or remote) is named on stderr with its reason and left out; the others are
-    published, and the exit status is then 1 (2 when none can be published).
+    A spec that cannot be published (unreadable, rejected by check, its data or images
+    unreadable, its remote data not pinned) is named on stderr with its reason and left out;
+    the others are published, and the exit status is then 1 (2 when none can be published).
     """
-    from chartspec.publish import publish_build
+    # imported when run: see the module's docstring
+    from chartspec.project import publish_outputs
     from chartspec.remote import pin_folder, remove_replaced_copies
     from chartspec.site import left_out_specs
 
@@ -253,7 +274,7 @@ def site(
     if fetch_remote or refresh_remote:
         pin_folder(specs_dir, refresh=refresh_remote)
 
-    done = publish_build(
+    done = publish_outputs(
         None,
         specs_dir=specs_dir,
         site_dir=site_dir,
@@ -289,6 +310,7 @@ def site(
 @REPORTS_OPTION
 @DATA_OPTION
 @INLINE_MAX_ROWS_OPTION
+@CHART_TIMEOUT_OPTION
 @JOBS_OPTION
 @FETCH_REMOTE_OPTION
 def serve(
@@ -300,15 +322,17 @@ def serve(
     data: Literal["inline", "external"],
     inline_max_rows: int,
     jobs: int | None,
+    chart_timeout: float,
     fetch_remote: bool,
 ) -> int:
     """Serve the site on 127.0.0.1, rebuilding and reloading when charts, data or specs change.
 
     Like `build`, only charts whose code or data changed are rebuilt.
     """
-    from chartspec.build import build_project
+    # imported when run: see the module's docstring
+    from chartspec.build import load_project_charts
     from chartspec.cache import recorded_inputs
-    from chartspec.incremental import select_charts_tracked
+    from chartspec.project import build_project
     from chartspec.serve import serve as serve_site
 
     chosen = _charts_dir(charts_dir)
@@ -323,13 +347,15 @@ def serve(
             inline_max_rows=inline_max_rows,
             jobs=_jobs(jobs),
             quiet=True,
+            time_limit=chart_timeout,
             fetch_remote=fetch_remote,
         )
 
     rebuild()
-    charts, module_inputs = select_charts_tracked(chosen)
+    project = load_project_charts(chosen, time_limit=chart_timeout)
+    charts = project.charts
     folders = {d.module_file.parent for d in charts.values()} | {specs_dir, reports_dir}
-    read_on_import = {Path(path) for path in module_inputs}
+    read_on_import = {Path(path) for path in project.module_inputs}
 
     def watched() -> list[Path]:
         """The chart folders, specs and reports, and every file a chart read when last built."""
@@ -379,6 +405,7 @@ def _rule_list(value: tuple[str, ...]) -> list[str]:
     default=None,
     help="List the lint rules, or explain one (--rules CODE), and exit.",
 )
+@CHART_TIMEOUT_OPTION
 @JOBS_OPTION
 def check(
     files: tuple[Path, ...],
@@ -393,6 +420,7 @@ def check(
     ignore: tuple[str, ...],
     rules: str | None,
     jobs: int | None,
+    chart_timeout: float,
 ) -> int:
     """Validate specs against the pinned schema and lint rules, and find stale specs.
 
@@ -401,7 +429,9 @@ def check(
     as given to build), and that the site matches a rebuild. Rules are chosen in
     [tool.chartspec.lint] of pyproject.toml and with --select/--ignore; warnings do not fail.
     """
-    from chartspec.check import check_project, format_problem
+    # imported when run: see the module's docstring
+    from chartspec.check import format_problem
+    from chartspec.project import check_project
     from chartspec.rules import explain_rule, load_settings, rules_table
 
     if rules is not None:
@@ -419,6 +449,7 @@ def check(
         inline_max_rows=inline_max_rows,
         changed=changed,
         jobs=_jobs(jobs),
+        time_limit=chart_timeout,
     )
     for checked in result.files:
         if checked.error:
@@ -473,6 +504,7 @@ def export(
     quiet: bool,
 ) -> int:
     """Render the specs of NAMES (default: all) to SVG, PNG or PDF files (all or nothing)."""
+    # imported when run: see the module's docstring
     from chartspec.export import export_specs
     from chartspec.spec import find_spec, find_specs
 
@@ -507,6 +539,7 @@ def export(
 @SPECS_OPTION
 def report(source: Path, out_path: Path | None, interactive: bool, specs_dir: Path) -> int:
     """Turn a Markdown file with `{{ chart: NAME }}` lines into one standalone HTML file."""
+    # imported when run: see the module's docstring
     from chartspec.report import markdown_to_report
 
     out = out_path or source.with_suffix(".html")
@@ -558,6 +591,7 @@ def diff(
     """
     if textconv_file is not None:
         return _print_facts(textconv_file)
+    # imported when run: see the module's docstring
     from chartspec.diff import render_json, render_text
     from chartspec.vcs import compare, write_visuals
 
@@ -578,6 +612,7 @@ def textconv(file: Path) -> int:
 
 def _print_facts(file: Path) -> int:
     """Print a spec file as one line per fact; return the exit status."""
+    # imported when run: see the module's docstring
     from chartspec.diff import spec_to_facts
     from chartspec.spec import load_spec_file
     from chartspec.spec_data import spec_files
@@ -592,6 +627,7 @@ def _print_facts(file: Path) -> int:
 @click.argument("folder", type=click.Path(path_type=Path))
 def init(folder: Path) -> int:
     """Create a chart project in FOLDER (new or empty): an example chart, its data, a README."""
+    # imported when run: see the module's docstring
     from chartspec.scaffold import init_project
 
     written = init_project(folder)
@@ -604,7 +640,8 @@ def init(folder: Path) -> int:
 @CHARTS_OPTION
 def list_charts(charts_dir: Path | None) -> int:
     """List the charts: name, title and source."""
-    from chartspec.build import select_charts
+    # imported when run: see the module's docstring
+    from chartspec.registry import select_charts
 
     for definition in select_charts(_charts_dir(charts_dir)).values():
         click.echo(f"{definition.name}\t{definition.title}\t{definition.source}")
@@ -668,6 +705,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         )
     except click.exceptions.Exit as done:
         status = done.exit_code
+    except KeyboardInterrupt:
+        Interrupted("interrupted").show()
+        status = Interrupted.exit_code
     except Exception as error:
         failure = _as_chartspec_error(error)
         failure.show()

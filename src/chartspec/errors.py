@@ -97,3 +97,29 @@ class InternalError(ChartspecException):
             f"{type(error).__name__}: {text}; this is a bug in chartspec, please report it "
             "with the command you ran (add --debug for a traceback)"
         )
+
+
+class ChartspecErrors(ChartspecError):
+    """Several problems found together (every chart that fails a build): one line each."""
+
+    def __init__(self, errors: list[ChartspecError]) -> None:
+        first = errors[0]
+        self.errors = errors
+        super().__init__(
+            first.what, file=first.file, row=first.row, column=first.column, hint=first.hint
+        )
+
+    def show(self, file: TextIO | None = None) -> None:
+        """Print each problem as its own line."""
+        for error in self.errors:
+            error.show(file)
+
+
+class Interrupted(ChartspecException):
+    """Ctrl-C: one line, and the status shells give a process ended by SIGINT."""
+
+    exit_code = 130
+
+    def show(self, file: TextIO | None = None) -> None:
+        """Print `chartspec: interrupted`: not an error of the user's input."""
+        print("chartspec: interrupted", file=file or sys.stderr)

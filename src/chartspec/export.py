@@ -13,6 +13,7 @@ import pikepdf
 from chartspec import fonts, render
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
+from chartspec.progress import Progress
 from chartspec.render import check_resolution
 from chartspec.spec import check_drawable, load_spec_file, spec_name
 from chartspec.spec_data import DataFiles, LocalFiles, inline_data, spec_files
@@ -90,7 +91,6 @@ def export_specs(
 
     Unless `quiet`, progress is shown on stderr once the export takes more than a second.
     """
-    from chartspec.progress import Progress
 
     if fmt not in EXPORTERS:
         known = ", ".join(EXPORTERS)

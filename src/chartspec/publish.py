@@ -1,46 +1,76 @@
-"""Publish specs and site all or nothing: a build lock, staging folders and a journaled swap.
+"""Publish specs and site all or nothing, touching only the files chartspec wrote.
 
-A build writes the new `specs/` and `site/` into staging folders beside them. Only when both
-are complete does it write `.chartspec-journal` (the renames that swap them in), sync it, and
-do the renames. A process killed at any moment leaves either the old folders (no journal yet)
-or a journal that the next build or check replays to the end, so `specs/` and `site/` are never
-mixed or half written. A lock file keeps two builds on one folder from interleaving.
+A build writes its new files into staging folders beside `specs/` and `site/`, compares them
+with each folder's manifest (see `manifest.py`), and refuses before changing anything when a
+file in the way is not chartspec's. Only then does it write `.chartspec-journal` (every file to
+move in and every file to remove), sync it, and carry it out. A process killed at any moment
+leaves either the old files (the journal names only the staging folders, which the next run
+removes) or a journal that the next build or check carries out to the end, so the outputs are
+never mixed or half written, and files chartspec did not write are never moved at all. A lock
+file keeps two builds on one folder from interleaving.
 """
 
 from __future__ import annotations
 
 import errno
-import filecmp
+import hashlib
 import json
 import os
-import re
+import secrets
 import shutil
+import signal
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chartspec.errors import ChartspecError
-from chartspec.files import os_error, write_atomic
-from chartspec.portable import LockTimeout, locked, make_temp_dir, sync_dir
+from chartspec.files import os_error, sync_files, write_atomic
+from chartspec.manifest import LEGACY_SITE_MARKER, MANIFEST_NAME, Manifest, file_hash, manifest_text
+from chartspec.portable import LockTimeout, locked, sync_dir
 
 LOCK_NAME = ".chartspec-lock"
 JOURNAL_NAME = ".chartspec-journal"
 LOCK_TIMEOUT_ENV = "CHARTSPEC_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 60.0
-JOURNAL_VERSION = 1
+JOURNAL_VERSION = 2
+STAGE_MARK = ".stage-"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Published:
     """What a publish changed: spec files written or removed, and the site's files."""
 
     changed_specs: list[Path] = field(default_factory=list)
     site_files: list[Path] = field(default_factory=list)
-    swapped: list[Path] = field(default_factory=list)
+
+
+def check_outputs(outputs: Mapping[str, Path], *, inputs: Mapping[str, Path | None]) -> None:
+    """Refuse, before anything is written, output folders that overlap or would hold an input.
+
+    `outputs` are the folders by name ("specs", "site"); no two may be or lie in one another.
+    `inputs` ("project folder", "chart folder", ...) may be neither an output nor inside one.
+    """
+    named = [(name, Path(path).resolve()) for name, path in outputs.items()]
+    for name, out in named:
+        for what, path in inputs.items():
+            if path is not None and Path(path).resolve().is_relative_to(out):
+                raise ChartspecError(
+                    f"the {name} folder would hold the {what}",
+                    file=out,
+                    hint=f"choose a {name} folder inside the project, e.g. `{name}`",
+                )
+    for i, (name, out) in enumerate(named):
+        for other, folder in named[i + 1 :]:
+            if out.is_relative_to(folder) or folder.is_relative_to(out):
+                raise ChartspecError(
+                    f"the {name} folder and the {other} folder overlap",
+                    file=out,
+                    hint=f"use separate {name} and {other} folders",
+                )
 
 
 def project_root(specs_dir: Path) -> Path:
@@ -93,125 +123,341 @@ def build_lock(
         yield True
 
 
-# --------------------------------------------------------------------------- journal
+# --------------------------------------------------------------------------- publishing
 
 
-def recover(root: Path, *, folders: tuple[Path, ...] = ()) -> list[str]:
-    """Finish a swap that a killed build left in its journal, and remove stale staging folders.
+@dataclass
+class _Plan:
+    """What to change in one output folder: files to move in from its stage, files to remove."""
 
-    Call with the lock held. `folders` are the specs and site folders, whose leftover
-    staging and old copies are removed. Returns what was done, for messages and tests.
+    target: Path
+    stage: Path
+    replace: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+
+
+def publish(
+    *,
+    specs_dir: Path,
+    site_dir: Path | None,
+    spec_files: dict[str, bytes] | None,
+    prune: bool = True,
+    write_site: Callable[[Path, Path], object] | None = None,
+    site_is_current: Callable[[], bool] = lambda: False,
+    unused_data: Callable[[Path, set[str]], set[str]] = lambda _specs, _rels: set(),
+    root: Path | None = None,
+) -> Published:
+    """Write `spec_files` ({path in specs/: bytes}, None: keep the specs) and the site.
+
+    With `prune`, specs chartspec wrote that are not in `spec_files` are removed.
+    `write_site(specs, out)` writes the site for the specs folder `specs` into the empty folder
+    `out`, unless no spec changed and `site_is_current()`; there is no site without it.
+    `unused_data(specs, rels)` tells which of chartspec's data files `rels` no spec in `specs`
+    uses any more, for removal. The journal goes into `root` (default: the specs' parent). Call
+    with the lock of `root` held and after `recover`.
     """
-    done: list[str] = []
-    journal = Path(root) / JOURNAL_NAME
-    if journal.is_file():
-        renames, remove = _read_journal(journal)
-        for src, dst in renames:
-            if src.exists() and not dst.exists():
-                _rename(src, dst)
-                done.append(f"renamed {src.name} to {dst.name}")
-        _unlink(journal)
-        for old in remove:
-            _remove_tree(old)
-        done.append("completed an interrupted build")
-    for folder in folders:
-        folder = Path(folder).resolve()
-        parent = folder.parent
-        if not parent.is_dir():
+    specs_dir = Path(specs_dir).resolve()
+    site = None if site_dir is None or write_site is None else Path(site_dir).resolve()
+    stages = {folder: _stage_name(folder) for folder in (specs_dir, site) if folder is not None}
+    journal = (root or project_root(specs_dir)) / JOURNAL_NAME
+    _write_journal(journal, {"stages": list(stages.values())})  # first, so nothing is lost
+    try:
+        plans: list[_Plan] = []
+        specs = specs_dir  # the site reads the specs as they will be
+        if spec_files is not None:
+            specs = _stage_copy(specs_dir, stages[specs_dir])
+            plans.append(
+                _stage_specs(specs, specs_dir, spec_files, prune=prune, unused=unused_data)
+            )
+        changed = [specs_dir / rel for p in plans for rel in p.replace + p.remove]
+        changed = [path for path in changed if path.name != MANIFEST_NAME]
+        files: list[Path] = []
+        if site is not None and write_site is not None:
+            manifest = _read_manifest(site, legacy_marker=LEGACY_SITE_MARKER)
+            if not changed and site_is_current():
+                files = sorted(site / rel for rel in manifest.files)
+            else:
+                stage = stages[site]
+                stage.mkdir()
+                try:
+                    write_site(specs, stage)
+                except ChartspecError as error:
+                    raise _rebase_error(error, (specs, specs_dir), (stage, site)) from None
+                made = sorted(
+                    p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file()
+                )
+                plans.append(
+                    _plan(stage, manifest, {rel: file_hash(stage / rel) or "" for rel in made})
+                )
+                files = [site / rel for rel in made]
+        if any(plan.replace or plan.remove for plan in plans):
+            _commit(journal, stages, plans)
+        return Published(changed_specs=changed, site_files=files)
+    finally:
+        if journal.is_file() and _read_journal(journal).get("state") != "commit":
+            _remove_stages(journal)
+
+
+def _stage_specs(
+    specs: Path,
+    specs_dir: Path,
+    spec_files: dict[str, bytes],
+    *,
+    prune: bool,
+    unused: Callable[[Path, set[str]], set[str]],
+) -> _Plan:
+    """Write the new spec files into the staged view `specs` and plan the change to `specs_dir`."""
+    manifest = _read_manifest(specs_dir, legacy_marker=None)
+    produced = {rel: hashlib.sha256(data).hexdigest() for rel, data in spec_files.items()}
+    for rel, data in sorted(spec_files.items()):
+        if file_hash(specs / rel) != produced[rel]:
+            write_atomic(specs / rel, data)
+    owned = dict(produced)
+    for rel, digest in manifest.files.items():
+        is_spec = "/" not in rel and rel.endswith(".vl.json")
+        if rel not in owned and is_spec and not prune:
+            owned[rel] = digest  # a named build keeps the other charts' specs
+    gone = set(manifest.files) - set(owned)
+    for rel in gone:
+        if "/" not in rel:  # the specs first: a data file may be used by a spec that stays
+            (specs / rel).unlink(missing_ok=True)
+    kept_data = {rel for rel in gone if "/" in rel} - unused(specs, {r for r in gone if "/" in r})
+    for rel in kept_data:
+        owned[rel] = manifest.files[rel]
+    for rel in gone - kept_data:
+        (specs / rel).unlink(missing_ok=True)
+    return _plan(specs, manifest, owned)
+
+
+def _plan(stage: Path, manifest: Manifest, owned: dict[str, str]) -> _Plan:
+    """Plan turning manifest.folder into one whose files chartspec owns are `owned`.
+
+    Every file in `owned` that differs from the folder's is in `stage`; the plan is refused when
+    a file it would replace or remove is not chartspec's.
+    """
+    target = manifest.folder
+    plan = _Plan(target, stage)
+    for rel, digest in sorted(owned.items()):
+        current = _hash_in(target, rel)
+        if current == digest:
             continue
-        patterns = [f".{folder.name}.{kind}-*" for kind in ("stage", "old", "build")]
-        patterns.append(f"..{folder.name}.stage-*")  # the site's own build folder in a stage
-        for pattern in patterns:
-            for leftover in sorted(parent.glob(pattern)):
-                _remove_tree(leftover)
-                done.append(f"removed {leftover.name}")
+        if not manifest.may_replace(rel, current):
+            raise manifest.refuse(rel)
+        plan.replace.append(rel)
+    for rel in sorted(set(manifest.files) - set(owned)):
+        current = _hash_in(target, rel)
+        if current is None:
+            continue
+        if current != manifest.files[rel]:
+            raise manifest.refuse(rel)
+        plan.remove.append(rel)
+    if owned != manifest.files or manifest.legacy:
+        write_atomic(stage / MANIFEST_NAME, manifest_text(owned))
+        plan.replace.append(MANIFEST_NAME)
+    return plan
+
+
+def _hash_in(folder: Path, rel: str) -> str | None:
+    """Return the hash of the file `rel` in `folder`; a folder or a link in its way is refused."""
+    path = folder / rel
+    for part in [*reversed(path.relative_to(folder).parents), Path(rel)]:
+        at = folder / part
+        if at.is_symlink() or (at != path and at.exists() and not at.is_dir()):
+            raise ChartspecError(
+                "chartspec would write here, but a link or a file stands in the way",
+                file=at,
+                hint="move it away to let chartspec write it",
+            )
+    if path.is_dir():
+        raise ChartspecError(
+            "chartspec would write this file, but a folder stands there",
+            file=path,
+            hint="move the folder away to let chartspec write the file",
+        )
+    return file_hash(path)
+
+
+def _read_manifest(folder: Path, *, legacy_marker: str | None) -> Manifest:
+    """Read a folder's manifest; a folder from before manifests is legacy (see manifest.py)."""
+    marker = None if legacy_marker is None else folder / legacy_marker
+    manifest = Manifest.read(folder, legacy=marker is None or marker.is_file())
+    if manifest.legacy and marker is not None:  # the marker goes: the manifest replaces it
+        return Manifest(folder, {marker.name: file_hash(marker) or ""}, legacy=True)
+    return manifest
+
+
+def _commit(journal: Path, stages: dict[Path, Path], plans: list[_Plan]) -> None:
+    """Record every move and removal in the journal, then carry them out."""
+    for plan in plans:
+        sync_files(plan.stage, plan.replace)
+    moves = [(p.stage / rel, p.target / rel) for p in plans for rel in p.replace]
+    removals = [
+        (p.target / rel, p.target, file_hash(p.target / rel)) for p in plans for rel in p.remove
+    ]
+    entry = {
+        "state": "commit",
+        "stages": list(stages.values()),
+        "moves": moves,
+        "remove": [(path, folder) for path, folder, _ in removals],
+        "hashes": [digest for _, _, digest in removals],
+    }
+    with _interrupt_deferred():
+        _write_journal(journal, entry)  # from here on, the change is decided
+        _carry_out(journal)
+
+
+def _carry_out(journal: Path) -> list[str]:
+    """Do what a commit journal records (again, if half done); return what was done."""
+    data = _read_journal(journal)
+    done: list[str] = []
+    folders: set[Path] = set()
+    for src, dst in data.get("moves", []):
+        if src.exists():
+            _move(src, dst)
+            folders.add(dst.parent)
+            done.append(f"moved in {dst.name}")
+    for (path, folder), digest in zip(data.get("remove", []), data.get("hashes", []), strict=True):
+        if path.is_file() and file_hash(path) == digest:
+            path.unlink()
+            _remove_empty_parents(path, folder)
+            folders.add(path.parent)
+            done.append(f"removed {path.name}")
+    for folder in sorted(folders):
+        sync_dir(folder)
+    _remove_stages(journal)
     return done
 
 
-def _read_journal(journal: Path) -> tuple[list[tuple[Path, Path]], list[Path]]:
-    """Return the renames and removals a journal records."""
+def _remove_stages(journal: Path) -> None:
+    """Remove the staging folders the journal names, then the journal."""
+    for stage in _read_journal(journal).get("stages", []):
+        if STAGE_MARK in stage.name:  # never anything the journal did not create
+            _remove_tree(stage)
+    _unlink(journal)
+
+
+def _move(src: Path, dst: Path) -> None:
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dst)
+    except OSError as error:
+        raise os_error(error, dst, f"cannot move {src.name} into place") from None
+
+
+def _remove_empty_parents(path: Path, folder: Path) -> None:
+    """Remove the folders that held `path` and are now empty, up to (not including) `folder`."""
+    for parent in path.parents:
+        if parent == folder or not parent.is_relative_to(folder):
+            return
+        try:
+            parent.rmdir()
+        except OSError:
+            return
+
+
+@contextmanager
+def _interrupt_deferred() -> Iterator[None]:
+    """Let Ctrl-C wait until the block is done, so a started change is always finished."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+# --------------------------------------------------------------------------- journal
+
+
+def recover(root: Path) -> list[str]:
+    """Finish or undo what a killed build left in its journal; return what was done.
+
+    Call with the lock held. A journal that was committed is carried out to the end; one that
+    was not names the staging folders, which are removed. Nothing the journal does not name is
+    touched.
+    """
+    journal = Path(root) / JOURNAL_NAME
+    if not journal.is_file():
+        return []
+    if _read_journal(journal).get("state") == "commit":
+        return [*_carry_out(journal), "completed an interrupted build"]
+    _remove_stages(journal)
+    return ["removed the staging folders of an interrupted build"]
+
+
+def _read_journal(journal: Path) -> dict[str, Any]:
+    """Return what a journal records, with its paths made absolute."""
     try:
         data = json.loads(journal.read_text(encoding="utf-8"))
         if data.get("version") != JOURNAL_VERSION:
             raise ValueError(f"version {data.get('version')!r}")
         # Paths are relative to the journal's folder, so a moved project still recovers.
         root = journal.parent
-        renames = [(root / src, root / dst) for src, dst in data["renames"]]
-        remove = [root / p for p in data["remove"]]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        return {
+            "state": data.get("state"),
+            "stages": [root / p for p in data["stages"]],
+            "moves": [(root / src, root / dst) for src, dst in data.get("moves", [])],
+            "remove": [(root / p, root / f) for p, f in data.get("remove", [])],
+            "hashes": list(data.get("hashes", [])),
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ChartspecError(
             f"the journal of an interrupted build cannot be read ({error})",
             file=journal,
             hint="check that specs/ and site/ are complete (e.g. `git status`), then delete it",
         ) from None
-    return renames, remove
 
 
-def _write_journal(journal: Path, renames: list[tuple[Path, Path]], remove: list[Path]) -> None:
+def _write_journal(journal: Path, entry: dict[str, Any]) -> None:
     def rel(path: Path) -> str:
         return os.path.relpath(path, journal.parent)
 
     data = {
         "version": JOURNAL_VERSION,
-        "renames": [[rel(src), rel(dst)] for src, dst in renames],
-        "remove": [rel(p) for p in remove],
+        "state": entry.get("state", "staging"),
+        "stages": [rel(p) for p in entry["stages"]],
+        "moves": [[rel(src), rel(dst)] for src, dst in entry.get("moves", [])],
+        "remove": [[rel(p), rel(f)] for p, f in entry.get("remove", [])],
+        "hashes": entry.get("hashes", []),
     }
-    write_atomic(journal, json.dumps(data, indent=2) + "\n")
-
-
-def swap_in(root: Path, pairs: list[tuple[Path, Path]]) -> list[Path]:
-    """Replace each target folder by its staged folder, through the journal; return targets.
-
-    `pairs` are (staged, target). Each existing target moves aside to `.name.old-*` first.
-    """
-    renames: list[tuple[Path, Path]] = []
-    remove: list[Path] = []
-    for staged, target in pairs:
-        if target.exists():
-            old = _fresh_name(target, "old")
-            renames.append((target, old))
-            remove.append(old)
-        renames.append((staged, target))
-    journal = Path(root) / JOURNAL_NAME
-    _write_journal(journal, renames, remove)  # from here on, the swap is decided
-    for src, dst in renames:
-        _rename(src, dst)
-    _unlink(journal)
-    for old in remove:
-        _remove_tree(old)
-    return [target for _, target in pairs]
+    write_atomic(journal, json.dumps(data, indent=1) + "\n")
 
 
 # --------------------------------------------------------------------------- staging
 
 
-def stage_folder(target: Path) -> Path:
-    """Return a new, empty staging folder beside `target` (same file system, so renames work)."""
-    target = Path(target).resolve()
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return make_temp_dir(prefix=f".{target.name}.stage-", dir=target.parent)
-    except OSError as error:
-        raise os_error(error, target.parent, "cannot create a staging folder") from None
+def _stage_name(target: Path) -> Path:
+    """Return an unused path for a staging folder beside `target` (same file system).
+
+    The journal names it before it exists, so a killed build never leaves one unrecorded; it is
+    made by `mkdir`, with the mode the umask gives any folder (not `mkdtemp`'s 0700).
+    """
+    return target.parent / f".{target.name}{STAGE_MARK}{secrets.token_hex(4)}"
 
 
-def stage_copy(target: Path) -> Path:
-    """Return a staging folder holding the files of `target` (hard links where possible)."""
-    staged = stage_folder(target)
-    if not target.exists():
-        return staged
-    if not target.is_dir():
-        shutil.rmtree(staged, ignore_errors=True)
-        raise ChartspecError(
-            "a file stands where a folder is expected", file=target, hint="move it away"
-        )
-    staged.rmdir()
+def _stage_copy(target: Path, staged: Path) -> Path:
+    """Fill `staged` with the files of `target` (hard links where possible); return it.
+
+    Unchanged files are shared, not copied: nothing edits a file in place (every write renames a
+    new file over the old name), so the folder itself keeps its content.
+    """
     try:
-        # Unchanged files are shared, not copied: nothing edits a file in place (every write
-        # renames a new file over the old name), so the old folder keeps its content.
-        shutil.copytree(target, staged, symlinks=True, copy_function=_link_or_copy)
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            staged.mkdir()
+            return staged
+        if not target.is_dir():
+            raise ChartspecError(
+                "a file stands where a folder is expected", file=target, hint="move it away"
+            )
+        ignore = shutil.ignore_patterns(".git", MANIFEST_NAME)
+        shutil.copytree(target, staged, symlinks=True, copy_function=_link_or_copy, ignore=ignore)
     except (OSError, shutil.Error) as error:
-        shutil.rmtree(staged, ignore_errors=True)
         raise ChartspecError(
             f"cannot copy the folder for staging ({error})", file=target, hint="check it"
         ) from None
@@ -223,126 +469,23 @@ def _link_or_copy(src: str, dst: str) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
-        with open(dst, "rb") as handle:
-            os.fsync(handle.fileno())
 
 
-def same_tree(a: Path, b: Path) -> bool:
-    """Return whether two folders hold the same files with the same bytes."""
-    if not (a.is_dir() and b.is_dir()):
-        return False
-    files_a, files_b = _files(a), _files(b)
-    return files_a == files_b and all(
-        filecmp.cmp(a / rel, b / rel, shallow=False) for rel in files_a
-    )
-
-
-def _files(root: Path) -> set[Path]:
-    return {p.relative_to(root) for p in root.rglob("*") if p.is_file() or p.is_symlink()}
-
-
-def _literal(text: str) -> Callable[[re.Match[str]], str]:
-    """Return a `re.sub` replacement that inserts `text` as is, backslashes included."""
-    return lambda _match: text
-
-
-def rebase_error(error: ChartspecError, *folders: tuple[Path, Path]) -> ChartspecError:
-    """Return `error` naming the target folders instead of their staging copies.
-
-    `folders` are (staged, target) pairs; the site's own build folder inside a stage
-    (`..site.stage-*.build-*`) counts as the stage too.
-    """
+def _rebase_error(error: ChartspecError, *folders: tuple[Path, Path]) -> ChartspecError:
+    """Return `error` naming the target folders instead of their staging copies."""
 
     def rebase(text: str) -> str:
         for staged, target in folders:
-            build = re.escape(f"{staged.parent}/.{staged.name}.build-") + r"[^/]*"
-            text = re.sub(build, _literal(str(target)), text)
             text = text.replace(str(staged), str(target))
         return text
 
-    if error.file is None:
-        return error
     return ChartspecError(
         rebase(error.what),
-        file=rebase(error.file),
+        file=None if error.file is None else rebase(error.file),
         row=error.row,
         column=error.column,
         hint=None if error.hint is None else rebase(error.hint),
     )
-
-
-def publish(
-    *,
-    specs_dir: Path,
-    site_dir: Path,
-    write_specs: Callable[[Path], list[Path]] | None,
-    build_site: Callable[[Path, Path], list[Path]],
-    site_is_current: Callable[[], bool] = lambda: False,
-) -> Published:
-    """Stage new specs (when `write_specs` is given) and a new site, then swap both in.
-
-    `write_specs(folder)` writes the specs into a staged copy of `specs_dir` and returns the
-    files it changed; `build_site(specs, out)` builds the site from `specs` into `out`, unless
-    no spec changed and `site_is_current()` says the site is what such a build writes. Call
-    with the build lock held and after `recover`. Nothing in `specs_dir` or `site_dir` changes
-    unless everything was built.
-    """
-    specs_dir = Path(specs_dir).resolve()
-    site_dir = Path(site_dir).resolve()
-    staged_specs: Path | None = None
-    staged_site: Path | None = None
-    try:
-        staged_site = stage_folder(site_dir)
-        staged_site.rmdir()  # the site build wants to create its folder itself
-        if write_specs is not None:
-            staged_specs = stage_copy(specs_dir)
-        result = Published()
-        pairs = [(staged_site, site_dir)]
-        if staged_specs is not None:
-            pairs.append((staged_specs, specs_dir))
-        try:
-            if write_specs is not None and staged_specs is not None:
-                changed = write_specs(staged_specs)
-                result.changed_specs = [specs_dir / p.relative_to(staged_specs) for p in changed]
-            if not result.changed_specs and site_is_current():
-                result.site_files = sorted(p for p in site_dir.rglob("*") if p.is_file())
-                return result
-            written = build_site(staged_specs or specs_dir, staged_site)
-        except ChartspecError as error:
-            raise rebase_error(error, *pairs) from None
-        result.site_files = [site_dir / p.relative_to(staged_site) for p in written]
-        swaps = []
-        if staged_specs is not None and result.changed_specs:
-            swaps.append((staged_specs, specs_dir))
-        if not same_tree(staged_site, site_dir):
-            swaps.append((staged_site, site_dir))
-        if swaps:
-            result.swapped = swap_in(project_root(specs_dir), swaps)
-        return result
-    finally:
-        for staged in (staged_specs, staged_site):
-            if staged is not None and staged.exists():
-                _remove_tree(staged)
-
-
-# --------------------------------------------------------------------------- file system
-
-
-def _fresh_name(target: Path, kind: str) -> Path:
-    """Return an unused path `.name.kind-XXXX` beside target."""
-    made = Path(tempfile.mkdtemp(prefix=f".{target.name}.{kind}-", dir=target.parent))
-    made.rmdir()
-    return made
-
-
-def _rename(src: Path, dst: Path) -> None:
-    try:
-        os.replace(src, dst)
-    except OSError as error:
-        raise os_error(error, dst, f"cannot move {src.name} into place") from None
-    sync_dir(dst.parent)
-    if src.parent != dst.parent:
-        sync_dir(src.parent)
 
 
 def _unlink(path: Path) -> None:
@@ -360,56 +503,11 @@ def _remove_tree(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-# --------------------------------------------------------------------------- commands
-
-
-def publish_build(
-    texts: dict[str, str] | None,
-    *,
-    specs_dir: Path,
-    site_dir: Path,
-    reports_dir: Path | None,
-    prune: bool = True,
-    files: dict[str, bytes] | None = None,
-    **site_options: Any,
-) -> Published:
-    """Write built spec `texts` and their data `files` (None: keep the specs) and the site,
-    all or nothing, under the build lock; `site_options` go to `build_site`."""
-    from chartspec.build import build_site, report_sources, write_specs
-    from chartspec.incremental import record_site, site_is_current
-    from chartspec.site import _check_out_dir
-
-    specs_dir, site_dir = Path(specs_dir).resolve(), Path(site_dir).resolve()
-    root = project_root(specs_dir)
-    with build_lock(root):
-        recover(root, folders=(specs_dir, site_dir))
-        _check_out_dir(site_dir, specs_dir)
-        reports = report_sources(reports_dir)
-        use_cache = site_options.get("use_cache", True)
-        done = publish(
-            specs_dir=specs_dir,
-            site_dir=site_dir,
-            write_specs=None
-            if texts is None
-            else (lambda d: write_specs(texts, d, prune=prune, files=files)),
-            build_site=lambda specs, out: build_site(
-                specs, out, reports_dir=reports_dir, **site_options
-            ),
-            site_is_current=lambda: (
-                use_cache and site_is_current(specs_dir, site_dir, reports=reports)
-            ),
-        )
-        if use_cache:
-            record_site(specs_dir, site_dir, reports=reports)
-        return done
-
-
 @contextmanager
-def recovered(specs_dir: Path, site_dir: Path) -> Iterator[None]:
+def recovered(specs_dir: Path) -> Iterator[None]:
     """Hold the lock (when the folder allows one) and finish any interrupted build first."""
-    specs_dir, site_dir = Path(specs_dir).resolve(), Path(site_dir).resolve()
     root = project_root(specs_dir)
     with build_lock(root, required=False) as held:
         if held:
-            recover(root, folders=(specs_dir, site_dir))
+            recover(root)
         yield

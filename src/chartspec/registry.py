@@ -7,7 +7,9 @@ import importlib.util
 import os
 import pkgutil
 import re
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +26,68 @@ MAX_NAME_LENGTH = 100  # `<name>.embed.html` and the cache's names stay below 25
 # The site's own pages and folders: a chart of one of these names would overwrite them.
 RESERVED_NAMES = frozenset({"index", "licenses", "static"})
 BUILTIN_PACKAGE = "chartspec_demos"
+DEFAULT_TIME_LIMIT = 600.0
+"""Seconds a chart module may take to import, and a chart function to draw (`chart-timeout`)."""
+
+
+class ChartExit(BaseException):
+    """Chart code called `os._exit`; like SystemExit, not caught by `except Exception`."""
+
+    def __init__(self, status: object) -> None:
+        super().__init__(status)
+        self.code = status
+
+
+class ChartTimeout(BaseException):
+    """Chart code ran past its time limit; not caught by `except Exception`, so it ends it."""
+
+
+@contextmanager
+def chart_code(time_limit: float = DEFAULT_TIME_LIMIT) -> Iterator[None]:
+    """Run chart code so that exiting the process or running past `time_limit` s raises.
+
+    Chart code that calls `sys.exit` raises SystemExit, `os._exit` raises ChartExit; running
+    past the limit raises ChartTimeout (in the main thread, where the system has interval
+    timers). Other threads keep the real `os._exit`.
+    """
+    real_exit, owner = os._exit, threading.get_ident()
+
+    def refuse_exit(status: int) -> None:
+        if threading.get_ident() != owner:
+            real_exit(status)
+        raise ChartExit(status)
+
+    timed = (
+        time_limit > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    previous: Any = None
+    if timed:
+        previous = signal.signal(signal.SIGALRM, _time_up)
+        signal.setitimer(signal.ITIMER_REAL, time_limit)
+    os._exit = refuse_exit  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        os._exit = real_exit
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _time_up(_signum: int, _frame: object) -> None:
+    raise ChartTimeout
+
+
+def _ended(error: BaseException, time_limit: float) -> str | None:
+    """Say how chart code ended the run instead of returning, or None for an ordinary error."""
+    if isinstance(error, SystemExit | ChartExit):
+        call = "sys.exit" if isinstance(error, SystemExit) else "os._exit"
+        return f"called {call}({error.code!r})"
+    if isinstance(error, ChartTimeout):
+        return f"ran longer than its time limit of {time_limit:g} s"
+    return None
 
 
 @dataclass(frozen=True)
@@ -103,6 +167,15 @@ def _collect() -> Iterator[list[ChartDef]]:
         _collecting = previous
 
 
+def select_charts(
+    charts_dir: Path | None, *, time_limit: float = DEFAULT_TIME_LIMIT
+) -> dict[str, ChartDef]:
+    """Return the charts of `charts_dir`, or the built-in charts when it is None."""
+    if charts_dir is None:
+        return builtin_charts()
+    return load_charts(charts_dir, time_limit=time_limit)
+
+
 def builtin_charts() -> dict[str, ChartDef]:
     """Return the charts that ship with chartspec, built when a project has none of its own."""
     package = importlib.import_module(BUILTIN_PACKAGE)
@@ -123,8 +196,13 @@ def builtin_charts() -> dict[str, ChartDef]:
     return _by_name(found)
 
 
-def load_charts(folder: str | Path) -> dict[str, ChartDef]:
-    """Import every `*.py` module in `folder` and return the charts they register."""
+def load_charts(
+    folder: str | Path, *, time_limit: float = DEFAULT_TIME_LIMIT
+) -> dict[str, ChartDef]:
+    """Import every `*.py` module in `folder` and return the charts they register.
+
+    Each module may take up to `time_limit` seconds.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ChartspecError("chart folder not found", file=folder, hint="check the --charts path")
@@ -135,7 +213,7 @@ def load_charts(folder: str | Path) -> dict[str, ChartDef]:
     with _collect() as found:
         for name in names:
             if name.endswith(".py") and not name.startswith("_"):
-                _import_file(folder / name)
+                _import_file(folder / name, time_limit)
     if not found:
         raise ChartspecError(
             "no charts registered here",
@@ -145,7 +223,7 @@ def load_charts(folder: str | Path) -> dict[str, ChartDef]:
     return _by_name(found)
 
 
-def _import_file(path: Path) -> None:
+def _import_file(path: Path, time_limit: float) -> None:
     """Run the module at `path`, turning any failure into a ChartspecError naming it."""
     module_name = "chartspec_user_" + re.sub(r"\W", "_", path.stem)
     spec = importlib.util.spec_from_file_location(module_name, path)
@@ -154,7 +232,11 @@ def _import_file(path: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        with chart_code(time_limit):
+            spec.loader.exec_module(module)
+    except KeyboardInterrupt:
+        sys.modules.pop(module_name, None)
+        raise
     except ChartspecError as error:
         sys.modules.pop(module_name, None)
         if error.file is not None:
@@ -165,8 +247,11 @@ def _import_file(path: Path) -> None:
         ) from None
     except BaseException as error:  # noqa: BLE001 - user code may raise anything, even SystemExit
         sys.modules.pop(module_name, None)
+        ended = _ended(error, time_limit)
         raise ChartspecError(
-            f"the chart module does not import: {describe_exception(error)}",
+            f"the chart module {ended} while importing"
+            if ended
+            else f"the chart module does not import: {describe_exception(error)}",
             file=path,
             row=_line_in(error, path),
             hint="fix the module",
@@ -204,16 +289,23 @@ def _line_in(error: BaseException, path: Path) -> int | None:
     return lines[-1] if lines else None
 
 
-def draw_chart(definition: ChartDef) -> Any:
-    """Call the chart function, turning a failure into a ChartspecError at its line."""
+def draw_chart(definition: ChartDef, *, time_limit: float = DEFAULT_TIME_LIMIT) -> Any:
+    """Call the chart function, turning a failure into a ChartspecError at its line.
+
+    The function may take up to `time_limit` seconds; exiting the process is a failure too.
+    """
     try:
-        drawn = definition.draw()
-    except ChartspecError:
+        with chart_code(time_limit):
+            drawn = definition.draw()
+    except (ChartspecError, KeyboardInterrupt):
         raise
-    except Exception as error:
+    except (Exception, SystemExit, ChartExit, ChartTimeout) as error:
         line = _line_in(error, definition.module_file)
+        ended = _ended(error, time_limit)
         raise ChartspecError(
-            f"chart {definition.name!r} failed: {describe_exception(error)}",
+            f"chart {definition.name!r} {ended}"
+            if ended
+            else f"chart {definition.name!r} failed: {describe_exception(error)}",
             file=definition.module_file,
             row=line,
             hint="fix the chart function",

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
 from chartspec.sandbox import read_regular_file
+from chartspec.spec import find_specs, load_spec_file
 
 PIN_FOLDER = "data/remote"
 LOCK_FILE = "data/remote.lock.json"
@@ -188,8 +189,6 @@ def remote_urls(spec: Any) -> Iterator[str]:
 
 def pin_folder(specs_dir: Path, *, refresh: bool = False) -> dict[str, Pin]:
     """Pin the remote data of every spec under `specs_dir` (hand-written ones included)."""
-    from chartspec.spec import find_specs, load_spec_file
-
     urls: list[str] = []
     for path in find_specs(Path(specs_dir)):
         try:
@@ -197,32 +196,6 @@ def pin_folder(specs_dir: Path, *, refresh: bool = False) -> dict[str, Pin]:
         except ChartspecError:
             continue  # the site names the spec it cannot read
     return pin_urls(urls, specs_dir, fetch=True, refresh=refresh)
-
-
-def pin_texts(
-    texts: dict[str, str], specs_dir: Path, *, fetch: bool, refresh: bool = False
-) -> dict[str, str]:
-    """Return spec texts (by chart name) whose remote data URLs point at their pinned copies.
-
-    Unpinned URLs are fetched when `fetch` is set, all of them again with `refresh`; otherwise
-    they are an error that names the spec and how to opt in.
-    """
-    from chartspec.spec import SPEC_SUFFIX
-    from chartspec.specs import spec_to_json
-
-    done: dict[str, Pin] = {}
-    out = dict(texts)
-    for name, text in texts.items():
-        spec = json.loads(text)
-        urls = list(remote_urls(spec))
-        if not urls:
-            continue
-        source = Path(specs_dir) / f"{name}{SPEC_SUFFIX}"
-        todo = [url for url in urls if url not in done]
-        pins = pin_urls(todo, specs_dir, fetch=fetch, refresh=refresh, source=source)
-        done.update({url: pins[url] for url in todo})
-        out[name] = spec_to_json(point_at_pins(spec, done))
-    return out
 
 
 def point_at_pins(spec: Any, pins: dict[str, Pin]) -> Any:

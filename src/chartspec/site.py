@@ -10,8 +10,6 @@ import json
 import mimetypes
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -37,8 +35,10 @@ from chartspec.drawings import (
 )
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
-from chartspec.portable import make_temp_dir
+from chartspec.pool import map_in_pool
+from chartspec.progress import Progress
 from chartspec.registry import check_page_name
+from chartspec.report import markdown_to_html
 from chartspec.sandbox import is_remote, read_regular_file, resolve_inside
 from chartspec.spec import (
     chartspec_meta,
@@ -65,12 +65,14 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'"
 )
-SITE_MARKER = ".chartspec-site"
-LEFT_OUT = "left out: "
-"""How the marker file names a spec the site leaves out, one line each."""
+LEFT_OUT_FILE = ".chartspec-left-out.json"
+"""Where a site names the specs it left out, and why: a site that comes unchanged from the
+cache still tells (see `left_out_specs`)."""
 MAX_NUMBER_COLUMNS = 40
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMES = {"index"}
+# Starting a process costs about a second: below this many drawings they are made here.
+MIN_PARALLEL_RENDERS = 4
 
 
 @dataclass
@@ -95,7 +97,7 @@ class Chart:
     images: list[tuple[Path, str | None]] = field(default_factory=list)
 
 
-def specs_to_site(
+def write_site(
     specs_dir: Path,
     out_dir: Path,
     *,
@@ -107,69 +109,65 @@ def specs_to_site(
     quiet: bool = True,
     leave_out: bool = False,
 ) -> list[Path]:
-    """Build the site for every `*.vl.json` under specs_dir into out_dir; return the written files.
+    """Write the site for every `*.vl.json` under specs_dir into the empty folder out_dir.
 
-    The site is built in a temporary folder beside out_dir and swapped in at the end, so a
-    failure leaves the previous site untouched. out_dir must be absent, empty, or a site
-    written by this function. `base_url`, when given, makes Open Graph URLs absolute.
-    Each Markdown file in `reports` becomes the standalone page `<stem>.html`. Charts are
-    drawn in up to `jobs` processes; with `cache_dir`, the files of unchanged charts are reused.
-    A spec that cannot be published (unreadable, invalid, its data or images not readable,
-    not drawable) fails the build, or with `leave_out` is left out and named, with its
-    reason, in the site's marker file (see `left_out_specs`).
+    Returns the written files. `base_url`, when given, makes Open Graph URLs absolute. Each
+    Markdown file in `reports` becomes the standalone page `<stem>.html`. Charts are drawn in
+    up to `jobs` processes; with `cache_dir`, the files of unchanged charts are reused.
+    Publishing (see publish.py) hands out_dir over and moves the files into place.
+    A spec that cannot be published (unreadable, rejected by check, its data or images not
+    readable, not drawable) fails the site, or with `leave_out` is left out and named, with
+    its reason, in the site's `LEFT_OUT_FILE`.
     """
     specs_dir = Path(specs_dir).resolve()
     out_dir = Path(out_dir).resolve()
-    _check_out_dir(out_dir, specs_dir)
     charts, left_out = _load_charts(
         _find_specs(specs_dir), specs_dir, leave_out=leave_out, cache_dir=cache_dir
     )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = make_temp_dir(prefix=f".{out_dir.name}.build-", dir=out_dir.parent)
-    try:
-        writer = _Writer(tmp)
-        common = _write_shared_files(writer, site_title=site_title)
-        made = chart_files(
-            charts, common, base_url=base_url, jobs=jobs, cache_dir=cache_dir, quiet=quiet
-        )
-        published = []
-        for chart, files in zip(charts, made, strict=True):  # written while others are drawn
-            if isinstance(files, str):
-                if not leave_out:
-                    raise ChartspecError(f"cannot render chart: {files}", file=chart.spec_file)
-                left_out.append((chart.spec_file, f"cannot render chart: {files}"))
-                continue
-            for rel, data, shared in files.files:
-                writer.write_bytes(rel, data, shared=shared)
-            chart.width, chart.height = files.width, files.height
-            published.append(chart)
-        _write_index(published, writer, common, _left_out_lines(left_out, specs_dir))
-        _write_reports(reports, writer, specs_dir)
-        writer.sync()
-        _swap_in(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    writer = _Writer(out_dir)
+    common = _write_shared_files(writer, site_title=site_title)
+    made = chart_files(
+        charts, common, base_url=base_url, jobs=jobs, cache_dir=cache_dir, quiet=quiet
+    )
+    published = []
+    for chart, files in zip(charts, made, strict=True):  # written while others are drawn
+        if isinstance(files, str):
+            if not leave_out:
+                raise ChartspecError(f"cannot render chart: {files}", file=chart.spec_file)
+            left_out.append((chart.spec_file, f"cannot render chart: {files}"))
+            continue
+        for rel, data, shared in files.files:
+            writer.write_bytes(rel, data, shared=shared)
+        chart.width, chart.height = files.width, files.height
+        published.append(chart)
+    _write_index(published, writer, common)
+    if left_out:
+        writer.write_text(LEFT_OUT_FILE, _left_out_json(left_out, specs_dir))
+    _write_reports(reports, writer, specs_dir)
+    writer.sync()
     return [out_dir / rel for rel in sorted(writer.written)]
 
 
 def left_out_specs(site_dir: Path) -> list[str]:
     """Return the specs a site built with `leave_out` left out: `path: reason`, one each."""
     try:
-        text = (Path(site_dir) / SITE_MARKER).read_text(encoding="utf-8")
-    except OSError:
+        found = json.loads((Path(site_dir) / LEFT_OUT_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return []
-    return [line.removeprefix(LEFT_OUT) for line in text.splitlines() if line.startswith(LEFT_OUT)]
+    except (OSError, ValueError) as error:
+        where = Path(site_dir) / LEFT_OUT_FILE
+        raise ChartspecError(f"cannot be read ({error})", file=where) from None
+    return [f"{rel}: {reason}" for rel, reason in found["left out"].items()]
 
 
-def _left_out_lines(left_out: list[tuple[Path, str]], specs_dir: Path) -> list[str]:
-    """Return one line per left-out spec, named relative to the specs folder (no local paths)."""
+def _left_out_json(left_out: list[tuple[Path, str]], specs_dir: Path) -> str:
+    """Return the left-out specs and why, named relative to the specs folder (no local paths)."""
     root = str(specs_dir) + os.sep
-    lines = []
-    for path, reason in sorted(left_out):
-        rel = path.relative_to(specs_dir).as_posix()
-        lines.append(f"{rel}: {reason.replace(root, '')}")
-    return lines
+    reasons = {
+        path.relative_to(specs_dir).as_posix(): reason.replace(root, "")
+        for path, reason in sorted(left_out)
+    }
+    return json.dumps({"left out": reasons}, indent=1, ensure_ascii=False) + "\n"
 
 
 def _write_shared_files(writer: _Writer, *, site_title: str) -> dict[str, Any]:
@@ -183,13 +181,8 @@ def _write_shared_files(writer: _Writer, *, site_title: str) -> dict[str, Any]:
     }
 
 
-def _write_index(
-    charts: list[Chart], writer: _Writer, common: dict[str, Any], left_out: list[str]
-) -> None:
-    """Write the gallery, the licences page and the marker that says chartspec wrote the site.
-
-    The marker also names the specs left out, so a site that comes from the cache still tells.
-    """
+def _write_index(charts: list[Chart], writer: _Writer, common: dict[str, Any]) -> None:
+    """Write the gallery and the licences page."""
     env = _jinja_env()
     ordered = [c for c in charts if c.featured] + [c for c in charts if not c.featured]
     cards = [{"chart": chart, "href": f"{chart.name}.html"} for chart in ordered]
@@ -200,14 +193,10 @@ def _write_index(
         page_title=f"Licences · {site_title}", **common
     )
     writer.write_text("licenses.html", licenses)
-    marker = "".join(f"{LEFT_OUT}{line}\n" for line in left_out)
-    writer.write_text(SITE_MARKER, f"chartspec site\n{marker}")
 
 
 def _write_reports(reports: Sequence[Path], writer: _Writer, specs_dir: Path) -> None:
     """Render each Markdown report into one standalone page of the site."""
-    from chartspec.report import markdown_to_html
-
     for source in sorted(reports):
         writer.write_text(f"{source.stem}.html", markdown_to_html(source, specs_dir=specs_dir))
 
@@ -607,9 +596,6 @@ def chart_files(
     processes, each chart wholly in one, so the pages are made in parallel with the drawings.
     A chart that cannot be drawn gives the error instead, in its place.
     """
-    from chartspec.incremental import MIN_PARALLEL_RENDERS, map_in_pool
-    from chartspec.progress import Progress
-
     store = Store(cache_dir) if cache_dir is not None else None
     done: dict[str, ChartFiles | str] = {}
     tasks: list[_Task] = []
@@ -813,7 +799,7 @@ def _jinja_env() -> jinja2.Environment:
 
 
 class _Writer:
-    """Write files into a private staging folder, refusing to write one path twice."""
+    """Write files into the folder publishing hands over, refusing to write one path twice."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -851,7 +837,7 @@ class _Writer:
         """Flush everything written to disk, before the folder is renamed into place.
 
         Files are written plainly and flushed together here, which costs far less than one
-        synced temporary file each: nobody sees the staging folder until it is complete.
+        synced temporary file each: nobody sees the folder until it is complete.
         """
         sync_files(self.root, self.written)
 
@@ -862,39 +848,3 @@ def _read_bytes(path: Path) -> bytes:
         return Path(path).read_bytes()
     except OSError as error:
         raise os_error(error, path, "cannot read the file") from None
-
-
-def _check_out_dir(out_dir: Path, specs_dir: Path) -> None:
-    """Refuse to replace a folder that is not a previous chartspec site."""
-    if out_dir == specs_dir or specs_dir.is_relative_to(out_dir):
-        raise ChartspecError("the output folder would contain the specs", file=out_dir)
-    if out_dir.exists():
-        if not out_dir.is_dir():
-            raise ChartspecError("output path exists and is not a folder", file=out_dir)
-        if any(out_dir.iterdir()) and not (out_dir / SITE_MARKER).is_file():
-            raise ChartspecError(
-                "output folder is not empty and was not written by chartspec",
-                file=out_dir,
-                hint="choose an empty or new folder",
-            )
-
-
-def _swap_in(tmp: Path, out_dir: Path) -> None:
-    """Replace out_dir by the freshly built tmp folder with two renames."""
-    if not out_dir.exists():
-        os.replace(tmp, out_dir)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-    old.rmdir()
-    os.replace(out_dir, old)
-    try:
-        os.replace(tmp, out_dir)
-    except BaseException:
-        os.replace(old, out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def file_sha256(path: Path) -> str:
-    """Return the hex SHA-256 of a file."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

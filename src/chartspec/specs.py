@@ -8,6 +8,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chartspec.aggregate import needs_preaggregation, preaggregated_dict
+from chartspec.datatable import schema_to_columns
 from chartspec.errors import ChartspecError
 from chartspec.spec import SCHEMA_URL as SCHEMA_URL
 from chartspec.spec import SPEC_SUFFIX as SPEC_SUFFIX
@@ -29,8 +31,6 @@ SIGNIFICANT_DIGITS = 12
 def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
     """Return the canonical spec of `chart`, titled, described and sourced by `definition`."""
     import altair as alt
-
-    from chartspec.aggregate import needs_preaggregation, preaggregated_dict
 
     if needs_preaggregation(chart):
         spec = preaggregated_dict(chart)
@@ -80,8 +80,6 @@ def with_schema(chart: Any, schema: TableSchema) -> Any:
     in this order, with their units and `decimals`; other columns (label positions, flags that
     only place or colour marks) are left out of what they read, not out of the chart.
     """
-    from chartspec.datatable import schema_to_columns
-
     declared: dict[str, Any] = {"columns": schema_to_columns(schema)}
     if schema.key:
         declared["key"] = schema.key
@@ -133,7 +131,7 @@ def spec_to_chart(spec: dict[str, Any]) -> Any:
 
 def load_chart(name: str, *, specs_dir: str | Path = "specs") -> Any:
     """Return the chart `name` from `specs_dir` as an Altair chart (it displays in Jupyter)."""
-    from chartspec.export import load_spec
+    from chartspec.export import load_spec  # defers vl-convert until used
 
     return spec_to_chart(load_spec(find_spec(name, specs_dir=Path(specs_dir))))
 

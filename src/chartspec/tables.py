@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from chartspec.errors import ChartspecError
+from chartspec.inputs import declare_input
 from chartspec.sandbox import read_regular_file
 
 ColumnType = Literal["string", "number", "integer", "date"]
@@ -81,7 +82,6 @@ def load_table(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     Every problem raises ChartspecError naming the file, the line (the header is line 1)
     and the column. Undeclared columns are dropped with a warning.
     """
-    from chartspec.inputs import declare_input
 
     path = Path(path)
     declare_input(path)  # a chart that reads this table is rebuilt when it changes

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from chartspec.diff import ChartDiff, diff_specs
 from chartspec.errors import ChartspecError
+from chartspec.files import write_atomic
+from chartspec.fonts import FONT_FILES
 from chartspec.spec import SPEC_SUFFIX, find_specs, load_spec_file, load_spec_text, spec_name
 from chartspec.spec_data import NO_FILES, DataFiles, FilesFrom, data_urls, inline_data, spec_files
 
@@ -192,8 +194,6 @@ def write_visuals(
     diffs: Iterable[ChartDiff], before: SpecSet, after: SpecSet, out_dir: Path
 ) -> list[Path]:
     """Write `<chart>.png` with the old and new rendering side by side, for each changed chart."""
-    from chartspec.files import write_atomic
-
     written = []
     for diff in diffs:
         if not diff.changed:
@@ -214,7 +214,7 @@ def write_visuals(
 def _render(spec: dict[str, Any] | None, files: DataFiles) -> bytes | None:
     if spec is None:
         return None
-    from chartspec import render
+    from chartspec import render  # loads vl-convert: only when a picture is drawn
 
     try:
         svg = render.vegalite_to_svg(inline_data(spec, files), base_dir=None)
@@ -230,8 +230,6 @@ def side_by_side(
     import io
 
     from PIL import Image, ImageDraw, ImageFont
-
-    from chartspec.fonts import FONT_FILES
 
     images = [Image.open(io.BytesIO(png)).convert("RGB") if png else None for png in (old, new)]
     width = max((im.width for im in images if im), default=200)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from chartspec.site import specs_to_site
+from chartspec.project import specs_to_site
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

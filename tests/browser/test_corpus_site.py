@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from chartspec.site import left_out_specs, specs_to_site
+from chartspec.project import specs_to_site
+from chartspec.site import left_out_specs
 
 from .conftest import REPO, Visit, serve_folder
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from chart_samples import make_scatter_spec
-from chartspec.site import specs_to_site
+from chartspec.project import specs_to_site
 
 from .conftest import Visit, serve_folder
 

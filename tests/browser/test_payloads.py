@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from chartspec.build import build_texts
-from chartspec.publish import publish_build
+from chartspec.build import build_texts, spec_files
+from chartspec.project import publish_outputs
 from chartspec.registry import load_charts
 
 from .conftest import ARTIFACTS, Visit, serve_folder
@@ -133,7 +133,9 @@ def payload_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     (specs / "hand.vl.json").write_text(json.dumps(hand, indent=2), encoding="utf-8")
     texts = build_texts(load_charts(charts))
-    publish_build(texts, specs_dir=specs, site_dir=project / "site", reports_dir=project / "r")
+    publish_outputs(
+        spec_files(texts), specs_dir=specs, site_dir=project / "site", reports_dir=project / "r"
+    )
     with serve_folder(project / "site") as url:
         yield url
     shutil.rmtree(project, ignore_errors=True)

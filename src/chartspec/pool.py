@@ -1,0 +1,149 @@
+"""The worker processes that build specs and draw charts, one per core the build may use.
+
+Workers never see Ctrl-C: the build that started them handles it and ends them, so an
+interrupted build prints one line instead of a traceback per worker. Workers also end when the
+build is killed outright.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+_shared: list[tuple[int, ProcessPoolExecutor]] = []
+_real_exit = os._exit  # chart code cannot replace how a worker ends
+
+
+def usable_cores() -> int:
+    """Return the number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def worker_count(jobs: int | None) -> int:
+    """Return how many processes to use: `jobs` (None: all), at most one per usable core."""
+    cores = usable_cores()
+    return cores if jobs is None or jobs < 1 else min(jobs, cores)
+
+
+def map_in_pool(
+    func: Callable[[Any], Any],
+    items: Iterable[Any],
+    *,
+    jobs: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[Any]:
+    """Yield func(item) for each item, in order, computed in `jobs` fresh processes.
+
+    Processes are spawned, not forked: a fork of a process that already ran vl-convert or
+    VegaFusion (both keep worker threads) can hang. One item is handed over at a time: each
+    takes a tenth of a second or more, far above the cost of handing it over, and bigger
+    chunks leave a process idle at the end. Inside `shared_workers`, its pool is used.
+    """
+    if _shared and _shared[-1][0] == jobs:
+        yield from _map(_shared[-1][1], func, items)
+        return
+    pool = _new_pool(jobs, initializer, initargs)
+    try:
+        yield from _map(pool, func, items)
+    finally:
+        _close(pool)
+
+
+@contextmanager
+def shared_workers(
+    jobs: int, *, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+) -> Iterator[None]:
+    """Let every `map_in_pool` in the block with this many `jobs` use one pool of processes.
+
+    The processes start only when a stage first needs them.
+    """
+    if jobs <= 1:
+        yield
+        return
+    pool = _new_pool(jobs, initializer, initargs)
+    _shared.append((jobs, pool))
+    try:
+        yield
+    finally:
+        _shared.remove((jobs, pool))
+        _close(pool)
+
+
+def _map(
+    pool: ProcessPoolExecutor, func: Callable[[Any], Any], items: Iterable[Any]
+) -> Iterator[Any]:
+    # Processes start while the tasks are handed over; they inherit a blocked SIGINT, so a
+    # Ctrl-C meanwhile reaches only this process, once it is unblocked.
+    with _sigint_blocked():
+        futures = [pool.submit(func, item) for item in items]
+    try:
+        for future in futures:
+            yield future.result()
+    finally:
+        for future in futures:
+            future.cancel()
+
+
+def _new_pool(
+    jobs: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
+) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs)
+    )
+
+
+def _close(pool: ProcessPoolExecutor) -> None:
+    """End the pool's processes now: nothing waits for a chart that may never finish."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: workers ignore it once started
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    """Ignore Ctrl-C, watch the parent, then run the pool's own initializer."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # ignored from now on
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _exit_with_parent() -> None:
+    """End this worker as soon as the process that started it is gone.
+
+    A worker waits on a queue it also holds the writing end of, so it would never see a killed
+    build (SIGKILL, out of memory, a closed terminal) and would stay behind for good.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        multiprocessing.connection.wait([parent.sentinel])
+        _real_exit(1)

@@ -1,0 +1,381 @@
+"""A project's build, stage by stage, and its check against a rebuild.
+
+select charts (registry) -> build specs, remote data read from pinned copies (build, remote) ->
+check them (validate, rules, check) -> draw (drawings) -> write the site (site) -> publish
+(publish). Each stage is a module that calls only stages below it; this module calls them in
+order, and `check_project` compares the specs and site on disk with what they would give.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import tempfile
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from chartspec.build import (
+    Stale,
+    build_texts,
+    load_project_charts,
+    pick_charts,
+    pin_texts,
+    place_data,
+    spec_files,
+    spec_path,
+    stale_specs,
+    unused_data,
+    worker_setup,
+)
+from chartspec.cache import (
+    Store,
+    cache_dir_for,
+    site_inputs_key,
+    site_record,
+    store_site_record,
+)
+from chartspec.check import CheckResult, LintWarning, check_files
+from chartspec.datafiles import DEFAULT_INLINE_MAX_ROWS, DataPlacement
+from chartspec.errors import ChartspecError
+from chartspec.manifest import LEGACY_SITE_MARKER, Manifest, file_hash
+from chartspec.pool import shared_workers, worker_count
+from chartspec.publish import (
+    Published,
+    build_lock,
+    check_outputs,
+    project_root,
+    publish,
+    recover,
+    recovered,
+)
+from chartspec.registry import DEFAULT_TIME_LIMIT
+from chartspec.remote import remove_replaced_copies
+from chartspec.rules import LintSettings
+from chartspec.site import write_site
+from chartspec.spec import find_specs
+from chartspec.vcs import changed_charts
+
+
+@dataclass(frozen=True)
+class ProjectBuild:
+    """What `build_project` did: the spec text of each chart built, and what was published."""
+
+    texts: dict[str, str]
+    published: Published
+
+
+def build_project(
+    *,
+    names: Sequence[str] = (),
+    charts_dir: Path | None,
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path | None,
+    data: DataPlacement = "inline",
+    inline_max_rows: int = DEFAULT_INLINE_MAX_ROWS,
+    jobs: int | None = None,
+    quiet: bool = False,
+    use_cache: bool = True,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    fetch_remote: bool = False,
+    refresh_remote: bool = False,
+) -> ProjectBuild:
+    """Build the charts (all, or `names`) into `specs_dir` and publish the site, all or nothing.
+
+    Charts whose code and data are unchanged come from the cache beside `specs_dir`; the rest
+    are built in up to `jobs` processes (None: one per core). Specs of charts that are gone
+    are removed only when every chart is built. Each chart may take `time_limit` seconds.
+    Remote data is read from its pinned copy, fetched first when `fetch_remote` (or, for every
+    URL, `refresh_remote`) allows.
+    """
+    check_outputs(
+        {"specs": specs_dir, "site": site_dir},
+        inputs={"project folder": Path.cwd(), "chart folder": charts_dir, "reports": reports_dir},
+    )
+    jobs = worker_count(jobs)
+    project = load_project_charts(charts_dir, time_limit=time_limit)
+    initializer, initargs = worker_setup(charts_dir, time_limit)
+    with shared_workers(jobs, initializer=initializer, initargs=initargs):
+        texts = build_texts(
+            pick_charts(project.charts, names),
+            specs_dir=specs_dir,
+            charts_dir=charts_dir,
+            module_inputs=project.module_inputs,
+            jobs=jobs,
+            use_cache=use_cache,
+            quiet=quiet,
+            time_limit=time_limit,
+        )
+        texts = pin_texts(texts, specs_dir, fetch=fetch_remote, refresh=refresh_remote)
+        texts, files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
+        published = publish_outputs(
+            spec_files(texts, files),
+            specs_dir=specs_dir,
+            site_dir=site_dir,
+            reports_dir=reports_dir,
+            prune=not names,
+            jobs=jobs,
+            quiet=quiet,
+            use_cache=use_cache,
+        )
+    if refresh_remote:  # only now do the specs point at the new copies
+        remove_replaced_copies(specs_dir)
+    return ProjectBuild(texts=texts, published=published)
+
+
+def publish_outputs(
+    files: dict[str, bytes] | None,
+    *,
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path | None,
+    prune: bool = True,
+    jobs: int = 1,
+    quiet: bool = True,
+    use_cache: bool = True,
+    leave_out: bool = False,
+) -> Published:
+    """Write the spec `files` (None: keep the specs) and the site, all or nothing, locked.
+
+    With `leave_out`, specs that cannot be published are left out (see
+    `chartspec.site.left_out_specs`) instead of failing.
+    """
+    specs_dir, site_dir = Path(specs_dir).resolve(), Path(site_dir).resolve()
+    check_outputs(
+        {"specs": specs_dir, "site": site_dir},
+        inputs={"project folder": Path.cwd(), "reports": reports_dir},
+    )
+    reports = report_sources(reports_dir)
+    cache = cache_dir_for(specs_dir) if use_cache else None
+    root = project_root(specs_dir)
+    with build_lock(root):
+        recover(root)
+        done = publish(
+            specs_dir=specs_dir,
+            site_dir=site_dir,
+            spec_files=files,
+            prune=prune,
+            write_site=lambda specs, out: write_site(
+                specs,
+                out,
+                reports=reports,
+                jobs=jobs,
+                cache_dir=cache,
+                quiet=quiet,
+                leave_out=leave_out,
+            ),
+            site_is_current=lambda: use_cache and site_is_current(specs_dir, site_dir, reports),
+            unused_data=unused_data,
+        )
+        if use_cache:
+            _record_site(specs_dir, site_dir, reports)
+    return done
+
+
+def write_specs(
+    texts: dict[str, str],
+    specs_dir: Path,
+    *,
+    files: dict[str, bytes] | None = None,
+    prune: bool = True,
+) -> list[Path]:
+    """Write the specs (and data `files`) alone, all or nothing; return the files changed."""
+    specs_dir = Path(specs_dir).resolve()
+    root = project_root(specs_dir)
+    with build_lock(root):
+        recover(root)
+        done = publish(
+            specs_dir=specs_dir,
+            site_dir=None,
+            spec_files=spec_files(texts, files),
+            prune=prune,
+            unused_data=unused_data,
+        )
+    return done.changed_specs
+
+
+def specs_to_site(
+    specs_dir: Path,
+    out_dir: Path,
+    *,
+    site_title: str = "Charts",
+    base_url: str | None = None,
+    reports: Sequence[Path] = (),
+    jobs: int = 1,
+    quiet: bool = True,
+    leave_out: bool = False,
+) -> list[Path]:
+    """Publish every `*.vl.json` under specs_dir as the static site out_dir; return its files.
+
+    All or nothing: a failure leaves out_dir as it was. Only files chartspec wrote into
+    out_dir are replaced or removed. `base_url`, when given, makes Open Graph URLs absolute;
+    each Markdown file in `reports` becomes the standalone page `<stem>.html`. With
+    `leave_out`, specs that cannot be published are left out and named, with why, in the
+    site (see `chartspec.site.left_out_specs`) instead of failing it.
+    """
+    specs_dir, out_dir = Path(specs_dir).resolve(), Path(out_dir).resolve()
+    check_outputs({"specs": specs_dir, "site": out_dir}, inputs={})
+    root = out_dir.parent  # the specs are only read: their folder may be read-only
+    with build_lock(root):
+        recover(root)
+        done = publish(
+            root=root,
+            specs_dir=specs_dir,
+            site_dir=out_dir,
+            spec_files=None,
+            write_site=lambda specs, out: write_site(
+                specs,
+                out,
+                site_title=site_title,
+                base_url=base_url,
+                reports=reports,
+                jobs=jobs,
+                quiet=quiet,
+                leave_out=leave_out,
+            ),
+        )
+    return done.site_files
+
+
+def report_sources(reports_dir: Path | None) -> list[Path]:
+    """Return the Markdown reports to publish with the site (none without a folder)."""
+    return sorted(reports_dir.glob("*.md")) if reports_dir and reports_dir.is_dir() else []
+
+
+# --- the record of the last site build ----------------------------------------------------------
+
+
+def _record_site(specs_dir: Path, site_dir: Path, reports: list[Path]) -> None:
+    """Remember that `site_dir` is what a build of these inputs writes, for `site_is_current`."""
+    inputs = site_inputs_key(specs_dir, reports)
+    if inputs is not None:
+        files = Manifest.read(site_dir, legacy=False).files
+        store_site_record(Store(cache_dir_for(specs_dir)), site_dir, inputs=inputs, files=files)
+
+
+def site_is_current(specs_dir: Path, site_dir: Path, reports: list[Path]) -> bool:
+    """Tell whether chartspec's files in `site_dir` are exactly what it wrote from these inputs."""
+    inputs = site_inputs_key(specs_dir, reports)
+    record = site_record(Store(cache_dir_for(specs_dir)), site_dir)
+    if inputs is None or record is None or record.get("inputs") != inputs:
+        return False
+    files = Manifest.read(site_dir, legacy=False).files
+    return files == record.get("files") and all(
+        file_hash(site_dir / rel) == digest for rel, digest in files.items()
+    )
+
+
+# --- what check compares -----------------------------------------------------------------------
+
+
+def stale_site(
+    specs_dir: Path, site_dir: Path, *, reports_dir: Path | None, refresh: str, jobs: int = 1
+) -> list[Stale]:
+    """Rebuild the site in a temporary folder and name every file of chartspec's that differs.
+
+    Files in `site_dir` that chartspec did not write are not compared.
+    """
+    reports = report_sources(reports_dir)
+    if site_is_current(specs_dir, site_dir, reports):
+        return []  # the record of its last build matches every input and every file
+    manifest = Manifest.read(site_dir, legacy=(site_dir / LEGACY_SITE_MARKER).is_file())
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "site"
+        write_site(specs_dir, fresh, reports=reports, jobs=jobs, cache_dir=cache_dir_for(specs_dir))
+        made = _files(fresh)
+        owned = _files(site_dir) - {LEGACY_SITE_MARKER} if manifest.legacy else set(manifest.files)
+        stale = []
+        for rel in sorted(made | owned):
+            old, new = site_dir / rel, fresh / rel
+            if not old.is_file():
+                stale.append(Stale(old, f"missing from the site; run `{refresh}`"))
+            elif rel not in made:
+                stale.append(Stale(old, f"no longer part of the site; run `{refresh}`"))
+            elif rel not in owned:
+                stale.append(
+                    Stale(old, f"not written by chartspec; move it away, then run `{refresh}`")
+                )
+            elif not filecmp.cmp(old, new, shallow=False):
+                stale.append(
+                    Stale(old, f"stale: the site page differs from a rebuild; run `{refresh}`")
+                )
+        return stale
+
+
+def _files(root: Path) -> set[str]:
+    if not root.is_dir():
+        return set()
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+# --- the project's check ------------------------------------------------------------------------
+
+
+def check_project(
+    files: tuple[Path, ...],
+    *,
+    settings: LintSettings,
+    charts_dir: Path | None,
+    specs_dir: Path,
+    site_dir: Path,
+    reports_dir: Path | None,
+    data: DataPlacement,
+    inline_max_rows: int,
+    changed: bool,
+    jobs: int,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+) -> CheckResult:
+    """Check FILES, or every spec of the project and that specs and site match a rebuild."""
+    if files and changed:
+        raise ChartspecError("give either FILES or --changed, not both")
+    if files:
+        return CheckResult(check_files(files, settings=settings))
+    with recovered(specs_dir):  # finish a build that was killed half way first
+        project = load_project_charts(charts_dir, time_limit=time_limit)
+        charts = project.charts
+        built = [spec_path(specs_dir, name) for name in charts]
+        known: list[str] = []
+        if changed:
+            known = list(charts)
+            charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
+            paths = [p for p in (spec_path(specs_dir, n) for n in charts) if p.is_file()]
+        else:
+            paths = find_specs(specs_dir)
+        cache = cache_dir_for(specs_dir)
+        checked = check_files(paths, settings=settings, built=built, cache_dir=cache)
+        refresh = _refresh_command(charts_dir, specs_dir, site_dir, data, inline_max_rows)
+        initializer, initargs = worker_setup(charts_dir, time_limit)
+        with shared_workers(jobs, initializer=initializer, initargs=initargs):
+            texts = build_texts(
+                charts,
+                specs_dir=specs_dir,
+                charts_dir=charts_dir,
+                module_inputs=project.module_inputs,
+                jobs=jobs,
+                time_limit=time_limit,
+            )
+            texts = pin_texts(texts, specs_dir, fetch=False)
+            texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
+            stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
+            if not stale:  # a site is only comparable once its specs are fresh
+                with warnings.catch_warnings():  # the specs' warnings are in `checked` already
+                    warnings.simplefilter("ignore", LintWarning)
+                    stale = stale_site(
+                        specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh, jobs=jobs
+                    )
+        return CheckResult(checked, stale)
+
+
+def _refresh_command(
+    charts_dir: Path | None, specs_dir: Path, site_dir: Path, data: str, inline_max_rows: int
+) -> str:
+    """Return the build command that brings stale specs and site up to date."""
+    refresh = "chartspec build" + (f" --charts {charts_dir}" if charts_dir else "")
+    if specs_dir != Path("specs"):
+        refresh += f" --specs {specs_dir}"
+    if site_dir != Path("site"):
+        refresh += f" --site {site_dir}"
+    if data != "inline":
+        refresh += f" --data {data} --inline-max-rows {inline_max_rows}"
+    return refresh
