@@ -43,11 +43,23 @@
     svg.classList.add('chart-svg');
   }
 
+  // vega-embed merges a spec's usermeta.embedOptions over the options given here (actions,
+  // loader, ast, ...). The page decides how charts are embedded: specs are not trusted, so
+  // those options are dropped; what a spec may set (padding, autosize, config) it sets itself.
+  function withoutEmbedOptions(spec) {
+    if (!isObject(spec.usermeta) || !('embedOptions' in spec.usermeta)) return spec;
+    var out = merge(spec, {});
+    out.usermeta = merge(spec.usermeta, {});
+    delete out.usermeta.embedOptions;
+    return out;
+  }
+
   var views = {};
 
   function render(container, spec, darkConfig) {
     var dark = !!(darkQuery && darkQuery.matches && darkConfig);
-    var theSpec = dark ? merge(spec, {config: merge(spec.config || {}, darkConfig)}) : spec;
+    var own = withoutEmbedOptions(spec);
+    var theSpec = dark ? merge(own, {config: merge(own.config || {}, darkConfig)}) : own;
     var target = document.createElement('div');
     target.className = 'live';
     return lib

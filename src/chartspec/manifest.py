@@ -50,7 +50,7 @@ class Manifest:
         path = folder / MANIFEST_NAME
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # no folder yet, or a file in its way
             return cls(folder, {}, legacy=legacy and folder.is_dir())
         except (OSError, ValueError) as error:
             raise ChartspecError(

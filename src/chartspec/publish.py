@@ -178,7 +178,7 @@ def publish(
                 files = sorted(site / rel for rel in manifest.files)
             else:
                 stage = stages[site]
-                stage.mkdir()
+                _make_stage(stage)
                 try:
                     write_site(specs, stage)
                 except ChartspecError as error:
@@ -440,17 +440,27 @@ def _stage_name(target: Path) -> Path:
     return target.parent / f".{target.name}{STAGE_MARK}{secrets.token_hex(4)}"
 
 
+def _make_stage(stage: Path) -> None:
+    """Create the empty staging folder `stage` (and the folders above it)."""
+    try:
+        stage.parent.mkdir(parents=True, exist_ok=True)
+        stage.mkdir()
+    except OSError as error:
+        folder = stage.parent
+        shown = folder.relative_to(Path.cwd()) if folder.is_relative_to(Path.cwd()) else folder
+        raise os_error(error, shown, "cannot create a staging folder") from None
+
+
 def _stage_copy(target: Path, staged: Path) -> Path:
     """Fill `staged` with the files of `target` (hard links where possible); return it.
 
     Unchanged files are shared, not copied: nothing edits a file in place (every write renames a
     new file over the old name), so the folder itself keeps its content.
     """
+    if not target.exists():
+        _make_stage(staged)
+        return staged
     try:
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            staged.mkdir()
-            return staged
         if not target.is_dir():
             raise ChartspecError(
                 "a file stands where a folder is expected", file=target, hint="move it away"
@@ -499,8 +509,8 @@ def _unlink(path: Path) -> None:
 def _remove_tree(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
+    elif path.is_symlink() or path.exists():  # False too when a file stands above it
+        path.unlink()
 
 
 @contextmanager

@@ -135,9 +135,9 @@ def assert_readable(measured: Any, family: str | None, *, size: float = 11) -> N
     for label in labels:
         name, box = label["text"], label["box"]
         if family is not None:
-            # The text really is drawn in `family`: its width is that font's (kerning may
-            # narrow it a little, never widen it).
-            assert label["width"] == pytest.approx(label["canvasWidth"], abs=0.5), name
+            # The text really is drawn in `family`: its width is that font's, as the canvas
+            # measures it (the SVG and canvas paths round and kern apart by under a pixel).
+            assert label["width"] == pytest.approx(label["canvasWidth"], abs=1.0), name
             expected = text_width(name, size=size, family=family)
             assert 0.97 * expected <= label["width"] <= expected + 0.5, (name, family)
         assert plot[0] <= box[0] and box[2] <= plot[2], (name, "clipped", box, plot)
