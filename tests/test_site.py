@@ -15,7 +15,7 @@ import pytest
 from chartspec.drawings import dark_css
 from chartspec.errors import ChartspecError
 from chartspec.project import specs_to_site
-from chartspec.site import CSP, _static_dir, spec_to_script_json
+from chartspec.site import CSP, _packed, _static_dir, spec_to_script_json
 from conftest import PAYLOAD_IMG, PAYLOAD_SCRIPT, write_test_specs
 
 
@@ -136,7 +136,8 @@ def test_url_data_is_copied_beside_the_spec_and_parsed_into_one_shared_script(
     embed_scripts = [a.get("src") for _, a in _tags(site / "cars-url.embed.html")]
     assert script in embed_scripts and "charts/cars-url.spec.js" in embed_scripts
     data = (site / script).read_text(encoding="utf-8")
-    assert '[{"count":"73","origin":"Europe"}' in data  # parsed here: the CSP forbids it later
+    # parsed here (the CSP forbids it later), each column named once
+    assert '{"columns":["origin","count"],"rows":[["Europe","73"],' in data
     spec = (site / "charts/cars-url.spec.js").read_text(encoding="utf-8")
     assert f'"url":"{script}"' in spec and "Europe" not in spec
     assert "<td>73" not in (site / "cars-url.embed.html").read_text("utf-8")  # table: page only
@@ -357,3 +358,22 @@ def test_a_data_file_is_shown_with_its_declared_columns_only(tmp_path: Path) -> 
     table = page[page.index('<details class="data-table">') : page.index("</details>")]
     assert '<th scope="col">score (%)</th>' in table and "label_x" not in table
     assert "<td>47.80" in table and "0123456789abcdef" not in table
+
+
+@pytest.mark.parametrize(
+    ("values", "fmt", "packed"),
+    [
+        (
+            '[{"a": 1, "b": "x"}, {"b": "y", "a": 2}]',
+            {"type": "json"},
+            {"columns": ["a", "b"], "rows": [[1, "x"], [2, "y"]]},
+        ),
+        ([{"a": "1"}], {"type": "json"}, {"columns": ["a"], "rows": [["1"]]}),
+        ([{"a": 1}, {"b": 2}], {"type": "json"}, {"values": [{"a": 1}, {"b": 2}]}),
+        ('{"rows": [{"a": 1}]}', {"type": "json", "property": "rows"}, None),
+        ('{"type": "Topology"}', {"type": "topojson", "feature": "x"}, None),
+        ("[NaN]", {"type": "json"}, None),
+    ],
+)
+def test_data_scripts_write_each_key_once(values: Any, fmt: dict[str, Any], packed: Any) -> None:
+    assert _packed(values, fmt) == (packed or {"values": values})

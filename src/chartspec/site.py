@@ -23,11 +23,13 @@ from chartspec.cache import Store, environment_key, key_of, sha256_bytes
 from chartspec.check import check_for_publishing
 from chartspec.datatable import reader_datasets
 from chartspec.drawings import (
+    DARK_TARGET,
     RENDER_PARTS,
     VL_VERSION,
     RenderParts,
     dark_config_for,
     dark_css,
+    drawing_file,
     inline_svg,
     spec_to_drawings,
     svg_size,
@@ -90,6 +92,7 @@ class Chart:
     width: int = 0
     height: int = 0
     featured: bool = False  # listed first in the gallery
+    dark_drawing: str = ""  # the drawing file in dark colours (see drawings.drawing_file)
     live_text: str = ""  # the spec drawn at build time, its data inline
     page_spec: dict[str, Any] = field(default_factory=dict)  # url data named by its script
     data_scripts: list[tuple[str, bytes]] = field(default_factory=list)  # site path, content
@@ -139,6 +142,7 @@ def write_site(
         for rel, data, shared in files.files:
             writer.write_bytes(rel, data, shared=shared)
         chart.width, chart.height = files.width, files.height
+        chart.dark_drawing = _dark_drawing(chart.name, [rel for rel, _, _ in files.files])
         published.append(chart)
     _write_index(published, writer, common)
     if left_out:
@@ -222,17 +226,15 @@ def _write_chart(
         if ds.source_file is not None:
             rel = f"charts/{_data_relpath(chart, ds.source_file)}"
             writer.copy_file(ds.source_file, rel, shared=True)  # charts may share a file
-            if not ds.declared:  # the file as it is, as CSV; declared columns are the chart's
-                if ds.source_file.suffix.lower() != ".csv":
-                    rel += ".csv"
-                    writer.write_bytes(rel, dataset_to_csv(ds).encode("utf-8"), shared=True)
-                data_links.append({"href": rel, "label": ds.label})
+            if not ds.declared:  # the file as it is; declared columns are the chart's
+                kind = ds.source_file.suffix.lower() or ".txt"
+                data_links.append({"href": rel, "label": ds.label, "kind": kind})
                 continue
         csv_rel = (
             f"charts/{name}.csv" if len(chart.datasets) == 1 else f"charts/{name}-data-{i}.csv"
         )
         writer.write_text(csv_rel, dataset_to_csv(ds))
-        data_links.append({"href": csv_rel, "label": ds.label})
+        data_links.append({"href": csv_rel, "label": ds.label, "kind": ".csv"})
     for source, rel in chart.images:
         if rel is not None:
             writer.copy_file(source, rel, shared=True)
@@ -246,11 +248,17 @@ def _write_chart(
 
     live_spec = renders.live_spec
     svg_light, svg_dark = renders.svg_light, renders.svg_dark
-    # Downloads and gallery thumbnails are shown without the page's web font.
-    writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(svg_light))
-    writer.write_text(f"charts/{name}.dark.svg", fonts.svg_with_font(svg_dark))
+    # Downloads and gallery thumbnails are shown without the page's web font. One file shows
+    # both themes, unless the dark render differs in more than colours.
+    themed = themed_svg(svg_light, svg_dark)
+    if themed is not None:
+        writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(drawing_file(themed)))
+    else:
+        writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(svg_light))
+        writer.write_text(f"charts/{name}.dark.svg", fonts.svg_with_font(svg_dark))
     writer.write_bytes(f"charts/{name}.png", renders.png)
     chart.width, chart.height = svg_size(svg_light)
+    chart.dark_drawing = _dark_drawing(name, [rel for rel, _, _ in writer.files])
 
     og_image = f"charts/{name}.png"
     page_url = f"{name}.html"
@@ -433,12 +441,39 @@ def _page_spec(chart: Chart, files: LocalFiles) -> tuple[dict[str, Any], list[tu
             continue
         path, text = read_url(url, files, source=chart.spec_file)
         values, data["format"] = page_values(text, fmt)
-        body = spec_to_script_json(values)
+        packed = _packed(values, data["format"])
+        body = spec_to_script_json(packed)
         digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
         name = _data_relpath(chart, path) if path is not None else "data"
         data["url"] = rel = f"charts/{name}.{digest}.js"
-        scripts[rel] = _script("chartspecData", rel, values).encode("utf-8")
+        scripts[rel] = _script("chartspecData", rel, packed).encode("utf-8")
     return spec, sorted(scripts.items())
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _packed(values: Any, fmt: dict[str, Any]) -> dict[str, Any]:
+    """Return url data as its page script holds it (the page loader unpacks it).
+
+    Records that share their keys become `columns` and `rows` of cells, each key written once
+    rather than in every row; a JSON array of records is parsed here for that. Anything else
+    stays as it is, under `values`.
+    """
+    if isinstance(values, str) and fmt.get("type", "json") == "json" and "property" not in fmt:
+        try:
+            parsed = json.loads(values, parse_constant=_no_constant)
+        except ValueError:
+            parsed = None  # the browser says what is wrong with it, as it would for the file
+        if isinstance(parsed, list) and parsed and all(isinstance(r, dict) for r in parsed):
+            values = parsed
+    if isinstance(values, list) and values and all(isinstance(r, dict) for r in values):
+        keys = values[0].keys()
+        if all(r.keys() == keys for r in values):
+            columns = list(keys)
+            return {"columns": columns, "rows": [[r[c] for c in columns] for r in values]}
+    return {"values": values}
 
 
 def _image_fields(spec: dict[str, Any]) -> tuple[set[str], set[str], set[str]]:
@@ -727,6 +762,13 @@ def _fallback_svgs(name: str, light: str, dark: str) -> dict[str, str | None]:
         "svg_light": inline_svg(light, prefix=f"{name}-l-"),
         "svg_dark": inline_svg(dark, prefix=f"{name}-d-"),
     }
+
+
+def _dark_drawing(name: str, files: list[str]) -> str:
+    """Return where a chart's drawing shows its dark colours: the dark file when it has one,
+    else the `#dark` of its one file."""
+    dark = f"charts/{name}.dark.svg"
+    return dark if dark in files else f"charts/{name}.svg#{DARK_TARGET}"
 
 
 def _attr(value: str) -> str:

@@ -30,8 +30,10 @@
 
   // Let the drawing shrink with its container: label positions were computed for the spec's
   // fixed size, so the whole picture scales instead of being laid out again. It keeps its
-  // width as its largest size (the stylesheet caps it at the container's width).
-  function fitSvg(root) {
+  // width as its largest size (the stylesheet caps it at the container's width): the width of
+  // the pre-rendered drawing it replaces, when there is one, so that nothing moves (the two
+  // measure text with different engines and may differ by a pixel).
+  function fitSvg(root, shownWidth) {
     var svg = root.querySelector('svg');
     if (!svg) return;
     var w = parseFloat(svg.getAttribute('width'));
@@ -39,6 +41,7 @@
     if (!svg.getAttribute('viewBox') && w > 0 && h > 0) {
       svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h);
     }
+    if (shownWidth > 0) svg.setAttribute('width', shownWidth);
     svg.removeAttribute('height');
     svg.classList.add('chart-svg');
   }
@@ -61,10 +64,20 @@
       if (Object.prototype.hasOwnProperty.call(node, key)) out[key] = withData(node[key]);
     }
     if (typeof out.url === 'string' && Object.prototype.hasOwnProperty.call(data, out.url)) {
-      out.values = data[out.url];
+      out.values = unpacked(data[out.url]);
       delete out.url;
     }
     return out;
+  }
+
+  // A data script holds records that share their keys as columns and rows of cells.
+  function unpacked(packed) {
+    if (!packed.columns) return packed.values;
+    return packed.rows.map(function (row) {
+      var record = {};
+      packed.columns.forEach(function (column, i) { record[column] = row[i]; });
+      return record;
+    });
   }
 
   // vega-embed merges a spec's usermeta.embedOptions over the options given here (actions,
@@ -83,6 +96,8 @@
   function render(container, spec, darkConfig) {
     // Relative urls (images) resolve against the spec's own folder, copied into the site.
     var baseURL = container.getAttribute('data-files-url') || '';
+    var shown = container.querySelector('svg, img');
+    var shownWidth = shown ? parseFloat(shown.getAttribute('width')) : 0;
     var dark = !!(darkQuery && darkQuery.matches && darkConfig);
     var own = withoutEmbedOptions(spec);
     var theSpec = dark ? merge(own, {config: merge(own.config || {}, darkConfig)}) : own;
@@ -102,7 +117,7 @@
       .then(function (result) {
         if (views[container.id]) views[container.id].finalize();
         views[container.id] = result.view;
-        fitSvg(target);
+        fitSvg(target, shownWidth);
         container.replaceChildren(target);
         container.classList.add('is-live');
         container.classList.toggle('is-dark', dark);
