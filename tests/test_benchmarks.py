@@ -25,10 +25,11 @@ def _own_thread(func: Callable[..., Any], *args: Any) -> Any:
 
 @pytest.mark.slow
 def test_quick_run_prints_a_table_of_ratios(capsys):
-    assert main(["--quick", "--only", "startup", "big", "--repeat", "1"]) == 0
+    assert main(["--quick", "--only", "startup", "big", "lazy", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "--help start-up" in out
     assert "heatmap 6,000 rows" in out
+    assert "trips-hour-by-weekday 6,000 rows" in out
     assert "ratio" in out.splitlines()[1]
 
 

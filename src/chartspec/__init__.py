@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from chartspec.labels import label_points as label_points
     from chartspec.labels import place_labels as place_labels
     from chartspec.labels import symbol_radius as symbol_radius
+    from chartspec.lazy import LazyTable as LazyTable
+    from chartspec.lazy import scan_csv as scan_csv
+    from chartspec.lazy import scan_parquet as scan_parquet
+    from chartspec.lazy import scan_query as scan_query
     from chartspec.project import specs_to_site as specs_to_site
     from chartspec.registry import ChartDef as ChartDef
     from chartspec.registry import chart as chart
@@ -67,6 +71,7 @@ __all__ = [
     "DataChange",
     "InternalError",
     "LabelBox",
+    "LazyTable",
     "LinearScale",
     "LogScale",
     "Problem",
@@ -88,6 +93,9 @@ __all__ = [
     "load_table",
     "label_points",
     "place_labels",
+    "scan_csv",
+    "scan_parquet",
+    "scan_query",
     "spec_to_chart",
     "spec_to_facts",
     "spec_to_json",
@@ -131,6 +139,7 @@ _MODULES = {
         "place_labels",
         "symbol_radius",
     ),
+    "chartspec.lazy": ("LazyTable", "scan_csv", "scan_parquet", "scan_query"),
     "chartspec.registry": ("ChartDef", "chart", "load_charts"),
     "chartspec.report": ("to_html_fragment",),
     "chartspec.project": ("specs_to_site",),

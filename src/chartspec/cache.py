@@ -9,6 +9,7 @@ beside the specs folder and may be deleted at any time.
 from __future__ import annotations
 
 import functools
+import glob
 import hashlib
 import json
 import os
@@ -17,6 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from chartspec.inputs import FILES_PREFIX, VERSION_PREFIX
 
 CACHE_DIR_NAME = ".chartspec-cache"
 CACHE_FORMAT = 1
@@ -80,13 +83,38 @@ class FileHashes:
         self._known: dict[str, str | None] = {}
 
     def __call__(self, path: str) -> str | None:
-        """Return the hex SHA-256 of the file at `path`, or None when it cannot be read."""
+        """Return the hex SHA-256 of the file at `path`, or None when it cannot be read.
+
+        A declared glob is hashed by the names, sizes and modification times of its files, and a
+        declared version is its own hash: neither reads a table.
+        """
         if path not in self._known:
-            try:
-                self._known[path] = sha256_bytes(Path(path).read_bytes())
-            except OSError:
-                self._known[path] = None
+            if path.startswith(VERSION_PREFIX):
+                self._known[path] = path.removeprefix(VERSION_PREFIX)
+            elif path.startswith(FILES_PREFIX):
+                self._known[path] = files_fingerprint(path.removeprefix(FILES_PREFIX))
+            else:
+                self._known[path] = _content_hash(path)
         return self._known[path]
+
+
+def _content_hash(path: str) -> str | None:
+    try:
+        return sha256_bytes(Path(path).read_bytes())
+    except OSError:
+        return None
+
+
+def files_fingerprint(pattern: str) -> str:
+    """Return a hash of the names, sizes and modification times of the files `pattern` matches."""
+    found = []
+    for name in sorted(glob.glob(pattern, recursive=True)):
+        try:
+            info = os.stat(name)
+        except OSError:
+            continue
+        found.append((name, info.st_size, info.st_mtime_ns))
+    return key_of(found)
 
 
 class Store:
@@ -171,7 +199,11 @@ def recorded_inputs(specs_dir: Path, names: Iterable[str]) -> set[Path]:
     for name in names:
         entry = store.read_json("specs", name)
         inputs = entry.get("inputs") if isinstance(entry, dict) else None
-        found.update(Path(path) for path in inputs or {})
+        for path in inputs or {}:
+            if path.startswith(FILES_PREFIX):
+                found.update(map(Path, glob.glob(path.removeprefix(FILES_PREFIX), recursive=True)))
+            elif not path.startswith(VERSION_PREFIX):
+                found.add(Path(path))
     return found
 
 

@@ -674,7 +674,8 @@ def project_defaults(pyproject: Path = Path("pyproject.toml")) -> dict[str, dict
                 known.add(key)
                 if flag.startswith("--") and key in settings:
                     defaults.setdefault(name, {})[param.name or key] = settings[key]
-    unknown = sorted(set(settings) - known - {"lint"})  # [tool.chartspec.lint]: the rules
+    # [tool.chartspec.lint]: the rules; [tool.chartspec.engine]: how lazy tables are queried
+    unknown = sorted(set(settings) - known - {"lint", "engine"})
     if unknown:
         raise ChartspecError(
             f"unknown setting {unknown[0]!r} in [tool.chartspec]",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import sys
 import sysconfig
@@ -17,6 +18,9 @@ from pathlib import Path
 _active: list[tuple[int, set[str]]] = []
 _hook_installed = False
 _PACKAGE_DIR = Path(__file__).resolve().parent
+# Inputs known by metadata rather than content: a glob of files, or a declared version.
+FILES_PREFIX = "files:"
+VERSION_PREFIX = "version:"
 
 
 def declare_input(path: str | Path) -> None:
@@ -30,6 +34,30 @@ def declare_input(path: str | Path) -> None:
         found.add(os.path.abspath(os.fspath(path)))
 
 
+def declare_files(pattern: str) -> None:
+    """Tell the cache that the chart depends on the files matching the glob `pattern`.
+
+    They are known by their names, sizes and modification times, never read: a table of many
+    gigabytes costs the cache a directory listing.
+    """
+    _declare(FILES_PREFIX + pattern)
+
+
+def declare_version(version: str) -> None:
+    """Tell the cache that the chart depends on `version` (a query, or a version users bump)."""
+    _declare(VERSION_PREFIX + hashlib.sha256(version.encode("utf-8")).hexdigest())
+
+
+def _declare(entry: str) -> None:
+    for _, found in _active:
+        found.add(entry)
+
+
+def is_declared_entry(entry: str) -> bool:
+    """Tell whether an input is a declared glob or version rather than a file read."""
+    return entry.startswith((FILES_PREFIX, VERSION_PREFIX))
+
+
 @contextmanager
 def track_inputs() -> Iterator[set[str]]:
     """Collect the absolute paths of the project files this thread opens while the block runs."""
@@ -41,7 +69,7 @@ def track_inputs() -> Iterator[set[str]]:
         yield found
     finally:
         _active.remove(entry)
-        kept = {p for p in found if is_project_file(p)}
+        kept = {p for p in found if is_declared_entry(p) or is_project_file(p)}
         found.clear()
         found.update(kept)
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from chartspec.aggregate import needs_preaggregation, preaggregated_dict
 from chartspec.datatable import schema_to_columns
 from chartspec.errors import ChartspecError
+from chartspec.pushdown import is_lazy, pushed_down_dict
 from chartspec.spec import SCHEMA_URL as SCHEMA_URL
 from chartspec.spec import SPEC_SUFFIX as SPEC_SUFFIX
 from chartspec.spec import VEGA_LITE_VERSION as VEGA_LITE_VERSION
@@ -32,7 +33,9 @@ def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
     """Return the canonical spec of `chart`, titled, described and sourced by `definition`."""
     import altair as alt
 
-    if needs_preaggregation(chart):
+    if is_lazy(chart):
+        spec = pushed_down_dict(chart)
+    elif needs_preaggregation(chart):
         spec = preaggregated_dict(chart)
     else:
         with alt.data_transformers.enable("default", max_rows=None):
