@@ -11,7 +11,7 @@ import json
 import os
 import warnings
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import BrokenExecutor
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -60,6 +60,7 @@ class ProjectCharts:
     charts: dict[str, ChartInfo]
     module_inputs: dict[str, str | None]  # the files read while the modules were imported
     sources: dict[str, str | None]  # each chart module
+    generation: str | None = None  # see `ChartsTask`
     time_limit: float = DEFAULT_TIME_LIMIT
 
 
@@ -85,7 +86,12 @@ def load_project_charts(
         listing = _list_in_worker(ChartsTask(charts_dir, time_limit), jobs)
         described = [{**asdict(c), "module_file": str(c.module_file)} for c in listing.charts]
         sources = {os.path.abspath(m) for m in modules} | {c["module_file"] for c in described}
-        found = {"charts": described, "imported": listing.inputs, "warnings": listing.warnings}
+        found = {
+            "charts": described,
+            "imported": listing.inputs,
+            "warnings": listing.warnings,
+            "generation": listing.generation,
+        }
         entry = new_record(key, sources | set(listing.inputs), prints, **found)
         if store is not None:
             store.write_json("charts", name, entry)
@@ -99,6 +105,7 @@ def load_project_charts(
         # A chart module keys its own charts (`sources`); anything else read on import, all.
         {path: sha_of(recorded.get(path)) for path in entry["imported"] if path not in sources},
         sources,
+        entry["generation"],
         time_limit,
     )
 
@@ -106,7 +113,7 @@ def load_project_charts(
 def _list_in_worker(task: ChartsTask, jobs: int) -> Listing:
     try:
         [listing] = map_in_pool(list_charts, [task], jobs=jobs)
-    except BrokenProcessPool:
+    except BrokenExecutor:
         raise ChartspecError(
             "a worker process ended while importing the chart modules",
             file=task.charts_dir,
@@ -143,7 +150,7 @@ def _run(
     for batch in batches:
         try:
             yield batch, next(results)
-        except BrokenProcessPool:
+        except BrokenExecutor:
             names = ", ".join(repr(chart.name) for chart in batch)
             raise ChartspecError(
                 f"a worker process ended while building chart {names}",
@@ -202,7 +209,7 @@ def build_texts(
             texts[name] = entry["text"]
             _replay(entry.get("warnings") or [])
     results: dict[str, Built | Failed] = {}
-    task = ChartsTask(project.charts_dir, project.time_limit, project.sources, settings)
+    task = ChartsTask(project.charts_dir, project.time_limit, project.generation, settings)
     with Progress("building specs", len(todo), quiet=quiet) as progress:
         for batch, built in _run(todo, task, jobs=jobs):
             for info, result in zip(batch, built, strict=True):

@@ -8,12 +8,12 @@ that lives as long as the worker.
 
 from __future__ import annotations
 
-import hashlib
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chartspec.cache import key_of, sha256_bytes
 from chartspec.errors import ChartspecError
 from chartspec.inputs import track_inputs
 from chartspec.registry import (
@@ -33,24 +33,28 @@ from chartspec.specs import chart_to_spec, spec_to_json
 class ChartsTask:
     """Where a project's charts are (None: the built-in ones), and how long chart code may run.
 
-    `sources` holds the SHA-256 of each chart module as the build planned it: a worker that
-    imported an older version imports it again. `settings` are the lint rules charts are
-    checked with (None: the project's).
+    `generation` names the version of the modules and of what they read on import that the
+    build planned with: a worker that imported another version imports the module again.
+    `settings` are the lint rules charts are checked with (None: the project's).
     """
 
     charts_dir: Path | None
     time_limit: float = DEFAULT_TIME_LIMIT
-    sources: dict[str, str | None] = field(default_factory=dict)
+    generation: str | None = None
     settings: LintSettings | None = None
 
 
 @dataclass(frozen=True)
 class Listing:
-    """A project's charts, the files its modules read while imported, and the warnings given."""
+    """A project's charts, the files its modules read while imported, and the warnings given.
+
+    `generation` is a hash of those files' contents.
+    """
 
     charts: list[ChartInfo]
     inputs: list[str]
     warnings: list[str]
+    generation: str
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class Failed:
         )
 
 
-# The charts this worker imported, by project and module file, with the module's SHA-256.
+# The charts this worker imported, by project and module file, with the generation imported.
 _loaded: dict[tuple[Path | None, Path], tuple[str | None, dict[str, ChartDef]]] = {}
 
 
@@ -97,13 +101,12 @@ def list_charts(task: ChartsTask) -> Listing | Failed:
             charts = select_charts(task.charts_dir, time_limit=task.time_limit)
         except ChartspecError as error:
             return Failed.of(error)
-    _loaded.update(
-        {(task.charts_dir, d.module_file): (_sha256(d.module_file), {}) for d in charts.values()}
-    )
+    generation = key_of({path: _sha256(path) for path in sorted(read)})
+    _loaded.update({(task.charts_dir, d.module_file): (generation, {}) for d in charts.values()})
     for definition in charts.values():
         _loaded[task.charts_dir, definition.module_file][1][definition.name] = definition
     infos = [definition.info() for definition in charts.values()]
-    return Listing(infos, sorted(read), [str(w.message) for w in caught])
+    return Listing(infos, sorted(read), [str(w.message) for w in caught], generation)
 
 
 def build_charts(task: ChartsTask, charts: list[ChartInfo]) -> list[Built | Failed]:
@@ -129,12 +132,12 @@ def build_chart(task: ChartsTask, chart: ChartInfo) -> Built | Failed:
 
 def _definition(task: ChartsTask, chart: ChartInfo) -> ChartDef:
     """Return the chart's definition, importing its module unless this worker has it already."""
-    key, source = (task.charts_dir, chart.module_file), task.sources.get(str(chart.module_file))
-    if key not in _loaded or _loaded[key][0] != source:
+    key = (task.charts_dir, chart.module_file)
+    if key not in _loaded or _loaded[key][0] != task.generation:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # given once already, when the charts were listed
             charts = load_module(chart.module_file, task.charts_dir, time_limit=task.time_limit)
-        _loaded[key] = (source, charts)
+        _loaded[key] = (task.generation, charts)
     try:
         return _loaded[key][1][chart.name]
     except KeyError:
@@ -145,9 +148,9 @@ def _definition(task: ChartsTask, chart: ChartInfo) -> ChartDef:
         ) from None
 
 
-def _sha256(path: Path) -> str | None:
+def _sha256(path: str) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256_bytes(Path(path).read_bytes())
     except OSError:
         return None
 

@@ -7,15 +7,15 @@ build is killed outright.
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
 import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 _shared: list[tuple[int, list[ProcessPoolExecutor]]] = []  # (jobs, the pool once started)
 _real_exit = os._exit  # chart code cannot replace how a worker ends
@@ -92,6 +92,10 @@ def _map(
 
 
 def _new_pool(jobs: int) -> ProcessPoolExecutor:
+    # Imported here: a build with nothing to do starts no process.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker)
 
@@ -133,6 +137,8 @@ def _exit_with_parent() -> None:
     A worker waits on a queue it also holds the writing end of, so it would never see a killed
     build (SIGKILL, out of memory, a closed terminal) and would stay behind for good.
     """
+    import multiprocessing.connection
+
     parent = multiprocessing.parent_process()
     if parent is not None:
         multiprocessing.connection.wait([parent.sentinel])
