@@ -85,14 +85,14 @@ def load_project_charts(
     if entry is None:
         listing = _list_in_worker(ChartsTask(charts_dir, time_limit), jobs)
         described = [{**asdict(c), "module_file": str(c.module_file)} for c in listing.charts]
-        sources = {os.path.abspath(m) for m in modules} | {c["module_file"] for c in described}
+        files = {os.path.abspath(m) for m in modules} | {c["module_file"] for c in described}
         found = {
             "charts": described,
             "imported": listing.inputs,
             "warnings": listing.warnings,
             "generation": listing.generation,
         }
-        entry = new_record(key, sources | set(listing.inputs), prints, **found)
+        entry = new_record(key, files | set(listing.inputs), prints, **found)
         if store is not None:
             store.write_json("charts", name, entry)
     _replay(entry["warnings"])
