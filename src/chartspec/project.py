@@ -52,7 +52,6 @@ from chartspec.registry import DEFAULT_TIME_LIMIT
 from chartspec.remote import remove_replaced_copies
 from chartspec.rules import LintSettings
 from chartspec.spec import find_specs
-from chartspec.vcs import changed_charts
 
 
 @dataclass(frozen=True)
@@ -345,6 +344,9 @@ def check_project(
         known: list[str] = []
         if changed:
             known = list(charts)
+            # deferred: git and the semantic diff are needed only for --changed
+            from chartspec.vcs import changed_charts
+
             names = changed_charts(charts, specs_dir)
             paths = [p for p in (spec_path(specs_dir, n) for n in names) if p.is_file()]
         else:
