@@ -33,6 +33,7 @@ LIBRARIES = (
     "numpy",
     "jsonschema",
     "vl-convert-python",
+    "pillow",  # the PNG palette
     "vegafusion",
     "pyarrow",
 )

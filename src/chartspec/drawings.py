@@ -7,12 +7,15 @@ recoloured elements carry classes (`themed_svg`) that a stylesheet (`dark_css`) 
 from __future__ import annotations
 
 import copy
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from chartspec import fonts, render
 from chartspec.errors import ChartspecError
@@ -120,7 +123,17 @@ def spec_to_drawings(live_text: str, *, base_dir: Path | None = None) -> RenderP
         return str(exc)
     light, dark = tidy_svg(light), tidy_svg(dark)
     png = render.svg_to_png(light, scale=2)  # rasterised as drawn, without running Vega again
-    return light.encode("utf-8"), dark.encode("utf-8"), png
+    return light.encode("utf-8"), dark.encode("utf-8"), palette_png(png)
+
+
+def palette_png(png: bytes) -> bytes:
+    """Return a PNG in at most 256 colours, compressed hard: the same picture at about an eighth
+    of the bytes, since a chart's flat colours and their edges fit a palette. Deterministic."""
+    with Image.open(io.BytesIO(png)) as image:
+        quantised = image.convert("RGBA").quantize(256, method=Image.Quantize.FASTOCTREE)
+    out = io.BytesIO()
+    quantised.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def tidy_svg(svg: str) -> str:
@@ -197,13 +210,43 @@ def themed_svg(light: str, dark: str) -> str | None:
     return ET.tostring(light_root, encoding="unicode")
 
 
-def dark_css(scope: str) -> str:
-    """Return the rules that turn a `themed_svg` drawing inside `scope` dark in dark mode."""
-    rules = "".join(
-        f"  {scope} .dark-{attr}-{role} {{ {attr}: {colour}; }}\n"
+DARK_TARGET = "dark"
+"""The fragment that shows a `drawing_file` in its dark colours (`x.svg#dark`)."""
+
+
+def drawing_file(themed: str) -> str:
+    """Return a `themed_svg` drawing as a file that shows its dark colours when linked as
+    `#dark` (its root is then the `:target`), and its light ones otherwise.
+
+    One file serves both themes of a page or gallery (`<source srcset="x.svg#dark">`) and is
+    the light drawing when downloaded. Like the page's copy, it is a still picture: what Vega
+    writes on every mark for pointers and screen readers is left out.
+    """
+    root = ET.fromstring(themed)
+    for el in root.iter():
+        for attr, value in list(el.attrib.items()):
+            if el is not root and _unused_in_a_still_picture(attr.rsplit("}", 1)[-1], value):
+                del el.attrib[attr]
+    _hoist_text_attributes(root)
+    root.set("id", DARK_TARGET)
+    style = ET.Element(f"{{{_SVG_NS}}}style")
+    style.text = _dark_rules(":root:target")
+    root.insert(0, style)
+    return ET.tostring(root, encoding="unicode")
+
+
+def _dark_rules(scope: str) -> str:
+    """Return the rules that give a `themed_svg` drawing inside `scope` its dark colours."""
+    return "".join(
+        f"{scope} .dark-{attr}-{role} {{ {attr}: {colour}; }}\n"
         for role, colour in DARK_COLOURS.items()
         for attr in ("fill", "stroke")
     )
+
+
+def dark_css(scope: str) -> str:
+    """Return the rules that turn a `themed_svg` drawing inside `scope` dark in dark mode."""
+    rules = "".join(f"  {rule}" for rule in _dark_rules(scope).splitlines(keepends=True))
     return f"@media (prefers-color-scheme: dark) {{\n{rules}}}\n"
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import copy
 import functools
+import hashlib
 import json
+import mimetypes
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,11 +23,13 @@ from chartspec.cache import Store, environment_key, key_of, sha256_bytes
 from chartspec.check import check_for_publishing
 from chartspec.datatable import reader_datasets
 from chartspec.drawings import (
+    DARK_TARGET,
     RENDER_PARTS,
     VL_VERSION,
     RenderParts,
     dark_config_for,
     dark_css,
+    drawing_file,
     inline_svg,
     spec_to_drawings,
     svg_size,
@@ -34,13 +41,25 @@ from chartspec.pool import map_in_pool
 from chartspec.progress import Progress
 from chartspec.registry import check_page_name
 from chartspec.report import markdown_to_html
-from chartspec.spec import chartspec_meta, check_drawable, find_specs, load_spec_file, spec_name
+from chartspec.sandbox import is_remote, read_regular_file, resolve_inside
+from chartspec.spec import (
+    chartspec_meta,
+    check_drawable,
+    find_specs,
+    iter_views,
+    load_spec_file,
+    spec_name,
+)
 from chartspec.spec_data import (
     Dataset,
     LocalFiles,
+    data_format,
     data_table,
     dataset_to_csv,
     inline_data,
+    iter_data,
+    page_values,
+    read_url,
 )
 from chartspec.specs import spec_to_script_json
 
@@ -48,6 +67,9 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'"
 )
+LEFT_OUT_FILE = ".chartspec-left-out.json"
+"""Where a site names the specs it left out, and why: a site that comes unchanged from the
+cache still tells (see `left_out_specs`)."""
 MAX_NUMBER_COLUMNS = 40
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMES = {"index"}
@@ -70,6 +92,12 @@ class Chart:
     width: int = 0
     height: int = 0
     featured: bool = False  # listed first in the gallery
+    dark_drawing: str = ""  # the drawing file in dark colours (see drawings.drawing_file)
+    live_text: str = ""  # the spec drawn at build time, its data inline
+    page_spec: dict[str, Any] = field(default_factory=dict)  # url data named by its script
+    data_scripts: list[tuple[str, bytes]] = field(default_factory=list)  # site path, content
+    # file, and its site path (None outside the specs folder: the page's spec then carries it)
+    images: list[tuple[Path, str | None]] = field(default_factory=list)
 
 
 def write_site(
@@ -82,6 +110,7 @@ def write_site(
     jobs: int = 1,
     cache_dir: Path | None = None,
     quiet: bool = True,
+    leave_out: bool = False,
 ) -> list[Path]:
     """Write the site for every `*.vl.json` under specs_dir into the empty folder out_dir.
 
@@ -89,26 +118,60 @@ def write_site(
     Markdown file in `reports` becomes the standalone page `<stem>.html`. Charts are drawn in
     up to `jobs` processes; with `cache_dir`, the files of unchanged charts are reused.
     Publishing (see publish.py) hands out_dir over and moves the files into place.
+    A spec that cannot be published (unreadable, rejected by check, its data or images not
+    readable, not drawable) fails the site, or with `leave_out` is left out and named, with
+    its reason, in the site's `LEFT_OUT_FILE`.
     """
     specs_dir = Path(specs_dir).resolve()
     out_dir = Path(out_dir).resolve()
-    paths = _find_specs(specs_dir)
-    charts = [_load_chart(path, specs_dir) for path in paths]  # unreadable data: one error
-    check_for_publishing(paths, cache_dir=cache_dir)  # publish only what `check` passes
-    _check_unique_names(charts)
+    charts, left_out = _load_charts(
+        _find_specs(specs_dir), specs_dir, leave_out=leave_out, cache_dir=cache_dir
+    )
     writer = _Writer(out_dir)
     common = _write_shared_files(writer, site_title=site_title)
     made = chart_files(
         charts, common, base_url=base_url, jobs=jobs, cache_dir=cache_dir, quiet=quiet
     )
+    published = []
     for chart, files in zip(charts, made, strict=True):  # written while others are drawn
+        if isinstance(files, str):
+            if not leave_out:
+                raise ChartspecError(f"cannot render chart: {files}", file=chart.spec_file)
+            left_out.append((chart.spec_file, f"cannot render chart: {files}"))
+            continue
         for rel, data, shared in files.files:
             writer.write_bytes(rel, data, shared=shared)
         chart.width, chart.height = files.width, files.height
-    _write_index(charts, writer, common)
+        chart.dark_drawing = _dark_drawing(chart.name, [rel for rel, _, _ in files.files])
+        published.append(chart)
+    _write_index(published, writer, common)
+    if left_out:
+        writer.write_text(LEFT_OUT_FILE, _left_out_json(left_out, specs_dir))
     _write_reports(reports, writer, specs_dir)
     writer.sync()
     return [out_dir / rel for rel in sorted(writer.written)]
+
+
+def left_out_specs(site_dir: Path) -> list[str]:
+    """Return the specs a site built with `leave_out` left out: `path: reason`, one each."""
+    try:
+        found = json.loads((Path(site_dir) / LEFT_OUT_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as error:
+        where = Path(site_dir) / LEFT_OUT_FILE
+        raise ChartspecError(f"cannot be read ({error})", file=where) from None
+    return [f"{rel}: {reason}" for rel, reason in found["left out"].items()]
+
+
+def _left_out_json(left_out: list[tuple[Path, str]], specs_dir: Path) -> str:
+    """Return the left-out specs and why, named relative to the specs folder (no local paths)."""
+    root = str(specs_dir) + os.sep
+    reasons = {
+        path.relative_to(specs_dir).as_posix(): reason.replace(root, "")
+        for path, reason in sorted(left_out)
+    }
+    return json.dumps({"left out": reasons}, indent=1, ensure_ascii=False) + "\n"
 
 
 def _write_shared_files(writer: _Writer, *, site_title: str) -> dict[str, Any]:
@@ -150,7 +213,11 @@ def _write_chart(
     *,
     base_url: str | None,
 ) -> None:
-    """Write one chart's downloads, page and embed page."""
+    """Write one chart's downloads, scripts, page and embed page.
+
+    The two pages share the chart's spec script and its data scripts (one per data file, shared
+    by every chart that reads it), so no data is written twice.
+    """
     name = chart.name
     spec_rel = f"charts/{_spec_relpath(chart)}"
     writer.copy_file(chart.spec_file, spec_rel)
@@ -159,22 +226,39 @@ def _write_chart(
         if ds.source_file is not None:
             rel = f"charts/{_data_relpath(chart, ds.source_file)}"
             writer.copy_file(ds.source_file, rel, shared=True)  # charts may share a file
-            if ds.source_file.suffix.lower() == ".csv" and not ds.declared:
-                data_links.append({"href": rel, "label": ds.label})
+            if not ds.declared:  # the file as it is; declared columns are the chart's
+                kind = ds.source_file.suffix.lower() or ".txt"
+                data_links.append({"href": rel, "label": ds.label, "kind": kind})
                 continue
         csv_rel = (
             f"charts/{name}.csv" if len(chart.datasets) == 1 else f"charts/{name}-data-{i}.csv"
         )
         writer.write_text(csv_rel, dataset_to_csv(ds))
-        data_links.append({"href": csv_rel, "label": ds.label})
+        data_links.append({"href": csv_rel, "label": ds.label, "kind": ".csv"})
+    for source, rel in chart.images:
+        if rel is not None:
+            writer.copy_file(source, rel, shared=True)
+    scripts = []
+    for rel, content in chart.data_scripts:
+        writer.write_bytes(rel, content, shared=True)
+        scripts.append(rel)
+    spec_script = f"charts/{name}.spec.js"
+    writer.write_text(spec_script, _script("chartspecSpecs", f"spec-{name}", chart.page_spec))
+    scripts.append(spec_script)
 
     live_spec = renders.live_spec
     svg_light, svg_dark = renders.svg_light, renders.svg_dark
-    # Downloads and gallery thumbnails are shown without the page's web font.
-    writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(svg_light))
-    writer.write_text(f"charts/{name}.dark.svg", fonts.svg_with_font(svg_dark))
+    # Downloads and gallery thumbnails are shown without the page's web font. One file shows
+    # both themes, unless the dark render differs in more than colours.
+    themed = themed_svg(svg_light, svg_dark)
+    if themed is not None:
+        writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(drawing_file(themed)))
+    else:
+        writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(svg_light))
+        writer.write_text(f"charts/{name}.dark.svg", fonts.svg_with_font(svg_dark))
     writer.write_bytes(f"charts/{name}.png", renders.png)
     chart.width, chart.height = svg_size(svg_light)
+    chart.dark_drawing = _dark_drawing(name, [rel for rel, _, _ in writer.files])
 
     og_image = f"charts/{name}.png"
     page_url = f"{name}.html"
@@ -190,7 +274,8 @@ def _write_chart(
         **common,
         "chart": chart,
         "page_title": f"{chart.title} · {common['site_title']}",
-        "spec_json": spec_to_script_json(live_spec),
+        "chart_scripts": scripts,
+        "files_url": f"charts/{_folder_relpath(chart)}",
         "dark_config_json": spec_to_script_json(dark_config_for(live_spec)),
         **_fallback_svgs(name, svg_light, svg_dark),
         "spec_href": spec_rel,
@@ -201,8 +286,18 @@ def _write_chart(
         "page_url": page_url if base_url else None,
     }
     env = _jinja_env()
-    writer.write_text(f"{name}.html", env.get_template("chart.html").render(**page_ctx))
-    writer.write_text(f"{name}.embed.html", env.get_template("embed.html").render(**page_ctx))
+    page = env.get_template("chart.html").render(**page_ctx, drawing_files=False)
+    writer.write_text(f"{name}.html", page)
+    embed = env.get_template("embed.html").render(**page_ctx, drawing_files=True)
+    writer.write_text(f"{name}.embed.html", embed)
+
+
+def _script(registry: str, key: str, value: Any) -> str:
+    """Return a script that files `value` under `key` in the page's global `registry`."""
+    return (
+        f"(self.{registry} = self.{registry} || {{}})"
+        f"[{json.dumps(key)}] = {spec_to_script_json(value)};\n"
+    )
 
 
 class _Recorder:
@@ -236,8 +331,58 @@ def _find_specs(specs_dir: Path) -> list[Path]:
     return found
 
 
+def _load_charts(
+    paths: list[Path], specs_dir: Path, *, leave_out: bool, cache_dir: Path | None
+) -> tuple[list[Chart], list[tuple[Path, str]]]:
+    """Read every spec and check it as `check` does; return the charts and, with `leave_out`,
+    the specs left out and why (without it, the first problem is raised).
+
+    A spec whose data cannot be read says so rather than what the check makes of it. When no
+    spec can be published, the last one's error is the site's.
+    """
+    loaded: dict[Path, Chart | ChartspecError] = {}
+    for path in paths:
+        try:
+            loaded[path] = _load_chart(path, specs_dir)
+        except ChartspecError as error:
+            if not leave_out:
+                raise
+            loaded[path] = error
+    readable = [path for path in paths if isinstance(loaded[path], Chart)]
+    refused = check_for_publishing(readable, cache_dir=cache_dir, leave_out=leave_out)
+    charts: list[Chart] = []
+    left_out: list[tuple[Path, str]] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        found = refused.get(path, loaded[path])
+        if isinstance(found, Chart):
+            key = found.name.lower()  # case-insensitive file systems
+            if key not in seen:
+                seen[key] = path
+                charts.append(found)
+                continue
+            found = ChartspecError(
+                f"two specs are both named {found.name!r}",
+                file=path,
+                hint=f"the other is {seen[key]}",
+            )
+            if not leave_out:
+                raise found
+        if not charts and len(left_out) == len(paths) - 1:
+            raise found  # nothing to publish: the last spec's error is the site's
+        left_out.append((path, _reason(found, path)))
+    return charts, left_out
+
+
+def _reason(error: ChartspecError, path: Path) -> str:
+    """Return an error as one line, without the spec's own name when it is the file at fault."""
+    if error.file != str(path):
+        return str(error)
+    return str(ChartspecError(error.what, row=error.row, column=error.column, hint=error.hint))
+
+
 def _load_chart(path: Path, specs_dir: Path) -> Chart:
-    """Read one spec file and gather its title, description and data tables."""
+    """Read one spec file, check it, and gather its title, description, data and images."""
     spec = load_spec_file(path)
     name = spec_name(path)
     meta = chartspec_meta(spec)
@@ -249,6 +394,7 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
             file=path,
             hint="use letters, digits, '.', '_' or '-', and not 'index'",
         )
+    check_page_name(name, file=path)
     title = _text(meta.get("title")) or _title_of(spec) or name
     description = _text(spec.get("description")) or title
     chart = Chart(
@@ -261,8 +407,149 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
         specs_dir=specs_dir,
         featured=meta.get("featured") is True,  # any other value is ignored, like a bad title
     )
-    chart.datasets = reader_datasets(spec, _data_files(chart), title=chart.title, source=path)
+    files = _data_files(chart)
+    chart.datasets = reader_datasets(spec, files, title=title, source=path)
+    images, drawn = _images(chart)
+    chart.images = [(source, rel) for source, rel, _ in images.values()]
+    # The drawing gets its images from the renderer, which inlines them from the project; the
+    # page's spec carries those a mark draws as `data:` URLs, since a page opened from disk
+    # may not load them itself (Vega asks for them with CORS).
+    data_urls = {ref: data_url for ref, (_, _, data_url) in images.items() if ref in drawn}
+    live_text = spec_to_script_json(inline_data(spec, files, source=path))
+    check_drawable(json.loads(live_text), file=path, text=live_text)  # inlined data too
+    chart.live_text = live_text
+    page_spec, chart.data_scripts = _page_spec(chart, files)
+    chart.page_spec = _with_images(page_spec, data_urls, _image_fields(spec)[0])
     return chart
+
+
+def _page_spec(chart: Chart, files: LocalFiles) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    """Return the spec a page draws, and the scripts holding its url data, one per file.
+
+    Each url is replaced by its script's path, which the page loader resolves; delimited
+    text is parsed here, since parsing it in the browser needs what the CSP forbids.
+    """
+    spec = copy.deepcopy(chart.spec)
+    scripts: dict[str, bytes] = {}
+    for data in iter_data(spec):
+        url = data.get("url")
+        if url is None and not isinstance(data.get("values"), str):
+            continue
+        fmt = data_format(data)
+        if url is None:
+            data["values"], data["format"] = page_values(data["values"], fmt)
+            continue
+        path, text = read_url(url, files, source=chart.spec_file)
+        values, data["format"] = page_values(text, fmt)
+        packed = _packed(values, data["format"])
+        body = spec_to_script_json(packed)
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
+        name = _data_relpath(chart, path) if path is not None else "data"
+        data["url"] = rel = f"charts/{name}.{digest}.js"
+        scripts[rel] = _script("chartspecData", rel, packed).encode("utf-8")
+    return spec, sorted(scripts.items())
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _packed(values: Any, fmt: dict[str, Any]) -> dict[str, Any]:
+    """Return url data as its page script holds it (the page loader unpacks it).
+
+    Records that share their keys become `columns` and `rows` of cells, each key written once
+    rather than in every row; a JSON array of records is parsed here for that. Anything else
+    stays as it is, under `values`.
+    """
+    if isinstance(values, str) and fmt.get("type", "json") == "json" and "property" not in fmt:
+        try:
+            parsed = json.loads(values, parse_constant=_no_constant)
+        except ValueError:
+            parsed = None  # the browser says what is wrong with it, as it would for the file
+        if isinstance(parsed, list) and parsed and all(isinstance(r, dict) for r in parsed):
+            values = parsed
+    if isinstance(values, list) and values and all(isinstance(r, dict) for r in values):
+        keys = values[0].keys()
+        if all(r.keys() == keys for r in values):
+            columns = list(keys)
+            return {"columns": columns, "rows": [[r[c] for c in columns] for r in values]}
+    return {"values": values}
+
+
+def _image_fields(spec: dict[str, Any]) -> tuple[set[str], set[str], set[str]]:
+    """Return the fields whose values are drawn as images, those shown in tooltips, and the
+    literal image urls of a spec (image marks' `url` and url channels' `value`)."""
+    drawn: set[str] = set()
+    tooltip: set[str] = set()
+    literal: set[str] = set()
+    for _, view in iter_views(spec):
+        mark = view.get("mark")
+        if isinstance(mark, dict) and isinstance(mark.get("url"), str):
+            literal.add(mark["url"])
+        encoding = view.get("encoding")
+        if not isinstance(encoding, dict):
+            continue
+        for channel, defs in encoding.items():
+            for d in defs if isinstance(defs, list) else [defs]:
+                if not isinstance(d, dict):
+                    continue
+                if channel == "url":
+                    if isinstance(d.get("value"), str):
+                        literal.add(d["value"])
+                    if isinstance(d.get("field"), str):
+                        drawn.add(d["field"])
+                elif (
+                    channel == "tooltip"  # vega-tooltip shows an entry titled `image` as one
+                    and d.get("title", d.get("field")) == "image"
+                    and isinstance(d.get("field"), str)
+                ):
+                    tooltip.add(d["field"])
+    return drawn, tooltip, literal
+
+
+def _images(chart: Chart) -> tuple[dict[str, tuple[Path, str | None, str]], set[str]]:
+    """Return the images a chart shows, by reference: file, site path and `data:` URL; and the
+    references drawn (not only shown in tooltips).
+
+    Images are read from inside the specs folder (copied into the site) or the project, as
+    drawings read them; remote ones are never fetched, so neither drawn nor copied.
+    """
+    drawn_fields, tooltip_fields, literal = _image_fields(chart.spec)
+    drawn, shown = set(literal), set()
+    for ds in chart.datasets:
+        for row in ds.rows:
+            drawn.update(v for f in drawn_fields if isinstance(v := row.get(f), str))
+            shown.update(v for f in tooltip_fields if isinstance(v := row.get(f), str))
+    found = {}
+    for ref in sorted((drawn | shown) - {""}):
+        if is_remote(ref):  # data: URLs stay; `file:` ones are the renderer's to refuse
+            continue
+        roots = [chart.specs_dir, Path.cwd()]  # the project, as for drawings
+        path = resolve_inside(ref, base=chart.spec_file.parent, roots=roots, source=chart.spec_file)
+        content = read_regular_file(path)
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        data_url = f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
+        inside = path.is_relative_to(chart.specs_dir)
+        found[ref] = (path, f"charts/{_data_relpath(chart, path)}" if inside else None, data_url)
+    return found, drawn
+
+
+def _with_images(spec: Any, data_urls: dict[str, str], fields: set[str]) -> Any:
+    """Return the spec with drawn image references replaced by `data:` URLs."""
+    if not data_urls:
+        return spec
+    if isinstance(spec, list):
+        return [_with_images(item, data_urls, fields) for item in spec]
+    if not isinstance(spec, dict):
+        return spec
+    out = {}
+    for key, value in spec.items():
+        drawn = key in fields or key in ("url", "value")
+        if drawn and isinstance(value, str) and value in data_urls:
+            out[key] = data_urls[value]
+        else:
+            out[key] = _with_images(value, data_urls, fields)
+    return out
 
 
 def _title_of(spec: dict[str, Any]) -> str:
@@ -278,21 +565,6 @@ def _title_of(spec: dict[str, Any]) -> str:
 def _text(value: Any) -> str:
     """Return value as a stripped string, or '' for non-strings."""
     return value.strip() if isinstance(value, str) else ""
-
-
-def _check_unique_names(charts: list[Chart]) -> None:
-    """Refuse two specs that would write the same page."""
-    seen: dict[str, Path] = {}
-    for chart in charts:
-        check_page_name(chart.name, file=chart.spec_file)
-        key = chart.name.lower()  # case-insensitive file systems
-        if key in seen:
-            raise ChartspecError(
-                f"two specs are both named {chart.name!r}",
-                file=chart.spec_file,
-                hint=f"the other is {seen[key]}",
-            )
-        seen[key] = chart.spec_file
 
 
 def _data_files(chart: Chart) -> LocalFiles:
@@ -315,8 +587,14 @@ def _spec_relpath(chart: Chart) -> str:
 
 
 def _data_relpath(chart: Chart, path: Path) -> str:
-    """Path of a url data file under charts/, mirroring the specs folder."""
+    """Path of a url data file or image under charts/, mirroring the specs folder."""
     return path.relative_to(chart.specs_dir).as_posix()
+
+
+def _folder_relpath(chart: Chart) -> str:
+    """The spec's folder under charts/, where its relative urls resolve (empty or ending in /)."""
+    folder = chart.spec_file.resolve().parent.relative_to(chart.specs_dir).as_posix()
+    return "" if folder == "." else f"{folder}/"
 
 
 @dataclass(frozen=True)
@@ -346,28 +624,27 @@ def chart_files(
     jobs: int = 1,
     cache_dir: Path | None = None,
     quiet: bool = True,
-) -> Iterator[ChartFiles]:
+) -> Iterator[ChartFiles | str]:
     """Draw every chart and write its pages, in memory; yield them in the order of `charts`.
 
     Unchanged charts come from the cache; the others are drawn and written in up to `jobs`
     processes, each chart wholly in one, so the pages are made in parallel with the drawings.
-    A failure names the first failed chart in `charts` order, whatever order they finish in.
+    A chart that cannot be drawn gives the error instead, in its place.
     """
     store = Store(cache_dir) if cache_dir is not None else None
-    done: dict[str, ChartFiles] = {}
+    done: dict[str, ChartFiles | str] = {}
     tasks: list[_Task] = []
     for chart in charts:
-        live_text = spec_to_script_json(
-            inline_data(chart.spec, _data_files(chart), source=chart.spec_file)
-        )
-        render_key = key_of(environment_key(), VL_VERSION, live_text)
-        sources = [_read_bytes(ds.source_file) for ds in chart.datasets if ds.source_file]
+        live_text = chart.live_text
+        images = [sha256_bytes(_read_bytes(image)) for image, _ in chart.images]
+        render_key = key_of(environment_key(), VL_VERSION, live_text, images)  # images drawn too
+        files = [ds.source_file for ds in chart.datasets if ds.source_file]
         page_key = key_of(
             render_key,
             chart.name,
             _spec_relpath(chart),
             sha256_bytes(_read_bytes(chart.spec_file)),
-            [sha256_bytes(data) for data in sources],
+            [sha256_bytes(_read_bytes(path)) for path in files],
             common,
             base_url,
         )
@@ -376,8 +653,6 @@ def chart_files(
             done[chart.name] = cached
             continue
         parts = _cached_render(store, render_key) if store else None
-        if parts is None:  # inlined data may hold what vl-convert cannot draw
-            check_drawable(json.loads(live_text), file=chart.spec_file, text=live_text)
         tasks.append((chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key)))
     with Progress("rendering charts", len(tasks), quiet=quiet) as progress:
         if jobs <= 1 or len(tasks) < MIN_PARALLEL_RENDERS:
@@ -388,8 +663,6 @@ def chart_files(
             if chart.name not in done:
                 result = next(results)
                 progress.advance(chart.name)
-                if isinstance(result, str):
-                    raise ChartspecError(f"cannot render chart: {result}", file=chart.spec_file)
                 done[chart.name] = result
             yield done.pop(chart.name)
 
@@ -489,6 +762,13 @@ def _fallback_svgs(name: str, light: str, dark: str) -> dict[str, str | None]:
         "svg_light": inline_svg(light, prefix=f"{name}-l-"),
         "svg_dark": inline_svg(dark, prefix=f"{name}-d-"),
     }
+
+
+def _dark_drawing(name: str, files: list[str]) -> str:
+    """Return where a chart's drawing shows its dark colours: the dark file when it has one,
+    else the `#dark` of its one file."""
+    dark = f"charts/{name}.dark.svg"
+    return dark if dark in files else f"charts/{name}.svg#{DARK_TARGET}"
 
 
 def _attr(value: str) -> str:
