@@ -149,10 +149,8 @@ for name, d in charts.items():
 SPECS_ONLY = """
 import sys
 from pathlib import Path
-from chartspec.build import build_texts
-from chartspec.project import write_specs
-from chartspec.registry import load_charts
-write_specs(build_texts(load_charts(Path(sys.argv[1]))), Path(sys.argv[2]))
+from chartspec.project import project_texts, write_specs
+write_specs(project_texts(Path(sys.argv[1])), Path(sys.argv[2]))
 """
 
 JSONSCHEMA = """

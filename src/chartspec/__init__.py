@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chartspec.diff import spec_to_facts as spec_to_facts
     from chartspec.errors import ChartspecError as ChartspecError
     from chartspec.errors import ChartspecException as ChartspecException
+    from chartspec.errors import ChartspecWarning as ChartspecWarning
     from chartspec.errors import CheckFailed as CheckFailed
     from chartspec.errors import InternalError as InternalError
     from chartspec.errors import UsageError as UsageError
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
     from chartspec.specs import spec_to_json as spec_to_json
     from chartspec.specs import with_key as with_key
     from chartspec.specs import with_schema as with_schema
-    from chartspec.tables import ChartspecWarning as ChartspecWarning
     from chartspec.tables import Column as Column
     from chartspec.tables import TableSchema as TableSchema
     from chartspec.tables import load_table as load_table
@@ -123,6 +123,7 @@ _MODULES = {
     "chartspec.errors": (
         "ChartspecError",
         "ChartspecException",
+        "ChartspecWarning",
         "CheckFailed",
         "InternalError",
         "UsageError",
@@ -151,7 +152,7 @@ _MODULES = {
         "with_key",
         "with_schema",
     ),
-    "chartspec.tables": ("ChartspecWarning", "Column", "TableSchema", "load_table"),
+    "chartspec.tables": ("Column", "TableSchema", "load_table"),
     "chartspec.validate": ("Problem", "check_spec"),
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}

@@ -60,18 +60,31 @@ def is_declared_entry(entry: str) -> bool:
 
 @contextmanager
 def track_inputs() -> Iterator[set[str]]:
-    """Collect the absolute paths of the project files this thread opens while the block runs."""
+    """Collect the absolute paths of the project files this thread opens while the block runs.
+
+    Python modules of the project imported meanwhile count too, even when Python read only
+    their compiled copy in `__pycache__`. The hook that watches is installed for good, so only
+    worker processes that chartspec started track what they read.
+    """
     _install_hook()
     found: set[str] = set()
     entry = (threading.get_ident(), found)
+    before = set(sys.modules)
     _active.append(entry)
     try:
         yield found
     finally:
         _active.remove(entry)
+        imported = (sys.modules.get(name) for name in set(sys.modules) - before)
+        found.update(os.path.abspath(f) for m in imported if (f := getattr(m, "__file__", None)))
         kept = {p for p in found if is_declared_entry(p) or is_project_file(p)}
         found.clear()
         found.update(kept)
+
+
+def hook_installed() -> bool:
+    """Tell whether this process watches the files it opens (only chartspec's workers do)."""
+    return _hook_installed
 
 
 def is_project_file(path: str) -> bool:
