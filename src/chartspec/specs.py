@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from chartspec.aggregate import needs_preaggregation, preaggregated_dict
 from chartspec.errors import ChartspecError
-from chartspec.pushdown import is_lazy, pushed_down_dict
 from chartspec.spec import SCHEMA_URL as SCHEMA_URL
 from chartspec.spec import SPEC_SUFFIX as SPEC_SUFFIX
 from chartspec.spec import VEGA_LITE_VERSION as VEGA_LITE_VERSION
@@ -31,6 +30,8 @@ SIGNIFICANT_DIGITS = 12
 def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
     """Return the canonical spec of `chart`, titled, described and sourced by `definition`."""
     import altair as alt
+
+    from chartspec.pushdown import is_lazy, pushed_down_dict  # defers pandas until a chart runs
 
     if is_lazy(chart):
         spec = pushed_down_dict(chart)
