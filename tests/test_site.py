@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,7 +16,7 @@ from chartspec.drawings import dark_css
 from chartspec.errors import ChartspecError
 from chartspec.project import specs_to_site
 from chartspec.site import CSP, _static_dir, spec_to_script_json
-from conftest import PAYLOAD_IMG, PAYLOAD_SCRIPT, write_test_specs
+from conftest import PAYLOAD_IMG, PAYLOAD_SCRIPT, SCHEMA, write_test_specs
 
 
 @pytest.fixture(scope="module")
@@ -269,3 +270,70 @@ def test_a_data_file_is_shown_with_its_declared_columns_only(tmp_path: Path) -> 
     table = page[page.index('<details class="data-table">') : page.index("</details>")]
     assert '<th scope="col">score (%)</th>' in table and "label_x" not in table
     assert "<td>47.80" in table and "0123456789abcdef" not in table
+
+
+NOISY_CHARTS = '''
+from pathlib import Path
+
+import altair as alt
+from chartspec import Column, TableSchema, chart, load_table
+
+SCHEMA = TableSchema([Column("group"), Column("value", "number")])
+
+
+def table():
+    return load_table(Path(__file__).parent / "values.csv", SCHEMA)
+
+
+@chart("band", title="Band", description="Mean value with a bootstrap interval.", source="x")
+def band():
+    return alt.Chart(table()).mark_errorband(extent="ci").encode(x="group:N", y="value:Q")
+
+
+@chart("jitter", title="Jitter", description="Values jittered sideways.", source="x")
+def jitter():
+    return (
+        alt.Chart(table())
+        .transform_calculate(offset="random()")
+        .mark_point()
+        .encode(x="offset:Q", y="value:Q")
+    )
+'''
+NOISY_VALUES = "group,value\n" + "".join(f"{g},{(i * 37) % 101}\n" for g in "abc" for i in range(20))
+
+
+def test_a_fresh_clone_checks_and_rebuilds_random_drawings_unchanged(tmp_path: Path, cli) -> None:
+    """Vega draws bootstrap intervals and random() unseeded: drawings are known by their key."""
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "noisy.py").write_text(NOISY_CHARTS, encoding="utf-8")
+    (tmp_path / "charts" / "values.csv").write_text(NOISY_VALUES, encoding="utf-8")
+    hand = {"$schema": SCHEMA, "description": "Random points.", "data": {"values": [{"v": 1}]}}
+    hand |= {"transform": [{"calculate": "random()", "as": "r"}], "mark": "point"}
+    hand |= {"encoding": {"x": {"field": "r", "type": "quantitative"}}}
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "hand.vl.json").write_text(json.dumps(hand), encoding="utf-8")
+    cache = tmp_path / ".chartspec-cache"
+    assert cli("build", cwd=tmp_path).returncode == 0
+    built = _digest(tmp_path / "site") | _digest(tmp_path / "specs")
+
+    shutil.rmtree(cache)  # a fresh clone
+    checked = cli("check", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    shutil.rmtree(cache)
+    assert cli("build", cwd=tmp_path).returncode == 0
+    assert _digest(tmp_path / "site") | _digest(tmp_path / "specs") == built
+
+    hand["data"]["values"].append({"v": 2})  # a new drawing is made and differs
+    (tmp_path / "specs" / "hand.vl.json").write_text(json.dumps(hand), encoding="utf-8")
+    shutil.rmtree(cache)
+    checked = cli("check", cwd=tmp_path)
+    assert checked.returncode == 1
+    assert "site/charts/hand.svg: stale" in checked.stdout
+    assert "site/charts/band.svg" not in checked.stdout
+
+    with (tmp_path / "charts" / "values.csv").open("a", encoding="utf-8") as values:
+        values.write("a,500\n")
+    shutil.rmtree(cache)
+    checked = cli("check", cwd=tmp_path)
+    assert checked.returncode == 1
+    assert "specs/band.vl.json: stale" in checked.stdout

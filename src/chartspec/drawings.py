@@ -7,18 +7,25 @@ recoloured elements carry classes (`themed_svg`) that a stylesheet (`dark_css`) 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from chartspec import fonts, render
+from chartspec.cache import key_of, sha256_bytes
 from chartspec.errors import ChartspecError
 from chartspec.render import VL_VERSION as VL_VERSION
 
 RenderParts = tuple[bytes, bytes, bytes]  # light SVG, dark SVG, PNG
+PNG_SCALE = 2
+DRAWING_FORMAT = 1
+# The code that turns a spec into its drawings; any change to it may change them.
+_DRAWING_CODE = ("render.py", "drawings.py", "fonts.py")
 
 # Colours of the live chart and the pre-rendered SVG in dark mode, by role; text contrast is
 # >= 4.5:1 against the background.
@@ -105,6 +112,33 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 RENDER_PARTS = ("light.svg", "dark.svg", "png")
 
 
+@functools.cache
+def drawing_environment() -> str:
+    """Return a hash of all but the spec that decides a drawing: vl-convert, fonts, this code.
+
+    Vega draws some charts (bootstrap intervals, `random()`) from an unseeded random source, so
+    two renders of one spec may differ; what a drawing was made from is known by this key, not
+    by its bytes.
+    """
+    package = Path(__file__).resolve().parent
+    files = [package / name for name in _DRAWING_CODE] + sorted(fonts.FONT_DIR.iterdir())
+    hashes = {p.name: sha256_bytes(p.read_bytes()) for p in files if p.is_file()}
+    vl_convert = metadata.version("vl-convert-python")
+    return key_of(DRAWING_FORMAT, vl_convert, VL_VERSION, PNG_SCALE, hashes)
+
+
+def drawing_key(live_text: str) -> str:
+    """Return the key of the drawings of a live spec (as script JSON): same key, same drawing."""
+    return key_of(drawing_environment(), live_text)
+
+
+def drawing_record(key: str, parts: RenderParts) -> dict[str, str]:
+    """Return what a site records of a chart's drawings: their key and each part's hash."""
+    return {"key": key} | {
+        part: sha256_bytes(blob) for part, blob in zip(RENDER_PARTS, parts, strict=True)
+    }
+
+
 def spec_to_drawings(live_text: str, *, base_dir: Path | None = None) -> RenderParts | str:
     """Draw a live spec (as script JSON) as light SVG, dark SVG and PNG; or return the error.
 
@@ -119,7 +153,7 @@ def spec_to_drawings(live_text: str, *, base_dir: Path | None = None) -> RenderP
     except ChartspecError as exc:
         return str(exc)
     light, dark = tidy_svg(light), tidy_svg(dark)
-    png = render.svg_to_png(light, scale=2)  # rasterised as drawn, without running Vega again
+    png = render.svg_to_png(light, scale=PNG_SCALE)  # rasterised as drawn, without running Vega again
     return light.encode("utf-8"), dark.encode("utf-8"), png
 
 
@@ -282,6 +316,16 @@ def _unused_in_a_still_picture(attr: str, value: str) -> bool:
 
 
 _NO_OP_VALUES = {"opacity": "1", "transform": "translate(0,0)"}  # neither is inherited
+
+
+def is_inert(svg: str) -> bool:
+    """Tell whether an SVG is well-formed and has no active content or inline styles."""
+    try:
+        for el in ET.fromstring(svg).iter():
+            _check_inert(el)
+    except (ET.ParseError, ChartspecError):
+        return False
+    return True
 
 
 def _check_inert(el: ET.Element) -> None:

@@ -152,7 +152,13 @@ def publish_outputs(
             spec_files=files,
             prune=prune,
             write_site=lambda specs, out: write_site(
-                specs, out, reports=reports, jobs=jobs, cache_dir=cache, quiet=quiet
+                specs,
+                out,
+                reports=reports,
+                jobs=jobs,
+                cache_dir=cache,
+                quiet=quiet,
+                previous=site_dir,
             ),
             site_is_current=lambda: use_cache and site_is_current(specs_dir, site_dir, reports),
             unused_data=unused_data,
@@ -218,6 +224,7 @@ def specs_to_site(
                 reports=reports,
                 jobs=jobs,
                 quiet=quiet,
+                previous=out_dir,
             ),
         )
     return done.site_files
@@ -259,7 +266,9 @@ def stale_site(
 ) -> list[Stale]:
     """Rebuild the site in a temporary folder and name every file of chartspec's that differs.
 
-    Files in `site_dir` that chartspec did not write are not compared.
+    Files in `site_dir` that chartspec did not write are not compared. Drawings are compared
+    by what they were drawn from: the rebuild takes those whose key `site_dir` records from
+    there, and draws only the others.
     """
     reports = report_sources(reports_dir)
     if site_is_current(specs_dir, site_dir, reports):
@@ -267,7 +276,8 @@ def stale_site(
     manifest = Manifest.read(site_dir, legacy=(site_dir / LEGACY_SITE_MARKER).is_file())
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "site"
-        write_site(specs_dir, fresh, reports=reports, jobs=jobs, cache_dir=cache_dir_for(specs_dir))
+        cache = cache_dir_for(specs_dir)
+        write_site(specs_dir, fresh, reports=reports, jobs=jobs, cache_dir=cache, previous=site_dir)
         made = _files(fresh)
         owned = _files(site_dir) - {LEGACY_SITE_MARKER} if manifest.legacy else set(manifest.files)
         stale = []

@@ -19,11 +19,13 @@ from chartspec.check import check_for_publishing
 from chartspec.datatable import reader_datasets
 from chartspec.drawings import (
     RENDER_PARTS,
-    VL_VERSION,
     RenderParts,
     dark_config_for,
     dark_css,
+    drawing_key,
+    drawing_record,
     inline_svg,
+    is_inert,
     spec_to_drawings,
     svg_size,
     themed_svg,
@@ -34,6 +36,7 @@ from chartspec.pool import map_in_pool
 from chartspec.progress import Progress
 from chartspec.registry import check_page_name
 from chartspec.report import markdown_to_html
+from chartspec.sandbox import read_inside
 from chartspec.spec import chartspec_meta, check_drawable, find_specs, load_spec_file, spec_name
 from chartspec.spec_data import (
     Dataset,
@@ -53,6 +56,11 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMES = {"index"}
 # Starting a process costs about a second: below this many drawings they are made here.
 MIN_PARALLEL_RENDERS = 4
+# The key of each chart's drawings and the hash of each part, so that a build without a cache
+# (a fresh clone) reuses the drawings of the site it replaces, and a check compares keys: Vega
+# draws some charts from an unseeded random source, and vl-convert cannot seed it.
+DRAWINGS_RECORD = ".chartspec-drawings.json"
+DRAWINGS_RECORD_VERSION = 1
 
 
 @dataclass
@@ -82,12 +90,14 @@ def write_site(
     jobs: int = 1,
     cache_dir: Path | None = None,
     quiet: bool = True,
+    previous: Path | None = None,
 ) -> list[Path]:
     """Write the site for every `*.vl.json` under specs_dir into the empty folder out_dir.
 
     Returns the written files. `base_url`, when given, makes Open Graph URLs absolute. Each
     Markdown file in `reports` becomes the standalone page `<stem>.html`. Charts are drawn in
-    up to `jobs` processes; with `cache_dir`, the files of unchanged charts are reused.
+    up to `jobs` processes; with `cache_dir`, the files of unchanged charts are reused, and the
+    drawings that the `previous` site records for the same key are reused too.
     Publishing (see publish.py) hands out_dir over and moves the files into place.
     """
     specs_dir = Path(specs_dir).resolve()
@@ -99,12 +109,21 @@ def write_site(
     writer = _Writer(out_dir)
     common = _write_shared_files(writer, site_title=site_title)
     made = chart_files(
-        charts, common, base_url=base_url, jobs=jobs, cache_dir=cache_dir, quiet=quiet
+        charts,
+        common,
+        base_url=base_url,
+        jobs=jobs,
+        cache_dir=cache_dir,
+        quiet=quiet,
+        previous=previous,
     )
+    drawings = {}
     for chart, files in zip(charts, made, strict=True):  # written while others are drawn
         for rel, data, shared in files.files:
             writer.write_bytes(rel, data, shared=shared)
         chart.width, chart.height = files.width, files.height
+        drawings[chart.name] = files.drawing
+    writer.write_text(DRAWINGS_RECORD, _drawings_record_text(drawings))
     _write_index(charts, writer, common)
     _write_reports(reports, writer, specs_dir)
     writer.sync()
@@ -331,11 +350,13 @@ class Renders:
 
 @dataclass(frozen=True)
 class ChartFiles:
-    """A chart's files in the site (path, bytes, whether charts may share it) and its size."""
+    """A chart's files in the site (path, bytes, whether charts may share it), its size, and
+    the record of its drawings (`drawing_record`)."""
 
     files: list[tuple[str, bytes, bool]]
     width: int
     height: int
+    drawing: dict[str, str]
 
 
 def chart_files(
@@ -346,24 +367,32 @@ def chart_files(
     jobs: int = 1,
     cache_dir: Path | None = None,
     quiet: bool = True,
+    previous: Path | None = None,
 ) -> Iterator[ChartFiles]:
     """Draw every chart and write its pages, in memory; yield them in the order of `charts`.
 
-    Unchanged charts come from the cache; the others are drawn and written in up to `jobs`
-    processes, each chart wholly in one, so the pages are made in parallel with the drawings.
-    A failure names the first failed chart in `charts` order, whatever order they finish in.
+    Unchanged charts come from the cache; drawings whose key the `previous` site records come
+    from there. The others are drawn and written in up to `jobs` processes, each chart wholly
+    in one, so the pages are made in parallel with the drawings. A failure names the first
+    failed chart in `charts` order, whatever order they finish in.
     """
     store = Store(cache_dir) if cache_dir is not None else None
+    recorded = _recorded_drawings(previous) if previous is not None else {}
     done: dict[str, ChartFiles] = {}
     tasks: list[_Task] = []
     for chart in charts:
         live_text = spec_to_script_json(
             inline_data(chart.spec, _data_files(chart), source=chart.spec_file)
         )
-        render_key = key_of(environment_key(), VL_VERSION, live_text)
+        render_key = drawing_key(live_text)
+        record = recorded.get(chart.name)
+        if record is not None and record["key"] != render_key:
+            record = None
         sources = [_read_bytes(ds.source_file) for ds in chart.datasets if ds.source_file]
         page_key = key_of(
+            environment_key(),
             render_key,
+            record,  # pages drawn otherwise, from a cache, are not these
             chart.name,
             _spec_relpath(chart),
             sha256_bytes(_read_bytes(chart.spec_file)),
@@ -375,7 +404,9 @@ def chart_files(
         if cached is not None:
             done[chart.name] = cached
             continue
-        parts = _cached_render(store, render_key) if store else None
+        parts = _previous_drawings(previous, chart.name, record) if record and previous else None
+        if parts is None and store is not None:
+            parts = _cached_render(store, render_key)
         if parts is None:  # inlined data may hold what vl-convert cannot draw
             check_drawable(json.loads(live_text), file=chart.spec_file, text=live_text)
         tasks.append((chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key)))
@@ -407,26 +438,27 @@ def _make_chart_files(task: _Task) -> ChartFiles | str:
     What it makes goes into the cache from here, so the process writing the site only writes.
     """
     chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key) = task
-    made = None
     if parts is None:
         rendered = spec_to_drawings(live_text, base_dir=chart.spec_file.parent)
         if isinstance(rendered, str):
             return rendered
-        parts = made = rendered
+        parts = rendered
     light, dark, png = parts
     renders = Renders(json.loads(live_text), light.decode(), dark.decode(), png)
     recorder = _Recorder()
     _write_chart(chart, recorder, common, renders, base_url=base_url)
-    files = ChartFiles(recorder.files, chart.width, chart.height)
+    files = ChartFiles(
+        recorder.files, chart.width, chart.height, drawing_record(render_key, parts)
+    )
     if cache_dir is not None:
-        _store_chart(Store(cache_dir), render_key, page_key, made, files)
+        _store_chart(Store(cache_dir), render_key, page_key, parts, files)
     return files
 
 
 def _cached_chart_files(store: Store, key: str) -> ChartFiles | None:
     """Return a chart's files from the cache, or None when any part is missing."""
     entry = store.read_json("pages", key)
-    if not isinstance(entry, dict):
+    if not isinstance(entry, dict) or not isinstance(entry.get("drawing"), dict):
         return None
     files = []
     for rel, digest, shared in entry["files"]:
@@ -434,7 +466,7 @@ def _cached_chart_files(store: Store, key: str) -> ChartFiles | None:
         if blob is None:
             return None
         files.append((rel, blob, shared))
-    return ChartFiles(files, entry["width"], entry["height"])
+    return ChartFiles(files, entry["width"], entry["height"], entry["drawing"])
 
 
 def _cached_render(store: Store, key: str) -> RenderParts | None:
@@ -446,19 +478,60 @@ def _cached_render(store: Store, key: str) -> RenderParts | None:
 
 
 def _store_chart(
-    store: Store, render_key: str, page_key: str, parts: RenderParts | None, made: ChartFiles
+    store: Store, render_key: str, page_key: str, parts: RenderParts, made: ChartFiles
 ) -> None:
-    """Remember a chart's new drawings and its files."""
-    if parts is not None:
-        for part, blob in zip(RENDER_PARTS, parts, strict=True):
-            store.write_blob("render", f"{render_key}.{part}", blob)
+    """Remember a chart's drawings and its files."""
+    for part, blob in zip(RENDER_PARTS, parts, strict=True):
+        store.write_blob("render", f"{render_key}.{part}", blob)
     files = []
     for rel, data, shared in made.files:
         digest = sha256_bytes(data)
         store.write_blob("pagefiles", digest, data)
         files.append([rel, digest, shared])
-    entry = {"files": files, "width": made.width, "height": made.height}
+    entry = {"files": files, "width": made.width, "height": made.height, "drawing": made.drawing}
     store.write_json("pages", page_key, entry)
+
+
+def _drawings_record_text(drawings: dict[str, dict[str, str]]) -> str:
+    """Return the site's record of its charts' drawings, in canonical form."""
+    data = {"version": DRAWINGS_RECORD_VERSION, "charts": drawings}
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def _recorded_drawings(site: Path) -> dict[str, dict[str, str]]:
+    """Return the drawings a site records, by chart name; none when it has no readable record."""
+    try:
+        data = json.loads(read_inside(DRAWINGS_RECORD, base=site, roots=[site]))
+        charts = data["charts"] if data.get("version") == DRAWINGS_RECORD_VERSION else {}
+        fields = {"key", *RENDER_PARTS}
+        return {
+            name: record
+            for name, record in charts.items()
+            if isinstance(record, dict)
+            and set(record) == fields
+            and all(isinstance(value, str) for value in record.values())
+        }
+    except (ChartspecError, ValueError, TypeError, AttributeError, KeyError):
+        return {}
+
+
+def _previous_drawings(site: Path, name: str, record: dict[str, str]) -> RenderParts | None:
+    """Return chart `name`'s drawings from a site, if they are the ones its record names.
+
+    A drawing found there is used only when every part has the recorded hash and its SVG is
+    inert, since the folder may have been edited by hand.
+    """
+    rels = (f"charts/{name}.svg", f"charts/{name}.dark.svg", f"charts/{name}.png")
+    try:
+        light, dark, png = (read_inside(rel, base=site, roots=[site]) for rel in rels)
+        light = fonts.svg_without_font(light.decode("utf-8")).encode("utf-8")
+        dark = fonts.svg_without_font(dark.decode("utf-8")).encode("utf-8")
+    except (ChartspecError, UnicodeDecodeError):
+        return None
+    parts = (light, dark, png)
+    if drawing_record(record["key"], parts) != record:
+        return None
+    return parts if is_inert(light.decode()) and is_inert(dark.decode()) else None
 
 
 def theme_css() -> str:
