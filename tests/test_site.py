@@ -272,7 +272,7 @@ def test_a_data_file_is_shown_with_its_declared_columns_only(tmp_path: Path) -> 
     assert "<td>47.80" in table and "0123456789abcdef" not in table
 
 
-NOISY_CHARTS = '''
+NOISY_CHARTS = """
 from pathlib import Path
 
 import altair as alt
@@ -298,8 +298,10 @@ def jitter():
         .mark_point()
         .encode(x="offset:Q", y="value:Q")
     )
-'''
-NOISY_VALUES = "group,value\n" + "".join(f"{g},{(i * 37) % 101}\n" for g in "abc" for i in range(20))
+"""
+NOISY_VALUES = "group,value\n" + "".join(
+    f"{g},{(i * 37) % 101}\n" for g in "abc" for i in range(20)
+)
 
 
 def test_a_fresh_clone_checks_and_rebuilds_random_drawings_unchanged(tmp_path: Path, cli) -> None:

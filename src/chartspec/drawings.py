@@ -153,7 +153,8 @@ def spec_to_drawings(live_text: str, *, base_dir: Path | None = None) -> RenderP
     except ChartspecError as exc:
         return str(exc)
     light, dark = tidy_svg(light), tidy_svg(dark)
-    png = render.svg_to_png(light, scale=PNG_SCALE)  # rasterised as drawn, without running Vega again
+    # rasterised as drawn, without running Vega again
+    png = render.svg_to_png(light, scale=PNG_SCALE)
     return light.encode("utf-8"), dark.encode("utf-8"), png
 
 

@@ -50,7 +50,6 @@ from chartspec.publish import (
     recovered,
 )
 from chartspec.registry import DEFAULT_TIME_LIMIT
-from chartspec.remote import remove_replaced_copies
 from chartspec.rules import LintSettings
 from chartspec.site import write_site
 from chartspec.spec import find_specs
@@ -107,10 +106,10 @@ def build_project(
             quiet=quiet,
             time_limit=time_limit,
         )
-        texts = pin_texts(texts, specs_dir, fetch=fetch_remote, refresh=refresh_remote)
+        texts, pinned = pin_texts(texts, specs_dir, fetch=fetch_remote, refresh=refresh_remote)
         texts, files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
         published = publish_outputs(
-            spec_files(texts, files),
+            spec_files(texts, pinned | files),
             specs_dir=specs_dir,
             site_dir=site_dir,
             reports_dir=reports_dir,
@@ -119,8 +118,6 @@ def build_project(
             quiet=quiet,
             use_cache=use_cache,
         )
-    if refresh_remote:  # only now do the specs point at the new copies
-        remove_replaced_copies(specs_dir)
     return ProjectBuild(texts=texts, published=published)
 
 
@@ -350,9 +347,10 @@ def check_project(
                 jobs=jobs,
                 time_limit=time_limit,
             )
-            texts = pin_texts(texts, specs_dir, fetch=False)
+            texts, pinned = pin_texts(texts, specs_dir, fetch=False)
             texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
-            stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
+            files = pinned | data_files
+            stale = stale_specs(texts, specs_dir, refresh=refresh, files=files, known=known)
             if not stale:  # a site is only comparable once its specs are fresh
                 with warnings.catch_warnings():  # the specs' warnings are in `checked` already
                     warnings.simplefilter("ignore", LintWarning)

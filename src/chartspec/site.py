@@ -447,9 +447,7 @@ def _make_chart_files(task: _Task) -> ChartFiles | str:
     renders = Renders(json.loads(live_text), light.decode(), dark.decode(), png)
     recorder = _Recorder()
     _write_chart(chart, recorder, common, renders, base_url=base_url)
-    files = ChartFiles(
-        recorder.files, chart.width, chart.height, drawing_record(render_key, parts)
-    )
+    files = ChartFiles(recorder.files, chart.width, chart.height, drawing_record(render_key, parts))
     if cache_dir is not None:
         _store_chart(Store(cache_dir), render_key, page_key, parts, files)
     return files
