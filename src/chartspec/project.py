@@ -349,8 +349,8 @@ def check_project(
             )
             texts, pinned = pin_texts(texts, specs_dir, fetch=False)
             texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
-            files = pinned | data_files
-            stale = stale_specs(texts, specs_dir, refresh=refresh, files=files, known=known)
+            files_made = pinned | data_files
+            stale = stale_specs(texts, specs_dir, refresh=refresh, files=files_made, known=known)
             if not stale:  # a site is only comparable once its specs are fresh
                 with warnings.catch_warnings():  # the specs' warnings are in `checked` already
                     warnings.simplefilter("ignore", LintWarning)

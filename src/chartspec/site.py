@@ -190,12 +190,12 @@ def _write_chart(
     live_spec = renders.live_spec
     svg_light, svg_dark = renders.svg_light, renders.svg_dark
     # Downloads and gallery thumbnails are shown without the page's web font.
-    writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(svg_light))
-    writer.write_text(f"charts/{name}.dark.svg", fonts.svg_with_font(svg_dark))
-    writer.write_bytes(f"charts/{name}.png", renders.png)
+    light_rel, dark_rel, og_image = _drawing_files(name)
+    writer.write_text(light_rel, fonts.svg_with_font(svg_light))
+    writer.write_text(dark_rel, fonts.svg_with_font(svg_dark))
+    writer.write_bytes(og_image, renders.png)
     chart.width, chart.height = svg_size(svg_light)
 
-    og_image = f"charts/{name}.png"
     page_url = f"{name}.html"
     embed_src = f"{name}.embed.html"
     if base_url:
@@ -490,6 +490,11 @@ def _store_chart(
     store.write_json("pages", page_key, entry)
 
 
+def _drawing_files(name: str) -> tuple[str, str, str]:
+    """Return where a chart's light SVG, dark SVG and PNG are in the site (SVGs with the font)."""
+    return f"charts/{name}.svg", f"charts/{name}.dark.svg", f"charts/{name}.png"
+
+
 def _drawings_record_text(drawings: dict[str, dict[str, str]]) -> str:
     """Return the site's record of its charts' drawings, in canonical form."""
     data = {"version": DRAWINGS_RECORD_VERSION, "charts": drawings}
@@ -519,9 +524,10 @@ def _previous_drawings(site: Path, name: str, record: dict[str, str]) -> RenderP
     A drawing found there is used only when every part has the recorded hash and its SVG is
     inert, since the folder may have been edited by hand.
     """
-    rels = (f"charts/{name}.svg", f"charts/{name}.dark.svg", f"charts/{name}.png")
     try:
-        light, dark, png = (read_inside(rel, base=site, roots=[site]) for rel in rels)
+        light, dark, png = (
+            read_inside(rel, base=site, roots=[site]) for rel in _drawing_files(name)
+        )
         light = fonts.svg_without_font(light.decode("utf-8")).encode("utf-8")
         dark = fonts.svg_without_font(dark.decode("utf-8")).encode("utf-8")
     except (ChartspecError, UnicodeDecodeError):
