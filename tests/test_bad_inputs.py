@@ -112,7 +112,10 @@ def file_in_the_way(project: Path) -> None:
 
 
 def spec_reading_outside(project: Path) -> None:
+    # The only spec of its folder: with nothing left to publish the site fails and writes
+    # nothing (beside other specs it would be left out, as tests/test_site.py shows).
     (project / "secret.csv").write_text("a,b\n1,2\n")
+    (project / "hand").mkdir()
     spec = {
         "$schema": SCHEMA_URL,
         "title": "t",
@@ -121,7 +124,7 @@ def spec_reading_outside(project: Path) -> None:
         "mark": "bar",
         "encoding": {"x": {"field": "a", "type": "quantitative"}},
     }
-    (project / "specs" / "hand.vl.json").write_text(json.dumps(spec), encoding="utf-8")
+    (project / "hand" / "hand.vl.json").write_text(json.dumps(spec), encoding="utf-8")
 
 
 def empty_specs(project: Path) -> None:
@@ -148,6 +151,7 @@ def report_source(name: str, text: str) -> Callable[[Path], None]:
 
     return setup
 
+
 def valid_spec(**changes: object) -> dict[str, object]:
     spec: dict[str, object] = {
         "$schema": SCHEMA_URL,
@@ -168,203 +172,445 @@ NUMBER_HINT = "write a number (NaN and infinity are not allowed)"
 
 CASES = [
     # ---- the data table
-    Case("missing-file", remove_data, ("build",),
-         "chartspec: error: charts/data.csv: file not found; check the path"),
-    Case("file-is-a-folder", data_is_a_folder, ("build",),
-         "chartspec: error: charts/data.csv: cannot read the file (Is a directory); "
-         "a folder stands where a file is expected: choose another path"),
-    Case("unreadable-file", unreadable_data, ("build",),
-         "chartspec: error: charts/data.csv: cannot read the file (Permission denied); "
-         "check the permissions of the path", no_dac=True),
-    Case("empty-file", data(""), ("build",),
-         "chartspec: error: charts/data.csv: the file is empty; add a header and data rows"),
-    Case("header-only", data(PROJECT_HEADER), ("build",),
-         "chartspec: error: charts/data.csv: the table has a header but no rows; add data rows"),
-    Case("ragged-row", data(PROJECT_HEADER + "a,700,47.8,2024-01-05\nb,500\n"), ("build",),
-         "chartspec: error: charts/data.csv:3: the row has 2 cells but the header has 4; "
-         "every row needs one cell per column (quote cells that contain commas)"),
-    Case("wrong-delimiter", data(PROJECT_CSV.replace(",", ";")), ("build",),
-         "chartspec: error: charts/data.csv:1: missing column 'model' (the header has "
-         "'model;speed;score;day'); the header has one column: is the delimiter not a comma?"),
-    Case("not-utf8", data(PROJECT_CSV.replace("b,", "\xe9,").encode("latin-1")), ("build",),
-         "chartspec: error: charts/data.csv:3: byte 0xe9 at offset 44 is not UTF-8; "
-         "save the file as UTF-8"),
-    Case("byte-order-mark", data(b"\xef\xbb\xbf" + PROJECT_CSV.encode()), ("build",),
-         "built 1 chart(s) into specs/ (0 file(s) changed)", status=0, stream="stdout"),
-    Case("duplicate-column-name", data("model,speed,speed,score,day\na,1,1,2,2024-01-01\n"),
-         ("build",),
-         "chartspec: error: charts/data.csv:1: duplicate column name 'speed'; rename one"),
-    Case("duplicate-key", data(PROJECT_CSV + "a,600,40,2024-03-01\n"), ("build",),
-         "chartspec: error: charts/data.csv:4:model: duplicate key 'a' (first on line 2); "
-         "each row needs its own key"),
-    Case("missing-column", data("model,speed,day\na,700,2024-01-05\n"), ("build",),
-         "chartspec: error: charts/data.csv:1: missing column 'score' (the header has 'model', "
-         "'speed', 'day'); add the column to the file or fix its name in the header"),
-    Case("extra-column-warns", data(PROJECT_CSV.replace("day\n", "day,note\n")
-                                    .replace("-05\n", "-05,x\n").replace("-01\n", "-01,y\n")),
-         ("build",),
-         "chartspec: warning: charts/data.csv:1: ignoring undeclared column(s) 'note'",
-         status=0),
-    Case("non-numeric-cell", data(PROJECT_CSV.replace("700", "fast")), ("build",),
-         f"chartspec: error: charts/data.csv:2:speed: 'fast' is not a number; {NUMBER_HINT}"),
-    Case("nan", data(PROJECT_CSV.replace("47.8", "NaN")), ("build",),
-         f"chartspec: error: charts/data.csv:2:score: 'NaN' is not a number; {NUMBER_HINT}"),
-    Case("inf", data(PROJECT_CSV.replace("47.8", "inf")), ("build",),
-         f"chartspec: error: charts/data.csv:2:score: 'inf' is not a number; {NUMBER_HINT}"),
-    Case("minus-inf", data(PROJECT_CSV.replace("45.5", "-inf")), ("build",),
-         f"chartspec: error: charts/data.csv:3:score: '-inf' is not a number; {NUMBER_HINT}"),
-    Case("beyond-float-range", data(PROJECT_CSV.replace("47.8", "1e999")), ("build",),
-         f"chartspec: error: charts/data.csv:2:score: '1e999' is not a number; {NUMBER_HINT}"),
-    Case("zero-on-log-axis", data(PROJECT_CSV.replace("500", "0")), ("build",),
-         "chartspec: error: charts/data.csv:3:speed: 0 is not positive (a log scale needs "
-         f"values > 0); {NOT_POSITIVE}"),
-    Case("negative-on-log-axis", data(PROJECT_CSV.replace("500", "-5")), ("build",),
-         "chartspec: error: charts/data.csv:3:speed: -5 is not positive (a log scale needs "
-         f"values > 0); {NOT_POSITIVE}"),
-    Case("zero-on-log-axis-undeclared",
-         steps(module(', positive=True', ''), data(PROJECT_CSV.replace("500", "0"))), ("build",),
-         "chartspec: error: charts/speed.py:18: chart 'speed' gives an invalid spec: "
-         "encoding.x.scale.type: log scale on field 'speed' which holds 0.0 (row 2); "
-         "expected values > 0; fix the chart function"),
-    Case("date-that-does-not-parse", data(PROJECT_CSV.replace("2024-02-01", "2024-02-30")),
-         ("build",),
-         "chartspec: error: charts/data.csv:3:day: '2024-02-30' is not an ISO 8601 date "
-         "(YYYY-MM-DD); write an ISO 8601 date (YYYY-MM-DD)"),
-    Case("ten-megabyte-cell", data(PROJECT_HEADER + f"a,700,47.8,{BIG_CELL}\n"), ("build",),
-         "chartspec: error: charts/data.csv:2: a cell is longer than 1,000,000 characters; "
-         "is a quote left open, or is this not a table?"),
-    Case("million-column-header", data(WIDE_HEADER), ("build",),
-         "chartspec: error: charts/data.csv:1: the header has 1,000,000 columns (at most 10,000 "
-         "are read); is this really a table?"),
-    Case("control-character", data(PROJECT_CSV.replace("a,700", "a\x0cz,700")), ("build",),
-         "chartspec: error: charts/speed.py:18: datasets.data-dbb43ca9bc55465a[0].model holds "
-         "the control character U+000C, which cannot be drawn; remove it from the data or the "
-         "chart"),
+    Case(
+        "missing-file",
+        remove_data,
+        ("build",),
+        "chartspec: error: charts/data.csv: file not found; check the path",
+    ),
+    Case(
+        "file-is-a-folder",
+        data_is_a_folder,
+        ("build",),
+        "chartspec: error: charts/data.csv: cannot read the file (Is a directory); "
+        "a folder stands where a file is expected: choose another path",
+    ),
+    Case(
+        "unreadable-file",
+        unreadable_data,
+        ("build",),
+        "chartspec: error: charts/data.csv: cannot read the file (Permission denied); "
+        "check the permissions of the path",
+        no_dac=True,
+    ),
+    Case(
+        "empty-file",
+        data(""),
+        ("build",),
+        "chartspec: error: charts/data.csv: the file is empty; add a header and data rows",
+    ),
+    Case(
+        "header-only",
+        data(PROJECT_HEADER),
+        ("build",),
+        "chartspec: error: charts/data.csv: the table has a header but no rows; add data rows",
+    ),
+    Case(
+        "ragged-row",
+        data(PROJECT_HEADER + "a,700,47.8,2024-01-05\nb,500\n"),
+        ("build",),
+        "chartspec: error: charts/data.csv:3: the row has 2 cells but the header has 4; "
+        "every row needs one cell per column (quote cells that contain commas)",
+    ),
+    Case(
+        "wrong-delimiter",
+        data(PROJECT_CSV.replace(",", ";")),
+        ("build",),
+        "chartspec: error: charts/data.csv:1: missing column 'model' (the header has "
+        "'model;speed;score;day'); the header has one column: is the delimiter not a comma?",
+    ),
+    Case(
+        "not-utf8",
+        data(PROJECT_CSV.replace("b,", "\xe9,").encode("latin-1")),
+        ("build",),
+        "chartspec: error: charts/data.csv:3: byte 0xe9 at offset 44 is not UTF-8; "
+        "save the file as UTF-8",
+    ),
+    Case(
+        "byte-order-mark",
+        data(b"\xef\xbb\xbf" + PROJECT_CSV.encode()),
+        ("build",),
+        "built 1 chart(s) into specs/ (0 file(s) changed)",
+        status=0,
+        stream="stdout",
+    ),
+    Case(
+        "duplicate-column-name",
+        data("model,speed,speed,score,day\na,1,1,2,2024-01-01\n"),
+        ("build",),
+        "chartspec: error: charts/data.csv:1: duplicate column name 'speed'; rename one",
+    ),
+    Case(
+        "duplicate-key",
+        data(PROJECT_CSV + "a,600,40,2024-03-01\n"),
+        ("build",),
+        "chartspec: error: charts/data.csv:4:model: duplicate key 'a' (first on line 2); "
+        "each row needs its own key",
+    ),
+    Case(
+        "missing-column",
+        data("model,speed,day\na,700,2024-01-05\n"),
+        ("build",),
+        "chartspec: error: charts/data.csv:1: missing column 'score' (the header has 'model', "
+        "'speed', 'day'); add the column to the file or fix its name in the header",
+    ),
+    Case(
+        "extra-column-warns",
+        data(
+            PROJECT_CSV.replace("day\n", "day,note\n")
+            .replace("-05\n", "-05,x\n")
+            .replace("-01\n", "-01,y\n")
+        ),
+        ("build",),
+        "chartspec: warning: charts/data.csv:1: ignoring undeclared column(s) 'note'",
+        status=0,
+    ),
+    Case(
+        "non-numeric-cell",
+        data(PROJECT_CSV.replace("700", "fast")),
+        ("build",),
+        f"chartspec: error: charts/data.csv:2:speed: 'fast' is not a number; {NUMBER_HINT}",
+    ),
+    Case(
+        "nan",
+        data(PROJECT_CSV.replace("47.8", "NaN")),
+        ("build",),
+        f"chartspec: error: charts/data.csv:2:score: 'NaN' is not a number; {NUMBER_HINT}",
+    ),
+    Case(
+        "inf",
+        data(PROJECT_CSV.replace("47.8", "inf")),
+        ("build",),
+        f"chartspec: error: charts/data.csv:2:score: 'inf' is not a number; {NUMBER_HINT}",
+    ),
+    Case(
+        "minus-inf",
+        data(PROJECT_CSV.replace("45.5", "-inf")),
+        ("build",),
+        f"chartspec: error: charts/data.csv:3:score: '-inf' is not a number; {NUMBER_HINT}",
+    ),
+    Case(
+        "beyond-float-range",
+        data(PROJECT_CSV.replace("47.8", "1e999")),
+        ("build",),
+        f"chartspec: error: charts/data.csv:2:score: '1e999' is not a number; {NUMBER_HINT}",
+    ),
+    Case(
+        "zero-on-log-axis",
+        data(PROJECT_CSV.replace("500", "0")),
+        ("build",),
+        "chartspec: error: charts/data.csv:3:speed: 0 is not positive (a log scale needs "
+        f"values > 0); {NOT_POSITIVE}",
+    ),
+    Case(
+        "negative-on-log-axis",
+        data(PROJECT_CSV.replace("500", "-5")),
+        ("build",),
+        "chartspec: error: charts/data.csv:3:speed: -5 is not positive (a log scale needs "
+        f"values > 0); {NOT_POSITIVE}",
+    ),
+    Case(
+        "zero-on-log-axis-undeclared",
+        steps(module(", positive=True", ""), data(PROJECT_CSV.replace("500", "0"))),
+        ("build",),
+        "chartspec: error: charts/speed.py:18: chart 'speed' gives an invalid spec: "
+        "encoding.x.scale.type: log scale on field 'speed' which holds 0.0 (row 2); "
+        "expected values > 0; fix the chart function",
+    ),
+    Case(
+        "date-that-does-not-parse",
+        data(PROJECT_CSV.replace("2024-02-01", "2024-02-30")),
+        ("build",),
+        "chartspec: error: charts/data.csv:3:day: '2024-02-30' is not an ISO 8601 date "
+        "(YYYY-MM-DD); write an ISO 8601 date (YYYY-MM-DD)",
+    ),
+    Case(
+        "ten-megabyte-cell",
+        data(PROJECT_HEADER + f"a,700,47.8,{BIG_CELL}\n"),
+        ("build",),
+        "chartspec: error: charts/data.csv:2: a cell is longer than 1,000,000 characters; "
+        "is a quote left open, or is this not a table?",
+    ),
+    Case(
+        "million-column-header",
+        data(WIDE_HEADER),
+        ("build",),
+        "chartspec: error: charts/data.csv:1: the header has 1,000,000 columns (at most 10,000 "
+        "are read); is this really a table?",
+    ),
+    Case(
+        "control-character",
+        data(PROJECT_CSV.replace("a,700", "a\x0cz,700")),
+        ("build",),
+        "chartspec: error: charts/speed.py:18: datasets.data-dbb43ca9bc55465a[0].model holds "
+        "the control character U+000C, which cannot be drawn; remove it from the data or the "
+        "chart",
+    ),
     # ---- the chart module
-    Case("module-does-not-import", module("import altair as alt", "import altair as alt +"),
-         ("build",),
-         "chartspec: error: charts/speed.py:4: the chart module does not import: SyntaxError: "
-         "invalid syntax (speed.py, line 4); fix the module"),
-    Case("chart-function-raises", module("    table = load", "    1 / 0\n    table = load"),
-         ("build",),
-         "chartspec: error: charts/speed.py:20: chart 'speed' failed: ZeroDivisionError: "
-         "division by zero; fix the chart function"),
-    Case("returns-a-non-chart",
-         module("    return with_key(points", "    return 42 or with_key(points"),
-         ("build",),
-         "chartspec: error: charts/speed.py:18: chart 'speed' returned int, not an Altair chart; "
-         "return an alt.Chart (or layer/concat of charts)"),
-    Case("two-charts-same-name", module("def speed", "def speed_again", name="again.py"),
-         ("build",),
-         "chartspec: error: charts/speed.py:18: two charts are named 'speed' (also at "
-         "charts/again.py:18); give each chart its own name"),
-    Case("name-with-slash", module('@chart("speed"', '@chart("a/b"'), ("build",),
-         "chartspec: error: charts/speed.py:18: chart name 'a/b' is not allowed; "
-         "use lower-case letters, digits, '-' and '_' only"),
-    Case("name-with-dotdot", module('@chart("speed"', '@chart(".."'), ("build",),
-         "chartspec: error: charts/speed.py:18: chart name '..' is not allowed; "
-         "use lower-case letters, digits, '-' and '_' only"),
-    Case("name-with-space", module('@chart("speed"', '@chart("my chart"'), ("build",),
-         "chartspec: error: charts/speed.py:18: chart name 'my chart' is not allowed; "
-         "use lower-case letters, digits, '-' and '_' only"),
+    Case(
+        "module-does-not-import",
+        module("import altair as alt", "import altair as alt +"),
+        ("build",),
+        "chartspec: error: charts/speed.py:4: the chart module does not import: SyntaxError: "
+        "invalid syntax (speed.py, line 4); fix the module",
+    ),
+    Case(
+        "chart-function-raises",
+        module("    table = load", "    1 / 0\n    table = load"),
+        ("build",),
+        "chartspec: error: charts/speed.py:20: chart 'speed' failed: ZeroDivisionError: "
+        "division by zero; fix the chart function",
+    ),
+    Case(
+        "returns-a-non-chart",
+        module("    return with_key(points", "    return 42 or with_key(points"),
+        ("build",),
+        "chartspec: error: charts/speed.py:18: chart 'speed' returned int, not an Altair chart; "
+        "return an alt.Chart (or layer/concat of charts)",
+    ),
+    Case(
+        "two-charts-same-name",
+        module("def speed", "def speed_again", name="again.py"),
+        ("build",),
+        "chartspec: error: charts/speed.py:18: two charts are named 'speed' (also at "
+        "charts/again.py:18); give each chart its own name",
+    ),
+    Case(
+        "name-with-slash",
+        module('@chart("speed"', '@chart("a/b"'),
+        ("build",),
+        "chartspec: error: charts/speed.py:18: chart name 'a/b' is not allowed; "
+        "use lower-case letters, digits, '-' and '_' only",
+    ),
+    Case(
+        "name-with-dotdot",
+        module('@chart("speed"', '@chart(".."'),
+        ("build",),
+        "chartspec: error: charts/speed.py:18: chart name '..' is not allowed; "
+        "use lower-case letters, digits, '-' and '_' only",
+    ),
+    Case(
+        "name-with-space",
+        module('@chart("speed"', '@chart("my chart"'),
+        ("build",),
+        "chartspec: error: charts/speed.py:18: chart name 'my chart' is not allowed; "
+        "use lower-case letters, digits, '-' and '_' only",
+    ),
     # ---- spec files
-    Case("spec-not-json", spec_file('{"mark": "point",\n  oops}\n'), ("check", "bad.vl.json"),
-         "chartspec: error: bad.vl.json:2:3: not valid JSON: Expecting property name enclosed "
-         "in double quotes"),
-    Case("spec-fails-schema", spec_file(valid_spec(mark="circl")), ("check", "bad.vl.json"),
-         "bad.vl.json: mark: 'circl' is not a mark type; did you mean 'circle'? [CS001 schema]",
-         status=1, stream="stdout"),
-    Case("javascript-href",
-         spec_file(valid_spec(encoding={"href": {"value": "javascript:alert(1)"}})),
-         ("check", "bad.vl.json"),
-         "bad.vl.json: encoding.href.value: link with scheme 'javascript:'; expected http, "
-         "https, mailto or a relative link [CS301 href-scheme]",
-         status=1, stream="stdout"),
+    Case(
+        "spec-not-json",
+        spec_file('{"mark": "point",\n  oops}\n'),
+        ("check", "bad.vl.json"),
+        "chartspec: error: bad.vl.json:2:3: not valid JSON: Expecting property name enclosed "
+        "in double quotes",
+    ),
+    Case(
+        "spec-fails-schema",
+        spec_file(valid_spec(mark="circl")),
+        ("check", "bad.vl.json"),
+        "bad.vl.json: mark: 'circl' is not a mark type; did you mean 'circle'? [CS001 schema]",
+        status=1,
+        stream="stdout",
+    ),
+    Case(
+        "javascript-href",
+        spec_file(valid_spec(encoding={"href": {"value": "javascript:alert(1)"}})),
+        ("check", "bad.vl.json"),
+        "bad.vl.json: encoding.href.value: link with scheme 'javascript:'; expected http, "
+        "https, mailto or a relative link [CS301 href-scheme]",
+        status=1,
+        stream="stdout",
+    ),
     # ---- the other commands, and outputs that cannot be written
-    Case("list-missing-folder", lambda p: None, ("list", "--charts", "nope"),
-         "chartspec: error: nope: chart folder not found; check the --charts path"),
-    Case("site-without-specs", empty_specs, ("site", "--specs", "empty"),
-         "chartspec: error: empty: no *.vl.json specs found; run `chartspec build` first"),
-    Case("site-data-url-outside", spec_reading_outside, ("site",),
-         "chartspec: error: specs/hand.vl.json: data url '../secret.csv' points outside the "
-         "specs folder; move the file under specs"),
-    Case("export-unknown-chart", lambda p: None, ("export", "nope", "--format", "svg"),
-         "chartspec: error: unknown chart 'nope'; known charts: speed"),
-    Case("export-bad-format", lambda p: None, ("export", "--format", "gif"),
-         "chartspec: error: Invalid value for '--format': 'gif' is not one of 'svg', 'png', "
-         "'pdf'; see `chartspec export --help`"),
-    Case("report-missing-source", lambda p: None, ("report", "nope.md"),
-         "chartspec: error: nope.md: cannot read report source: No such file or directory"),
-    Case("serve-port-in-use", lambda p: None, ("serve", "--port", "{port}"),
-         "chartspec: error: cannot serve on 127.0.0.1:{port} (Address already in use); "
-         "choose another --port (0 picks a free one)"),
-    Case("output-under-a-file", file_in_the_way, ("build", "--site", "blocker/site"),
-         "chartspec: error: blocker: cannot create a staging folder (Not a directory); "
-         "a file stands where a folder is expected: move it or choose another path"),
-    Case("output-permission-denied",
-         steps(data(PROJECT_CSV.replace("47.8", "48.8")), read_only_project),
-         ("build",),
-         "chartspec: error: .: cannot create a file in the folder (Permission denied); "
-         "check the permissions of the path", no_dac=True),
-    Case("disk-full", data(PROJECT_CSV.replace("47.8", "48.8")), ("build",),
-         "chartspec: error: site/static/chartspec-vega.min.js: cannot write the file "
-         "(File too large); the file is too large for this file system or limit",
-         file_limit=40_000),
+    Case(
+        "list-missing-folder",
+        lambda p: None,
+        ("list", "--charts", "nope"),
+        "chartspec: error: nope: chart folder not found; check the --charts path",
+    ),
+    Case(
+        "site-without-specs",
+        empty_specs,
+        ("site", "--specs", "empty"),
+        "chartspec: error: empty: no *.vl.json specs found; run `chartspec build` first",
+    ),
+    Case(
+        "site-data-url-outside",
+        spec_reading_outside,
+        ("site", "--specs", "hand"),
+        "chartspec: error: hand/hand.vl.json: data url '../secret.csv' points outside the "
+        "specs folder; move the file under hand",
+    ),
+    Case(
+        "export-unknown-chart",
+        lambda p: None,
+        ("export", "nope", "--format", "svg"),
+        "chartspec: error: unknown chart 'nope'; known charts: speed",
+    ),
+    Case(
+        "export-bad-format",
+        lambda p: None,
+        ("export", "--format", "gif"),
+        "chartspec: error: Invalid value for '--format': 'gif' is not one of 'svg', 'png', "
+        "'pdf'; see `chartspec export --help`",
+    ),
+    Case(
+        "report-missing-source",
+        lambda p: None,
+        ("report", "nope.md"),
+        "chartspec: error: nope.md: cannot read report source: No such file or directory",
+    ),
+    Case(
+        "serve-port-in-use",
+        lambda p: None,
+        ("serve", "--port", "{port}"),
+        "chartspec: error: cannot serve on 127.0.0.1:{port} (Address already in use); "
+        "choose another --port (0 picks a free one)",
+    ),
+    Case(
+        "output-under-a-file",
+        file_in_the_way,
+        ("build", "--site", "blocker/site"),
+        "chartspec: error: blocker: cannot create a staging folder (Not a directory); "
+        "a file stands where a folder is expected: move it or choose another path",
+    ),
+    Case(
+        "output-permission-denied",
+        steps(data(PROJECT_CSV.replace("47.8", "48.8")), read_only_project),
+        ("build",),
+        "chartspec: error: .: cannot create a file in the folder (Permission denied); "
+        "check the permissions of the path",
+        no_dac=True,
+    ),
+    Case(
+        "disk-full",
+        data(PROJECT_CSV.replace("47.8", "48.8")),
+        ("build",),
+        "chartspec: error: site/static/chartspec-vega.min.js: cannot write the file "
+        "(File too large); the file is too large for this file system or limit",
+        file_limit=40_000,
+    ),
     # ---- inputs outside the project, outputs over inputs, sizes past any machine
-    Case("data-utf16-without-bom", data(PROJECT_CSV.encode("utf-16-le")), ("build",),
-         "chartspec: error: charts/data.csv: the file looks like UTF-16 (a zero byte beside "
-         "every character); save the file as UTF-8"),
-    Case("data-fifo", data_fifo, ("build",),
-         "chartspec: error: charts/data.csv: is not a regular file (a device, FIFO or socket); "
-         "point at a data or image file"),
-    Case("data-dev-zero", data_dev_zero, ("build",),
-         "chartspec: error: charts/data.csv: is not a regular file (a device, FIFO or socket); "
-         "point at a data or image file"),
-    Case("charts-unreadable", unreadable_charts, ("build",),
-         "chartspec: error: charts: cannot list the chart folder (Permission denied); "
-         "check the permissions of the path", no_dac=True),
-    Case("name-too-long", module('@chart("speed"', '@chart("' + "a" * 240 + '"'), ("build",),
-         "chartspec: error: charts/speed.py:18: chart name 'aaaaaaaaaaaaaaaaaaaa'... is 240 "
-         "characters long; use at most 100"),
-    Case("name-licenses", module('@chart("speed"', '@chart("licenses"'), ("build",),
-         "chartspec: error: charts/speed.py:18: chart name 'licenses' is taken by the site's "
-         "own licenses page; choose another name"),
-    Case("name-index", module('@chart("speed"', '@chart("index"'), ("build",),
-         "chartspec: error: charts/speed.py:18: chart name 'index' is taken by the site's own "
-         "index page; choose another name"),
-    Case("bad-axis-format",
-         steps(data(PROJECT_CSV.replace("47.8", "48.8")),
-               module('y="score:Q"', 'y=alt.Y("score:Q", axis=alt.Axis(format="%Q%"))')),
-         ("build",),
-         "chartspec: error: specs/speed.vl.json: cannot render chart: Error: invalid format: %Q%"),
-    Case("serve-port-out-of-range", lambda p: None, ("serve", "--port", "70000"),
-         "chartspec: error: Invalid value for '--port': 70000 is not in the range "
-         "0<=x<=65535; see `chartspec serve --help`"),
-    Case("export-scale-inf", lambda p: None, ("export", "--format", "png", "--scale", "inf"),
-         "chartspec: error: scale must be a positive number, got inf"),
-    Case("export-scale-1000", lambda p: None, ("export", "--format", "png", "--scale", "1000"),
-         "chartspec: error: the PNG would have 130,032,000,000 pixels, more than the 64,000,000 allowed; "
-         "choose a smaller --scale or --ppi"),
-    Case("export-ppi-1e6", lambda p: None, ("export", "--format", "png", "--ppi", "1e6"),
-         "chartspec: error: the PNG would have 25,083,333,333,333 pixels, more than the 64,000,000 allowed; "
-         "choose a smaller --scale or --ppi"),
-    Case("diff-missing-spec-file", lambda p: None, ("diff", "specs/speed.vl.json", "no.vl.json"),
-         "chartspec: error: no.vl.json: no such spec file; check the path"),
-    Case("report-over-its-source", report_source("page.html", "# Page\n"), ("report", "page.html"),
-         "chartspec: error: page.html: the report would overwrite its own source; give another "
-         "file with --out"),
-    Case("report-out-is-source", report_source("r.md", "# R\n"),
-         ("report", "r.md", "--out", "r.md"),
-         "chartspec: error: r.md: the report would overwrite its own source; give another file "
-         "with --out"),
-    Case("report-image-environ", report_source("r.md", "# R\n\n![e](/proc/self/environ)\n"),
-         ("report", "r.md"),
-         "chartspec: error: r.md: '/proc/self/environ' is an absolute path; refer to files by a "
-         "path relative to the spec or report"),
-    Case("report-image-outside", report_source("r.md", "# R\n\n![p](../../../../etc/passwd)\n"),
-         ("report", "r.md"),
-         "chartspec: error: r.md: '../../../../etc/passwd' points outside the project; keep "
-         "data and images inside the project folder"),
+    Case(
+        "data-utf16-without-bom",
+        data(PROJECT_CSV.encode("utf-16-le")),
+        ("build",),
+        "chartspec: error: charts/data.csv: the file looks like UTF-16 (a zero byte beside "
+        "every character); save the file as UTF-8",
+    ),
+    Case(
+        "data-fifo",
+        data_fifo,
+        ("build",),
+        "chartspec: error: charts/data.csv: is not a regular file (a device, FIFO or socket); "
+        "point at a data or image file",
+    ),
+    Case(
+        "data-dev-zero",
+        data_dev_zero,
+        ("build",),
+        "chartspec: error: charts/data.csv: is not a regular file (a device, FIFO or socket); "
+        "point at a data or image file",
+    ),
+    Case(
+        "charts-unreadable",
+        unreadable_charts,
+        ("build",),
+        "chartspec: error: charts: cannot list the chart folder (Permission denied); "
+        "check the permissions of the path",
+        no_dac=True,
+    ),
+    Case(
+        "name-too-long",
+        module('@chart("speed"', '@chart("' + "a" * 240 + '"'),
+        ("build",),
+        "chartspec: error: charts/speed.py:18: chart name 'aaaaaaaaaaaaaaaaaaaa'... is 240 "
+        "characters long; use at most 100",
+    ),
+    Case(
+        "name-licenses",
+        module('@chart("speed"', '@chart("licenses"'),
+        ("build",),
+        "chartspec: error: charts/speed.py:18: chart name 'licenses' is taken by the site's "
+        "own licenses page; choose another name",
+    ),
+    Case(
+        "name-index",
+        module('@chart("speed"', '@chart("index"'),
+        ("build",),
+        "chartspec: error: charts/speed.py:18: chart name 'index' is taken by the site's own "
+        "index page; choose another name",
+    ),
+    Case(
+        "bad-axis-format",
+        steps(
+            data(PROJECT_CSV.replace("47.8", "48.8")),
+            module('y="score:Q"', 'y=alt.Y("score:Q", axis=alt.Axis(format="%Q%"))'),
+        ),
+        ("build",),
+        "chartspec: error: specs/speed.vl.json: cannot render chart: Error: invalid format: %Q%",
+    ),
+    Case(
+        "serve-port-out-of-range",
+        lambda p: None,
+        ("serve", "--port", "70000"),
+        "chartspec: error: Invalid value for '--port': 70000 is not in the range "
+        "0<=x<=65535; see `chartspec serve --help`",
+    ),
+    Case(
+        "export-scale-inf",
+        lambda p: None,
+        ("export", "--format", "png", "--scale", "inf"),
+        "chartspec: error: scale must be a positive number, got inf",
+    ),
+    Case(
+        "export-scale-1000",
+        lambda p: None,
+        ("export", "--format", "png", "--scale", "1000"),
+        "chartspec: error: the PNG would have 130,032,000,000 pixels, more than the 64,000,000 allowed; "
+        "choose a smaller --scale or --ppi",
+    ),
+    Case(
+        "export-ppi-1e6",
+        lambda p: None,
+        ("export", "--format", "png", "--ppi", "1e6"),
+        "chartspec: error: the PNG would have 25,083,333,333,333 pixels, more than the 64,000,000 allowed; "
+        "choose a smaller --scale or --ppi",
+    ),
+    Case(
+        "diff-missing-spec-file",
+        lambda p: None,
+        ("diff", "specs/speed.vl.json", "no.vl.json"),
+        "chartspec: error: no.vl.json: no such spec file; check the path",
+    ),
+    Case(
+        "report-over-its-source",
+        report_source("page.html", "# Page\n"),
+        ("report", "page.html"),
+        "chartspec: error: page.html: the report would overwrite its own source; give another "
+        "file with --out",
+    ),
+    Case(
+        "report-out-is-source",
+        report_source("r.md", "# R\n"),
+        ("report", "r.md", "--out", "r.md"),
+        "chartspec: error: r.md: the report would overwrite its own source; give another file "
+        "with --out",
+    ),
+    Case(
+        "report-image-environ",
+        report_source("r.md", "# R\n\n![e](/proc/self/environ)\n"),
+        ("report", "r.md"),
+        "chartspec: error: r.md: '/proc/self/environ' is an absolute path; refer to files by a "
+        "path relative to the spec or report",
+    ),
+    Case(
+        "report-image-outside",
+        report_source("r.md", "# R\n\n![p](../../../../etc/passwd)\n"),
+        ("report", "r.md"),
+        "chartspec: error: r.md: '../../../../etc/passwd' points outside the project; keep "
+        "data and images inside the project folder",
+    ),
 ]
 
 
@@ -427,6 +673,7 @@ def run_case(case: Case, base: Path, work: Path, port: int) -> Outcome:
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     if case.status == 0:
         changed = [k for k in changed if k != "(top)"]
+
     def relative(text: str) -> str:
         return text.replace(f"{project}/", "").replace(str(project), ".")
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from PIL import Image
 
 from chartspec.drawings import (
     DARK_COLOURS,
+    DARK_TARGET,
     dark_config_for,
     dark_css,
+    drawing_file,
+    file_to_still_svg,
     inline_svg,
+    palette_png,
+    still_drawing,
+    still_svg,
     themed_svg,
     tidy_svg,
 )
+from chartspec.fonts import svg_with_font
 
 
 def test_dark_config_recolours_only_the_boxes_a_spec_draws() -> None:
@@ -54,6 +63,72 @@ def test_themed_svg_classes_each_recoloured_element_with_its_dark_role() -> None
     css = dark_css(".fallback")
     for role, colour in DARK_COLOURS.items():
         assert f".fallback .dark-fill-{role} {{ fill: {colour}; }}" in css
+
+
+def test_drawing_file_is_light_and_dark_as_its_target() -> None:
+    dark = LIGHT_SVG.replace('fill="white"', f'fill="{DARK_COLOURS["background"]}"')
+    themed = themed_svg(
+        LIGHT_SVG.replace("<text ", '<text role="graphics-symbol" aria-label="a" '),
+        dark.replace("<text ", '<text role="graphics-symbol" aria-label="a" '),
+    )
+    assert themed is not None
+    drawn = drawing_file(themed)
+    assert f'id="{DARK_TARGET}"' in drawn  # x.svg#dark makes the root the :target
+    style = drawn.split("<style>")[1].split("</style>")[0]
+    for role, colour in DARK_COLOURS.items():
+        assert f":root:target .dark-fill-{role} {{ fill: {colour}; }}" in style
+    assert 'fill="white" class="dark-fill-background"' in drawn  # light unless targeted
+    assert "aria-label" not in drawn and "role=" not in drawn  # a still picture
+    assert drawing_file(themed) == drawn
+
+
+def test_a_drawing_file_gives_back_the_still_drawing_it_was_written_from() -> None:
+    marked = LIGHT_SVG.replace("<text ", '<text role="graphics-symbol" aria-label="a" ')
+    dark = marked.replace('fill="white"', f'fill="{DARK_COLOURS["background"]}"')
+    both = still_drawing((marked.encode(), dark.encode(), b"png"))
+    assert both.dark is None and both.svg == still_svg(themed_svg(marked, dark) or "")
+    assert "aria-label" not in both.svg and "<style" not in both.svg
+    assert file_to_still_svg(svg_with_font(drawing_file(both.svg)), themed=True) == both.svg
+    assert drawing_file(both.svg) == drawing_file(themed_svg(marked, dark) or "")
+
+    apart = still_drawing((marked.encode(), dark.replace(">b<", ">c<").encode(), b"png"))
+    assert apart.dark is not None and "aria-label" not in apart.dark
+    for svg in (apart.svg, apart.dark):
+        assert file_to_still_svg(svg_with_font(svg), themed=False) == svg
+        assert file_to_still_svg(svg_with_font(drawing_file(svg)), themed=False) is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("<text ", '<text onclick="alert(1)" '),
+        ("</g>", "</g><script>alert(1)</script>"),
+        ("</g>", "</g><foreignObject><p>x</p></foreignObject>"),
+        ("<path ", '<a href="javascript:alert(1)"/><path '),
+        ("</svg>", ""),  # not well-formed
+    ],
+)
+def test_a_drawing_file_with_active_content_gives_no_still_drawing(change: tuple[str, str]) -> None:
+    file = svg_with_font(still_svg(LIGHT_SVG)).replace(*change)
+    assert file_to_still_svg(file, themed=False) is None
+
+
+def test_palette_png_keeps_the_picture_in_a_palette_deterministically() -> None:
+    image = Image.new("RGBA", (64, 32), "white")  # Vega draws on white unless told otherwise
+    for x in range(64):  # an antialiased edge of a blue mark
+        image.putpixel((x, 16), tuple(255 - (255 - c) * x // 63 for c in (76, 120, 168)) + (255,))
+    raw = io.BytesIO()
+    image.save(raw, format="PNG")
+    small = palette_png(raw.getvalue())
+    assert small == palette_png(raw.getvalue())
+    with Image.open(io.BytesIO(small)) as shown:
+        assert shown.mode == "P" and shown.size == (64, 32)
+        seen = shown.convert("RGBA")
+    assert all(
+        abs(a - b) <= 24  # a tenth of the range, on the edge pixels only
+        for x in range(64)
+        for a, b in zip(seen.getpixel((x, 16)), image.getpixel((x, 16)), strict=True)
+    )
 
 
 @pytest.mark.parametrize(

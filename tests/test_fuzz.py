@@ -62,16 +62,33 @@ cells = st.one_of(
     st.integers(-(10**20), 10**20).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(
-        ["1e999", "-1e-320", "NaN", "-inf", "Infinity", "0", "-0", "2024-01-05", "2024-02-30",
-         "2024-01-05T10:00:00Z", "1.5", "1,5", "  7 "]
+        [
+            "1e999",
+            "-1e-320",
+            "NaN",
+            "-inf",
+            "Infinity",
+            "0",
+            "-0",
+            "2024-01-05",
+            "2024-02-30",
+            "2024-01-05T10:00:00Z",
+            "1.5",
+            "1,5",
+            "  7 ",
+        ]
     ),
     st.text(max_size=8),
     st.sampled_from(NASTY),
 )
 MARKS = ["point", "bar", "line", "area", "tick", "rect", "circle", "square", "text", "rule"]
 TYPES = ["quantitative", "nominal", "ordinal", "temporal"]
-NATURAL = {"string": "nominal", "number": "quantitative", "integer": "quantitative",
-           "date": "temporal"}
+NATURAL = {
+    "string": "nominal",
+    "number": "quantitative",
+    "integer": "quantitative",
+    "date": "temporal",
+}
 CHANNELS = ["x", "y", "color", "size", "tooltip", "text", "href", "detail"]
 
 
@@ -170,10 +187,10 @@ from chartspec import Column, TableSchema, chart, load_table
 SCHEMA = TableSchema([{declared}], key={key_name!r})
 
 
-@chart("fuzz", title={ex['title']!r}, description={ex['description']!r}, source="fuzz")
+@chart("fuzz", title={ex["title"]!r}, description={ex["description"]!r}, source="fuzz")
 def fuzz():
     table = load_table(Path(__file__).parent / "data.csv", SCHEMA)
-    return alt.Chart(table).mark_{ex['mark']}().encode({", ".join(channels)})
+    return alt.Chart(table).mark_{ex["mark"]}().encode({", ".join(channels)})
 """
     (charts / "fuzz.py").write_text(module, encoding="utf-8")
 

@@ -336,9 +336,7 @@ def test_cli_report_embeds_an_image_from_the_project_folder(project: Path, cli: 
     assert base64.b64encode(b"\x89PNG logo").decode() in html
 
 
-@pytest.mark.parametrize(
-    "args", [("reports/r.md", "--out", "reports/r.md"), ("reports/r.html",)]
-)
+@pytest.mark.parametrize("args", [("reports/r.md", "--out", "reports/r.md"), ("reports/r.html",)])
 def test_cli_report_never_overwrites_its_source(
     project: Path, cli: Any, args: tuple[str, ...]
 ) -> None:

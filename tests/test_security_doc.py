@@ -15,8 +15,7 @@ def figures() -> str:
     return "\n".join(
         [
             "<!-- figures:start -->",
-            "- bad-input cases, each run through the real `chartspec` command: "
-            f"**{len(CASES):,}**",
+            f"- bad-input cases, each run through the real `chartspec` command: **{len(CASES):,}**",
             "- fuzz examples per CI run (hypothesis profile `ci`; `HYPOTHESIS_PROFILE=dev` runs "
             f"20,000): **{CI_EXAMPLES:,}**",
             "- SIGKILL points survived (build killed, then recovered to exactly before or after): "

@@ -8,14 +8,23 @@ import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 
+from chartspec.cache import key_of
 from chartspec.drawings import dark_css
 from chartspec.errors import ChartspecError
 from chartspec.project import specs_to_site
-from chartspec.site import CSP, _static_dir, spec_to_script_json
+from chartspec.site import (
+    CSP,
+    DRAWINGS_RECORD,
+    _packed,
+    _static_dir,
+    spec_to_script_json,
+    write_site,
+)
 from conftest import PAYLOAD_IMG, PAYLOAD_SCRIPT, SCHEMA, write_test_specs
 
 
@@ -120,7 +129,9 @@ def test_pages_carry_title_description_and_open_graph(site: Path) -> None:
         assert (site / "charts" / f"memory3{suffix}").is_file()
 
 
-def test_url_data_is_copied_beside_the_spec_and_inlined(site: Path, specs_dir: Path) -> None:
+def test_url_data_is_copied_beside_the_spec_and_parsed_into_one_shared_script(
+    site: Path, specs_dir: Path
+) -> None:
     assert (site / "charts/data/cars.csv").read_bytes() == (
         specs_dir / "data/cars.csv"
     ).read_bytes()
@@ -128,8 +139,17 @@ def test_url_data_is_copied_beside_the_spec_and_inlined(site: Path, specs_dir: P
         specs_dir / "cars-url.vl.json"
     ).read_bytes()
     html = (site / "cars-url.html").read_text(encoding="utf-8")
-    assert '"values":[{"count":"73","origin":"Europe"}' in html
     assert 'href="charts/data/cars.csv"' in html
+    page_scripts = [a.get("src") or "" for _, a in _tags(site / "cars-url.html")]
+    [script] = [src for src in page_scripts if src.startswith("charts/data/cars.csv.")]
+    embed_scripts = [a.get("src") for _, a in _tags(site / "cars-url.embed.html")]
+    assert script in embed_scripts and "charts/cars-url.spec.js" in embed_scripts
+    data = (site / script).read_text(encoding="utf-8")
+    # parsed here (the CSP forbids it later), each column named once
+    assert '{"columns":["origin","count"],"rows":[["Europe","73"],' in data
+    spec = (site / "charts/cars-url.spec.js").read_text(encoding="utf-8")
+    assert f'"url":"{script}"' in spec and "Europe" not in spec
+    assert "<td>73" not in (site / "cars-url.embed.html").read_text("utf-8")  # table: page only
 
 
 def test_static_bundle_matches_bundle_json() -> None:
@@ -238,6 +258,83 @@ def test_pages_show_one_drawing_for_both_themes(site: Path) -> None:
     assert dark_css(".fallback") in css
 
 
+def _bars(**data: Any) -> dict[str, Any]:
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
+        "data": data,
+        "mark": "bar",
+        "encoding": {
+            "x": {"field": "a", "type": "nominal"},
+            "y": {"field": "b", "type": "quantitative"},
+        },
+    }
+
+
+def test_site_leaves_out_what_it_cannot_publish_and_says_why(tmp_path: Path, cli: Any) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "t.csv").write_text("a,b\nx,1\ny,2\n", encoding="utf-8")
+    good = {
+        "good": _bars(values=[{"a": "x", "b": 1}]),
+        "from-file": _bars(url="t.csv"),
+        "inline-csv": _bars(values="a,b\nx,1\n", format={"type": "csv"}),
+        "invalid": {**_bars(values=[{"a": "x", "b": 1}]), "mark": "circl"},
+        "no-field": _bars(values=[{"a": "x", "c": 1}]),
+        "missing-data": _bars(url="missing.csv"),
+        "remote": _bars(url="https://example.org/t.csv"),
+        "outside": _bars(url="../t.csv"),
+    }
+    for name, spec in good.items():
+        (specs / f"{name}.vl.json").write_text(json.dumps(spec), encoding="utf-8")
+    (specs / "broken.vl.json").write_text("{", encoding="utf-8")
+    for run in range(2):  # the second run reuses the cached site and still tells
+        done = cli("site", "--specs", "specs", "--out", "out", "-q", cwd=tmp_path)
+        assert done.returncode == 1, done.stderr
+        lines = done.stderr.splitlines()
+        left = sorted(
+            line.split(".vl.json: ")[0].removeprefix("chartspec: left out specs/")
+            for line in lines
+            if line.startswith("chartspec: left out ")
+        )
+        assert left == ["broken", "invalid", "missing-data", "no-field", "outside", "remote"], lines
+        assert (
+            "chartspec: left out specs/remote.vl.json: data url 'https://example.org/t.csv' is remote"
+            " and not pinned" in done.stderr
+        )
+        assert "--fetch-remote" in done.stderr
+        assert (
+            "mark: 'circl' is not a mark type; did you mean 'circle'? [CS001 schema]" in done.stderr
+        )
+        assert "encoding.y.field: no field 'b' in the data" in done.stderr
+        assert "[CS201 field-exists]" in done.stderr  # check's rules, by code and name
+        if run == 0:  # warnings are printed, and the spec published
+            assert "good.vl.json: warning: title: missing" in done.stderr
+        listed = (tmp_path / "out/.chartspec-left-out.json").read_text("utf-8")
+        assert str(tmp_path) not in listed  # no local paths in a published file
+        manifest = json.loads((tmp_path / "out/.chartspec-manifest.json").read_text("utf-8"))
+        assert ".chartspec-left-out.json" in manifest["files"]  # chartspec's, like every page
+        assert lines[-1] == "chartspec: 6 spec(s) left out"
+    pages = sorted(p.name for p in (tmp_path / "out").glob("*.html") if ".embed." not in p.name)
+    assert pages == [
+        "from-file.html",
+        "good.html",
+        "index.html",
+        "inline-csv.html",
+        "licenses.html",
+    ]
+    index = (tmp_path / "out/index.html").read_text(encoding="utf-8")
+    assert "invalid.html" not in index and "good.html" in index
+
+
+def test_without_leave_out_the_first_unpublishable_spec_fails_the_site(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "remote.vl.json").write_text(json.dumps(_bars(url="https://example.org/t.csv")))
+    with pytest.raises(ChartspecError, match="is remote and not pinned.*--fetch-remote"):
+        specs_to_site(specs, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_data_file_is_shown_with_its_declared_columns_only(tmp_path: Path) -> None:
     specs = tmp_path / "specs"
     (specs / "data").mkdir(parents=True)
@@ -270,6 +367,25 @@ def test_a_data_file_is_shown_with_its_declared_columns_only(tmp_path: Path) -> 
     table = page[page.index('<details class="data-table">') : page.index("</details>")]
     assert '<th scope="col">score (%)</th>' in table and "label_x" not in table
     assert "<td>47.80" in table and "0123456789abcdef" not in table
+
+
+@pytest.mark.parametrize(
+    ("values", "fmt", "packed"),
+    [
+        (
+            '[{"a": 1, "b": "x"}, {"b": "y", "a": 2}]',
+            {"type": "json"},
+            {"columns": ["a", "b"], "rows": [[1, "x"], [2, "y"]]},
+        ),
+        ([{"a": "1"}], {"type": "json"}, {"columns": ["a"], "rows": [["1"]]}),
+        ([{"a": 1}, {"b": 2}], {"type": "json"}, {"values": [{"a": 1}, {"b": 2}]}),
+        ('{"rows": [{"a": 1}]}', {"type": "json", "property": "rows"}, None),
+        ('{"type": "Topology"}', {"type": "topojson", "feature": "x"}, None),
+        ("[NaN]", {"type": "json"}, None),
+    ],
+)
+def test_data_scripts_write_each_key_once(values: Any, fmt: dict[str, Any], packed: Any) -> None:
+    assert _packed(values, fmt) == (packed or {"values": values})
 
 
 NOISY_CHARTS = """
@@ -339,3 +455,49 @@ def test_a_fresh_clone_checks_and_rebuilds_random_drawings_unchanged(tmp_path: P
     checked = cli("check", cwd=tmp_path)
     assert checked.returncode == 1
     assert "specs/band.vl.json: stale" in checked.stdout
+
+
+def _edit_drawing(site: Path, rel: str, data: bytes, *, record: bool) -> None:
+    """Replace one of chart `points`' drawing files; with `record`, update the site's record too."""
+    (site / rel).write_bytes(data)
+    if record:
+        names = ("charts/points.svg", "charts/points.png")
+        hashes = {name: hashlib.sha256((site / name).read_bytes()).hexdigest() for name in names}
+        text = (site / DRAWINGS_RECORD).read_text(encoding="utf-8")
+        recorded = json.loads(text)
+        recorded["charts"]["points"]["sha256"] = key_of(hashes)
+        (site / DRAWINGS_RECORD).write_text(json.dumps(recorded), encoding="utf-8")
+
+
+def test_a_drawing_is_reused_only_as_recorded_inert_and_as_chartspec_writes_it(
+    tmp_path: Path,
+) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    spec = {"$schema": SCHEMA, "title": "Points", "description": "Two points.", "mark": "point"}
+    spec |= {"data": {"values": [{"x": 1, "y": 2}, {"x": 2, "y": 1}]}}
+    spec |= {"encoding": {"x": {"field": "x", "type": "quantitative"}}}
+    (specs / "points.vl.json").write_text(json.dumps(spec), encoding="utf-8")
+    first = tmp_path / "first"
+    write_site(specs, first)
+    svg, png = ((first / "charts" / f"points.{ext}").read_bytes() for ext in ("svg", "png"))
+    other_png = png[:-12] + b"\0" * 12  # bytes a new drawing cannot have
+
+    def rebuilt() -> tuple[bytes, bytes]:
+        out = tmp_path / f"site-{len(list(tmp_path.iterdir()))}"
+        write_site(specs, out, previous=first)
+        return (out / "charts/points.svg").read_bytes(), (out / "charts/points.png").read_bytes()
+
+    _edit_drawing(first, "charts/points.png", other_png, record=True)
+    assert rebuilt() == (svg, other_png)  # as recorded: reused, not drawn
+
+    _edit_drawing(first, "charts/points.png", b"x" + other_png, record=False)
+    assert rebuilt()[1] != b"x" + other_png  # not as recorded
+
+    for edited in (
+        svg.replace(b"<path ", b'<path onload="alert(1)" ', 1),  # not inert
+        svg.replace(b":root:target", b":root", 1),  # not what chartspec writes
+    ):
+        _edit_drawing(first, "charts/points.png", other_png, record=False)
+        _edit_drawing(first, "charts/points.svg", edited, record=True)
+        assert rebuilt() == (svg, png)  # drawn again

@@ -262,8 +262,11 @@ def _zero(path):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (_utf16, "the file looks like UTF-16 (a zero byte beside every character); "
-                 "save the file as UTF-8"),
+        (
+            _utf16,
+            "the file looks like UTF-16 (a zero byte beside every character); "
+            "save the file as UTF-8",
+        ),
         (_fifo, "is not a regular file (a device, FIFO or socket); point at a data or image file"),
         (_zero, "is not a regular file (a device, FIFO or socket); point at a data or image file"),
     ],

@@ -28,9 +28,12 @@
     return out;
   }
 
-  // Let the drawing scale with its container: label positions were computed for the spec's
-  // fixed size, so the whole picture shrinks or grows instead of being laid out again.
-  function fitSvg(root) {
+  // Let the drawing shrink with its container: label positions were computed for the spec's
+  // fixed size, so the whole picture scales instead of being laid out again. It keeps its
+  // width as its largest size (the stylesheet caps it at the container's width): the width of
+  // the pre-rendered drawing it replaces, when there is one, so that nothing moves (the two
+  // measure text with different engines and may differ by a pixel).
+  function fitSvg(root, shownWidth) {
     var svg = root.querySelector('svg');
     if (!svg) return;
     var w = parseFloat(svg.getAttribute('width'));
@@ -38,9 +41,43 @@
     if (!svg.getAttribute('viewBox') && w > 0 && h > 0) {
       svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h);
     }
-    svg.setAttribute('width', '100%');
+    if (shownWidth > 0) svg.setAttribute('width', shownWidth);
     svg.removeAttribute('height');
     svg.classList.add('chart-svg');
+  }
+
+  // A page's spec and data come from scripts the page and its embed page share: the spec
+  // from chartspecSpecs, each url's data from chartspecData (keyed by the url). A report
+  // carries its spec in a JSON block instead.
+  function specFor(id) {
+    var specs = window.chartspecSpecs || {};
+    if (Object.prototype.hasOwnProperty.call(specs, id)) return withData(specs[id]);
+    return readJson(id);
+  }
+
+  function withData(node) {
+    var data = window.chartspecData || {};
+    if (Array.isArray(node)) return node.map(withData);
+    if (!isObject(node)) return node;
+    var out = {};
+    for (var key in node) {
+      if (Object.prototype.hasOwnProperty.call(node, key)) out[key] = withData(node[key]);
+    }
+    if (typeof out.url === 'string' && Object.prototype.hasOwnProperty.call(data, out.url)) {
+      out.values = unpacked(data[out.url]);
+      delete out.url;
+    }
+    return out;
+  }
+
+  // A data script holds records that share their keys as columns and rows of cells.
+  function unpacked(packed) {
+    if (!packed.columns) return packed.values;
+    return packed.rows.map(function (row) {
+      var record = {};
+      packed.columns.forEach(function (column, i) { record[column] = row[i]; });
+      return record;
+    });
   }
 
   // vega-embed merges a spec's usermeta.embedOptions over the options given here (actions,
@@ -57,6 +94,10 @@
   var views = {};
 
   function render(container, spec, darkConfig) {
+    // Relative urls (images) resolve against the spec's own folder, copied into the site.
+    var baseURL = container.getAttribute('data-files-url') || '';
+    var shown = container.querySelector('svg, img');
+    var shownWidth = shown ? parseFloat(shown.getAttribute('width')) : 0;
     var dark = !!(darkQuery && darkQuery.matches && darkConfig);
     var own = withoutEmbedOptions(spec);
     var theSpec = dark ? merge(own, {config: merge(own.config || {}, darkConfig)}) : own;
@@ -70,12 +111,13 @@
         ast: true,
         expr: lib.expressionInterpreter,
         defaultStyle: false,
-        tooltip: {disableDefaultStyle: true, theme: dark ? 'dark' : 'light'},
+        loader: {baseURL: baseURL},
+        tooltip: {disableDefaultStyle: true, theme: dark ? 'dark' : 'light', baseURL: baseURL},
       })
       .then(function (result) {
         if (views[container.id]) views[container.id].finalize();
         views[container.id] = result.view;
-        fitSvg(target);
+        fitSvg(target, shownWidth);
         container.replaceChildren(target);
         container.classList.add('is-live');
         container.classList.toggle('is-dark', dark);
@@ -92,11 +134,10 @@
       return;
     }
     var darkConfig = readJson('chartspec-dark-config');
-    var blocks = document.querySelectorAll('script.chartspec-spec[type="application/json"]');
-    Array.prototype.forEach.call(blocks, function (block) {
-      var container = document.querySelector('[data-spec-id="' + block.id + '"]');
-      if (!container) return;
-      render(container, JSON.parse(block.textContent), darkConfig);
+    var containers = document.querySelectorAll('[data-spec-id]');
+    Array.prototype.forEach.call(containers, function (container) {
+      var spec = specFor(container.getAttribute('data-spec-id'));
+      if (spec) render(container, spec, darkConfig);
     });
   }
 

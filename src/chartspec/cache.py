@@ -28,6 +28,7 @@ LIBRARIES = (
     "numpy",
     "jsonschema",
     "vl-convert-python",
+    "pillow",  # the PNG palette
     "vegafusion",
     "pyarrow",
 )

@@ -133,25 +133,37 @@ def _check_one(path: Path) -> list[Problem]:
     return check_spec(load_spec_file(path), base_dir=path.parent)
 
 
-def check_for_publishing(paths: Iterable[Path], *, cache_dir: Path | None) -> None:
+def check_for_publishing(
+    paths: Iterable[Path], *, cache_dir: Path | None, leave_out: bool = False
+) -> dict[Path, ChartspecError]:
     """Refuse specs that `check` rejects, with the same rules; warn about the rest.
 
     Every spec is taken as hand-written: those `build` wrote passed its stricter check.
+    The first refused spec raises; with `leave_out`, every refused spec is returned with
+    why instead, one that crashes the checker too (named as a bug), and the rest are kept.
     """
+    refused: dict[Path, ChartspecError] = {}
     for checked in check_files(paths, cache_dir=cache_dir):
-        if checked.crash:
+        if checked.crash and not leave_out:
             raise RuntimeError(f"checking {checked.path} failed: {checked.crash}")
-        if checked.error:
-            raise ChartspecError(checked.error)
-        if errors := checked.errors:
+        if checked.crash:
+            why = f"checking it failed ({checked.crash}); this is a bug in chartspec"
+            refused[checked.path] = ChartspecError(why, file=checked.path)
+        elif checked.error:
+            refused[checked.path] = ChartspecError(checked.error)
+        elif errors := checked.errors:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            raise ChartspecError(
+            refused[checked.path] = ChartspecError(
                 f"not published: {errors[0]} [{errors[0].code} {errors[0].rule.name}]{more}",
                 file=checked.path,
                 hint=f"see `chartspec check {checked.path}`",
             )
-        for found in checked.warnings:
-            warnings.warn(format_problem(found), LintWarning, stacklevel=2)
+        else:
+            for found in checked.warnings:
+                warnings.warn(format_problem(found), LintWarning, stacklevel=2)
+        if refused and not leave_out:
+            raise next(iter(refused.values()))
+    return refused
 
 
 __all__ = [

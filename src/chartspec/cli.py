@@ -27,7 +27,7 @@ from chartspec.errors import (
 EXIT_CODES = """\b
 Exit status:
   0  success (for check: every check passed)
-  1  a check failed (invalid, failing lint, or stale specs)
+  1  a check failed (invalid, failing lint, or stale specs; for site: a spec left out)
   2  bad input or usage (one line on stderr: file:row:column: what; what to do)
   3  a bug in chartspec (please report it)
 """
@@ -258,10 +258,16 @@ def site(
     fetch_remote: bool,
     refresh_remote: bool,
 ) -> int:
-    """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site."""
+    """Publish a folder of Vega-Lite specs (any, not only built ones) as a static site.
+
+    A spec that cannot be published (unreadable, rejected by check, its data or images
+    unreadable, its remote data not pinned) is named on stderr with its reason and left out;
+    the others are published, and the exit status is then 1 (2 when none can be published).
+    """
     # imported when run: see the module's docstring
     from chartspec.project import publish_outputs
     from chartspec.remote import pin_folder
+    from chartspec.site import left_out_specs
 
     if reports_dir is None and specs_dir == Path("specs"):
         reports_dir = Path("reports")  # a project's own specs: publish what `build` does
@@ -276,8 +282,15 @@ def site(
         jobs=_jobs(jobs),
         quiet=quiet,
         use_cache=not no_cache,
+        leave_out=True,
     )
+    left_out = left_out_specs(site_dir)
+    for line in left_out:
+        click.echo(f"chartspec: left out {specs_dir.as_posix().rstrip('/')}/{line}", err=True)
     click.echo(f"published {len(done.site_files)} file(s) into {site_dir}/")
+    if left_out:
+        click.echo(f"chartspec: {len(left_out)} spec(s) left out", err=True)
+        return EXIT_CHECK_FAILED
     return EXIT_OK
 
 

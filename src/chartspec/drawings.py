@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import copy
 import functools
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from chartspec import fonts, render
 from chartspec.cache import key_of, sha256_bytes
@@ -123,20 +127,14 @@ def drawing_environment() -> str:
     package = Path(__file__).resolve().parent
     files = [package / name for name in _DRAWING_CODE] + sorted(fonts.FONT_DIR.iterdir())
     hashes = {p.name: sha256_bytes(p.read_bytes()) for p in files if p.is_file()}
-    vl_convert = metadata.version("vl-convert-python")
-    return key_of(DRAWING_FORMAT, vl_convert, VL_VERSION, PNG_SCALE, hashes)
+    versions = [metadata.version(name) for name in ("vl-convert-python", "pillow")]
+    return key_of(DRAWING_FORMAT, versions, VL_VERSION, PNG_SCALE, hashes)
 
 
-def drawing_key(live_text: str) -> str:
-    """Return the key of the drawings of a live spec (as script JSON): same key, same drawing."""
-    return key_of(drawing_environment(), live_text)
-
-
-def drawing_record(key: str, parts: RenderParts) -> dict[str, str]:
-    """Return what a site records of a chart's drawings: their key and each part's hash."""
-    return {"key": key} | {
-        part: sha256_bytes(blob) for part, blob in zip(RENDER_PARTS, parts, strict=True)
-    }
+def drawing_key(live_text: str, images: list[str]) -> str:
+    """Return the key of the drawings of a live spec (as script JSON) that shows images with
+    these content hashes: same key, same drawing."""
+    return key_of(drawing_environment(), live_text, images)
 
 
 def spec_to_drawings(live_text: str, *, base_dir: Path | None = None) -> RenderParts | str:
@@ -155,7 +153,17 @@ def spec_to_drawings(live_text: str, *, base_dir: Path | None = None) -> RenderP
     light, dark = tidy_svg(light), tidy_svg(dark)
     # rasterised as drawn, without running Vega again
     png = render.svg_to_png(light, scale=PNG_SCALE)
-    return light.encode("utf-8"), dark.encode("utf-8"), png
+    return light.encode("utf-8"), dark.encode("utf-8"), palette_png(png)
+
+
+def palette_png(png: bytes) -> bytes:
+    """Return a PNG in at most 256 colours, compressed hard: the same picture at about an eighth
+    of the bytes, since a chart's flat colours and their edges fit a palette. Deterministic."""
+    with Image.open(io.BytesIO(png)) as image:
+        quantised = image.convert("RGBA").quantize(256, method=Image.Quantize.FASTOCTREE)
+    out = io.BytesIO()
+    quantised.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def tidy_svg(svg: str) -> str:
@@ -232,13 +240,95 @@ def themed_svg(light: str, dark: str) -> str | None:
     return ET.tostring(light_root, encoding="unicode")
 
 
-def dark_css(scope: str) -> str:
-    """Return the rules that turn a `themed_svg` drawing inside `scope` dark in dark mode."""
-    rules = "".join(
-        f"  {scope} .dark-{attr}-{role} {{ {attr}: {colour}; }}\n"
+DARK_TARGET = "dark"
+"""The fragment that shows a `drawing_file` in its dark colours (`x.svg#dark`)."""
+
+
+@dataclass(frozen=True)
+class StillDrawing:
+    """What a site shows of a chart: one still SVG for both themes (`dark` is None), or light
+    and dark ones when the renders differ in more than colours (see `still_svg`); and the PNG.
+
+    A chart's drawing files and its pages' drawings are made from this alone.
+    """
+
+    svg: str
+    dark: str | None
+    png: bytes
+
+
+def still_drawing(parts: RenderParts) -> StillDrawing:
+    """Return the still drawing of a chart's light SVG, dark SVG and PNG."""
+    light, dark = parts[0].decode("utf-8"), parts[1].decode("utf-8")
+    themed = themed_svg(light, dark)
+    if themed is not None:
+        return StillDrawing(still_svg(themed), None, parts[2])
+    return StillDrawing(still_svg(light), still_svg(dark), parts[2])
+
+
+def still_svg(svg: str) -> str:
+    """Return an SVG as a still picture: without what Vega writes on every mark for pointers and
+    screen readers, or attributes that restate a default, and with text attributes said once."""
+    return ET.tostring(_still(ET.fromstring(svg)), encoding="unicode")
+
+
+def _still(root: ET.Element) -> ET.Element:
+    for el in root.iter():
+        for attr, value in list(el.attrib.items()):
+            if el is not root and _unused_in_a_still_picture(attr.rsplit("}", 1)[-1], value):
+                del el.attrib[attr]
+    _hoist_text_attributes(root)
+    return root
+
+
+def drawing_file(themed: str) -> str:
+    """Return a `themed_svg` drawing as a still picture (see `still_svg`) in a file that shows
+    its dark colours when linked as `#dark` (its root is then the `:target`), and its light
+    ones otherwise.
+
+    One file serves both themes of a page or gallery (`<source srcset="x.svg#dark">`) and is
+    the light drawing when downloaded.
+    """
+    root = _still(ET.fromstring(themed))
+    root.set("id", DARK_TARGET)
+    style = ET.Element(f"{{{_SVG_NS}}}style")
+    style.text = _dark_rules(":root:target")
+    root.insert(0, style)
+    return ET.tostring(root, encoding="unicode")
+
+
+def file_to_still_svg(text: str, *, themed: bool) -> str | None:
+    """Return the still SVG a drawing file was written from with the bundled font (as a
+    `drawing_file` when `themed`), or None when it is not one or is not inert.
+
+    Only a guess: the caller writes the file again from it to prove it.
+    """
+    try:
+        root = ET.fromstring(fonts.svg_without_font(text))
+        if themed:
+            style = root[0] if len(root) else None
+            if root.attrib.pop("id", None) != DARK_TARGET or style is None:
+                return None
+            root.remove(style)
+        for el in root.iter():
+            _check_inert(el)
+    except (ET.ParseError, ChartspecError):
+        return None
+    return ET.tostring(root, encoding="unicode")
+
+
+def _dark_rules(scope: str) -> str:
+    """Return the rules that give a `themed_svg` drawing inside `scope` its dark colours."""
+    return "".join(
+        f"{scope} .dark-{attr}-{role} {{ {attr}: {colour}; }}\n"
         for role, colour in DARK_COLOURS.items()
         for attr in ("fill", "stroke")
     )
+
+
+def dark_css(scope: str) -> str:
+    """Return the rules that turn a `themed_svg` drawing inside `scope` dark in dark mode."""
+    rules = "".join(f"  {rule}" for rule in _dark_rules(scope).splitlines(keepends=True))
     return f"@media (prefers-color-scheme: dark) {{\n{rules}}}\n"
 
 
@@ -317,16 +407,6 @@ def _unused_in_a_still_picture(attr: str, value: str) -> bool:
 
 
 _NO_OP_VALUES = {"opacity": "1", "transform": "translate(0,0)"}  # neither is inherited
-
-
-def is_inert(svg: str) -> bool:
-    """Tell whether an SVG is well-formed and has no active content or inline styles."""
-    try:
-        for el in ET.fromstring(svg).iter():
-            _check_inert(el)
-    except (ET.ParseError, ChartspecError):
-        return False
-    return True
 
 
 def _check_inert(el: ET.Element) -> None:

@@ -268,7 +268,7 @@ def svg_with_font(svg: str) -> str:
 def svg_without_font(svg: str) -> str:
     """Return an SVG made by `svg_with_font` without the font it carries."""
     start = re.search(r"<svg\b[^>]*>", svg)
-    if start is None or not svg.startswith("<style>", start.end()):
+    if start is None or not svg.startswith("<style>@font-face", start.end()):
         return svg
     end = svg.find("</style>", start.end())
     return svg if end < 0 else svg[: start.end()] + svg[end + len("</style>") :]

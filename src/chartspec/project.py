@@ -131,8 +131,13 @@ def publish_outputs(
     jobs: int = 1,
     quiet: bool = True,
     use_cache: bool = True,
+    leave_out: bool = False,
 ) -> Published:
-    """Write the spec `files` (None: keep the specs) and the site, all or nothing, locked."""
+    """Write the spec `files` (None: keep the specs) and the site, all or nothing, locked.
+
+    With `leave_out`, specs that cannot be published are left out (see
+    `chartspec.site.left_out_specs`) instead of failing.
+    """
     specs_dir, site_dir = Path(specs_dir).resolve(), Path(site_dir).resolve()
     check_outputs(
         {"specs": specs_dir, "site": site_dir},
@@ -156,6 +161,7 @@ def publish_outputs(
                 cache_dir=cache,
                 quiet=quiet,
                 previous=site_dir,
+                leave_out=leave_out,
             ),
             site_is_current=lambda: use_cache and site_is_current(specs_dir, site_dir, reports),
             unused_data=unused_data,
@@ -196,12 +202,15 @@ def specs_to_site(
     reports: Sequence[Path] = (),
     jobs: int = 1,
     quiet: bool = True,
+    leave_out: bool = False,
 ) -> list[Path]:
     """Publish every `*.vl.json` under specs_dir as the static site out_dir; return its files.
 
     All or nothing: a failure leaves out_dir as it was. Only files chartspec wrote into
     out_dir are replaced or removed. `base_url`, when given, makes Open Graph URLs absolute;
-    each Markdown file in `reports` becomes the standalone page `<stem>.html`.
+    each Markdown file in `reports` becomes the standalone page `<stem>.html`. With
+    `leave_out`, specs that cannot be published are left out and named, with why, in the
+    site (see `chartspec.site.left_out_specs`) instead of failing it.
     """
     specs_dir, out_dir = Path(specs_dir).resolve(), Path(out_dir).resolve()
     check_outputs({"specs": specs_dir, "site": out_dir}, inputs={})
@@ -222,6 +231,7 @@ def specs_to_site(
                 jobs=jobs,
                 quiet=quiet,
                 previous=out_dir,
+                leave_out=leave_out,
             ),
         )
     return done.site_files

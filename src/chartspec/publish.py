@@ -115,8 +115,7 @@ def build_lock(
         raise os_error(error, path, "cannot create the lock file") from None
     except LockTimeout:
         raise ChartspecError(
-            f"another chartspec command is building in {root} "
-            f"(waited {wait:g} s for the lock)",
+            f"another chartspec command is building in {root} (waited {wait:g} s for the lock)",
             file=path,
             hint=f"wait for it to finish, or set {LOCK_TIMEOUT_ENV} to wait longer",
         ) from None

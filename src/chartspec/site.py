@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import copy
 import functools
+import hashlib
 import json
+import mimetypes
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,17 +23,17 @@ from chartspec.cache import Store, environment_key, key_of, sha256_bytes
 from chartspec.check import check_for_publishing
 from chartspec.datatable import reader_datasets
 from chartspec.drawings import (
-    RENDER_PARTS,
-    RenderParts,
+    DARK_TARGET,
+    StillDrawing,
     dark_config_for,
     dark_css,
+    drawing_file,
     drawing_key,
-    drawing_record,
+    file_to_still_svg,
     inline_svg,
-    is_inert,
     spec_to_drawings,
+    still_drawing,
     svg_size,
-    themed_svg,
 )
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
@@ -36,14 +41,25 @@ from chartspec.pool import map_in_pool
 from chartspec.progress import Progress
 from chartspec.registry import check_page_name
 from chartspec.report import markdown_to_html
-from chartspec.sandbox import read_inside
-from chartspec.spec import chartspec_meta, check_drawable, find_specs, load_spec_file, spec_name
+from chartspec.sandbox import is_remote, read_inside, read_regular_file, resolve_inside
+from chartspec.spec import (
+    chartspec_meta,
+    check_drawable,
+    find_specs,
+    iter_views,
+    load_spec_file,
+    spec_name,
+)
 from chartspec.spec_data import (
     Dataset,
     LocalFiles,
+    data_format,
     data_table,
     dataset_to_csv,
     inline_data,
+    iter_data,
+    page_values,
+    read_url,
 )
 from chartspec.specs import spec_to_script_json
 
@@ -51,16 +67,19 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'"
 )
+LEFT_OUT_FILE = ".chartspec-left-out.json"
+"""Where a site names the specs it left out, and why: a site that comes unchanged from the
+cache still tells (see `left_out_specs`)."""
 MAX_NUMBER_COLUMNS = 40
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMES = {"index"}
 # Starting a process costs about a second: below this many drawings they are made here.
 MIN_PARALLEL_RENDERS = 4
-# The key of each chart's drawings and the hash of each part, so that a build without a cache
-# (a fresh clone) reuses the drawings of the site it replaces, and a check compares keys: Vega
-# draws some charts from an unseeded random source, and vl-convert cannot seed it.
+# The key of each chart's drawing and the hash of its drawing files, so that a build without a
+# cache (a fresh clone) reuses the drawings of the site it replaces, and a check compares keys:
+# Vega draws some charts from an unseeded random source, and vl-convert cannot seed it.
 DRAWINGS_RECORD = ".chartspec-drawings.json"
-DRAWINGS_RECORD_VERSION = 1
+DRAWINGS_RECORD_VERSION = 2
 
 
 @dataclass
@@ -78,6 +97,12 @@ class Chart:
     width: int = 0
     height: int = 0
     featured: bool = False  # listed first in the gallery
+    dark_drawing: str = ""  # the drawing file in dark colours (see drawings.drawing_file)
+    live_text: str = ""  # the spec drawn at build time, its data inline
+    page_spec: dict[str, Any] = field(default_factory=dict)  # url data named by its script
+    data_scripts: list[tuple[str, bytes]] = field(default_factory=list)  # site path, content
+    # file, and its site path (None outside the specs folder: the page's spec then carries it)
+    images: list[tuple[Path, str | None]] = field(default_factory=list)
 
 
 def write_site(
@@ -90,6 +115,7 @@ def write_site(
     jobs: int = 1,
     cache_dir: Path | None = None,
     quiet: bool = True,
+    leave_out: bool = False,
     previous: Path | None = None,
 ) -> list[Path]:
     """Write the site for every `*.vl.json` under specs_dir into the empty folder out_dir.
@@ -99,13 +125,15 @@ def write_site(
     up to `jobs` processes; with `cache_dir`, the files of unchanged charts are reused, and the
     drawings that the `previous` site records for the same key are reused too.
     Publishing (see publish.py) hands out_dir over and moves the files into place.
+    A spec that cannot be published (unreadable, rejected by check, its data or images not
+    readable, not drawable) fails the site, or with `leave_out` is left out and named, with
+    its reason, in the site's `LEFT_OUT_FILE`.
     """
     specs_dir = Path(specs_dir).resolve()
     out_dir = Path(out_dir).resolve()
-    paths = _find_specs(specs_dir)
-    charts = [_load_chart(path, specs_dir) for path in paths]  # unreadable data: one error
-    check_for_publishing(paths, cache_dir=cache_dir)  # publish only what `check` passes
-    _check_unique_names(charts)
+    charts, left_out = _load_charts(
+        _find_specs(specs_dir), specs_dir, leave_out=leave_out, cache_dir=cache_dir
+    )
     writer = _Writer(out_dir)
     common = _write_shared_files(writer, site_title=site_title)
     made = chart_files(
@@ -117,17 +145,49 @@ def write_site(
         quiet=quiet,
         previous=previous,
     )
+    published = []
     drawings = {}
     for chart, files in zip(charts, made, strict=True):  # written while others are drawn
+        if isinstance(files, str):
+            if not leave_out:
+                raise ChartspecError(f"cannot render chart: {files}", file=chart.spec_file)
+            left_out.append((chart.spec_file, f"cannot render chart: {files}"))
+            continue
         for rel, data, shared in files.files:
             writer.write_bytes(rel, data, shared=shared)
         chart.width, chart.height = files.width, files.height
+        chart.dark_drawing = _dark_drawing(chart.name, [rel for rel, _, _ in files.files])
+        published.append(chart)
         drawings[chart.name] = files.drawing
     writer.write_text(DRAWINGS_RECORD, _drawings_record_text(drawings))
-    _write_index(charts, writer, common)
+    _write_index(published, writer, common)
+    if left_out:
+        writer.write_text(LEFT_OUT_FILE, _left_out_json(left_out, specs_dir))
     _write_reports(reports, writer, specs_dir)
     writer.sync()
     return [out_dir / rel for rel in sorted(writer.written)]
+
+
+def left_out_specs(site_dir: Path) -> list[str]:
+    """Return the specs a site built with `leave_out` left out: `path: reason`, one each."""
+    try:
+        found = json.loads((Path(site_dir) / LEFT_OUT_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as error:
+        where = Path(site_dir) / LEFT_OUT_FILE
+        raise ChartspecError(f"cannot be read ({error})", file=where) from None
+    return [f"{rel}: {reason}" for rel, reason in found["left out"].items()]
+
+
+def _left_out_json(left_out: list[tuple[Path, str]], specs_dir: Path) -> str:
+    """Return the left-out specs and why, named relative to the specs folder (no local paths)."""
+    root = str(specs_dir) + os.sep
+    reasons = {
+        path.relative_to(specs_dir).as_posix(): reason.replace(root, "")
+        for path, reason in sorted(left_out)
+    }
+    return json.dumps({"left out": reasons}, indent=1, ensure_ascii=False) + "\n"
 
 
 def _write_shared_files(writer: _Writer, *, site_title: str) -> dict[str, Any]:
@@ -169,7 +229,11 @@ def _write_chart(
     *,
     base_url: str | None,
 ) -> None:
-    """Write one chart's downloads, page and embed page."""
+    """Write one chart's downloads, scripts, page and embed page.
+
+    The two pages share the chart's spec script and its data scripts (one per data file, shared
+    by every chart that reads it), so no data is written twice.
+    """
     name = chart.name
     spec_rel = f"charts/{_spec_relpath(chart)}"
     writer.copy_file(chart.spec_file, spec_rel)
@@ -178,24 +242,33 @@ def _write_chart(
         if ds.source_file is not None:
             rel = f"charts/{_data_relpath(chart, ds.source_file)}"
             writer.copy_file(ds.source_file, rel, shared=True)  # charts may share a file
-            if ds.source_file.suffix.lower() == ".csv" and not ds.declared:
-                data_links.append({"href": rel, "label": ds.label})
+            if not ds.declared:  # the file as it is; declared columns are the chart's
+                kind = ds.source_file.suffix.lower() or ".txt"
+                data_links.append({"href": rel, "label": ds.label, "kind": kind})
                 continue
         csv_rel = (
             f"charts/{name}.csv" if len(chart.datasets) == 1 else f"charts/{name}-data-{i}.csv"
         )
         writer.write_text(csv_rel, dataset_to_csv(ds))
-        data_links.append({"href": csv_rel, "label": ds.label})
+        data_links.append({"href": csv_rel, "label": ds.label, "kind": ".csv"})
+    for source, rel in chart.images:
+        if rel is not None:
+            writer.copy_file(source, rel, shared=True)
+    scripts = []
+    for rel, content in chart.data_scripts:
+        writer.write_bytes(rel, content, shared=True)
+        scripts.append(rel)
+    spec_script = f"charts/{name}.spec.js"
+    writer.write_text(spec_script, _script("chartspecSpecs", f"spec-{name}", chart.page_spec))
+    scripts.append(spec_script)
 
-    live_spec = renders.live_spec
-    svg_light, svg_dark = renders.svg_light, renders.svg_dark
-    # Downloads and gallery thumbnails are shown without the page's web font.
-    light_rel, dark_rel, og_image = _drawing_files(name)
-    writer.write_text(light_rel, fonts.svg_with_font(svg_light))
-    writer.write_text(dark_rel, fonts.svg_with_font(svg_dark))
-    writer.write_bytes(og_image, renders.png)
-    chart.width, chart.height = svg_size(svg_light)
+    live_spec, still = renders.live_spec, renders.still
+    for rel, data in _drawing_files(name, still).items():
+        writer.write_bytes(rel, data)
+    chart.width, chart.height = svg_size(still.svg)
+    chart.dark_drawing = _dark_drawing(name, [rel for rel, _, _ in writer.files])
 
+    og_image = f"charts/{name}.png"
     page_url = f"{name}.html"
     embed_src = f"{name}.embed.html"
     if base_url:
@@ -209,9 +282,10 @@ def _write_chart(
         **common,
         "chart": chart,
         "page_title": f"{chart.title} · {common['site_title']}",
-        "spec_json": spec_to_script_json(live_spec),
+        "chart_scripts": scripts,
+        "files_url": f"charts/{_folder_relpath(chart)}",
         "dark_config_json": spec_to_script_json(dark_config_for(live_spec)),
-        **_fallback_svgs(name, svg_light, svg_dark),
+        **_fallback_svgs(name, still),
         "spec_href": spec_rel,
         "data_links": data_links,
         "tables": [data_table(ds) for ds in chart.datasets],
@@ -220,8 +294,18 @@ def _write_chart(
         "page_url": page_url if base_url else None,
     }
     env = _jinja_env()
-    writer.write_text(f"{name}.html", env.get_template("chart.html").render(**page_ctx))
-    writer.write_text(f"{name}.embed.html", env.get_template("embed.html").render(**page_ctx))
+    page = env.get_template("chart.html").render(**page_ctx, drawing_files=False)
+    writer.write_text(f"{name}.html", page)
+    embed = env.get_template("embed.html").render(**page_ctx, drawing_files=True)
+    writer.write_text(f"{name}.embed.html", embed)
+
+
+def _script(registry: str, key: str, value: Any) -> str:
+    """Return a script that files `value` under `key` in the page's global `registry`."""
+    return (
+        f"(self.{registry} = self.{registry} || {{}})"
+        f"[{json.dumps(key)}] = {spec_to_script_json(value)};\n"
+    )
 
 
 class _Recorder:
@@ -255,8 +339,58 @@ def _find_specs(specs_dir: Path) -> list[Path]:
     return found
 
 
+def _load_charts(
+    paths: list[Path], specs_dir: Path, *, leave_out: bool, cache_dir: Path | None
+) -> tuple[list[Chart], list[tuple[Path, str]]]:
+    """Read every spec and check it as `check` does; return the charts and, with `leave_out`,
+    the specs left out and why (without it, the first problem is raised).
+
+    A spec whose data cannot be read says so rather than what the check makes of it. When no
+    spec can be published, the last one's error is the site's.
+    """
+    loaded: dict[Path, Chart | ChartspecError] = {}
+    for path in paths:
+        try:
+            loaded[path] = _load_chart(path, specs_dir)
+        except ChartspecError as error:
+            if not leave_out:
+                raise
+            loaded[path] = error
+    readable = [path for path in paths if isinstance(loaded[path], Chart)]
+    refused = check_for_publishing(readable, cache_dir=cache_dir, leave_out=leave_out)
+    charts: list[Chart] = []
+    left_out: list[tuple[Path, str]] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        found = refused.get(path, loaded[path])
+        if isinstance(found, Chart):
+            key = found.name.lower()  # case-insensitive file systems
+            if key not in seen:
+                seen[key] = path
+                charts.append(found)
+                continue
+            found = ChartspecError(
+                f"two specs are both named {found.name!r}",
+                file=path,
+                hint=f"the other is {seen[key]}",
+            )
+            if not leave_out:
+                raise found
+        if not charts and len(left_out) == len(paths) - 1:
+            raise found  # nothing to publish: the last spec's error is the site's
+        left_out.append((path, _reason(found, path)))
+    return charts, left_out
+
+
+def _reason(error: ChartspecError, path: Path) -> str:
+    """Return an error as one line, without the spec's own name when it is the file at fault."""
+    if error.file != str(path):
+        return str(error)
+    return str(ChartspecError(error.what, row=error.row, column=error.column, hint=error.hint))
+
+
 def _load_chart(path: Path, specs_dir: Path) -> Chart:
-    """Read one spec file and gather its title, description and data tables."""
+    """Read one spec file, check it, and gather its title, description, data and images."""
     spec = load_spec_file(path)
     name = spec_name(path)
     meta = chartspec_meta(spec)
@@ -268,6 +402,7 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
             file=path,
             hint="use letters, digits, '.', '_' or '-', and not 'index'",
         )
+    check_page_name(name, file=path)
     title = _text(meta.get("title")) or _title_of(spec) or name
     description = _text(spec.get("description")) or title
     chart = Chart(
@@ -280,8 +415,149 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
         specs_dir=specs_dir,
         featured=meta.get("featured") is True,  # any other value is ignored, like a bad title
     )
-    chart.datasets = reader_datasets(spec, _data_files(chart), title=chart.title, source=path)
+    files = _data_files(chart)
+    chart.datasets = reader_datasets(spec, files, title=title, source=path)
+    images, drawn = _images(chart)
+    chart.images = [(source, rel) for source, rel, _ in images.values()]
+    # The drawing gets its images from the renderer, which inlines them from the project; the
+    # page's spec carries those a mark draws as `data:` URLs, since a page opened from disk
+    # may not load them itself (Vega asks for them with CORS).
+    data_urls = {ref: data_url for ref, (_, _, data_url) in images.items() if ref in drawn}
+    live_text = spec_to_script_json(inline_data(spec, files, source=path))
+    check_drawable(json.loads(live_text), file=path, text=live_text)  # inlined data too
+    chart.live_text = live_text
+    page_spec, chart.data_scripts = _page_spec(chart, files)
+    chart.page_spec = _with_images(page_spec, data_urls, _image_fields(spec)[0])
     return chart
+
+
+def _page_spec(chart: Chart, files: LocalFiles) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    """Return the spec a page draws, and the scripts holding its url data, one per file.
+
+    Each url is replaced by its script's path, which the page loader resolves; delimited
+    text is parsed here, since parsing it in the browser needs what the CSP forbids.
+    """
+    spec = copy.deepcopy(chart.spec)
+    scripts: dict[str, bytes] = {}
+    for data in iter_data(spec):
+        url = data.get("url")
+        if url is None and not isinstance(data.get("values"), str):
+            continue
+        fmt = data_format(data)
+        if url is None:
+            data["values"], data["format"] = page_values(data["values"], fmt)
+            continue
+        path, text = read_url(url, files, source=chart.spec_file)
+        values, data["format"] = page_values(text, fmt)
+        packed = _packed(values, data["format"])
+        body = spec_to_script_json(packed)
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
+        name = _data_relpath(chart, path) if path is not None else "data"
+        data["url"] = rel = f"charts/{name}.{digest}.js"
+        scripts[rel] = _script("chartspecData", rel, packed).encode("utf-8")
+    return spec, sorted(scripts.items())
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _packed(values: Any, fmt: dict[str, Any]) -> dict[str, Any]:
+    """Return url data as its page script holds it (the page loader unpacks it).
+
+    Records that share their keys become `columns` and `rows` of cells, each key written once
+    rather than in every row; a JSON array of records is parsed here for that. Anything else
+    stays as it is, under `values`.
+    """
+    if isinstance(values, str) and fmt.get("type", "json") == "json" and "property" not in fmt:
+        try:
+            parsed = json.loads(values, parse_constant=_no_constant)
+        except ValueError:
+            parsed = None  # the browser says what is wrong with it, as it would for the file
+        if isinstance(parsed, list) and parsed and all(isinstance(r, dict) for r in parsed):
+            values = parsed
+    if isinstance(values, list) and values and all(isinstance(r, dict) for r in values):
+        keys = values[0].keys()
+        if all(r.keys() == keys for r in values):
+            columns = list(keys)
+            return {"columns": columns, "rows": [[r[c] for c in columns] for r in values]}
+    return {"values": values}
+
+
+def _image_fields(spec: dict[str, Any]) -> tuple[set[str], set[str], set[str]]:
+    """Return the fields whose values are drawn as images, those shown in tooltips, and the
+    literal image urls of a spec (image marks' `url` and url channels' `value`)."""
+    drawn: set[str] = set()
+    tooltip: set[str] = set()
+    literal: set[str] = set()
+    for _, view in iter_views(spec):
+        mark = view.get("mark")
+        if isinstance(mark, dict) and isinstance(mark.get("url"), str):
+            literal.add(mark["url"])
+        encoding = view.get("encoding")
+        if not isinstance(encoding, dict):
+            continue
+        for channel, defs in encoding.items():
+            for d in defs if isinstance(defs, list) else [defs]:
+                if not isinstance(d, dict):
+                    continue
+                if channel == "url":
+                    if isinstance(d.get("value"), str):
+                        literal.add(d["value"])
+                    if isinstance(d.get("field"), str):
+                        drawn.add(d["field"])
+                elif (
+                    channel == "tooltip"  # vega-tooltip shows an entry titled `image` as one
+                    and d.get("title", d.get("field")) == "image"
+                    and isinstance(d.get("field"), str)
+                ):
+                    tooltip.add(d["field"])
+    return drawn, tooltip, literal
+
+
+def _images(chart: Chart) -> tuple[dict[str, tuple[Path, str | None, str]], set[str]]:
+    """Return the images a chart shows, by reference: file, site path and `data:` URL; and the
+    references drawn (not only shown in tooltips).
+
+    Images are read from inside the specs folder (copied into the site) or the project, as
+    drawings read them; remote ones are never fetched, so neither drawn nor copied.
+    """
+    drawn_fields, tooltip_fields, literal = _image_fields(chart.spec)
+    drawn, shown = set(literal), set()
+    for ds in chart.datasets:
+        for row in ds.rows:
+            drawn.update(v for f in drawn_fields if isinstance(v := row.get(f), str))
+            shown.update(v for f in tooltip_fields if isinstance(v := row.get(f), str))
+    found = {}
+    for ref in sorted((drawn | shown) - {""}):
+        if is_remote(ref):  # data: URLs stay; `file:` ones are the renderer's to refuse
+            continue
+        roots = [chart.specs_dir, Path.cwd()]  # the project, as for drawings
+        path = resolve_inside(ref, base=chart.spec_file.parent, roots=roots, source=chart.spec_file)
+        content = read_regular_file(path)
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        data_url = f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
+        inside = path.is_relative_to(chart.specs_dir)
+        found[ref] = (path, f"charts/{_data_relpath(chart, path)}" if inside else None, data_url)
+    return found, drawn
+
+
+def _with_images(spec: Any, data_urls: dict[str, str], fields: set[str]) -> Any:
+    """Return the spec with drawn image references replaced by `data:` URLs."""
+    if not data_urls:
+        return spec
+    if isinstance(spec, list):
+        return [_with_images(item, data_urls, fields) for item in spec]
+    if not isinstance(spec, dict):
+        return spec
+    out = {}
+    for key, value in spec.items():
+        drawn = key in fields or key in ("url", "value")
+        if drawn and isinstance(value, str) and value in data_urls:
+            out[key] = data_urls[value]
+        else:
+            out[key] = _with_images(value, data_urls, fields)
+    return out
 
 
 def _title_of(spec: dict[str, Any]) -> str:
@@ -297,21 +573,6 @@ def _title_of(spec: dict[str, Any]) -> str:
 def _text(value: Any) -> str:
     """Return value as a stripped string, or '' for non-strings."""
     return value.strip() if isinstance(value, str) else ""
-
-
-def _check_unique_names(charts: list[Chart]) -> None:
-    """Refuse two specs that would write the same page."""
-    seen: dict[str, Path] = {}
-    for chart in charts:
-        check_page_name(chart.name, file=chart.spec_file)
-        key = chart.name.lower()  # case-insensitive file systems
-        if key in seen:
-            raise ChartspecError(
-                f"two specs are both named {chart.name!r}",
-                file=chart.spec_file,
-                hint=f"the other is {seen[key]}",
-            )
-        seen[key] = chart.spec_file
 
 
 def _data_files(chart: Chart) -> LocalFiles:
@@ -334,24 +595,28 @@ def _spec_relpath(chart: Chart) -> str:
 
 
 def _data_relpath(chart: Chart, path: Path) -> str:
-    """Path of a url data file under charts/, mirroring the specs folder."""
+    """Path of a url data file or image under charts/, mirroring the specs folder."""
     return path.relative_to(chart.specs_dir).as_posix()
+
+
+def _folder_relpath(chart: Chart) -> str:
+    """The spec's folder under charts/, where its relative urls resolve (empty or ending in /)."""
+    folder = chart.spec_file.resolve().parent.relative_to(chart.specs_dir).as_posix()
+    return "" if folder == "." else f"{folder}/"
 
 
 @dataclass(frozen=True)
 class Renders:
-    """A chart's spec with its data inlined, and its light SVG, dark SVG and 2x PNG."""
+    """A chart's spec with its data inlined, and its still drawing."""
 
     live_spec: dict[str, Any]
-    svg_light: str
-    svg_dark: str
-    png: bytes
+    still: StillDrawing
 
 
 @dataclass(frozen=True)
 class ChartFiles:
     """A chart's files in the site (path, bytes, whether charts may share it), its size, and
-    the record of its drawings (`drawing_record`)."""
+    the record of its drawing (see `DRAWINGS_RECORD`)."""
 
     files: list[tuple[str, bytes, bool]]
     width: int
@@ -368,27 +633,26 @@ def chart_files(
     cache_dir: Path | None = None,
     quiet: bool = True,
     previous: Path | None = None,
-) -> Iterator[ChartFiles]:
+) -> Iterator[ChartFiles | str]:
     """Draw every chart and write its pages, in memory; yield them in the order of `charts`.
 
     Unchanged charts come from the cache; drawings whose key the `previous` site records come
     from there. The others are drawn and written in up to `jobs` processes, each chart wholly
-    in one, so the pages are made in parallel with the drawings. A failure names the first
-    failed chart in `charts` order, whatever order they finish in.
+    in one, so the pages are made in parallel with the drawings. A chart that cannot be drawn
+    gives the error instead, in its place.
     """
     store = Store(cache_dir) if cache_dir is not None else None
     recorded = _recorded_drawings(previous) if previous is not None else {}
-    done: dict[str, ChartFiles] = {}
+    done: dict[str, ChartFiles | str] = {}
     tasks: list[_Task] = []
     for chart in charts:
-        live_text = spec_to_script_json(
-            inline_data(chart.spec, _data_files(chart), source=chart.spec_file)
-        )
-        render_key = drawing_key(live_text)
+        live_text = chart.live_text
+        images = [sha256_bytes(_read_bytes(image)) for image, _ in chart.images]
+        render_key = drawing_key(live_text, images)
         record = recorded.get(chart.name)
         if record is not None and record["key"] != render_key:
             record = None
-        sources = [_read_bytes(ds.source_file) for ds in chart.datasets if ds.source_file]
+        files = [ds.source_file for ds in chart.datasets if ds.source_file]
         page_key = key_of(
             environment_key(),
             render_key,
@@ -396,7 +660,7 @@ def chart_files(
             chart.name,
             _spec_relpath(chart),
             sha256_bytes(_read_bytes(chart.spec_file)),
-            [sha256_bytes(data) for data in sources],
+            [sha256_bytes(_read_bytes(path)) for path in files],
             common,
             base_url,
         )
@@ -404,12 +668,10 @@ def chart_files(
         if cached is not None:
             done[chart.name] = cached
             continue
-        parts = _previous_drawings(previous, chart.name, record) if record and previous else None
-        if parts is None and store is not None:
-            parts = _cached_render(store, render_key)
-        if parts is None:  # inlined data may hold what vl-convert cannot draw
-            check_drawable(json.loads(live_text), file=chart.spec_file, text=live_text)
-        tasks.append((chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key)))
+        still = _previous_drawing(previous, chart.name, record) if previous and record else None
+        if still is None and store is not None:
+            still = _cached_render(store, render_key)
+        tasks.append((chart, live_text, common, base_url, still, cache_dir, (render_key, page_key)))
     with Progress("rendering charts", len(tasks), quiet=quiet) as progress:
         if jobs <= 1 or len(tasks) < MIN_PARALLEL_RENDERS:
             results: Iterator[ChartFiles | str] = map(_make_chart_files, tasks)
@@ -419,37 +681,34 @@ def chart_files(
             if chart.name not in done:
                 result = next(results)
                 progress.advance(chart.name)
-                if isinstance(result, str):
-                    raise ChartspecError(f"cannot render chart: {result}", file=chart.spec_file)
                 done[chart.name] = result
             yield done.pop(chart.name)
 
 
-# A chart, its live spec as script JSON, the pages' context, base_url, its drawings when cached,
+# A chart, its live spec as script JSON, the pages' context, base_url, its drawing when reused,
 # the cache folder, and its render and page keys.
 _Task = tuple[
-    Chart, str, dict[str, Any], str | None, RenderParts | None, Path | None, tuple[str, str]
+    Chart, str, dict[str, Any], str | None, StillDrawing | None, Path | None, tuple[str, str]
 ]
 
 
 def _make_chart_files(task: _Task) -> ChartFiles | str:
-    """Draw a chart unless its drawings are given, then write its files; or return the error.
+    """Draw a chart unless its drawing is given, then write its files; or return the error.
 
     What it makes goes into the cache from here, so the process writing the site only writes.
     """
-    chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key) = task
-    if parts is None:
+    chart, live_text, common, base_url, still, cache_dir, (render_key, page_key) = task
+    if still is None:
         rendered = spec_to_drawings(live_text, base_dir=chart.spec_file.parent)
         if isinstance(rendered, str):
             return rendered
-        parts = rendered
-    light, dark, png = parts
-    renders = Renders(json.loads(live_text), light.decode(), dark.decode(), png)
+        still = still_drawing(rendered)
     recorder = _Recorder()
-    _write_chart(chart, recorder, common, renders, base_url=base_url)
-    files = ChartFiles(recorder.files, chart.width, chart.height, drawing_record(render_key, parts))
+    _write_chart(chart, recorder, common, Renders(json.loads(live_text), still), base_url=base_url)
+    record = {"key": render_key, "sha256": _files_hash(_drawing_files(chart.name, still))}
+    files = ChartFiles(recorder.files, chart.width, chart.height, record)
     if cache_dir is not None:
-        _store_chart(Store(cache_dir), render_key, page_key, parts, files)
+        _store_chart(Store(cache_dir), render_key, page_key, still, files)
     return files
 
 
@@ -467,20 +726,20 @@ def _cached_chart_files(store: Store, key: str) -> ChartFiles | None:
     return ChartFiles(files, entry["width"], entry["height"], entry["drawing"])
 
 
-def _cached_render(store: Store, key: str) -> RenderParts | None:
-    """Return a spec's cached drawings, or None."""
-    blobs = [store.read_blob("render", f"{key}.{part}") for part in RENDER_PARTS]
-    if any(blob is None for blob in blobs):
+def _cached_render(store: Store, key: str) -> StillDrawing | None:
+    """Return a spec's cached still drawing, or None."""
+    svgs, png = store.read_json("stills", key), store.read_blob("stills", f"{key}.png")
+    if not isinstance(svgs, dict) or png is None:
         return None
-    return blobs[0], blobs[1], blobs[2]  # type: ignore[return-value]
+    return StillDrawing(svgs["svg"], svgs["dark"], png)
 
 
 def _store_chart(
-    store: Store, render_key: str, page_key: str, parts: RenderParts, made: ChartFiles
+    store: Store, render_key: str, page_key: str, still: StillDrawing, made: ChartFiles
 ) -> None:
-    """Remember a chart's drawings and its files."""
-    for part, blob in zip(RENDER_PARTS, parts, strict=True):
-        store.write_blob("render", f"{render_key}.{part}", blob)
+    """Remember a chart's still drawing and its files."""
+    store.write_json("stills", render_key, {"svg": still.svg, "dark": still.dark})
+    store.write_blob("stills", f"{render_key}.png", still.png)
     files = []
     for rel, data, shared in made.files:
         digest = sha256_bytes(data)
@@ -490,9 +749,21 @@ def _store_chart(
     store.write_json("pages", page_key, entry)
 
 
-def _drawing_files(name: str) -> tuple[str, str, str]:
-    """Return where a chart's light SVG, dark SVG and PNG are in the site (SVGs with the font)."""
-    return f"charts/{name}.svg", f"charts/{name}.dark.svg", f"charts/{name}.png"
+def _drawing_files(name: str, still: StillDrawing) -> dict[str, bytes]:
+    """Return a chart's drawing files by site path: its SVG (one for both themes, or a light and
+    a dark one), with the bundled font since downloads and gallery thumbnails are shown without
+    the page's web font, and its PNG."""
+    if still.dark is None:
+        svgs = {f"charts/{name}.svg": drawing_file(still.svg)}
+    else:
+        svgs = {f"charts/{name}.svg": still.svg, f"charts/{name}.dark.svg": still.dark}
+    files = {rel: fonts.svg_with_font(svg).encode("utf-8") for rel, svg in svgs.items()}
+    return files | {f"charts/{name}.png": still.png}
+
+
+def _files_hash(files: dict[str, bytes]) -> str:
+    """Return one hash of files by path."""
+    return key_of({rel: sha256_bytes(data) for rel, data in files.items()})
 
 
 def _drawings_record_text(drawings: dict[str, dict[str, str]]) -> str:
@@ -506,36 +777,47 @@ def _recorded_drawings(site: Path) -> dict[str, dict[str, str]]:
     try:
         data = json.loads(read_inside(DRAWINGS_RECORD, base=site, roots=[site]))
         charts = data["charts"] if data.get("version") == DRAWINGS_RECORD_VERSION else {}
-        fields = {"key", *RENDER_PARTS}
         return {
             name: record
             for name, record in charts.items()
             if isinstance(record, dict)
-            and set(record) == fields
+            and set(record) == {"key", "sha256"}
             and all(isinstance(value, str) for value in record.values())
         }
     except (ChartspecError, ValueError, TypeError, AttributeError, KeyError):
         return {}
 
 
-def _previous_drawings(site: Path, name: str, record: dict[str, str]) -> RenderParts | None:
-    """Return chart `name`'s drawings from a site, if they are the ones its record names.
+def _previous_drawing(site: Path, name: str, record: dict[str, str]) -> StillDrawing | None:
+    """Return chart `name`'s still drawing from the drawing files of a site, if they are the
+    ones its record names and writing them again from it gives the same bytes.
 
-    A drawing found there is used only when every part has the recorded hash and its SVG is
-    inert, since the folder may have been edited by hand.
+    The folder may have been edited by hand: a drawing that is not inert is drawn again.
     """
+    svg_rel, dark_rel, png_rel = (f"charts/{name}{ext}" for ext in (".svg", ".dark.svg", ".png"))
     try:
-        light, dark, png = (
-            read_inside(rel, base=site, roots=[site]) for rel in _drawing_files(name)
+        files = {
+            rel: read_inside(rel, base=site, roots=[site])
+            for rel in (svg_rel, dark_rel, png_rel)
+            if (site / rel).exists()
+        }
+    except ChartspecError:
+        return None
+    if _files_hash(files) != record["sha256"]:  # so all but the dark file are there
+        return None
+    try:
+        svg = file_to_still_svg(files[svg_rel].decode("utf-8"), themed=dark_rel not in files)
+        dark = (
+            file_to_still_svg(files[dark_rel].decode("utf-8"), themed=False)
+            if dark_rel in files
+            else None
         )
-        light = fonts.svg_without_font(light.decode("utf-8")).encode("utf-8")
-        dark = fonts.svg_without_font(dark.decode("utf-8")).encode("utf-8")
-    except (ChartspecError, UnicodeDecodeError):
+    except UnicodeDecodeError:
         return None
-    parts = (light, dark, png)
-    if drawing_record(record["key"], parts) != record:
+    if svg is None or (dark_rel in files and dark is None):
         return None
-    return parts if is_inert(light.decode()) and is_inert(dark.decode()) else None
+    still = StillDrawing(svg, dark, files[png_rel])
+    return still if _drawing_files(name, still) == files else None
 
 
 def theme_css() -> str:
@@ -552,20 +834,26 @@ def theme_css() -> str:
     )
 
 
-def _fallback_svgs(name: str, light: str, dark: str) -> dict[str, str | None]:
+def _fallback_svgs(name: str, still: StillDrawing) -> dict[str, str | None]:
     """Return the page's pre-rendered drawing: one for both themes, or else light and dark."""
-    both = themed_svg(light, dark)
-    if both is not None:
+    if still.dark is None:
         return {
-            "svg_both": inline_svg(both, prefix=f"{name}-"),
+            "svg_both": inline_svg(still.svg, prefix=f"{name}-"),
             "svg_light": None,
             "svg_dark": None,
         }
     return {
         "svg_both": None,
-        "svg_light": inline_svg(light, prefix=f"{name}-l-"),
-        "svg_dark": inline_svg(dark, prefix=f"{name}-d-"),
+        "svg_light": inline_svg(still.svg, prefix=f"{name}-l-"),
+        "svg_dark": inline_svg(still.dark, prefix=f"{name}-d-"),
     }
+
+
+def _dark_drawing(name: str, files: list[str]) -> str:
+    """Return where a chart's drawing shows its dark colours: the dark file when it has one,
+    else the `#dark` of its one file."""
+    dark = f"charts/{name}.dark.svg"
+    return dark if dark in files else f"charts/{name}.svg#{DARK_TARGET}"
 
 
 def _attr(value: str) -> str:

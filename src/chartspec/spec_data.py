@@ -339,36 +339,46 @@ def inline_data(
 ) -> dict[str, Any]:
     """Return a copy of `spec` with url data put inline, or raise DataNotRead saying why.
 
-    Delimited text becomes rows of strings, as the CSV reader would give them, because parsing
-    CSV in the browser compiles a function (blocked by a strict CSP); type parsing stays with
-    the spec's `format.parse` and Vega-Lite's implicit parsing, as for the url. Other formats
-    are inlined as text with their type.
+    Delimited text, from a url or inline, becomes rows (see `page_values`); other formats are
+    inlined as text with their type.
     """
-    if not any("url" in data for data in iter_data(spec)):
+    if not any("url" in data or _delimited_text(data) for data in iter_data(spec)):
         return spec
     spec = copy.deepcopy(spec)
     for data in iter_data(spec):
-        if "url" in data:
-            _inline_one(data, files, source)
+        url = data.get("url")
+        if url is None and not _delimited_text(data):
+            continue
+        fmt = data_format(data)
+        text = data["values"] if url is None else read_url(url, files, source=source)[1]
+        try:
+            data["values"], data["format"] = page_values(text, fmt)
+        except ValueError as error:
+            where = "inline values" if url is None else f"data url {url!r}"
+            raise DataNotRead(f"{where}: {error}", file=source) from None
+        data.pop("url", None)
     return spec
 
 
-def _inline_one(data: dict[str, Any], files: DataFiles, source: str | Path | None) -> None:
-    url = data["url"]
-    fmt = data_format(data)
-    _, text = read_url(url, files, source=source)
-    del data["url"]
-    if fmt["type"] in DELIMITED:
-        try:
-            data["values"] = _parse_delimited(text, fmt["type"], fmt)
-        except ValueError as error:
-            msg = f"data url {url!r}: cannot parse the {fmt['type']} data: {error}"
-            raise DataNotRead(msg, file=source) from None
-        fmt.pop("delimiter", None)
-        fmt["type"] = "json"
-    else:
-        data["values"] = text
-    data["format"] = fmt
+def page_values(text: str, fmt: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Return data text as a page holds it inline, and its new format; ValueError if unparsable.
+
+    Delimited text becomes rows of strings, as the CSV reader would give them, because parsing
+    CSV in the browser compiles a function (blocked by a strict CSP); type parsing stays with
+    the format's `parse` and Vega-Lite's implicit parsing. Other formats stay text.
+    """
+    if fmt.get("type") not in DELIMITED:
+        return text, fmt
+    try:
+        rows = _parse_delimited(text, fmt["type"], fmt)
+    except ValueError as error:
+        raise ValueError(f"cannot parse the {fmt['type']} data: {error}") from None
+    fmt = {k: v for k, v in fmt.items() if k != "delimiter"}
+    return rows, {**fmt, "type": "json"}
+
+
+def _delimited_text(data: dict[str, Any]) -> bool:
+    return isinstance(data.get("values"), str) and data_format(data).get("type") in DELIMITED
 
 
 # --------------------------------------------------------------------------- tables

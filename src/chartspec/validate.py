@@ -32,8 +32,6 @@ from chartspec.spec_data import (
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 
 
-
-
 # --------------------------------------------------------------------------- schema
 
 

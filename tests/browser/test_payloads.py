@@ -27,7 +27,7 @@ PAYLOADS = [
     f"</script><script>{FLAG}</script>",
     f'<img src=x onerror="{FLAG}">',
     f'"><svg onload={FLAG}>',
-    "'><iframe srcdoc=\"<script>parent.__pwned=1</script>\">",
+    '\'><iframe srcdoc="<script>parent.__pwned=1</script>">',
     f"<!--<script>{FLAG}//-->",
     f"javascript:{FLAG}",
     f'<a href="javascript:{FLAG}">link</a>',
@@ -38,7 +38,7 @@ PAYLOADS = [
     f"datum.x + ({FLAG})",
     f"<math><mtext><table><mglyph><style><img src=x onerror={FLAG}>",
     "<style>@import 'http://127.0.0.1:9/x.css';</style>",
-    f"<object data=\"javascript:{FLAG}\"></object>",
+    f'<object data="javascript:{FLAG}"></object>',
 ]
 # As column names (label, value, group, note). Not ones with a double quote: Vega-Lite writes
 # a tooltip's field into an expression without escaping it, so such a name makes the chart fail
@@ -182,8 +182,15 @@ def test_tooltip_shows_payloads_as_text(visit: Callable[..., Visit], payload_sit
             {
                 "payloads": len(PAYLOADS) + 1,  # and the data file name
                 "places": [
-                    "title", "description", "source", "axis titles", "legend title",
-                    "tooltip title", "column names", "data values", "text marks",
+                    "title",
+                    "description",
+                    "source",
+                    "axis titles",
+                    "legend title",
+                    "tooltip title",
+                    "column names",
+                    "data values",
+                    "text marks",
                     "data file name",
                 ],
                 "pages": 4,

@@ -32,8 +32,7 @@ def test_live_charts_are_as_wide_as_the_static_ones(
             )
         assert v.errors == []
         boxes = [
-            v.page.locator(f"#figure-{i} .chartspec-chart svg").first.bounding_box()
-            for i in (1, 2)
+            v.page.locator(f"#figure-{i} .chartspec-chart svg").first.bounding_box() for i in (1, 2)
         ]
         sizes[name] = [(round(b["width"]), round(b["height"])) for b in boxes if b]
     # The same width; heights may differ by a pixel, text being measured by another engine.

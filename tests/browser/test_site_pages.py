@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from PIL import Image, ImageColor
 from playwright.sync_api import Page
 
+from chartspec.drawings import DARK_COLOURS, spec_to_drawings
+from chartspec.site import _load_chart
 from conftest import EXPECTED_MARKS, PAYLOAD_SCRIPT
 
 from .conftest import ARTIFACTS, Visit
@@ -116,7 +120,7 @@ def _rgb(colour: str) -> str:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", ["memory3", "cars-url"])
 def test_one_fallback_drawing_shows_each_themes_render(
-    visit: Callable[..., Visit], server: str, site_dir: Path, name: str, scheme: str
+    visit: Callable[..., Visit], server: str, specs_dir: Path, name: str, scheme: str
 ) -> None:
     """Without JavaScript, every colour of the page's one drawing is the colour of that theme's render."""
     v = visit(
@@ -127,10 +131,11 @@ def test_one_fallback_drawing_shows_each_themes_render(
         """() => Array.from(document.querySelectorAll('.chart .fallback svg *'))
             .map(e => [getComputedStyle(e).fill, getComputedStyle(e).stroke])"""
     )
-    suffix = ".dark.svg" if scheme == "dark" else ".svg"
-    render = ET.parse(site_dir / "charts" / f"{name}{suffix}").getroot()
-    # The file also carries its font, which the page brings itself.
-    elements = [e for e in list(render.iter())[1:] if not e.tag.endswith("}style")]
+    chart = _load_chart(specs_dir / f"{name}.vl.json", specs_dir)
+    drawn = spec_to_drawings(chart.live_text, base_dir=specs_dir)
+    assert not isinstance(drawn, str), drawn
+    render = ET.fromstring(drawn[1 if scheme == "dark" else 0])
+    elements = list(render.iter())[1:]
     assert len(shown) == len(elements)
     compared = 0
     for (fill, stroke), element in zip(shown, elements, strict=True):
@@ -140,6 +145,28 @@ def test_one_fallback_drawing_shows_each_themes_render(
                 assert value == _rgb(colour), (attr, element.tag, element.attrib)
                 compared += 1
     assert compared > 20
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_drawing_files_show_the_theme_of_the_page(
+    visit: Callable[..., Visit], server: str, scheme: str
+) -> None:
+    """The embed page and the gallery show one drawing file, in dark colours as `#dark`."""
+    for page in ("memory3.embed.html", "index.html"):
+        v = visit(server + page, wait_live=False, java_script_enabled=False, color_scheme=scheme)
+        img = v.page.locator('picture img[src="charts/memory3.svg"]')
+        img.wait_for()
+        assert v.page.evaluate("i => i.complete && i.naturalWidth > 0", img.element_handle())
+        shown = v.page.evaluate("i => i.currentSrc", img.element_handle())
+        assert shown.endswith("memory3.svg#dark" if scheme == "dark" else "memory3.svg"), shown
+        box = img.bounding_box()
+        assert box
+        corner = v.page.screenshot(clip={**box, "width": 4, "height": 4})
+        with Image.open(io.BytesIO(corner)) as picture:
+            pixel = picture.convert("RGB").getpixel((1, 1))
+        background = DARK_COLOURS["background"] if scheme == "dark" else "#ffffff"
+        assert pixel == ImageColor.getrgb(background), (page, pixel)
+        assert v.errors == []
 
 
 def _artifact(name: str) -> Path:
@@ -159,10 +186,12 @@ def test_layout_fits_and_screenshots(
         scroll = v.page.evaluate("document.documentElement.scrollWidth")
         assert scroll <= width, f"{name}: page is {scroll}px wide at {width}px"
         chart = v.page.locator(".chart svg").first if name != "index" else None
-        if chart is not None:
+        if chart is not None:  # its own width, or its column's when that is narrower
             box = chart.bounding_box()
-            main = v.page.locator("main").bounding_box()
-            assert box and main and box["width"] >= main["width"] - 40  # fills its column
+            column = v.page.locator(".chart").bounding_box()
+            natural = float(chart.get_attribute("width") or 0)
+            assert box and column and natural > 0
+            assert box["width"] == pytest.approx(min(natural, column["width"]), abs=1), name
         v.page.screenshot(path=str(_artifact(f"{name}-{width}-{scheme}.png")), full_page=True)
         _assert_clean(v)
 
