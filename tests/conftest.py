@@ -21,6 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Tests compare a command's whole stderr; on a loaded machine a stage can pass the one-second mark
 # at which progress lines start, so they are held back for every command the tests run.
 os.environ.setdefault("CHARTSPEC_PROGRESS_DELAY", "3600")
+# Test files run side by side, and some build in the repository itself: a build waits its turn.
+os.environ.setdefault("CHARTSPEC_LOCK_TIMEOUT", "900")
 BROWSER_TESTS = REPO / "tests" / "browser"
 
 
