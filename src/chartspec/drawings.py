@@ -113,12 +113,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-RENDER_PARTS = ("light.svg", "dark.svg", "png")
-
-
 @functools.cache
 def drawing_environment() -> str:
-    """Return a hash of all but the spec that decides a drawing: vl-convert, fonts, this code.
+    """Return a hash of all but the spec that decides a drawing: vl-convert, Pillow, fonts, code.
 
     Vega draws some charts (bootstrap intervals, `random()`) from an unseeded random source, so
     two renders of one spec may differ; what a drawing was made from is known by this key, not
@@ -273,6 +270,7 @@ def still_svg(svg: str) -> str:
 
 
 def _still(root: ET.Element) -> ET.Element:
+    """Make an SVG tree a still picture (see `still_svg`), in place, and return it."""
     for el in root.iter():
         for attr, value in list(el.attrib.items()):
             if el is not root and _unused_in_a_still_picture(attr.rsplit("}", 1)[-1], value):
