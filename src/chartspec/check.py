@@ -6,6 +6,7 @@ A whole project's check, which also compares specs and site with a rebuild, is
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 import warnings
 from collections.abc import Collection, Iterable
@@ -21,6 +22,7 @@ from chartspec.errors import (
     EXIT_USAGE,
     ChartspecError,
     ChartspecException,
+    LintWarning,
 )
 from chartspec.rules import LintSettings, Problem, load_settings, problem
 from chartspec.spec import load_spec_file
@@ -28,10 +30,6 @@ from chartspec.validate import check_spec
 
 if TYPE_CHECKING:
     from chartspec.build import Stale
-
-
-class LintWarning(UserWarning):
-    """A lint rule's warning about a spec that is published anyway."""
 
 
 @dataclass(frozen=True)
@@ -160,10 +158,18 @@ def check_for_publishing(
             )
         else:
             for found in checked.warnings:
-                warnings.warn(format_problem(found), LintWarning, stacklevel=2)
+                warnings.warn(format_problem(_as_given(found)), LintWarning, stacklevel=2)
         if refused and not leave_out:
             raise next(iter(refused.values()))
     return refused
+
+
+def _as_given(found: Problem) -> Problem:
+    """Name a problem's file relative to the working folder, as a user names it to `check`."""
+    cwd = Path.cwd()
+    if found.file is None or not found.file.is_relative_to(cwd):
+        return found
+    return dataclasses.replace(found, file=found.file.relative_to(cwd))
 
 
 __all__ = [

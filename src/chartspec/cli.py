@@ -21,6 +21,7 @@ from chartspec.errors import (
     ChartspecException,
     InternalError,
     Interrupted,
+    LintWarning,
     UsageError,
 )
 
@@ -689,7 +690,8 @@ def _show_warning(
     file: TextIO | None = None,
     line: str | None = None,
 ) -> None:
-    click.echo(f"chartspec: warning: {message}", err=True)
+    prefix = "" if issubclass(category, LintWarning) else "chartspec: warning: "
+    click.echo(f"{prefix}{message}", err=True)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -123,3 +123,8 @@ class Interrupted(ChartspecException):
     def show(self, file: TextIO | None = None) -> None:
         """Print `chartspec: interrupted`: not an error of the user's input."""
         print("chartspec: interrupted", file=file or sys.stderr)
+
+
+class LintWarning(UserWarning):
+    """A lint rule's warning about a spec that is published anyway: its message is the line
+    `check` prints (`file: warning: ...`)."""
