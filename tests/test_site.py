@@ -13,14 +13,16 @@ from urllib.parse import urlparse
 
 import pytest
 
-from chartspec.cache import key_of
-from chartspec.drawings import dark_css
+from chartspec.drawings import StillDrawing, dark_css
 from chartspec.errors import ChartspecError
 from chartspec.project import specs_to_site
 from chartspec.site import (
     CSP,
     DRAWINGS_RECORD,
+    _drawing_files,
+    _files_hash,
     _packed,
+    _previous_drawing,
     _static_dir,
     spec_to_script_json,
     write_site,
@@ -466,11 +468,12 @@ def _edit_drawing(site: Path, rel: str, data: bytes, *, record: bool) -> None:
     """Replace one of chart `points`' drawing files; with `record`, update the site's record too."""
     (site / rel).write_bytes(data)
     if record:
-        names = ("charts/points.svg", "charts/points.png")
-        hashes = {name: hashlib.sha256((site / name).read_bytes()).hexdigest() for name in names}
+        files = {
+            name: (site / name).read_bytes() for name in ("charts/points.svg", "charts/points.png")
+        }
         text = (site / DRAWINGS_RECORD).read_text(encoding="utf-8")
         recorded = json.loads(text)
-        recorded["charts"]["points"]["sha256"] = key_of(hashes)
+        recorded["charts"]["points"]["sha256"] = _files_hash(files)
         (site / DRAWINGS_RECORD).write_text(json.dumps(recorded), encoding="utf-8")
 
 
@@ -506,3 +509,17 @@ def test_a_drawing_is_reused_only_as_recorded_inert_and_as_chartspec_writes_it(
         _edit_drawing(first, "charts/points.png", other_png, record=False)
         _edit_drawing(first, "charts/points.svg", edited, record=True)
         assert rebuilt() == (svg, png)  # drawn again
+
+
+def test_light_and_dark_drawing_files_give_back_their_still_drawing(tmp_path: Path) -> None:
+    light = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><text>a</text></svg>'
+    still = StillDrawing(light, light.replace(">a<", ">b<"), b"png")
+    files = _drawing_files("x", still)
+    assert sorted(files) == ["charts/x.dark.svg", "charts/x.png", "charts/x.svg"]
+    for rel, data in files.items():
+        (tmp_path / rel).parent.mkdir(exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+    record = {"key": "k", "sha256": _files_hash(files)}
+    assert _previous_drawing(tmp_path, "x", record) == still
+    (tmp_path / "charts/x.dark.svg").unlink()
+    assert _previous_drawing(tmp_path, "x", record) is None

@@ -803,17 +803,15 @@ def _previous_drawing(site: Path, name: str, record: dict[str, str]) -> StillDra
         }
     except ChartspecError:
         return None
-    if _files_hash(files) != record["sha256"]:  # so all but the dark file are there
+    if _files_hash(files) != record["sha256"] or not {svg_rel, png_rel} <= files.keys():
         return None
-    try:
-        svg = file_to_still_svg(files[svg_rel].decode("utf-8"), themed=dark_rel not in files)
-        dark = (
-            file_to_still_svg(files[dark_rel].decode("utf-8"), themed=False)
-            if dark_rel in files
-            else None
-        )
-    except UnicodeDecodeError:
-        return None
+
+    def still_svg(rel: str, *, themed: bool) -> str | None:
+        # bytes that are not UTF-8 are not written back the same
+        return file_to_still_svg(files[rel].decode("utf-8", "replace"), themed=themed)
+
+    svg = still_svg(svg_rel, themed=dark_rel not in files)
+    dark = still_svg(dark_rel, themed=False) if dark_rel in files else None
     if svg is None or (dark_rel in files and dark is None):
         return None
     still = StillDrawing(svg, dark, files[png_rel])
