@@ -728,7 +728,7 @@ def _cached_chart_files(store: Store, key: str) -> ChartFiles | None:
 
 def _cached_render(store: Store, key: str) -> StillDrawing | None:
     """Return a spec's cached still drawing, or None."""
-    svgs, png = store.read_json("stills", key), store.read_blob("stills", f"{key}.png")
+    svgs, png = store.read_json("render", key), store.read_blob("render", f"{key}.png")
     if not isinstance(svgs, dict) or png is None:
         return None
     return StillDrawing(svgs["svg"], svgs["dark"], png)
@@ -738,8 +738,8 @@ def _store_chart(
     store: Store, render_key: str, page_key: str, still: StillDrawing, made: ChartFiles
 ) -> None:
     """Remember a chart's still drawing and its files."""
-    store.write_json("stills", render_key, {"svg": still.svg, "dark": still.dark})
-    store.write_blob("stills", f"{render_key}.png", still.png)
+    store.write_json("render", render_key, {"svg": still.svg, "dark": still.dark})
+    store.write_blob("render", f"{render_key}.png", still.png)
     files = []
     for rel, data, shared in made.files:
         digest = sha256_bytes(data)
