@@ -10,7 +10,7 @@ import time
 
 from benchmarks import suite
 
-SECTIONS = ("builds", "baselines", "site", "startup", "big", "browser")
+SECTIONS = ("builds", "baselines", "site", "startup", "big", "lazy", "browser")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             results += suite.bench_startup(work, repeat=args.repeat)
         if "big" in only:
             results += suite.bench_big_tables(work, sizes=args.rows)
+        if "lazy" in only:
+            results += suite.bench_lazy_tables(work, sizes=args.rows, repeat=args.repeat)
         if "browser" in only and (args.no_browser or args.quick):
             skipped.append("browser timings: " + ("--no-browser" if args.no_browser else "--quick"))
         elif "browser" in only:

@@ -25,10 +25,11 @@ def _own_thread(func: Callable[..., Any], *args: Any) -> Any:
 
 @pytest.mark.slow
 def test_quick_run_prints_a_table_of_ratios(capsys):
-    assert main(["--quick", "--only", "startup", "big", "--repeat", "1"]) == 0
+    assert main(["--quick", "--only", "startup", "big", "lazy", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "--help start-up" in out
     assert "heatmap 6,000 rows" in out
+    assert "trips-hour-by-weekday 6,000 rows" in out
     assert "ratio" in out.splitlines()[1]
 
 
@@ -75,8 +76,9 @@ def test_pages_visited_fetch_shared_files_once(tmp_path):
     for path in [*pages, bundle]:
         assert both[path] == (site / path).stat().st_size
     assert sum(both.values()) >= sum((site / p).stat().st_size for p in pages)
-    # The second page adds only its own HTML: the bundle, CSS and fonts were fetched once.
-    assert sum(both.values()) - sum(first.values()) == both["second.html"]
+    # The second page adds only its own HTML and spec: the bundle, CSS and fonts were fetched once.
+    own = both["second.html"] + both["charts/second.spec.js"]
+    assert sum(both.values()) - sum(first.values()) == own
     assert not any(path.endswith((".png", ".csv", ".embed.html")) for path in both)
     # The index shows each chart's thumbnail, and needs no Vega bundle.
     assert {"index.html", "charts/first.svg", "charts/second.svg"} <= set(index)

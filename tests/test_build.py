@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
-from pathlib import Path
 
-import altair as alt
-import pandas as pd
 import pytest
 from benchmarks.project import chart_name, make_project, write_table
 
-from chartspec.build import MIN_PARALLEL_SPECS, build_texts
-from chartspec.registry import ChartDef
+from chartspec.build import MIN_PARALLEL_SPECS
 from chartspec.validate import check_spec
 from conftest import REPO
 
@@ -189,14 +184,24 @@ def test_a_failing_chart_is_reported_from_a_worker(tmp_path, cli):
     assert chart_name(2, MIN_PARALLEL_SPECS) == "bench-002-scatter"
 
 
-def test_changing_featured_rebuilds_the_cached_spec(tmp_path):
-    def draw():
-        return alt.Chart(pd.DataFrame({"k": ["a"], "v": [1]})).mark_bar().encode(x="k:N", y="v:Q")
+BARS = """
+import altair as alt
+import pandas as pd
+from chartspec import chart
 
-    plain = ChartDef("bars", "Bars", "Some bars.", "made up", draw, Path(__file__))
-    specs = tmp_path / "specs"
-    texts = build_texts({"bars": plain}, specs_dir=specs, charts_dir=None, quiet=True)
-    assert '"featured"' not in texts["bars"]
-    featured = dataclasses.replace(plain, featured=True)
-    texts = build_texts({"bars": featured}, specs_dir=specs, charts_dir=None, quiet=True)
-    assert '"featured": true' in texts["bars"]
+
+@chart("bars", title="Bars", description="Some bars.", source="made up", featured=False)
+def bars():
+    return alt.Chart(pd.DataFrame({"k": ["a"], "v": [1]})).mark_bar().encode(x="k:N", y="v:Q")
+"""
+
+
+def test_changing_featured_rebuilds_the_cached_spec(tmp_path, cli):
+    module, spec = tmp_path / "charts" / "bars.py", tmp_path / "specs" / "bars.vl.json"
+    module.parent.mkdir()
+    module.write_text(BARS)
+    build(cli, tmp_path, "--jobs", "1")
+    assert '"featured"' not in spec.read_text()
+    module.write_text(BARS.replace("featured=False", "featured=True"))
+    build(cli, tmp_path, "--jobs", "1")
+    assert '"featured": true' in spec.read_text()

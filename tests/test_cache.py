@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import time
+from importlib import metadata
 from pathlib import Path
 
+from chartspec import cache
+from chartspec.build import build_texts, load_project_charts
 from chartspec.cache import CACHE_DIR_NAME, key_of
 from chartspec.manifest import Manifest
+from chartspec.pool import shared_workers
 from conftest import PROJECT_CSV, write_project
 
 
@@ -30,3 +36,117 @@ def test_a_build_and_a_rebuild_leave_one_site_record(tmp_path, cli) -> None:
     assert record.stem == key_of(str((project / "site").resolve()))  # the real folder's key
     files = json.loads(record.read_text(encoding="utf-8"))["files"]
     assert files == Manifest.read(project / "site", legacy=False).files
+
+
+# --- what a build with nothing changed notices --------------------------------------------------
+
+READERS = """
+import os
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from chartspec import Column, TableSchema, chart, declare_input, load_table
+
+HERE = Path(__file__).parent
+with open(HERE.parent / "imports.log", "a") as log:
+    log.write(__name__ + "\\n")
+
+
+def drawn(name, value):
+    with open(HERE.parent / "drawn.log", "a") as log:
+        log.write(name + "\\n")
+    table = pd.DataFrame({"k": ["a"], "v": [value]})
+    return alt.Chart(table).mark_bar().encode(x="k:N", y="v:Q")
+
+
+@chart("table", title="T", description="d", source="s")
+def table():
+    return drawn("table", load_table(HERE / "t.csv", TableSchema([Column("v", "number")]))["v"][0])
+
+
+@chart("opened", title="O", description="d", source="s")
+def opened():
+    return drawn("opened", len((HERE / "notes.txt").read_text()))
+
+
+@chart("declared", title="D", description="d", source="s")
+def declared():
+    declare_input(HERE / "d.bin")  # read by a C library, unseen by Python's `open`
+    return drawn("declared", float(np.fromfile(HERE / "d.bin", dtype=np.uint8).sum()))
+"""
+PLAIN = """
+import altair as alt
+import pandas as pd
+from pathlib import Path
+from chartspec import chart
+
+with open(Path(__file__).parent.parent / "imports.log", "a") as log:
+    log.write(__name__ + "\\n")
+
+
+@chart("plain", title="P", description="d", source="s")
+def plain():
+    with open(Path(__file__).parent.parent / "drawn.log", "a") as log:
+        log.write("plain\\n")
+    return alt.Chart(pd.DataFrame({"k": ["a"], "v": [1]})).mark_bar().encode(x="k:N", y="v:Q")
+"""
+ALL = ["declared", "opened", "plain", "table"]
+
+
+def test_a_build_rebuilds_exactly_the_charts_whose_inputs_changed(tmp_path, monkeypatch) -> None:
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    files = {
+        "readers.py": READERS,
+        "plain.py": PLAIN,
+        "t.csv": "v\n1\n",
+        "notes.txt": "x",
+        "d.bin": "\x01",
+    }
+    for name, text in files.items():
+        (charts / name).write_text(text)
+    hour_ago = time.time() - 3600  # old enough that size and time can be trusted
+    for path in [*charts.iterdir(), tmp_path]:
+        os.utime(path, (hour_ago, hour_ago))
+    monkeypatch.chdir(tmp_path)  # the workers' folder, where the lint settings are read
+
+    def build() -> tuple[list[str], list[str]]:
+        """Build from the cache; return the charts drawn and the modules imported."""
+        logs = [tmp_path / "drawn.log", tmp_path / "imports.log"]
+        for log in logs:
+            log.unlink(missing_ok=True)
+        project = load_project_charts(charts, specs_dir=tmp_path / "specs")
+        build_texts(project, specs_dir=tmp_path / "specs")
+        return tuple(sorted(p.read_text().split()) if p.exists() else [] for p in logs)
+
+    def change(name: str, text: str) -> tuple[list[str], list[str]]:
+        (charts / name).write_text(text)
+        return build()
+
+    with shared_workers(1):  # one worker for every build: it must notice changes too
+        assert build() == (ALL, ["chartspec_user_plain", "chartspec_user_readers"])
+        assert build() == ([], [])  # nothing changed: no chart module imported
+        os.utime(charts / "t.csv")  # touched, not changed: the content decides
+        assert build() == ([], [])
+        assert change("t.csv", "v\n2\n") == (["table"], [])
+        assert change("notes.txt", "xy") == (["opened"], [])
+        assert change("d.bin", "\x02") == (["declared"], [])
+        assert change("plain.py", PLAIN.replace('"v": [1]', '"v": [2]')) == (
+            ["plain"],
+            ["chartspec_user_plain", "chartspec_user_readers"],  # listed again
+        )
+        assert change("readers.py", READERS + "\n") == (
+            ["declared", "opened", "table"],
+            ["chartspec_user_plain", "chartspec_user_readers"],
+        )
+        # A setting every chart is checked with, in the project's pyproject.toml.
+        pyproject = "[tool.chartspec.lint]\nignore = ['CS101']\n"
+        assert (tmp_path / "pyproject.toml").write_text(pyproject) and build()[0] == ALL
+        # chartspec's own code or a library's version: every chart, every module.
+        real = metadata.version
+        monkeypatch.setattr(cache.metadata, "version", lambda n: "9" if n == "altair" else real(n))
+        cache.environment_key.cache_clear()
+        assert build() == (ALL, ["chartspec_user_plain", "chartspec_user_readers"])
+    cache.environment_key.cache_clear()

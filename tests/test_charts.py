@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chartspec.build import build_spec
+from chartspec.chartcode import build_spec
 from chartspec.export import spec_to_svg
 from chartspec.fonts import FONT_FAMILY
 from chartspec.registry import builtin_charts

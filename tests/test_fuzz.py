@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chartspec.build import build_texts, spec_files, stale_specs
+from chartspec.build import spec_files, stale_specs
 from chartspec.errors import ChartspecError
-from chartspec.project import publish_outputs, write_specs
-from chartspec.registry import load_charts
+from chartspec.pool import shared_workers
+from chartspec.project import project_texts, publish_outputs, write_specs
 from chartspec.validate import check_spec, load_spec_file
 from conftest import REPO
 
@@ -206,6 +206,13 @@ def assert_specs_valid(specs_dir: Path) -> None:
 COUNTS = {"examples": 0, "built": 0, "refused": 0, "sites": 0}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_worker():
+    """Build every example in the same worker process, as one build would."""
+    with shared_workers(1):
+        yield
+
+
 @settings(settings.get_profile(PROFILE))
 @given(ex=examples())
 def test_only_a_valid_build_or_a_chartspec_error(ex: dict[str, object]) -> None:
@@ -217,7 +224,7 @@ def test_only_a_valid_build_or_a_chartspec_error(ex: dict[str, object]) -> None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # undeclared columns warn; not the point here
-                texts = build_texts(load_charts(folder / "charts"))
+                texts = project_texts(folder / "charts")
             if COUNTS["built"] % SITE_EVERY == 0:
                 publish_outputs(
                     spec_files(texts), specs_dir=specs, site_dir=site, reports_dir=folder / "r"

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chartspec.diff import spec_to_facts as spec_to_facts
     from chartspec.errors import ChartspecError as ChartspecError
     from chartspec.errors import ChartspecException as ChartspecException
+    from chartspec.errors import ChartspecWarning as ChartspecWarning
     from chartspec.errors import CheckFailed as CheckFailed
     from chartspec.errors import InternalError as InternalError
     from chartspec.errors import UsageError as UsageError
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
     from chartspec.labels import label_points as label_points
     from chartspec.labels import place_labels as place_labels
     from chartspec.labels import symbol_radius as symbol_radius
+    from chartspec.lazy import LazyTable as LazyTable
+    from chartspec.lazy import scan_csv as scan_csv
+    from chartspec.lazy import scan_parquet as scan_parquet
+    from chartspec.lazy import scan_query as scan_query
     from chartspec.project import specs_to_site as specs_to_site
     from chartspec.registry import ChartDef as ChartDef
     from chartspec.registry import chart as chart
@@ -46,7 +51,6 @@ if TYPE_CHECKING:
     from chartspec.specs import spec_to_json as spec_to_json
     from chartspec.specs import with_key as with_key
     from chartspec.specs import with_schema as with_schema
-    from chartspec.tables import ChartspecWarning as ChartspecWarning
     from chartspec.tables import Column as Column
     from chartspec.tables import TableSchema as TableSchema
     from chartspec.tables import load_table as load_table
@@ -67,6 +71,7 @@ __all__ = [
     "DataChange",
     "InternalError",
     "LabelBox",
+    "LazyTable",
     "LinearScale",
     "LogScale",
     "Problem",
@@ -88,6 +93,9 @@ __all__ = [
     "load_table",
     "label_points",
     "place_labels",
+    "scan_csv",
+    "scan_parquet",
+    "scan_query",
     "spec_to_chart",
     "spec_to_facts",
     "spec_to_json",
@@ -115,6 +123,7 @@ _MODULES = {
     "chartspec.errors": (
         "ChartspecError",
         "ChartspecException",
+        "ChartspecWarning",
         "CheckFailed",
         "InternalError",
         "UsageError",
@@ -131,6 +140,7 @@ _MODULES = {
         "place_labels",
         "symbol_radius",
     ),
+    "chartspec.lazy": ("LazyTable", "scan_csv", "scan_parquet", "scan_query"),
     "chartspec.registry": ("ChartDef", "chart", "load_charts"),
     "chartspec.report": ("to_html_fragment",),
     "chartspec.project": ("specs_to_site",),
@@ -142,7 +152,7 @@ _MODULES = {
         "with_key",
         "with_schema",
     ),
-    "chartspec.tables": ("ChartspecWarning", "Column", "TableSchema", "load_table"),
+    "chartspec.tables": ("Column", "TableSchema", "load_table"),
     "chartspec.validate": ("Problem", "check_spec"),
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}

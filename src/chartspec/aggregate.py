@@ -8,12 +8,14 @@ start/end fields, an aggregate the field VegaFusion computed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chartspec.errors import ChartspecError
 
 # Altair refuses tables above 5,000 rows (MaxRowsError); above this chartspec pre-aggregates.
 ROW_THRESHOLD = 5000
+AGGREGATED = "chartspec-aggregated"
 POSITION_PAIRS = {"x": "x2", "y": "y2", "theta": "theta2", "radius": "radius2"}
 
 
@@ -34,22 +36,45 @@ def preaggregated_dict(chart: Any) -> dict[str, Any]:
     """Return the chart's Vega-Lite dict with its data replaced by the aggregated rows."""
     import altair as alt
 
-    if not isinstance(chart, alt.Chart):
-        raise ChartspecError(
-            f"a {type(chart).__name__} over {row_count(chart):,} rows cannot be pre-aggregated",
-            hint="pre-aggregation handles single-view charts (alt.Chart); aggregate the table "
-            "first, or split the chart",
-        )
+    require_single_view(chart, f"a {type(chart).__name__} over {row_count(chart):,} rows")
     with alt.data_transformers.enable("vegafusion"):
         # A pandas DataFrame for an alt.Chart; altair types it as the DataFrameLike protocol.
         table: Any = chart.transformed_data()
     if table is None:
         raise ChartspecError("VegaFusion could not evaluate the chart's transforms")
+    return aggregated_spec(chart, table)
+
+
+def require_single_view(chart: Any, what: str) -> None:
+    """Raise unless `chart` is a single view (alt.Chart), the one kind that is pre-aggregated."""
+    import altair as alt
+
+    if not isinstance(chart, alt.Chart):
+        raise ChartspecError(
+            f"{what} cannot be pre-aggregated",
+            hint="pre-aggregation handles single-view charts (alt.Chart); aggregate the table "
+            "first, or split the chart",
+        )
+
+
+def chart_without_data(chart: Any, *, format: str = "vega-lite") -> dict[str, Any]:
+    """Return the chart's dict (Vega-Lite, or the Vega it compiles to) over a named, empty data."""
+    import altair as alt
+
     light = chart.copy(deep=False)
-    light.data = alt.Data(name="chartspec-aggregated")  # type: ignore[no-untyped-call]
+    light.data = alt.Data(name=AGGREGATED)  # type: ignore[no-untyped-call]
     with alt.data_transformers.enable("default"):
-        spec = light.to_dict(validate=False)
-    spec.pop("transform", None)  # already applied by VegaFusion
+        spec: dict[str, Any] = light.to_dict(validate=False, format=format)
+    return spec
+
+
+def aggregated_spec(chart: Any, table: Any) -> dict[str, Any]:
+    """Return the chart's Vega-Lite dict drawing `table`, the result of its transforms.
+
+    The rows are sorted, so the spec does not depend on the order the table's rows are stored in.
+    """
+    spec = chart_without_data(chart)
+    spec.pop("transform", None)  # already applied to `table`
     columns = set(table.columns)
     renames: dict[str, str] = {}
     encoding = spec.get("encoding") or {}
@@ -58,9 +83,9 @@ def preaggregated_dict(chart: Any) -> dict[str, Any]:
         if isinstance(defn, dict):
             encoding.update(_rewrite(channel, defn, columns, renames))
     table = table.rename(columns=renames)
-    rows = _rows(table)
-    spec["data"] = {"name": "chartspec-aggregated"}
-    spec["datasets"] = {"chartspec-aggregated": rows}
+    rows = _rows(table.sort_values(list(table.columns), kind="stable", ignore_index=True))
+    spec["data"] = {"name": AGGREGATED}
+    spec["datasets"] = {AGGREGATED: rows}
     return spec
 
 
@@ -97,10 +122,21 @@ def _rewrite(
     if unit and isinstance(field, str):
         # Truncating a truncated time again is a no-op: keep the encoding, rename the column back.
         computed = f"{unit}_{field}" if isinstance(unit, str) else None
-        if computed in columns:
+        if computed not in columns:
+            return {channel: defn}
+        if computed in renames or field not in renames.values():
             renames[computed] = field
-        return {channel: defn}
+            return {channel: defn}
+        # A second time unit of one field (hours and weekday of a time): keep its own column.
+        title = defn.get("title", f"{field} ({'-'.join(_UNIT_WORDS.findall(unit))})")
+        return {channel: {**defn, "field": computed, "title": title}}
     return {channel: defn}
+
+
+# The words of a time unit, as Vega-Lite titles it: "yearmonthdate" is "year-month-date".
+_UNIT_WORDS = re.compile(
+    r"utc|year|quarter|month|week|dayofyear|day|date|hours|minutes|seconds|milliseconds"
+)
 
 
 def _bin_column(field: Any, columns: set[str]) -> str | None:

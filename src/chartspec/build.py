@@ -1,70 +1,130 @@
-"""Build specs: draw each chart and turn it into its canonical, checked spec.
+"""Build specs: each chart's canonical, checked spec, from the cache or from worker processes.
 
-Charts whose code and data are unchanged come from the cache; the others are drawn in this
-process or, when there are many, in worker processes. Every failing chart is named.
+This process plans: it reads the cache records and sends the charts whose code or data changed
+to worker processes (`chartcode.py`), so chart modules, pandas and Altair are imported only
+there. When nothing changed, no worker starts. Every failing chart is named.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from concurrent.futures import BrokenExecutor
+from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
 
-from chartspec.cache import FileHashes, Store, cache_dir_for, cached_spec, chart_key, store_spec
+from chartspec.cache import (
+    Fingerprints,
+    Store,
+    cache_dir_for,
+    cached_spec,
+    chart_key,
+    environment_key,
+    key_of,
+    new_record,
+    read_record,
+    sha_of,
+    store_spec,
+)
+from chartspec.chartcode import Built, ChartsTask, Failed, Listing, build_charts, list_charts
 from chartspec.datafiles import (
     DATA_FOLDER,
     DEFAULT_INLINE_MAX_ROWS,
     DataPlacement,
     externalize_data,
 )
-from chartspec.errors import ChartspecError, ChartspecErrors
-from chartspec.inputs import track_inputs
+from chartspec.errors import ChartspecError, ChartspecErrors, ChartspecWarning
 from chartspec.manifest import Manifest
 from chartspec.pool import map_in_pool
 from chartspec.progress import Progress
-from chartspec.registry import (
-    DEFAULT_TIME_LIMIT,
-    ChartDef,
-    describe_exception,
-    draw_chart,
-    select_charts,
-)
+from chartspec.registry import DEFAULT_TIME_LIMIT, ChartInfo, chart_modules
 from chartspec.remote import pin_urls, point_at_pins, remote_urls
 from chartspec.rules import load_settings
 from chartspec.spec import SPEC_SUFFIX, load_spec_text, spec_name
 from chartspec.spec_data import data_urls
-from chartspec.specs import chart_to_spec, spec_to_json
-from chartspec.tables import ChartspecWarning
-from chartspec.validate import check_spec
+from chartspec.specs import spec_to_json
 
 # Starting a process costs about a second (Python, Altair, the JavaScript engine): below this
-# count the specs are built in this process.
+# count the specs are built in one worker process, not in all of them.
 MIN_PARALLEL_SPECS = 16
 
 
 @dataclass(frozen=True)
 class ProjectCharts:
-    """The charts of a project, and the project files their modules read while importing."""
+    """The charts of a project, and the SHA-256 of their modules and the files those read."""
 
-    charts: dict[str, ChartDef]
-    module_inputs: dict[str, str]
+    charts_dir: Path | None
+    charts: dict[str, ChartInfo]
+    module_inputs: dict[str, str | None]  # the files read while the modules were imported
+    sources: dict[str, str | None]  # each chart module
+    generation: str | None = None  # see `ChartsTask`
+    time_limit: float = DEFAULT_TIME_LIMIT
 
 
 def load_project_charts(
-    charts_dir: Path | None, *, time_limit: float = DEFAULT_TIME_LIMIT
+    charts_dir: Path | None,
+    *,
+    specs_dir: Path | None = None,
+    jobs: int = 1,
+    time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> ProjectCharts:
-    """Load the charts (the built-in ones when `charts_dir` is None), noting what they read."""
-    with track_inputs() as read:
-        charts = select_charts(charts_dir, time_limit=time_limit)
-    hashes = FileHashes()
-    return ProjectCharts(charts, {path: hashes(path) or "" for path in sorted(read)})
+    """Return the charts of `charts_dir` (None: the built-in ones), noting what they read.
+
+    With `specs_dir`, the record in the cache beside it answers when no chart module and no
+    file they read on import changed; otherwise a worker process (one of `jobs`) imports them.
+    """
+    modules = chart_modules(charts_dir)
+    store = Store(cache_dir_for(specs_dir)) if specs_dir is not None else None
+    prints = Fingerprints()
+    name = key_of(None if charts_dir is None else str(Path(charts_dir).resolve()))
+    key = key_of(environment_key(), [str(m) for m in modules])
+    entry = read_record(store, "charts", name, key, prints) if store else None
+    if entry is None:
+        listing = _list_in_worker(ChartsTask(charts_dir, time_limit), jobs)
+        described = [{**asdict(c), "module_file": str(c.module_file)} for c in listing.charts]
+        files = {os.path.abspath(m) for m in modules} | {c["module_file"] for c in described}
+        found = {
+            "charts": described,
+            "imported": listing.inputs,
+            "warnings": listing.warnings,
+            "generation": listing.generation,
+        }
+        entry = new_record(key, files | set(listing.inputs), prints, **found)
+        if store is not None:
+            store.write_json("charts", name, entry)
+    _replay(entry["warnings"])
+    recorded = entry["inputs"]
+    charts = [ChartInfo(**{**c, "module_file": Path(c["module_file"])}) for c in entry["charts"]]
+    sources = {str(c.module_file): sha_of(recorded.get(str(c.module_file))) for c in charts}
+    return ProjectCharts(
+        charts_dir,
+        {chart.name: chart for chart in charts},
+        # A chart module keys its own charts (`sources`); anything else read on import, all.
+        {path: sha_of(recorded.get(path)) for path in entry["imported"] if path not in sources},
+        sources,
+        entry["generation"],
+        time_limit,
+    )
 
 
-def pick_charts(charts: dict[str, ChartDef], names: Sequence[str]) -> dict[str, ChartDef]:
+def _list_in_worker(task: ChartsTask, jobs: int) -> Listing:
+    try:
+        [listing] = map_in_pool(list_charts, [task], jobs=jobs)
+    except BrokenExecutor:
+        raise ChartspecError(
+            "a worker process ended while importing the chart modules",
+            file=task.charts_dir,
+            hint="a chart module ends the process: fix it",
+        ) from None
+    if isinstance(listing, Failed):
+        raise listing.error()
+    return listing
+
+
+def pick_charts(charts: dict[str, ChartInfo], names: Sequence[str]) -> dict[str, ChartInfo]:
     """Return the charts called `names` (all charts when none are named)."""
     unknown = [name for name in names if name not in charts]
     if unknown:
@@ -75,184 +135,103 @@ def pick_charts(charts: dict[str, ChartDef], names: Sequence[str]) -> dict[str, 
     return {name: charts[name] for name in names} if names else charts
 
 
-def build_spec(definition: ChartDef, *, time_limit: float = DEFAULT_TIME_LIMIT) -> dict[str, Any]:
-    """Draw one chart and return its checked, canonical spec."""
-    drawn = draw_chart(definition, time_limit=time_limit)
-    try:
-        spec = chart_to_spec(drawn, definition)
-    except ChartspecError:
-        raise
-    except Exception as error:
-        raise ChartspecError(
-            f"chart {definition.name!r} cannot be turned into a spec: {describe_exception(error)}",
-            file=definition.location,
-            hint="fix the chart function",
-        ) from None
-    found = check_spec(spec, base_dir=definition.module_file.parent)
-    kept = load_settings().apply(found, file=None, hand_written=False)
-    problems = [p for p in kept if p.severity == "error"]
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ChartspecError(
-            f"chart {definition.name!r} gives an invalid spec: {problems[0]}{more}",
-            file=definition.location,
-            hint="fix the chart function",
-        )
-    return spec
-
-
-# --- one chart, in this process or a worker -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Built:
-    """A chart's spec text, the project files it read while drawn, and its warnings."""
-
-    text: str
-    inputs: list[str]
-    warnings: list[str]
-
-
-@dataclass(frozen=True)
-class Failed:
-    """Why a chart could not be built: a ChartspecError's fields, which cross processes."""
-
-    what: str
-    file: str | None
-    row: int | None
-    column: str | None
-    hint: str | None
-
-    def error(self) -> ChartspecError:
-        """Return the error to raise."""
-        return ChartspecError(
-            self.what, file=self.file, row=self.row, column=self.column, hint=self.hint
-        )
-
-
-def build_one(definition: ChartDef, time_limit: float = DEFAULT_TIME_LIMIT) -> Built | Failed:
-    """Build one chart, recording what it read and the warnings it gave."""
-    with warnings.catch_warnings(record=True) as caught, track_inputs() as read:
-        warnings.simplefilter("always", UserWarning)  # each chart's own, for the cache
-        try:
-            text = spec_to_json(build_spec(definition, time_limit=time_limit))
-        except ChartspecError as error:
-            return Failed(error.what, error.file, error.row, error.column, error.hint)
-    return Built(text, sorted(read), [str(w.message) for w in caught])
-
-
-_worker: dict[str, Any] = {"charts": {}, "time_limit": DEFAULT_TIME_LIMIT}
-
-
-def init_worker(charts_dir: str | None, time_limit: float) -> None:
-    """Load the charts once in a worker process (the pool's initializer)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the parent already showed import-time warnings
-        folder = None if charts_dir is None else Path(charts_dir)
-        _worker["charts"] = select_charts(folder, time_limit=time_limit)
-    _worker["time_limit"] = time_limit
-
-
-def worker_setup(charts_dir: Path | None, time_limit: float) -> tuple[Any, ...]:
-    """Return the initializer and its arguments for worker processes that build specs."""
-    folder = None if charts_dir is None else str(Path(charts_dir).resolve())
-    return init_worker, (folder, time_limit)
-
-
-def _build_in_worker(name: str) -> Built | Failed:
-    return build_one(_worker["charts"][name], _worker["time_limit"])
-
-
 def _run(
-    names: list[str],
-    charts: dict[str, ChartDef],
-    *,
-    charts_dir: Path | None,
-    jobs: int,
-    time_limit: float,
-) -> Iterator[tuple[str, Built | Failed]]:
-    """Build `names` in this process or in a pool; yield (name, result) in order."""
-    if jobs <= 1 or len(names) < MIN_PARALLEL_SPECS:
-        for name in names:
-            yield name, build_one(charts[name], time_limit)
+    todo: list[ChartInfo], task: ChartsTask, *, jobs: int
+) -> Iterator[tuple[list[ChartInfo], list[Built | Failed]]]:
+    """Build charts in worker processes; yield each batch of charts with its results, in order.
+
+    A few charts go to one worker as one batch: it may have imported their modules already
+    while listing them. Many go one by one to `jobs` workers.
+    """
+    if not todo:
         return
-    initializer, initargs = worker_setup(charts_dir, time_limit)
-    results = map_in_pool(
-        _build_in_worker, names, jobs=jobs, initializer=initializer, initargs=initargs
-    )
-    for name in names:
+    batches = [[chart] for chart in todo] if len(todo) >= MIN_PARALLEL_SPECS else [todo]
+    results = map_in_pool(partial(build_charts, task), batches, jobs=jobs)
+    for batch in batches:
         try:
-            yield name, next(results)
-        except BrokenProcessPool:
+            yield batch, next(results)
+        except BrokenExecutor:
+            names = ", ".join(repr(chart.name) for chart in batch)
             raise ChartspecError(
-                f"a worker process ended while building chart {name!r}",
-                file=charts[name].location,
-                hint="a chart module or function ends the process: fix it, or use --jobs 1",
+                f"a worker process ended while building chart {names}",
+                file=batch[0].location,
+                hint="a chart module or function ends the process: fix it",
             ) from None
 
 
-# --- every chart ---------------------------------------------------------------------------------
-
-
 def build_texts(
-    charts: dict[str, ChartDef],
+    project: ProjectCharts,
     *,
+    names: Sequence[str] = (),
     specs_dir: Path | None = None,
-    charts_dir: Path | None = None,
-    module_inputs: dict[str, str] | None = None,
     jobs: int = 1,
     use_cache: bool = True,
     quiet: bool = True,
-    time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> dict[str, str]:
-    """Return each chart's canonical spec text, by name; any failure stops the whole build.
+    """Return each chart's canonical spec text (all, or `names`), by name.
 
     With `specs_dir`, charts whose inputs are unchanged come from the cache beside it. The
-    others are built in up to `jobs` processes. Every failing chart is named, in name order.
+    others are built in up to `jobs` worker processes. Any failure stops the whole build;
+    every failing chart is named, in name order.
     """
+    charts = pick_charts(project.charts, names)
     store = Store(cache_dir_for(specs_dir)) if specs_dir is not None and use_cache else None
-    hashes = FileHashes()
+    prints = Fingerprints()
+    settings = load_settings()
+    rules = [
+        sorted(settings.enabled),
+        settings.per_file_ignores,
+        sorted(settings.severities.items()),
+    ]
     keys = {
         name: chart_key(
             name=name,
-            module_file=d.module_file,
+            module_file=info.module_file,
+            source=project.sources.get(str(info.module_file)),
             meta={
-                "title": d.title,
-                "description": d.description,
-                "source": d.source,
-                "featured": d.featured,
+                "title": info.title,
+                "description": info.description,
+                "source": info.source,
+                "featured": info.featured,
+                "rules": key_of(str(settings.root), *rules),  # a lint error fails a chart
             },
-            module_inputs=module_inputs or {},
+            module_inputs=project.module_inputs,
         )
-        for name, d in charts.items()
+        for name, info in charts.items()
     }
     texts: dict[str, str] = {}
-    todo: list[str] = []
-    for name in charts:
-        entry = cached_spec(store, name, keys[name], hashes) if store else None
+    todo: list[ChartInfo] = []
+    for name, info in charts.items():
+        entry = cached_spec(store, name, keys[name], prints) if store else None
         if entry is None:
-            todo.append(name)
+            todo.append(info)
         else:
             texts[name] = entry["text"]
             _replay(entry.get("warnings") or [])
     results: dict[str, Built | Failed] = {}
+    task = ChartsTask(project.charts_dir, project.time_limit, project.generation, settings)
     with Progress("building specs", len(todo), quiet=quiet) as progress:
-        run = _run(todo, charts, charts_dir=charts_dir, jobs=jobs, time_limit=time_limit)
-        for name, result in run:
-            results[name] = result
-            progress.advance(name)
+        for batch, built in _run(todo, task, jobs=jobs):
+            for info, result in zip(batch, built, strict=True):
+                results[info.name] = result
+                progress.advance(info.name)
     failed = []
-    for name in todo:  # name order, whatever order the processes finish in
-        built = results[name]
-        if isinstance(built, Failed):
-            failed.append(built.error())
+    for info in todo:  # name order, whatever order the processes finish in
+        result = results[info.name]
+        if isinstance(result, Failed):
+            failed.append(result.error())
             continue
-        _replay(built.warnings)
-        texts[name] = built.text
+        _replay(result.warnings)
+        texts[info.name] = result.text
         if store is not None:  # charts that built are kept even when others fail
-            inputs = {path: hashes(path) for path in built.inputs}
             store_spec(
-                store, name, keys[name], text=built.text, inputs=inputs, warnings=built.warnings
+                store,
+                info.name,
+                keys[info.name],
+                prints,
+                text=result.text,
+                inputs=result.inputs,
+                warnings=result.warnings,
             )
     if failed:
         raise failed[0] if len(failed) == 1 else ChartspecErrors(failed)
@@ -260,6 +239,7 @@ def build_texts(
 
 
 def _replay(messages: Iterable[str]) -> None:
+    """Warn again what chart code warned when it ran (in a worker, or in an earlier build)."""
     for message in messages:
         warnings.warn(message, ChartspecWarning, stacklevel=3)
 

@@ -2,24 +2,32 @@
 
 A chart's spec is reused when its module source, every file it read while drawn, chartspec's own
 files, the library versions and the font are unchanged; a rendered SVG or PNG is reused when the
-spec it was rendered from is byte-for-byte the same. The cache lives in `.chartspec-cache/`
-beside the specs folder and may be deleted at any time.
+spec it was rendered from is byte-for-byte the same. Records list the files they depend on with
+size and modification time, so an unchanged file is only looked at, not read; a file whose
+size or time changed is hashed. The cache lives in `.chartspec-cache/` beside the specs folder
+and may be deleted at any time.
 """
 
 from __future__ import annotations
 
 import functools
+import glob
 import hashlib
 import json
 import os
 import sys
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from chartspec.inputs import FILES_PREFIX, VERSION_PREFIX, is_declared_entry
+
 CACHE_DIR_NAME = ".chartspec-cache"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+# A file changed this recently may change again within the same tick of its modification time.
+RACY_NS = 2_000_000_000
 _PACKAGE_DIR = Path(__file__).resolve().parent
 LIBRARIES = (
     "chartspec",  # an installed release's built-in charts, which live outside the package folder
@@ -73,20 +81,97 @@ def package_tree_hash() -> str:
     return digest.hexdigest()
 
 
-class FileHashes:
-    """Hash files once per run, however many charts read them."""
+# [size, modification time in ns (None: too recent to trust), SHA-256], or None: unreadable.
+Fingerprint = list[Any] | None
+
+
+class Fingerprints:
+    """Look at each file once per run, and read it only when its size or time changed."""
 
     def __init__(self) -> None:
-        self._known: dict[str, str | None] = {}
+        self._stats: dict[str, os.stat_result | None] = {}
+        self._hashes: dict[str, str | None] = {}
 
-    def __call__(self, path: str) -> str | None:
-        """Return the hex SHA-256 of the file at `path`, or None when it cannot be read."""
-        if path not in self._known:
+    def take(self, path: str) -> Fingerprint:
+        """Return the fingerprint of the file at `path` as it is now."""
+        if is_declared_entry(path):
+            return [0, None, self.sha256(path)]
+        stat, digest = self._stat(path), self.sha256(path)
+        if stat is None or digest is None:
+            return None
+        settled = stat.st_mtime_ns < time.time_ns() - RACY_NS
+        return [stat.st_size, stat.st_mtime_ns if settled else None, digest]
+
+    def sha256(self, path: str) -> str | None:
+        """Return the hex SHA-256 of the file at `path`, or None when it cannot be read.
+
+        A declared glob is hashed by the names, sizes and modification times of its files, and a
+        declared version is its own hash: neither reads a table.
+        """
+        if path not in self._hashes:
+            if path.startswith(VERSION_PREFIX):
+                self._hashes[path] = path.removeprefix(VERSION_PREFIX)
+            elif path.startswith(FILES_PREFIX):
+                self._hashes[path] = files_fingerprint(path.removeprefix(FILES_PREFIX))
+            else:
+                try:
+                    self._hashes[path] = sha256_bytes(Path(path).read_bytes())
+                except OSError:
+                    self._hashes[path] = None
+        return self._hashes[path]
+
+    def current(self, recorded: Mapping[str, Fingerprint]) -> dict[str, Fingerprint] | None:
+        """Return the fingerprints of the `recorded` files, or None when any file changed.
+
+        A file whose size and time are as recorded is unchanged; otherwise its content decides,
+        and its fingerprint is taken again.
+        """
+        now: dict[str, Fingerprint] = {}
+        for path, print_ in recorded.items():
+            if is_declared_entry(path):
+                if sha_of(print_) != self.sha256(path):
+                    return None
+                now[path] = print_
+                continue
+            stat = self._stat(path)
+            if print_ is None or stat is None:
+                if print_ is not None or stat is not None:
+                    return None
+                now[path] = None
+            elif not isinstance(print_, list) or len(print_) != 3:
+                return None
+            elif [stat.st_size, stat.st_mtime_ns] == print_[:2]:
+                now[path] = print_
+            elif self.sha256(path) == print_[2]:
+                now[path] = self.take(path)
+            else:
+                return None
+        return now
+
+    def _stat(self, path: str) -> os.stat_result | None:
+        if path not in self._stats:
             try:
-                self._known[path] = sha256_bytes(Path(path).read_bytes())
+                self._stats[path] = os.stat(path)
             except OSError:
-                self._known[path] = None
-        return self._known[path]
+                self._stats[path] = None
+        return self._stats[path]
+
+
+def sha_of(print_: Fingerprint) -> str | None:
+    """Return the SHA-256 a fingerprint holds."""
+    return None if print_ is None else print_[2]
+
+
+def files_fingerprint(pattern: str) -> str:
+    """Return a hash of the names, sizes and modification times of the files `pattern` matches."""
+    found = []
+    for name in sorted(glob.glob(pattern, recursive=True)):
+        try:
+            info = os.stat(name)
+        except OSError:
+            continue
+        found.append((name, info.st_size, info.st_mtime_ns))
+    return key_of(found)
 
 
 class Store:
@@ -133,6 +218,33 @@ class Store:
             pass
 
 
+# --- records: an output, the key it was made under, and the files it read ------------------------
+
+
+def read_record(
+    store: Store, kind: str, name: str, key: str, prints: Fingerprints
+) -> dict[str, Any] | None:
+    """Return the record `kind/name` when it was made under `key` and no file it read changed."""
+    entry = store.read_json(kind, name)
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return None
+    inputs = entry.get("inputs")
+    current = prints.current(inputs) if isinstance(inputs, dict) else None
+    if current is None:
+        return None
+    if current != inputs:  # touched but not changed: look at the new times next time
+        entry["inputs"] = current
+        store.write_json(kind, name, entry)
+    return entry
+
+
+def new_record(
+    key: str, inputs: Iterable[str], prints: Fingerprints, **output: Any
+) -> dict[str, Any]:
+    """Return the record of an output made under `key` from the files `inputs`, as they are now."""
+    return {**output, "key": key, "inputs": {path: prints.take(path) for path in sorted(inputs)}}
+
+
 # --- specs ------------------------------------------------------------------------------------
 
 
@@ -140,28 +252,21 @@ def chart_key(
     *,
     name: str,
     module_file: Path,
+    source: str | None,
     meta: Mapping[str, str | bool],
     module_inputs: Mapping[str, str | None],
 ) -> str:
-    """Return the part of a chart's key known before drawing it: its code and the environment."""
-    try:
-        source = sha256_bytes(Path(module_file).read_bytes())
-    except OSError:
-        source = None
+    """Return the part of a chart's key known before drawing it: its code and the environment.
+
+    `source` is the SHA-256 of the module, `module_inputs` those of the files read importing it.
+    """
     return key_of(environment_key(), name, str(module_file), source, meta, module_inputs)
 
 
-def cached_spec(store: Store, name: str, key: str, hashes: FileHashes) -> dict[str, Any] | None:
+def cached_spec(store: Store, name: str, key: str, prints: Fingerprints) -> dict[str, Any] | None:
     """Return the cached build of chart `name` when its key and every file it read still match."""
-    entry = store.read_json("specs", name)
-    if not isinstance(entry, dict) or entry.get("key") != key:
-        return None
-    inputs = entry.get("inputs")
-    if not isinstance(inputs, dict) or any(hashes(p) != h for p, h in inputs.items()):
-        return None
-    if not isinstance(entry.get("text"), str):
-        return None
-    return entry
+    entry = read_record(store, "specs", name, key, prints)
+    return entry if entry is not None and isinstance(entry.get("text"), str) else None
 
 
 def recorded_inputs(specs_dir: Path, names: Iterable[str]) -> set[Path]:
@@ -171,7 +276,11 @@ def recorded_inputs(specs_dir: Path, names: Iterable[str]) -> set[Path]:
     for name in names:
         entry = store.read_json("specs", name)
         inputs = entry.get("inputs") if isinstance(entry, dict) else None
-        found.update(Path(path) for path in inputs or {})
+        for path in inputs or {}:
+            if path.startswith(FILES_PREFIX):
+                found.update(map(Path, glob.glob(path.removeprefix(FILES_PREFIX), recursive=True)))
+            elif not path.startswith(VERSION_PREFIX):
+                found.add(Path(path))
     return found
 
 
@@ -179,14 +288,14 @@ def store_spec(
     store: Store,
     name: str,
     key: str,
+    prints: Fingerprints,
     *,
     text: str,
-    inputs: dict[str, str | None],
+    inputs: Iterable[str],
     warnings: list[str],
 ) -> None:
-    """Remember chart `name`'s spec text with the key and input hashes that produced it."""
-    entry = {"key": key, "inputs": inputs, "text": text, "warnings": warnings}
-    store.write_json("specs", name, entry)
+    """Remember chart `name`'s spec text with the key and the files that produced it."""
+    store.write_json("specs", name, new_record(key, inputs, prints, text=text, warnings=warnings))
 
 
 # --- sites ------------------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from chartspec.errors import (
 )
 from chartspec.rules import LintSettings, Problem, load_settings, problem
 from chartspec.spec import load_spec_file
-from chartspec.validate import check_spec
 
 if TYPE_CHECKING:
     from chartspec.build import Stale
@@ -128,6 +127,9 @@ def check_files(
 
 
 def _check_one(path: Path) -> list[Problem]:
+    # deferred: the schema validator is needed only for specs whose findings are not cached
+    from chartspec.validate import check_spec
+
     return check_spec(load_spec_file(path), base_dir=path.parent)
 
 

@@ -351,7 +351,7 @@ def serve(
         )
 
     rebuild()
-    project = load_project_charts(chosen, time_limit=chart_timeout)
+    project = load_project_charts(chosen, specs_dir=specs_dir, time_limit=chart_timeout)
     charts = project.charts
     folders = {d.module_file.parent for d in charts.values()} | {specs_dir, reports_dir}
     read_on_import = {Path(path) for path in project.module_inputs}
@@ -640,9 +640,9 @@ def init(folder: Path) -> int:
 def list_charts(charts_dir: Path | None) -> int:
     """List the charts: name, title and source."""
     # imported when run: see the module's docstring
-    from chartspec.registry import select_charts
+    from chartspec.build import load_project_charts
 
-    for definition in select_charts(_charts_dir(charts_dir)).values():
+    for definition in load_project_charts(_charts_dir(charts_dir)).charts.values():
         click.echo(f"{definition.name}\t{definition.title}\t{definition.source}")
     return EXIT_OK
 
@@ -672,7 +672,8 @@ def project_defaults(pyproject: Path = Path("pyproject.toml")) -> dict[str, dict
                 known.add(key)
                 if flag.startswith("--") and key in settings:
                     defaults.setdefault(name, {})[param.name or key] = settings[key]
-    unknown = sorted(set(settings) - known - {"lint"})  # [tool.chartspec.lint]: the rules
+    # [tool.chartspec.lint]: the rules; [tool.chartspec.engine]: how lazy tables are queried
+    unknown = sorted(set(settings) - known - {"lint", "engine"})
     if unknown:
         raise ChartspecError(
             f"unknown setting {unknown[0]!r} in [tool.chartspec]",

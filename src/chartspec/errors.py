@@ -21,6 +21,10 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
+class ChartspecWarning(UserWarning):
+    """Something in the input is odd but harmless; the CLI prints it as one line."""
+
+
 class ChartspecException(Exception):
     """The base of chartspec's errors: a one-line message and the exit status it ends with."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import sys
 import sysconfig
@@ -17,6 +18,9 @@ from pathlib import Path
 _active: list[tuple[int, set[str]]] = []
 _hook_installed = False
 _PACKAGE_DIR = Path(__file__).resolve().parent
+# Inputs known by metadata rather than content: a glob of files, or a declared version.
+FILES_PREFIX = "files:"
+VERSION_PREFIX = "version:"
 
 
 def declare_input(path: str | Path) -> None:
@@ -30,20 +34,57 @@ def declare_input(path: str | Path) -> None:
         found.add(os.path.abspath(os.fspath(path)))
 
 
+def declare_files(pattern: str) -> None:
+    """Tell the cache that the chart depends on the files matching the glob `pattern`.
+
+    They are known by their names, sizes and modification times, never read: a table of many
+    gigabytes costs the cache a directory listing.
+    """
+    _declare(FILES_PREFIX + pattern)
+
+
+def declare_version(version: str) -> None:
+    """Tell the cache that the chart depends on `version` (a query, or a version users bump)."""
+    _declare(VERSION_PREFIX + hashlib.sha256(version.encode("utf-8")).hexdigest())
+
+
+def _declare(entry: str) -> None:
+    for _, found in _active:
+        found.add(entry)
+
+
+def is_declared_entry(entry: str) -> bool:
+    """Tell whether an input is a declared glob or version rather than a file read."""
+    return entry.startswith((FILES_PREFIX, VERSION_PREFIX))
+
+
 @contextmanager
 def track_inputs() -> Iterator[set[str]]:
-    """Collect the absolute paths of the project files this thread opens while the block runs."""
+    """Collect the absolute paths of the project files this thread opens while the block runs.
+
+    Python modules of the project imported meanwhile count too, even when Python read only
+    their compiled copy in `__pycache__`. The hook that watches is installed for good, so only
+    worker processes that chartspec started track what they read.
+    """
     _install_hook()
     found: set[str] = set()
     entry = (threading.get_ident(), found)
+    before = set(sys.modules)
     _active.append(entry)
     try:
         yield found
     finally:
         _active.remove(entry)
-        kept = {p for p in found if is_project_file(p)}
+        imported = (sys.modules.get(name) for name in set(sys.modules) - before)
+        found.update(os.path.abspath(f) for m in imported if (f := getattr(m, "__file__", None)))
+        kept = {p for p in found if is_declared_entry(p) or is_project_file(p)}
         found.clear()
         found.update(kept)
+
+
+def hook_installed() -> bool:
+    """Tell whether this process watches the files it opens (only chartspec's workers do)."""
+    return _hook_installed
 
 
 def is_project_file(path: str) -> bool:

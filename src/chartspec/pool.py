@@ -7,17 +7,17 @@ build is killed outright.
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
 import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-_shared: list[tuple[int, ProcessPoolExecutor]] = []
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+_shared: list[tuple[int, list[ProcessPoolExecutor]]] = []  # (jobs, the pool once started)
 _real_exit = os._exit  # chart code cannot replace how a worker ends
 
 
@@ -35,15 +35,8 @@ def worker_count(jobs: int | None) -> int:
     return cores if jobs is None or jobs < 1 else min(jobs, cores)
 
 
-def map_in_pool(
-    func: Callable[[Any], Any],
-    items: Iterable[Any],
-    *,
-    jobs: int,
-    initializer: Callable[..., None] | None = None,
-    initargs: tuple[Any, ...] = (),
-) -> Iterator[Any]:
-    """Yield func(item) for each item, in order, computed in `jobs` fresh processes.
+def map_in_pool(func: Callable[[Any], Any], items: Iterable[Any], *, jobs: int) -> Iterator[Any]:
+    """Yield func(item) for each item, in order, computed in up to `jobs` fresh processes.
 
     Processes are spawned, not forked: a fork of a process that already ran vl-convert or
     VegaFusion (both keep worker threads) can hang. One item is handed over at a time: each
@@ -51,9 +44,12 @@ def map_in_pool(
     chunks leave a process idle at the end. Inside `shared_workers`, its pool is used.
     """
     if _shared and _shared[-1][0] == jobs:
-        yield from _map(_shared[-1][1], func, items)
+        started = _shared[-1][1]
+        if not started:
+            started.append(_new_pool(jobs))
+        yield from _map(started[0], func, items)
         return
-    pool = _new_pool(jobs, initializer, initargs)
+    pool = _new_pool(jobs)
     try:
         yield from _map(pool, func, items)
     finally:
@@ -61,23 +57,23 @@ def map_in_pool(
 
 
 @contextmanager
-def shared_workers(
-    jobs: int, *, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
-) -> Iterator[None]:
+def shared_workers(jobs: int) -> Iterator[None]:
     """Let every `map_in_pool` in the block with this many `jobs` use one pool of processes.
 
-    The processes start only when a stage first needs them.
+    The pool starts only when a stage first needs it, and each process when it is first given
+    work. Inside a block of the same `jobs`, that block's pool is used.
     """
-    if jobs <= 1:
+    if _shared and _shared[-1][0] == jobs:
         yield
         return
-    pool = _new_pool(jobs, initializer, initargs)
-    _shared.append((jobs, pool))
+    entry: tuple[int, list[ProcessPoolExecutor]] = (jobs, [])
+    _shared.append(entry)
     try:
         yield
     finally:
-        _shared.remove((jobs, pool))
-        _close(pool)
+        _shared[:] = [other for other in _shared if other is not entry]
+        for pool in entry[1]:
+            _close(pool)
 
 
 def _map(
@@ -95,13 +91,13 @@ def _map(
             future.cancel()
 
 
-def _new_pool(
-    jobs: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
-) -> ProcessPoolExecutor:
+def _new_pool(jobs: int) -> ProcessPoolExecutor:
+    # Imported here: a build with nothing to do starts no process.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs)
-    )
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker)
 
 
 def _close(pool: ProcessPoolExecutor) -> None:
@@ -127,14 +123,12 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
-    """Ignore Ctrl-C, watch the parent, then run the pool's own initializer."""
+def _start_worker() -> None:
+    """Ignore Ctrl-C and watch the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # ignored from now on
     threading.Thread(target=_exit_with_parent, daemon=True).start()
-    if initializer is not None:
-        initializer(*initargs)
 
 
 def _exit_with_parent() -> None:
@@ -143,6 +137,8 @@ def _exit_with_parent() -> None:
     A worker waits on a queue it also holds the writing end of, so it would never see a killed
     build (SIGKILL, out of memory, a closed terminal) and would stay behind for good.
     """
+    import multiprocessing.connection
+
     parent = multiprocessing.parent_process()
     if parent is not None:
         multiprocessing.connection.wait([parent.sentinel])

@@ -14,19 +14,18 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from chartspec.build import (
     Stale,
     build_texts,
     load_project_charts,
-    pick_charts,
     pin_texts,
     place_data,
     spec_files,
     spec_path,
     stale_specs,
     unused_data,
-    worker_setup,
 )
 from chartspec.cache import (
     Store,
@@ -51,9 +50,7 @@ from chartspec.publish import (
 )
 from chartspec.registry import DEFAULT_TIME_LIMIT
 from chartspec.rules import LintSettings
-from chartspec.site import write_site
 from chartspec.spec import find_specs
-from chartspec.vcs import changed_charts
 
 
 @dataclass(frozen=True)
@@ -93,18 +90,20 @@ def build_project(
         inputs={"project folder": Path.cwd(), "chart folder": charts_dir, "reports": reports_dir},
     )
     jobs = worker_count(jobs)
-    project = load_project_charts(charts_dir, time_limit=time_limit)
-    initializer, initargs = worker_setup(charts_dir, time_limit)
-    with shared_workers(jobs, initializer=initializer, initargs=initargs):
+    with shared_workers(jobs):
+        project = load_project_charts(
+            charts_dir,
+            specs_dir=specs_dir if use_cache else None,
+            jobs=jobs,
+            time_limit=time_limit,
+        )
         texts = build_texts(
-            pick_charts(project.charts, names),
+            project,
+            names=names,
             specs_dir=specs_dir,
-            charts_dir=charts_dir,
-            module_inputs=project.module_inputs,
             jobs=jobs,
             use_cache=use_cache,
             quiet=quiet,
-            time_limit=time_limit,
         )
         texts, pinned = pin_texts(texts, specs_dir, fetch=fetch_remote, refresh=refresh_remote)
         texts, files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
@@ -119,6 +118,18 @@ def build_project(
             use_cache=use_cache,
         )
     return ProjectBuild(texts=texts, published=published)
+
+
+def project_texts(
+    charts_dir: Path | None, *, jobs: int = 1, time_limit: float = DEFAULT_TIME_LIMIT
+) -> dict[str, str]:
+    """Return the spec text of each chart of `charts_dir`, built in worker processes.
+
+    No cache is read or written, and no file: the texts are for the caller to compare or write.
+    """
+    with shared_workers(jobs):
+        project = load_project_charts(charts_dir, jobs=jobs, time_limit=time_limit)
+        return build_texts(project, jobs=jobs, use_cache=False)
 
 
 def publish_outputs(
@@ -237,6 +248,14 @@ def specs_to_site(
     return done.site_files
 
 
+def write_site(specs_dir: Path, out_dir: Path, **options: Any) -> list[Path]:
+    """Write the site of the specs in `specs_dir` into `out_dir` (see `site.write_site`)."""
+    # deferred: pandas, Jinja and vl-convert are needed only when the site is written
+    from chartspec import site
+
+    return site.write_site(specs_dir, out_dir, **options)
+
+
 def report_sources(reports_dir: Path | None) -> list[Path]:
     """Return the Markdown reports to publish with the site (none without a folder)."""
     return sorted(reports_dir.glob("*.md")) if reports_dir and reports_dir.is_dir() else []
@@ -333,40 +352,37 @@ def check_project(
         raise ChartspecError("give either FILES or --changed, not both")
     if files:
         return CheckResult(check_files(files, settings=settings))
-    with recovered(specs_dir):  # finish a build that was killed half way first
-        project = load_project_charts(charts_dir, time_limit=time_limit)
+    with recovered(specs_dir), shared_workers(jobs):  # finish a killed build first
+        project = load_project_charts(
+            charts_dir, specs_dir=specs_dir, jobs=jobs, time_limit=time_limit
+        )
         charts = project.charts
         built = [spec_path(specs_dir, name) for name in charts]
         known: list[str] = []
         if changed:
             known = list(charts)
-            charts = {name: charts[name] for name in changed_charts(charts, specs_dir)}
-            paths = [p for p in (spec_path(specs_dir, n) for n in charts) if p.is_file()]
+            # deferred: git and the semantic diff are needed only for --changed
+            from chartspec.vcs import changed_charts
+
+            names = changed_charts(charts, specs_dir)
+            paths = [p for p in (spec_path(specs_dir, n) for n in names) if p.is_file()]
         else:
+            names = list(charts)
             paths = find_specs(specs_dir)
         cache = cache_dir_for(specs_dir)
         checked = check_files(paths, settings=settings, built=built, cache_dir=cache)
         refresh = _refresh_command(charts_dir, specs_dir, site_dir, data, inline_max_rows)
-        initializer, initargs = worker_setup(charts_dir, time_limit)
-        with shared_workers(jobs, initializer=initializer, initargs=initargs):
-            texts = build_texts(
-                charts,
-                specs_dir=specs_dir,
-                charts_dir=charts_dir,
-                module_inputs=project.module_inputs,
-                jobs=jobs,
-                time_limit=time_limit,
-            )
-            texts, pinned = pin_texts(texts, specs_dir, fetch=False)
-            texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
-            files_made = pinned | data_files
-            stale = stale_specs(texts, specs_dir, refresh=refresh, files=files_made, known=known)
-            if not stale:  # a site is only comparable once its specs are fresh
-                with warnings.catch_warnings():  # the specs' warnings are in `checked` already
-                    warnings.simplefilter("ignore", LintWarning)
-                    stale = stale_site(
-                        specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh, jobs=jobs
-                    )
+        texts = build_texts(project, names=names, specs_dir=specs_dir, jobs=jobs) if names else {}
+        texts, pinned = pin_texts(texts, specs_dir, fetch=False)
+        texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
+        files_made = pinned | data_files
+        stale = stale_specs(texts, specs_dir, refresh=refresh, files=files_made, known=known)
+        if not stale:  # a site is only comparable once its specs are fresh
+            with warnings.catch_warnings():  # the specs' warnings are in `checked` already
+                warnings.simplefilter("ignore", LintWarning)
+                stale = stale_site(
+                    specs_dir, site_dir, reports_dir=reports_dir, refresh=refresh, jobs=jobs
+                )
         return CheckResult(checked, stale)
 
 

@@ -108,6 +108,31 @@ class ChartDef:
         code = getattr(self.draw, "__code__", None)
         return f"{self.module_file}:{code.co_firstlineno}" if code else str(self.module_file)
 
+    def info(self) -> ChartInfo:
+        """Return what is known of this chart without its code, to hand to another process."""
+        return ChartInfo(
+            self.name,
+            self.title,
+            self.description,
+            self.source,
+            self.module_file,
+            self.location,
+            self.featured,
+        )
+
+
+@dataclass(frozen=True)
+class ChartInfo:
+    """A registered chart as the build plans it: all of a ChartDef but the function."""
+
+    name: str
+    title: str
+    description: str
+    source: str
+    module_file: Path
+    location: str
+    featured: bool = False
+
 
 _collecting: list[ChartDef] | None = None
 
@@ -176,6 +201,42 @@ def select_charts(
     return load_charts(charts_dir, time_limit=time_limit)
 
 
+def chart_modules(charts_dir: Path | None) -> list[Path]:
+    """Return the chart modules of `charts_dir` (None: the built-in ones), not importing them."""
+    if charts_dir is None:
+        spec = importlib.util.find_spec(BUILTIN_PACKAGE)
+        folders = list(spec.submodule_search_locations or []) if spec else []
+        return sorted(
+            Path(folder) / f"{info.name}.py"
+            for folder in folders
+            for info in pkgutil.iter_modules([folder])
+            if not info.ispkg
+        )
+    folder = Path(charts_dir)
+    if not folder.is_dir():
+        raise ChartspecError("chart folder not found", file=folder, hint="check the --charts path")
+    try:
+        names = sorted(os.listdir(folder))  # glob would see an unreadable folder as empty
+    except OSError as error:
+        raise os_error(error, folder, "cannot list the chart folder") from None
+    return [folder / name for name in names if name.endswith(".py") and not name.startswith("_")]
+
+
+def load_module(
+    module_file: Path, charts_dir: Path | None, *, time_limit: float = DEFAULT_TIME_LIMIT
+) -> dict[str, ChartDef]:
+    """Import the one chart module `module_file` of `charts_dir` (None: a built-in one).
+
+    Return the charts it registers.
+    """
+    with _collect() as found:
+        if charts_dir is None:
+            _import_builtin(f"{BUILTIN_PACKAGE}.{Path(module_file).stem}")
+        else:
+            _import_file(Path(charts_dir) / Path(module_file).name, time_limit)
+    return _by_name(found)
+
+
 def builtin_charts() -> dict[str, ChartDef]:
     """Return the charts that ship with chartspec, built when a project has none of its own."""
     package = importlib.import_module(BUILTIN_PACKAGE)
@@ -187,13 +248,16 @@ def builtin_charts() -> dict[str, ChartDef]:
                 declare_input(path)
     with _collect() as found:
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            module_name = f"{BUILTIN_PACKAGE}.{info.name}"
-            # Re-run the module body so its decorators register again into this collection.
-            if module_name in sys.modules:
-                importlib.reload(sys.modules[module_name])
-            else:
-                importlib.import_module(module_name)
+            _import_builtin(f"{BUILTIN_PACKAGE}.{info.name}")
     return _by_name(found)
+
+
+def _import_builtin(module_name: str) -> None:
+    # Re-run the module body so its decorators register again into this collection.
+    if module_name in sys.modules:
+        importlib.reload(sys.modules[module_name])
+    else:
+        importlib.import_module(module_name)
 
 
 def load_charts(
@@ -204,16 +268,10 @@ def load_charts(
     Each module may take up to `time_limit` seconds.
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise ChartspecError("chart folder not found", file=folder, hint="check the --charts path")
-    try:
-        names = sorted(os.listdir(folder))  # glob would see an unreadable folder as empty
-    except OSError as error:
-        raise os_error(error, folder, "cannot list the chart folder") from None
+    modules = chart_modules(folder)
     with _collect() as found:
-        for name in names:
-            if name.endswith(".py") and not name.startswith("_"):
-                _import_file(folder / name, time_limit)
+        for module in modules:
+            _import_file(module, time_limit)
     if not found:
         raise ChartspecError(
             "no charts registered here",

@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -146,6 +144,10 @@ def fetch_url(
     """Return the body of http(s) `url`, refusing more than `max_bytes`; errors are one line."""
     if not is_remote_url(url):
         raise ChartspecError(f"cannot fetch {url!r}: only http and https URLs are fetched")
+    # Imported here: HTTP and TLS take a tenth of a second to import, and most builds fetch nothing.
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": "chartspec"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http only)

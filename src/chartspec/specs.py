@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chartspec.aggregate import needs_preaggregation, preaggregated_dict
-from chartspec.datatable import schema_to_columns
 from chartspec.errors import ChartspecError
 from chartspec.spec import SCHEMA_URL as SCHEMA_URL
 from chartspec.spec import SPEC_SUFFIX as SPEC_SUFFIX
@@ -32,7 +31,11 @@ def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
     """Return the canonical spec of `chart`, titled, described and sourced by `definition`."""
     import altair as alt
 
-    if needs_preaggregation(chart):
+    from chartspec.pushdown import is_lazy, pushed_down_dict  # defers pandas until a chart runs
+
+    if is_lazy(chart):
+        spec = pushed_down_dict(chart)
+    elif needs_preaggregation(chart):
         spec = preaggregated_dict(chart)
     else:
         with alt.data_transformers.enable("default", max_rows=None):
@@ -80,6 +83,9 @@ def with_schema(chart: Any, schema: TableSchema) -> Any:
     in this order, with their units and `decimals`; other columns (label positions, flags that
     only place or colour marks) are left out of what they read, not out of the chart.
     """
+    # deferred: the column types come with pandas, which planning a build does not need
+    from chartspec.datatable import schema_to_columns
+
     declared: dict[str, Any] = {"columns": schema_to_columns(schema)}
     if schema.key:
         declared["key"] = schema.key

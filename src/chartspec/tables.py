@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from chartspec.errors import ChartspecError
+from chartspec.errors import ChartspecWarning as ChartspecWarning
 from chartspec.inputs import declare_input
 from chartspec.sandbox import read_regular_file
 
@@ -23,10 +24,6 @@ ColumnType = Literal["string", "number", "integer", "date"]
 # A header or cell bigger than this is almost surely not a table (or an attack on memory).
 MAX_CELL_CHARS = 1_000_000
 MAX_COLUMNS = 10_000
-
-
-class ChartspecWarning(UserWarning):
-    """Something in the input is odd but harmless; the CLI prints it as one line."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from chartspec.spec import SPEC_SUFFIX, find_specs, load_spec_file, load_spec_te
 from chartspec.spec_data import NO_FILES, DataFiles, FilesFrom, data_urls, inline_data, spec_files
 
 if TYPE_CHECKING:
-    from chartspec.registry import ChartDef
+    from chartspec.registry import ChartInfo
 
 
 @dataclass(frozen=True)
@@ -275,7 +275,7 @@ def changed_paths(*, base: str = "HEAD", cwd: Path | None = None) -> set[Path] |
 
 
 def changed_charts(
-    charts: dict[str, ChartDef], specs_dir: Path, *, base: str = "HEAD", cwd: Path | None = None
+    charts: dict[str, ChartInfo], specs_dir: Path, *, base: str = "HEAD", cwd: Path | None = None
 ) -> list[str]:
     """Return the charts whose inputs changed against `base`: module, data or spec.
 

@@ -17,11 +17,12 @@ from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageFilter
 from playwright.sync_api import Browser
 
-from chartspec.build import build_spec, select_charts
+from chartspec.chartcode import build_spec
 from chartspec.errors import ChartspecError
 from chartspec.export import spec_to_png, spec_to_svg
 from chartspec.fonts import FONT_DIR, FONT_FAMILY, MEASURED_FAMILIES, text_width
 from chartspec.labels import label_points
+from chartspec.registry import select_charts
 
 from .conftest import serve_folder
 

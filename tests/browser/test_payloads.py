@@ -15,9 +15,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from chartspec.build import build_texts, spec_files
-from chartspec.project import publish_outputs
-from chartspec.registry import load_charts
+from chartspec.build import spec_files
+from chartspec.project import project_texts, publish_outputs
 
 from .conftest import ARTIFACTS, Visit, serve_folder
 
@@ -132,7 +131,7 @@ def payload_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         },
     }
     (specs / "hand.vl.json").write_text(json.dumps(hand, indent=2), encoding="utf-8")
-    texts = build_texts(load_charts(charts))
+    texts = project_texts(charts)
     publish_outputs(
         spec_files(texts), specs_dir=specs, site_dir=project / "site", reports_dir=project / "r"
     )

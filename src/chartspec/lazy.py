@@ -1,0 +1,388 @@
+"""Tables that stay where they are: Parquet or CSV files, or a SQL query, read by DuckDB.
+
+A lazy table is never loaded into Python. Its schema is checked by queries (types, nulls,
+ranges, keys), a chart over it is reduced by the engine (`pushdown.py`), and the build cache
+knows it by its files' names, sizes and modification times, never by their bytes.
+DuckDB is an optional dependency: `pip install 'chartspec[duckdb]'`.
+"""
+
+from __future__ import annotations
+
+import glob
+import math
+import os
+import re
+import tempfile
+import threading
+import tomllib
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, NoReturn
+
+from chartspec.errors import ChartspecError
+from chartspec.inputs import declare_files, declare_version
+from chartspec.tables import ChartspecWarning, Column, TableSchema
+from chartspec.vega_sql import quote_name, string_literal
+
+DEFAULT_QUERY_TIMEOUT = 600.0
+# What each declared type is read as, so a query gives the types a loaded CSV would have.
+SQL_TYPES = {"string": "VARCHAR", "number": "DOUBLE", "integer": "BIGINT", "date": "TIMESTAMP"}
+_ACCEPTED = {
+    "string": ("VARCHAR",),
+    "number": ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "TINYINT", "SMALLINT", "INTEGER", "BIGINT",
+               "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"),
+    "integer": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                "UINTEGER", "UBIGINT"),
+    "date": ("DATE", "TIMESTAMP"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How queries run: their time limit, the engine's memory limit and where it spills."""
+
+    query_timeout: float = DEFAULT_QUERY_TIMEOUT
+    memory_limit: str | None = None
+    temp_directory: str | None = None
+
+
+@dataclass(frozen=True)
+class LazyTable:
+    """A table read by the engine: where it lives, and the schema it was checked against."""
+
+    source: str  # what errors name: the file, folder, glob or database
+    kind: Literal["parquet", "csv", "query"]
+    schema: TableSchema
+    reader: str = field(repr=False)  # SQL that selects the declared columns, typed
+    database: str | None = None
+
+    def columns(self) -> dict[str, str]:
+        """Return each declared column's type."""
+        return {c.name: c.type for c in self.schema.columns}
+
+
+def scan_parquet(path: str | Path, schema: TableSchema) -> LazyTable:
+    """Return the Parquet file, folder of files or glob at `path` as a checked lazy table."""
+    files = _files(path, "parquet")
+    reader = f"read_parquet([{', '.join(string_literal(f) for f in files)}])"
+    return _checked(LazyTable(str(path), "parquet", schema, reader=reader))
+
+
+def scan_csv(path: str | Path, schema: TableSchema) -> LazyTable:
+    """Return the CSV file, folder of files or glob at `path` as a checked lazy table."""
+    files = _files(path, "csv")
+    types = ", ".join(f"{string_literal(c.name)}: '{SQL_TYPES[c.type]}'" for c in schema.columns)
+    reader = (
+        f"read_csv([{', '.join(string_literal(f) for f in files)}], header = true, "
+        f"types = {{{types}}})"
+    )
+    return _checked(LazyTable(str(path), "csv", schema, reader=reader))
+
+
+def scan_query(
+    sql: str,
+    schema: TableSchema,
+    *,
+    database: str | Path | None = None,
+    inputs: Sequence[str | Path] = (),
+    version: str | None = None,
+) -> LazyTable:
+    """Return the result of the DuckDB query `sql` as a checked lazy table.
+
+    `database` is a DuckDB file, opened read-only. The cache keys the table by the query, the
+    database file and the files or globs in `inputs` (by their sizes and modification times),
+    and by `version` when given: declare what the query reads, or a version you change.
+    """
+    db = None
+    if database is not None:
+        db = str(Path(database).resolve())
+        if not Path(db).is_file():
+            raise ChartspecError("no such database file", file=database, hint="check the path")
+        declare_files(glob.escape(db))
+    for pattern in inputs:
+        declare_files(os.path.abspath(os.fspath(pattern)))
+    declare_version(f"{sql}\0{version}")
+    table = LazyTable(str(database or "query"), "query", schema, reader=f"({sql})", database=db)
+    return _checked(table)
+
+
+def engine_settings(pyproject: Path = Path("pyproject.toml")) -> EngineSettings:
+    """Read `[tool.chartspec.engine]` of ./pyproject.toml and CHARTSPEC_* variables over it."""
+    engine: dict[str, Any] = {}
+    if pyproject.is_file():
+        try:
+            tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise ChartspecError(f"cannot read settings: {error}", file=pyproject) from None
+        engine = dict(tool.get("chartspec", {}).get("engine", {}))
+    unknown = sorted(set(engine) - {"query-timeout", "memory-limit", "temp-directory"})
+    if unknown:
+        raise ChartspecError(
+            f"unknown setting {unknown[0]!r} in [tool.chartspec.engine]",
+            file=pyproject,
+            hint="use query-timeout, memory-limit or temp-directory",
+        )
+    for key, variable in (("query-timeout", "CHARTSPEC_QUERY_TIMEOUT"),
+                          ("memory-limit", "CHARTSPEC_MEMORY_LIMIT")):  # fmt: skip
+        if os.environ.get(variable):
+            engine[key] = os.environ[variable]
+    try:
+        timeout = float(engine.get("query-timeout", DEFAULT_QUERY_TIMEOUT))
+    except (TypeError, ValueError):
+        timeout = -1
+    if not timeout > 0:
+        raise ChartspecError(
+            f"query-timeout must be a positive number of seconds, not {engine['query-timeout']!r}",
+            file=pyproject,
+            hint="set it in [tool.chartspec.engine] or CHARTSPEC_QUERY_TIMEOUT",
+        )
+    memory, temp = engine.get("memory-limit"), engine.get("temp-directory")
+    return EngineSettings(
+        timeout, None if memory is None else str(memory), None if temp is None else str(temp)
+    )
+
+
+@contextmanager
+def connect(table: LazyTable) -> Iterator[Any]:
+    """Open a DuckDB connection for `table`, with the memory limit and spill folder set."""
+    duckdb = _duckdb()
+    settings = engine_settings()
+    config: dict[str, str] = {}
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    with tempfile.TemporaryDirectory(
+        prefix="chartspec-duckdb-", dir=settings.temp_directory
+    ) as tmp:
+        config["temp_directory"] = tmp  # spill here, never into the project folder
+        try:
+            con = duckdb.connect(table.database or ":memory:", read_only=bool(table.database),
+                                 config=config)  # fmt: skip
+        except duckdb.Error as error:
+            raise ChartspecError(
+                f"cannot open the engine: {_first_line(error)}",
+                file=table.database,
+                hint="check memory-limit and temp-directory in [tool.chartspec.engine]",
+            ) from None
+        try:
+            con.execute("SET TimeZone = 'UTC'")  # dates carry no zone; keep DuckDB's clock out
+            con.execute("SET enable_progress_bar = false")  # it would write between our lines
+            yield con
+        finally:
+            con.close()
+
+
+def run_query(con: Any, table: LazyTable, sql: str, *, limit: int | None = None) -> Any:
+    """Run `sql` within the query time limit; return its rows as a pandas DataFrame."""
+    duckdb = _duckdb()
+    timeout = engine_settings().query_timeout
+    timer = threading.Timer(timeout, con.interrupt)
+    timer.start()
+    try:
+        relation = con.sql(sql)
+        return (relation.limit(limit) if limit is not None else relation).df()
+    except duckdb.InterruptException:
+        raise ChartspecError(
+            f"the query over the table ran longer than {timeout:g} s",
+            file=table.source,
+            hint="raise query-timeout in [tool.chartspec.engine] (or CHARTSPEC_QUERY_TIMEOUT), "
+            "or reduce the table in its query",
+        ) from None
+    except duckdb.Error as error:
+        raise _engine_error(error, table) from None
+    finally:
+        timer.cancel()
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def _files(path: str | Path, suffix: str) -> list[str]:
+    """Return the files a file, folder or glob names, sorted, and declare them to the cache."""
+    text = os.path.abspath(os.fspath(path))
+    if os.path.isdir(text):
+        pattern = os.path.join(glob.escape(text), "**", f"*.{suffix}")
+    elif glob.has_magic(text):
+        pattern = text
+    else:
+        pattern = glob.escape(text)
+    files = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
+    declare_files(pattern)
+    if not files:
+        what = f"no {suffix.upper()} file in the folder" if os.path.isdir(text) else "no such file"
+        if glob.has_magic(text):
+            what = f"no {suffix.upper()} file matches the pattern"
+        raise ChartspecError(what, file=path, hint="check the path")
+    return files
+
+
+# --- schema checks ---------------------------------------------------------------------------
+
+
+def _checked(table: LazyTable) -> LazyTable:
+    """Check `table` against its schema by queries; return it reading the declared columns."""
+    with connect(table) as con:
+        described = run_query(con, table, f"DESCRIBE SELECT * FROM {table.reader}")
+        found = dict(zip(described["column_name"], described["column_type"], strict=True))
+        schema = table.schema
+        for column in schema.columns:
+            if column.name not in found:
+                raise ChartspecError(
+                    f"missing column {column.name!r} (the table has {', '.join(map(repr, found))})",
+                    file=table.source,
+                    hint="add the column or fix its name in the schema",
+                )
+            kind = str(found[column.name])
+            if not kind.split("(")[0].startswith(_ACCEPTED[column.type]):
+                raise ChartspecError(
+                    f"the column holds {kind}, not {column.type} values",
+                    file=table.source,
+                    column=column.name,
+                    hint=f"declare it as another type, or cast it to {SQL_TYPES[column.type]}",
+                )
+        extra = [name for name in found if name not in table.columns()]
+        if extra and schema.extra_columns == "warn":
+            warnings.warn(
+                f"{table.source}: ignoring undeclared column(s) {', '.join(map(repr, extra))}",
+                ChartspecWarning,
+                stacklevel=3,
+            )
+        _check_values(con, table)
+    typed = ", ".join(
+        f"CAST({quote_name(c.name)} AS {SQL_TYPES[c.type]}) AS {quote_name(c.name)}"
+        for c in schema.columns
+    )
+    return LazyTable(
+        table.source,
+        table.kind,
+        schema,
+        reader=f"(SELECT {typed} FROM {table.reader})",
+        database=table.database,
+    )
+
+
+def _check_values(con: Any, table: LazyTable) -> None:
+    """Check empty cells, NaN, ranges and the key; name the first offending row of a broken rule.
+
+    The rules are read off counts, minima and maxima, which DuckDB answers from a Parquet file's
+    footer statistics without reading its rows; only a broken rule costs a scan, to find its row.
+    """
+    columns = table.schema.columns
+    parts = ["count(*)"]
+    for column in columns:
+        name = quote_name(column.name)
+        parts.append(f"count({name})")
+        if column.type in ("number", "integer"):
+            parts += [f"min({name})::DOUBLE", f"max({name})::DOUBLE"]
+    key = table.schema.key
+    if key is not None:
+        parts.append(f"count(DISTINCT {quote_name(key)})")
+    found = iter(run_query(con, table, f"SELECT {', '.join(parts)} FROM {table.reader}").iloc[0])
+    rows = next(found)
+    for column in columns:
+        filled = next(found)
+        if column.required and filled < rows:
+            _broken(con, table, column, "{c} IS NULL", "empty cell", "fill it in")
+        if column.type not in ("number", "integer"):
+            continue
+        low, high = next(found), next(found)
+        if filled and not (math.isfinite(low) and math.isfinite(high)):
+            what, hint = "{value} is not a finite number", "NaN and infinity are not allowed"
+            _broken(con, table, column, "NOT isfinite({c})", what, hint)
+        unit = f" {column.unit}" if column.unit else ""
+        hint = "check the value or the column's declared range"
+        if column.min is not None and low < column.min:
+            what = f"{{value:g}}{unit} is below the allowed minimum {column.min:g}"
+            _broken(con, table, column, f"{{c}} < {column.min!r}", what, hint)
+        if column.max is not None and high > column.max:
+            what = f"{{value:g}}{unit} is above the allowed maximum {column.max:g}"
+            _broken(con, table, column, f"{{c}} > {column.max!r}", what, hint)
+        if column.positive and low <= 0:
+            what = f"{{value:g}}{unit} is not positive (a log scale needs values > 0)"
+            _broken(con, table, column, "{c} <= 0", what, "check the value")
+    if key is not None and next(found) < rows:
+        repeats = f"PARTITION BY {quote_name(key)} ORDER BY filename, __row"
+        file, row, value = _first_row(con, table, key, f"QUALIFY row_number() OVER ({repeats}) > 1")
+        raise ChartspecError(
+            f"duplicate key {value!r}", file=file, row=row, column=key,
+            hint="each row needs its own key",
+        )  # fmt: skip
+
+
+def _broken(
+    con: Any, table: LazyTable, column: Column, condition: str, what: str, hint: str
+) -> NoReturn:
+    """Raise the error of the first row whose `column` meets `condition` (`{c}` is the value)."""
+    value = quote_name(column.name)
+    if column.type in ("number", "integer"):
+        value = f"CAST({value} AS DOUBLE)"
+    file, row, value = _first_row(con, table, column.name, f"WHERE {condition.format(c=value)}")
+    what = what.format(value=value) if value is not None else what.split(" is ")[-1]
+    raise ChartspecError(what, file=file, row=row, column=column.name, hint=hint)
+
+
+def _first_row(con: Any, table: LazyTable, column: str, where: str) -> tuple[str, int | None, Any]:
+    """Return the file, row (the first is 1) and value of the first row `where` selects.
+
+    A query's rows have no place to name: only the value is found.
+    """
+    if table.kind == "parquet":
+        reader = table.reader[:-1] + ", filename = true, file_row_number = true)"
+        numbered = f"SELECT *, file_row_number + 1 AS __row FROM {reader}"
+    elif table.kind == "csv":  # a line number: the header is line 1
+        reader = table.reader[:-1] + ", filename = true)"
+        numbered = f"SELECT *, row_number() OVER (PARTITION BY filename) + 1 AS __row FROM {reader}"
+    else:
+        numbered = f"SELECT *, NULL AS filename, NULL::BIGINT AS __row FROM {table.reader}"
+    name = quote_name(column)
+    rows = run_query(
+        con,
+        table,
+        f"SELECT filename, __row, {name} FROM ({numbered}) {where} "
+        f"ORDER BY filename, __row, {name} LIMIT 1",
+    )
+    if rows.empty:
+        return table.source, None, None
+    file, row, value = rows.iloc[0]
+    if table.kind == "query":
+        return table.source, None, value
+    return str(file), int(row), value
+
+
+# --- the engine ------------------------------------------------------------------------------
+
+
+def _duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError:
+        raise ChartspecError(
+            "lazy tables need DuckDB, which is not installed",
+            hint="pip install 'chartspec[duckdb]'",
+        ) from None
+    return duckdb
+
+
+def _engine_error(error: Exception, table: LazyTable) -> ChartspecError:
+    """Return the one-line error for what the engine refused, naming the file it names."""
+    message = _first_line(error)
+    file = table.source
+    for path in (table.database, *_quoted_paths(message)):
+        if path:
+            file = path
+            break
+    return ChartspecError(
+        f"the engine cannot read the table: {message}",
+        file=file,
+        hint="check the file is what its name says, and the query",
+    )
+
+
+def _quoted_paths(message: str) -> list[str]:
+    return [part for part in re.findall(r"['\"]([^'\"]+)['\"]", message) if os.path.isabs(part)]
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
