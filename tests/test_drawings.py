@@ -14,11 +14,15 @@ from chartspec.drawings import (
     dark_config_for,
     dark_css,
     drawing_file,
+    file_to_still_svg,
     inline_svg,
     palette_png,
+    still_drawing,
+    still_svg,
     themed_svg,
     tidy_svg,
 )
+from chartspec.fonts import svg_with_font
 
 
 def test_dark_config_recolours_only_the_boxes_a_spec_draws() -> None:
@@ -76,6 +80,37 @@ def test_drawing_file_is_light_and_dark_as_its_target() -> None:
     assert 'fill="white" class="dark-fill-background"' in drawn  # light unless targeted
     assert "aria-label" not in drawn and "role=" not in drawn  # a still picture
     assert drawing_file(themed) == drawn
+
+
+def test_a_drawing_file_gives_back_the_still_drawing_it_was_written_from() -> None:
+    marked = LIGHT_SVG.replace("<text ", '<text role="graphics-symbol" aria-label="a" ')
+    dark = marked.replace('fill="white"', f'fill="{DARK_COLOURS["background"]}"')
+    both = still_drawing((marked.encode(), dark.encode(), b"png"))
+    assert both.dark is None and both.svg == still_svg(themed_svg(marked, dark) or "")
+    assert "aria-label" not in both.svg and "<style" not in both.svg
+    assert file_to_still_svg(svg_with_font(drawing_file(both.svg)), themed=True) == both.svg
+    assert drawing_file(both.svg) == drawing_file(themed_svg(marked, dark) or "")
+
+    apart = still_drawing((marked.encode(), dark.replace(">b<", ">c<").encode(), b"png"))
+    assert apart.dark is not None and "aria-label" not in apart.dark
+    for svg in (apart.svg, apart.dark):
+        assert file_to_still_svg(svg_with_font(svg), themed=False) == svg
+        assert file_to_still_svg(svg_with_font(drawing_file(svg)), themed=False) is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("<text ", '<text onclick="alert(1)" '),
+        ("</g>", "</g><script>alert(1)</script>"),
+        ("</g>", "</g><foreignObject><p>x</p></foreignObject>"),
+        ("<path ", '<a href="javascript:alert(1)"/><path '),
+        ("</svg>", ""),  # not well-formed
+    ],
+)
+def test_a_drawing_file_with_active_content_gives_no_still_drawing(change: tuple[str, str]) -> None:
+    file = svg_with_font(still_svg(LIGHT_SVG)).replace(*change)
+    assert file_to_still_svg(file, themed=False) is None
 
 
 def test_palette_png_keeps_the_picture_in_a_palette_deterministically() -> None:

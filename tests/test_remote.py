@@ -14,14 +14,8 @@ from typing import Any
 import pytest
 
 from chartspec.errors import ChartspecError
-from chartspec.remote import (
-    LOCK_FILE,
-    fetch_url,
-    pin_urls,
-    pinned_file,
-    point_at_pins,
-    remove_replaced_copies,
-)
+from chartspec.manifest import MANIFEST_NAME
+from chartspec.remote import LOCK_FILE, fetch_url, pin_urls, pinned_file, point_at_pins
 
 CHART = """
 import os
@@ -142,6 +136,10 @@ def test_fetch_once_then_build_check_and_site_offline_then_refresh(tmp_path, cli
 
     # Upstream changes: nothing moves until the pin is refreshed.
     state.body = SECOND
+    remote = project / "specs" / "data" / "remote"
+    mine = {remote / "notes.txt": b"mine", remote / "points.0123456789abcdef.csv": b"x\n"}
+    for path, data in mine.items():  # named like a copy, but the user's
+        path.write_bytes(data)
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     with upstream_server(state, port) as same_url:
         assert same_url == url
@@ -156,26 +154,36 @@ def test_fetch_once_then_build_check_and_site_offline_then_refresh(tmp_path, cli
     assert lock[url]["sha256"] != pin["sha256"]
     assert _spec_url(project) != first_file
     assert not (project / "specs" / first_file).exists()
+    assert {path: path.read_bytes() for path in mine} == mine
+    owned = json.loads((project / "specs" / MANIFEST_NAME).read_text())["files"]
+    assert {_spec_url(project), LOCK_FILE} <= set(owned) and first_file not in owned
     assert (project / "specs" / _spec_url(project)).read_bytes() == SECOND
     assert "3,9" in (project / "site" / "charts" / _spec_url(project)).read_text()
     assert cli("check", cwd=project, env=env).returncode == 0
 
 
-def test_refresh_replaces_the_pinned_copy(tmp_path, upstream):
+def _write(specs: Path, files: dict[str, bytes]) -> None:
+    """Write pinned files as publishing would."""
+    for rel, data in files.items():
+        (specs / rel).parent.mkdir(parents=True, exist_ok=True)
+        (specs / rel).write_bytes(data)
+
+
+def test_pinning_writes_nothing_and_a_refresh_replaces_the_copy(tmp_path, upstream):
     state, url = upstream
     specs = tmp_path / "specs"
-    old = pin_urls([url], specs, fetch=True)[url]
+    first = pin_urls({url: None}, specs, fetch=True)
+    old = first.pins[url]
+    assert not specs.exists()  # publishing writes the files
+    assert set(first.files) == {old.file, LOCK_FILE} and first.files[old.file] == FIRST
+    _write(specs, first.files)
     state.body = SECOND
-    assert pin_urls([url], specs, fetch=True)[url] == old  # pinned: not fetched again
-    new = pin_urls([url], specs, fetch=False, refresh=True)[url]
+    assert pin_urls({url: None}, specs, fetch=True) == first  # pinned: not fetched again
+    refreshed = pin_urls({url: None}, specs, fetch=False, refresh=True)
+    new = refreshed.pins[url]
     assert new.sha256 != old.sha256
-    assert (specs / old.file).exists()  # until the specs point at the new copy
-    (specs / "data" / "remote" / "notes.txt").write_text("mine")
-    assert remove_replaced_copies(specs) == [specs / old.file]
-    assert sorted(p.name for p in (specs / "data" / "remote").iterdir()) == [
-        "notes.txt",
-        Path(new.file).name,
-    ]
+    assert set(refreshed.files) == {new.file, LOCK_FILE}  # the old copy is no longer one
+    _write(specs, refreshed.files)
     assert pinned_file(url, specs) == specs / new.file
     assert state.requests == 2
 
@@ -183,11 +191,12 @@ def test_refresh_replaces_the_pinned_copy(tmp_path, upstream):
 def test_a_tampered_copy_is_not_used(tmp_path, upstream):
     _, url = upstream
     specs = tmp_path / "specs"
-    pin = pin_urls([url], specs, fetch=True)[url]
-    (specs / pin.file).write_bytes(b"x,y\n6,6\n")
+    pinned = pin_urls({url: None}, specs, fetch=True)
+    _write(specs, pinned.files)
+    (specs / pinned.pins[url].file).write_bytes(b"x,y\n6,6\n")
     assert pinned_file(url, specs) is None
     with pytest.raises(ChartspecError, match="remote and not pinned"):
-        pin_urls([url], specs, fetch=False)
+        pin_urls({url: specs / "a.vl.json"}, specs, fetch=False)
 
 
 def test_project_setting_opts_in(tmp_path, upstream, cli):
@@ -218,16 +227,18 @@ def test_a_hand_written_spec_with_remote_data_is_published_from_its_pin(tmp_path
     done = cli("site", "--specs", specs, "--out", tmp_path / "out", "--fetch-remote", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads((specs / "remote.vl.json").read_text()) == spec  # the user's file as it was
-    copies = list((tmp_path / "out" / "charts" / "data" / "remote").iterdir())
-    assert [c.read_bytes() for c in copies] == [FIRST]
+    copy = json.loads((specs / LOCK_FILE).read_text())[url]["file"]
+    assert (specs / copy).read_bytes() == (tmp_path / "out" / "charts" / copy).read_bytes() == FIRST
     assert "<tr><td>3<td>4" in (tmp_path / "out" / "remote.html").read_text()
+    owned = json.loads((specs / MANIFEST_NAME).read_text())["files"]
+    assert sorted(owned) == sorted([LOCK_FILE, copy])
     assert cli("check", specs / "remote.vl.json", cwd=tmp_path).returncode == 0
     assert state.requests == 1
 
 
 def test_point_at_pins_rewrites_every_data_reference(tmp_path, upstream):
     _, url = upstream
-    pins = pin_urls([url], tmp_path, fetch=True)
+    pins = pin_urls({url: None}, tmp_path, fetch=True).pins
     spec = {
         "layer": [{"data": {"url": url, "format": {"type": "csv"}}}, {"data": {"values": []}}],
         "transform": [{"lookup": "x", "from": {"data": {"url": url}, "key": "x"}}],

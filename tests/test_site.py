@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,21 @@ from urllib.parse import urlparse
 
 import pytest
 
-from chartspec.drawings import dark_css
+from chartspec.drawings import StillDrawing, dark_css
 from chartspec.errors import ChartspecError
 from chartspec.project import specs_to_site
-from chartspec.site import CSP, _packed, _static_dir, spec_to_script_json
-from conftest import PAYLOAD_IMG, PAYLOAD_SCRIPT, write_test_specs
+from chartspec.site import (
+    CSP,
+    DRAWINGS_RECORD,
+    _drawing_files,
+    _files_hash,
+    _packed,
+    _previous_drawing,
+    _static_dir,
+    spec_to_script_json,
+    write_site,
+)
+from conftest import PAYLOAD_IMG, PAYLOAD_SCRIPT, SCHEMA, write_test_specs
 
 
 @pytest.fixture(scope="module")
@@ -382,3 +393,133 @@ def test_a_data_file_is_shown_with_its_declared_columns_only(tmp_path: Path) -> 
 )
 def test_data_scripts_write_each_key_once(values: Any, fmt: dict[str, Any], packed: Any) -> None:
     assert _packed(values, fmt) == (packed or {"values": values})
+
+
+NOISY_CHARTS = """
+from pathlib import Path
+
+import altair as alt
+from chartspec import Column, TableSchema, chart, load_table
+
+SCHEMA = TableSchema([Column("group"), Column("value", "number")])
+
+
+def table():
+    return load_table(Path(__file__).parent / "values.csv", SCHEMA)
+
+
+@chart("band", title="Band", description="Mean value with a bootstrap interval.", source="x")
+def band():
+    return alt.Chart(table()).mark_errorband(extent="ci").encode(x="group:N", y="value:Q")
+
+
+@chart("jitter", title="Jitter", description="Values jittered sideways.", source="x")
+def jitter():
+    return (
+        alt.Chart(table())
+        .transform_calculate(offset="random()")
+        .mark_point()
+        .encode(x="offset:Q", y="value:Q")
+    )
+"""
+NOISY_VALUES = "group,value\n" + "".join(
+    f"{g},{(i * 37) % 101}\n" for g in "abc" for i in range(20)
+)
+
+
+def test_a_fresh_clone_checks_and_rebuilds_random_drawings_unchanged(tmp_path: Path, cli) -> None:
+    """Vega draws bootstrap intervals and random() unseeded: drawings are known by their key."""
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "noisy.py").write_text(NOISY_CHARTS, encoding="utf-8")
+    (tmp_path / "charts" / "values.csv").write_text(NOISY_VALUES, encoding="utf-8")
+    hand = {"$schema": SCHEMA, "description": "Random points.", "data": {"values": [{"v": 1}]}}
+    hand |= {"transform": [{"calculate": "random()", "as": "r"}], "mark": "point"}
+    hand |= {"encoding": {"x": {"field": "r", "type": "quantitative"}}}
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "hand.vl.json").write_text(json.dumps(hand), encoding="utf-8")
+    cache = tmp_path / ".chartspec-cache"
+    assert cli("build", cwd=tmp_path).returncode == 0
+    built = _digest(tmp_path / "site") | _digest(tmp_path / "specs")
+
+    shutil.rmtree(cache)  # a fresh clone
+    checked = cli("check", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    shutil.rmtree(cache)
+    assert cli("build", cwd=tmp_path).returncode == 0
+    assert _digest(tmp_path / "site") | _digest(tmp_path / "specs") == built
+
+    hand["data"]["values"].append({"v": 2})  # a new drawing is made and differs
+    (tmp_path / "specs" / "hand.vl.json").write_text(json.dumps(hand), encoding="utf-8")
+    shutil.rmtree(cache)
+    checked = cli("check", cwd=tmp_path)
+    assert checked.returncode == 1
+    assert "site/charts/hand.svg: stale" in checked.stdout
+    assert "site/charts/band.svg" not in checked.stdout
+
+    with (tmp_path / "charts" / "values.csv").open("a", encoding="utf-8") as values:
+        values.write("a,500\n")
+    shutil.rmtree(cache)
+    checked = cli("check", cwd=tmp_path)
+    assert checked.returncode == 1
+    assert "specs/band.vl.json: stale" in checked.stdout
+
+
+def _edit_drawing(site: Path, rel: str, data: bytes, *, record: bool) -> None:
+    """Replace one of chart `points`' drawing files; with `record`, update the site's record too."""
+    (site / rel).write_bytes(data)
+    if record:
+        files = {
+            name: (site / name).read_bytes() for name in ("charts/points.svg", "charts/points.png")
+        }
+        text = (site / DRAWINGS_RECORD).read_text(encoding="utf-8")
+        recorded = json.loads(text)
+        recorded["charts"]["points"]["sha256"] = _files_hash(files)
+        (site / DRAWINGS_RECORD).write_text(json.dumps(recorded), encoding="utf-8")
+
+
+def test_a_drawing_is_reused_only_as_recorded_inert_and_as_chartspec_writes_it(
+    tmp_path: Path,
+) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    spec = {"$schema": SCHEMA, "title": "Points", "description": "Two points.", "mark": "point"}
+    spec |= {"data": {"values": [{"x": 1, "y": 2}, {"x": 2, "y": 1}]}}
+    spec |= {"encoding": {"x": {"field": "x", "type": "quantitative"}}}
+    (specs / "points.vl.json").write_text(json.dumps(spec), encoding="utf-8")
+    first = tmp_path / "first"
+    write_site(specs, first)
+    svg, png = ((first / "charts" / f"points.{ext}").read_bytes() for ext in ("svg", "png"))
+    other_png = png[:-12] + b"\0" * 12  # bytes a new drawing cannot have
+
+    def rebuilt() -> tuple[bytes, bytes]:
+        out = tmp_path / f"site-{len(list(tmp_path.iterdir()))}"
+        write_site(specs, out, previous=first)
+        return (out / "charts/points.svg").read_bytes(), (out / "charts/points.png").read_bytes()
+
+    _edit_drawing(first, "charts/points.png", other_png, record=True)
+    assert rebuilt() == (svg, other_png)  # as recorded: reused, not drawn
+
+    _edit_drawing(first, "charts/points.png", b"x" + other_png, record=False)
+    assert rebuilt()[1] != b"x" + other_png  # not as recorded
+
+    for edited in (
+        svg.replace(b"<path ", b'<path onload="alert(1)" ', 1),  # not inert
+        svg.replace(b":root:target", b":root", 1),  # not what chartspec writes
+    ):
+        _edit_drawing(first, "charts/points.png", other_png, record=False)
+        _edit_drawing(first, "charts/points.svg", edited, record=True)
+        assert rebuilt() == (svg, png)  # drawn again
+
+
+def test_light_and_dark_drawing_files_give_back_their_still_drawing(tmp_path: Path) -> None:
+    light = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><text>a</text></svg>'
+    still = StillDrawing(light, light.replace(">a<", ">b<"), b"png")
+    files = _drawing_files("x", still)
+    assert sorted(files) == ["charts/x.dark.svg", "charts/x.png", "charts/x.svg"]
+    for rel, data in files.items():
+        (tmp_path / rel).parent.mkdir(exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+    record = {"key": "k", "sha256": _files_hash(files)}
+    assert _previous_drawing(tmp_path, "x", record) == still
+    (tmp_path / "charts/x.dark.svg").unlink()
+    assert _previous_drawing(tmp_path, "x", record) is None

@@ -41,7 +41,7 @@ from chartspec.manifest import Manifest
 from chartspec.pool import map_in_pool
 from chartspec.progress import Progress
 from chartspec.registry import DEFAULT_TIME_LIMIT, ChartInfo, chart_modules
-from chartspec.remote import Pin, pin_urls, point_at_pins, remote_urls
+from chartspec.remote import pin_urls, point_at_pins, remote_urls
 from chartspec.rules import load_settings
 from chartspec.spec import SPEC_SUFFIX, load_spec_text, spec_name
 from chartspec.spec_data import data_urls
@@ -268,25 +268,24 @@ def place_data(
 
 def pin_texts(
     texts: dict[str, str], specs_dir: Path, *, fetch: bool, refresh: bool = False
-) -> dict[str, str]:
-    """Return spec texts (by chart name) whose remote data URLs point at their pinned copies.
+) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Return spec texts (by chart name) whose remote data URLs point at their pinned copies,
+    and the pinned copies and their lock by path in the specs folder.
 
     Unpinned URLs are fetched when `fetch` is set, all of them again with `refresh`; otherwise
     they are an error that names the spec and how to opt in.
     """
-    done: dict[str, Pin] = {}
-    out = dict(texts)
-    for name, text in texts.items():
-        spec = json.loads(text)
-        urls = list(remote_urls(spec))
-        if not urls:
-            continue
-        source = Path(specs_dir) / f"{name}{SPEC_SUFFIX}"
-        todo = [url for url in urls if url not in done]
-        pins = pin_urls(todo, specs_dir, fetch=fetch, refresh=refresh, source=source)
-        done.update({url: pins[url] for url in todo})
-        out[name] = spec_to_json(point_at_pins(spec, done))
-    return out
+    remote = {name: json.loads(text) for name, text in texts.items()}
+    remote = {name: spec for name, spec in remote.items() if any(remote_urls(spec))}
+    urls: dict[str, str | Path | None] = {}
+    for name, spec in remote.items():
+        for url in remote_urls(spec):
+            urls.setdefault(url, spec_path(Path(specs_dir), name))
+    pinned = pin_urls(urls, specs_dir, fetch=fetch, refresh=refresh)
+    pointed = {
+        name: spec_to_json(point_at_pins(spec, pinned.pins)) for name, spec in remote.items()
+    }
+    return texts | pointed, pinned.files
 
 
 def spec_files(texts: dict[str, str], files: dict[str, bytes] | None = None) -> dict[str, bytes]:

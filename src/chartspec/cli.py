@@ -267,26 +267,24 @@ def site(
     """
     # imported when run: see the module's docstring
     from chartspec.project import publish_outputs
-    from chartspec.remote import pin_folder, remove_replaced_copies
+    from chartspec.remote import pin_folder
     from chartspec.site import left_out_specs
 
     if reports_dir is None and specs_dir == Path("specs"):
         reports_dir = Path("reports")  # a project's own specs: publish what `build` does
-    if fetch_remote or refresh_remote:
-        pin_folder(specs_dir, refresh=refresh_remote)
+    pinned = pin_folder(specs_dir, refresh=refresh_remote) if fetch_remote or refresh_remote else {}
 
     done = publish_outputs(
-        None,
+        pinned or None,  # the specs stay; pinned copies join them
         specs_dir=specs_dir,
         site_dir=site_dir,
         reports_dir=reports_dir,
+        prune=False,
         jobs=_jobs(jobs),
         quiet=quiet,
         use_cache=not no_cache,
         leave_out=True,
     )
-    if refresh_remote:
-        remove_replaced_copies(specs_dir)
     left_out = left_out_specs(site_dir)
     for line in left_out:
         click.echo(f"chartspec: left out {specs_dir.as_posix().rstrip('/')}/{line}", err=True)

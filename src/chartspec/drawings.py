@@ -7,21 +7,29 @@ recoloured elements carry classes (`themed_svg`) that a stylesheet (`dark_css`) 
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
 from chartspec import fonts, render
+from chartspec.cache import key_of, sha256_bytes
 from chartspec.errors import ChartspecError
 from chartspec.render import VL_VERSION as VL_VERSION
 
 RenderParts = tuple[bytes, bytes, bytes]  # light SVG, dark SVG, PNG
+PNG_SCALE = 2
+DRAWING_FORMAT = 1
+# The code that turns a spec into its drawings; any change to it may change them.
+_DRAWING_CODE = ("render.py", "drawings.py", "fonts.py")
 
 # Colours of the live chart and the pre-rendered SVG in dark mode, by role; text contrast is
 # >= 4.5:1 against the background.
@@ -105,7 +113,25 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-RENDER_PARTS = ("light.svg", "dark.svg", "png")
+@functools.cache
+def drawing_environment() -> str:
+    """Return a hash of all but the spec that decides a drawing: vl-convert, Pillow, fonts, code.
+
+    Vega draws some charts (bootstrap intervals, `random()`) from an unseeded random source, so
+    two renders of one spec may differ; what a drawing was made from is known by this key, not
+    by its bytes.
+    """
+    package = Path(__file__).resolve().parent
+    files = [package / name for name in _DRAWING_CODE] + sorted(fonts.FONT_DIR.iterdir())
+    hashes = {p.name: sha256_bytes(p.read_bytes()) for p in files if p.is_file()}
+    versions = [metadata.version(name) for name in ("vl-convert-python", "pillow")]
+    return key_of(DRAWING_FORMAT, versions, VL_VERSION, PNG_SCALE, hashes)
+
+
+def drawing_key(live_text: str, images: list[str]) -> str:
+    """Return the key of the drawings of a live spec (as script JSON) that shows images with
+    these content hashes: same key, same drawing."""
+    return key_of(drawing_environment(), live_text, images)
 
 
 def spec_to_drawings(live_text: str, *, base_dir: Path | None = None) -> RenderParts | str:
@@ -122,7 +148,8 @@ def spec_to_drawings(live_text: str, *, base_dir: Path | None = None) -> RenderP
     except ChartspecError as exc:
         return str(exc)
     light, dark = tidy_svg(light), tidy_svg(dark)
-    png = render.svg_to_png(light, scale=2)  # rasterised as drawn, without running Vega again
+    # rasterised as drawn, without running Vega again
+    png = render.svg_to_png(light, scale=PNG_SCALE)
     return light.encode("utf-8"), dark.encode("utf-8"), palette_png(png)
 
 
@@ -214,24 +241,77 @@ DARK_TARGET = "dark"
 """The fragment that shows a `drawing_file` in its dark colours (`x.svg#dark`)."""
 
 
-def drawing_file(themed: str) -> str:
-    """Return a `themed_svg` drawing as a file that shows its dark colours when linked as
-    `#dark` (its root is then the `:target`), and its light ones otherwise.
+@dataclass(frozen=True)
+class StillDrawing:
+    """What a site shows of a chart: one still SVG for both themes (`dark` is None), or light
+    and dark ones when the renders differ in more than colours (see `still_svg`); and the PNG.
 
-    One file serves both themes of a page or gallery (`<source srcset="x.svg#dark">`) and is
-    the light drawing when downloaded. Like the page's copy, it is a still picture: what Vega
-    writes on every mark for pointers and screen readers is left out.
+    A chart's drawing files and its pages' drawings are made from this alone.
     """
-    root = ET.fromstring(themed)
+
+    svg: str
+    dark: str | None
+    png: bytes
+
+
+def still_drawing(parts: RenderParts) -> StillDrawing:
+    """Return the still drawing of a chart's light SVG, dark SVG and PNG."""
+    light, dark = parts[0].decode("utf-8"), parts[1].decode("utf-8")
+    themed = themed_svg(light, dark)
+    if themed is not None:
+        return StillDrawing(still_svg(themed), None, parts[2])
+    return StillDrawing(still_svg(light), still_svg(dark), parts[2])
+
+
+def still_svg(svg: str) -> str:
+    """Return an SVG as a still picture: without what Vega writes on every mark for pointers and
+    screen readers, or attributes that restate a default, and with text attributes said once."""
+    return ET.tostring(_still(ET.fromstring(svg)), encoding="unicode")
+
+
+def _still(root: ET.Element) -> ET.Element:
+    """Make an SVG tree a still picture (see `still_svg`), in place, and return it."""
     for el in root.iter():
         for attr, value in list(el.attrib.items()):
             if el is not root and _unused_in_a_still_picture(attr.rsplit("}", 1)[-1], value):
                 del el.attrib[attr]
     _hoist_text_attributes(root)
+    return root
+
+
+def drawing_file(themed: str) -> str:
+    """Return a `themed_svg` drawing as a still picture (see `still_svg`) in a file that shows
+    its dark colours when linked as `#dark` (its root is then the `:target`), and its light
+    ones otherwise.
+
+    One file serves both themes of a page or gallery (`<source srcset="x.svg#dark">`) and is
+    the light drawing when downloaded.
+    """
+    root = _still(ET.fromstring(themed))
     root.set("id", DARK_TARGET)
     style = ET.Element(f"{{{_SVG_NS}}}style")
     style.text = _dark_rules(":root:target")
     root.insert(0, style)
+    return ET.tostring(root, encoding="unicode")
+
+
+def file_to_still_svg(text: str, *, themed: bool) -> str | None:
+    """Return the still SVG a drawing file was written from with the bundled font (as a
+    `drawing_file` when `themed`), or None when it is not one or is not inert.
+
+    Only a guess: the caller writes the file again from it to prove it.
+    """
+    try:
+        root = ET.fromstring(fonts.svg_without_font(text))
+        if themed:
+            style = root[0] if len(root) else None
+            if root.attrib.pop("id", None) != DARK_TARGET or style is None:
+                return None
+            root.remove(style)
+        for el in root.iter():
+            _check_inert(el)
+    except (ET.ParseError, ChartspecError):
+        return None
     return ET.tostring(root, encoding="unicode")
 
 

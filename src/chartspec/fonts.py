@@ -265,6 +265,15 @@ def svg_with_font(svg: str) -> str:
     return f"{svg[: start.end()]}<style>{rules}</style>{svg[start.end() :]}"
 
 
+def svg_without_font(svg: str) -> str:
+    """Return an SVG made by `svg_with_font` without the font it carries."""
+    start = re.search(r"<svg\b[^>]*>", svg)
+    if start is None or not svg.startswith("<style>@font-face", start.end()):
+        return svg
+    end = svg.find("</style>", start.end())
+    return svg if end < 0 else svg[: start.end()] + svg[end + len("</style>") :]
+
+
 @functools.lru_cache(maxsize=256)
 def _font_face(bold: bool, codes: frozenset[int]) -> str:
     """Return an @font-face rule with the bundled face subset to `codes`, as WOFF2."""

@@ -49,7 +49,6 @@ from chartspec.publish import (
     recovered,
 )
 from chartspec.registry import DEFAULT_TIME_LIMIT
-from chartspec.remote import remove_replaced_copies
 from chartspec.rules import LintSettings
 from chartspec.spec import find_specs
 
@@ -106,10 +105,10 @@ def build_project(
             use_cache=use_cache,
             quiet=quiet,
         )
-        texts = pin_texts(texts, specs_dir, fetch=fetch_remote, refresh=refresh_remote)
+        texts, pinned = pin_texts(texts, specs_dir, fetch=fetch_remote, refresh=refresh_remote)
         texts, files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
         published = publish_outputs(
-            spec_files(texts, files),
+            spec_files(texts, pinned | files),
             specs_dir=specs_dir,
             site_dir=site_dir,
             reports_dir=reports_dir,
@@ -118,8 +117,6 @@ def build_project(
             quiet=quiet,
             use_cache=use_cache,
         )
-    if refresh_remote:  # only now do the specs point at the new copies
-        remove_replaced_copies(specs_dir)
     return ProjectBuild(texts=texts, published=published)
 
 
@@ -174,6 +171,7 @@ def publish_outputs(
                 jobs=jobs,
                 cache_dir=cache,
                 quiet=quiet,
+                previous=site_dir,
                 leave_out=leave_out,
             ),
             site_is_current=lambda: use_cache and site_is_current(specs_dir, site_dir, reports),
@@ -243,6 +241,7 @@ def specs_to_site(
                 reports=reports,
                 jobs=jobs,
                 quiet=quiet,
+                previous=out_dir,
                 leave_out=leave_out,
             ),
         )
@@ -293,7 +292,9 @@ def stale_site(
 ) -> list[Stale]:
     """Rebuild the site in a temporary folder and name every file of chartspec's that differs.
 
-    Files in `site_dir` that chartspec did not write are not compared.
+    Files in `site_dir` that chartspec did not write are not compared. Drawings are compared
+    by what they were drawn from: the rebuild takes those whose key `site_dir` records from
+    there, and draws only the others.
     """
     reports = report_sources(reports_dir)
     if site_is_current(specs_dir, site_dir, reports):
@@ -301,7 +302,8 @@ def stale_site(
     manifest = Manifest.read(site_dir, legacy=(site_dir / LEGACY_SITE_MARKER).is_file())
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "site"
-        write_site(specs_dir, fresh, reports=reports, jobs=jobs, cache_dir=cache_dir_for(specs_dir))
+        cache = cache_dir_for(specs_dir)
+        write_site(specs_dir, fresh, reports=reports, jobs=jobs, cache_dir=cache, previous=site_dir)
         made = _files(fresh)
         owned = _files(site_dir) - {LEGACY_SITE_MARKER} if manifest.legacy else set(manifest.files)
         stale = []
@@ -371,9 +373,10 @@ def check_project(
         checked = check_files(paths, settings=settings, built=built, cache_dir=cache)
         refresh = _refresh_command(charts_dir, specs_dir, site_dir, data, inline_max_rows)
         texts = build_texts(project, names=names, specs_dir=specs_dir, jobs=jobs) if names else {}
-        texts = pin_texts(texts, specs_dir, fetch=False)
+        texts, pinned = pin_texts(texts, specs_dir, fetch=False)
         texts, data_files = place_data(texts, data=data, max_inline_rows=inline_max_rows)
-        stale = stale_specs(texts, specs_dir, refresh=refresh, files=data_files, known=known)
+        files_made = pinned | data_files
+        stale = stale_specs(texts, specs_dir, refresh=refresh, files=files_made, known=known)
         if not stale:  # a site is only comparable once its specs are fresh
             with warnings.catch_warnings():  # the specs' warnings are in `checked` already
                 warnings.simplefilter("ignore", LintWarning)

@@ -4,6 +4,10 @@ The copy is stored content-addressed as `specs/data/remote/<name>.<hash>.<ext>` 
 `specs/data/remote.lock.json` (URL -> file, SHA-256, size, date), both meant to be committed.
 Builds point a chart's remote URL at its copy, so the committed spec draws offline and a new
 upstream file shows up, as a diff, only when the pin is refreshed.
+
+Nothing here writes: pinning returns the copies and the lock as files for the specs folder,
+which publishing writes and removes like any other output of chartspec (see `publish.py`), so a
+replaced copy is removed only when chartspec's manifest shows it wrote it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -19,7 +23,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chartspec.errors import ChartspecError
-from chartspec.files import write_atomic
 from chartspec.sandbox import read_regular_file
 from chartspec.spec import find_specs, load_spec_file
 
@@ -27,7 +30,6 @@ PIN_FOLDER = "data/remote"
 LOCK_FILE = "data/remote.lock.json"
 FETCH_TIMEOUT = 30.0  # seconds without a byte from the server
 MAX_FETCH_BYTES = 100 * 1024 * 1024
-_COPY_NAME = re.compile(r"[a-z0-9_-]+\.[0-9a-f]{16}(\.[a-z0-9]{1,10})?")  # as `_store` names them
 OPT_IN = (
     "fetch it once into specs/data/remote/ with `--fetch-remote` "
     "(or `fetch-remote = true` under [tool.chartspec])"
@@ -44,6 +46,17 @@ class Pin:
     fetched: str  # UTC date and time of the fetch, ISO 8601
 
 
+@dataclass(frozen=True)
+class Pinned:
+    """The pins of remote data by URL, and the files the specs folder holds for them.
+
+    `files` ({path in the specs folder: bytes}) are every pinned copy and the lock.
+    """
+
+    pins: dict[str, Pin]
+    files: dict[str, bytes]
+
+
 def is_remote_url(url: Any) -> bool:
     """Tell whether `url` is an http(s) URL, the kind of remote data that can be pinned."""
     return isinstance(url, str) and urlsplit(url).scheme.lower() in ("http", "https")
@@ -55,14 +68,18 @@ def pinned_file(url: str, specs_dir: Path) -> Path | None:
     A copy whose bytes no longer match the lock is not used.
     """
     pin = read_lock(specs_dir).get(url)
-    if pin is None:
+    if pin is None or _pinned_bytes(pin, specs_dir) is None:
         return None
-    path = Path(specs_dir) / pin.file
+    return Path(specs_dir) / pin.file
+
+
+def _pinned_bytes(pin: Pin, specs_dir: Path) -> bytes | None:
+    """Return the bytes of a pin's copy, or None when it is missing or not what was pinned."""
     try:
-        data = read_regular_file(path)
+        data = read_regular_file(Path(specs_dir) / pin.file)
     except ChartspecError:
         return None
-    return path if hashlib.sha256(data).hexdigest() == pin.sha256 else None
+    return data if hashlib.sha256(data).hexdigest() == pin.sha256 else None
 
 
 def read_lock(specs_dir: Path) -> dict[str, Pin]:
@@ -82,55 +99,43 @@ def read_lock(specs_dir: Path) -> dict[str, Pin]:
 
 
 def pin_urls(
-    urls: list[str],
+    urls: Mapping[str, str | Path | None],
     specs_dir: Path,
     *,
     fetch: bool,
     refresh: bool = False,
-    source: str | Path | None = None,
     timeout: float = FETCH_TIMEOUT,
     max_bytes: int = MAX_FETCH_BYTES,
-) -> dict[str, Pin]:
-    """Return the pin of each remote URL, fetching those not pinned yet when `fetch` is set.
+) -> Pinned:
+    """Pin each remote URL (mapped to the file that names it), fetching when `fetch` is set.
 
-    With `refresh`, every URL is fetched again and its pin replaced. Without `fetch` (or
-    `refresh`) an unpinned URL is an error that says how to opt in; `source` names who asked.
+    The pins of the lock whose copies are intact are kept. With `refresh`, every URL in `urls`
+    is fetched again and its pin replaced. Without `fetch` (or `refresh`) an unpinned URL is an
+    error that names the file asking for it and says how to opt in.
     """
     specs_dir = Path(specs_dir)
-    pins = read_lock(specs_dir)
-    changed: dict[str, Pin] = {}
-    for url in dict.fromkeys(urls):
-        if not refresh and pinned_file(url, specs_dir) is not None:
+    pins: dict[str, Pin] = {}
+    copies: dict[str, bytes] = {}
+    for url, pin in read_lock(specs_dir).items():
+        data = _pinned_bytes(pin, specs_dir)
+        if data is not None:
+            pins[url], copies[pin.file] = pin, data
+    for url, source in urls.items():
+        if url in pins and not refresh:
             continue
         if not (fetch or refresh):
             raise ChartspecError(
                 f"data url {url!r} is remote and not pinned", file=source, hint=OPT_IN
             )
-        changed[url] = _store(url, fetch_url(url, timeout=timeout, max_bytes=max_bytes), specs_dir)
-    if changed:
-        pins.update(changed)
-        text = json.dumps({url: asdict(pin) for url, pin in sorted(pins.items())}, indent=2)
-        write_atomic(specs_dir / LOCK_FILE, (text + "\n").encode("utf-8"))
-    return pins
-
-
-def remove_replaced_copies(specs_dir: Path) -> list[Path]:
-    """Remove the copies in `specs/data/remote/` that the lock no longer names, and return them.
-
-    Called once the specs point at the new copies, so a failed refresh leaves the old ones.
-    """
-    folder = Path(specs_dir) / PIN_FOLDER
-    if not folder.is_dir():
-        return []
-    kept = {pin.file for pin in read_lock(specs_dir).values()}
-    replaced = [
-        path
-        for path in sorted(folder.iterdir())
-        if _COPY_NAME.fullmatch(path.name) and f"{PIN_FOLDER}/{path.name}" not in kept
-    ]
-    for path in replaced:
-        path.unlink()
-    return replaced
+        data = fetch_url(url, timeout=timeout, max_bytes=max_bytes)
+        pins[url] = _pin(url, data)
+        copies[pins[url].file] = data
+    if not pins:
+        return Pinned({}, {})
+    files = {pin.file: copies[pin.file] for pin in pins.values()}  # a replaced copy goes
+    text = json.dumps({url: asdict(pin) for url, pin in sorted(pins.items())}, indent=2)
+    files[LOCK_FILE] = (text + "\n").encode("utf-8")
+    return Pinned(pins, files)
 
 
 def fetch_url(
@@ -162,15 +167,14 @@ def fetch_url(
     return body
 
 
-def _store(url: str, data: bytes, specs_dir: Path) -> Pin:
-    """Write fetched bytes under their content hash and return their pin."""
+def _pin(url: str, data: bytes) -> Pin:
+    """Return the pin of bytes fetched from `url`: a copy named by their content hash."""
     digest = hashlib.sha256(data).hexdigest()
     name = PurePosixPath(urlsplit(url).path).name
     stem, _, ext = name.rpartition(".") if "." in name else (name, "", "")
     stem = re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-")[:40] or "data"
     suffix = f".{ext.lower()}" if re.fullmatch(r"[A-Za-z0-9]{1,10}", ext) else ""
     rel = f"{PIN_FOLDER}/{stem}.{digest[:16]}{suffix}"  # the extension tells Vega the format
-    write_atomic(specs_dir / rel, data)
     fetched = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     return Pin(file=rel, sha256=digest, size=len(data), fetched=fetched)
 
@@ -189,15 +193,18 @@ def remote_urls(spec: Any) -> Iterator[str]:
             yield from remote_urls(value)
 
 
-def pin_folder(specs_dir: Path, *, refresh: bool = False) -> dict[str, Pin]:
-    """Pin the remote data of every spec under `specs_dir` (hand-written ones included)."""
-    urls: list[str] = []
+def pin_folder(specs_dir: Path, *, refresh: bool = False) -> dict[str, bytes]:
+    """Pin the remote data of every spec under `specs_dir` (hand-written ones included).
+
+    Returns the pinned copies and their lock, by path in the specs folder.
+    """
+    urls: dict[str, str | Path | None] = {}
     for path in find_specs(Path(specs_dir)):
         try:
-            urls += remote_urls(load_spec_file(path))
+            urls |= {url: path for url in remote_urls(load_spec_file(path)) if url not in urls}
         except ChartspecError:
             continue  # the site names the spec it cannot read
-    return pin_urls(urls, specs_dir, fetch=True, refresh=refresh)
+    return pin_urls(urls, specs_dir, fetch=True, refresh=refresh).files
 
 
 def point_at_pins(spec: Any, pins: dict[str, Pin]) -> Any:

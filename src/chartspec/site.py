@@ -24,16 +24,16 @@ from chartspec.check import check_for_publishing
 from chartspec.datatable import reader_datasets
 from chartspec.drawings import (
     DARK_TARGET,
-    RENDER_PARTS,
-    VL_VERSION,
-    RenderParts,
+    StillDrawing,
     dark_config_for,
     dark_css,
     drawing_file,
+    drawing_key,
+    file_to_still_svg,
     inline_svg,
     spec_to_drawings,
+    still_drawing,
     svg_size,
-    themed_svg,
 )
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
@@ -41,7 +41,7 @@ from chartspec.pool import map_in_pool
 from chartspec.progress import Progress
 from chartspec.registry import check_page_name
 from chartspec.report import markdown_to_html
-from chartspec.sandbox import is_remote, read_regular_file, resolve_inside
+from chartspec.sandbox import is_remote, read_inside, read_regular_file, resolve_inside
 from chartspec.spec import (
     chartspec_meta,
     check_drawable,
@@ -75,6 +75,11 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMES = {"index"}
 # Starting a process costs about a second: below this many drawings they are made here.
 MIN_PARALLEL_RENDERS = 4
+# The key of each chart's drawing and the hash of its drawing files, so that a build without a
+# cache (a fresh clone) reuses the drawings of the site it replaces, and a check compares keys:
+# Vega draws some charts from an unseeded random source, and vl-convert cannot seed it.
+DRAWINGS_RECORD = ".chartspec-drawings.json"
+DRAWINGS_RECORD_VERSION = 2
 
 
 @dataclass
@@ -111,12 +116,14 @@ def write_site(
     cache_dir: Path | None = None,
     quiet: bool = True,
     leave_out: bool = False,
+    previous: Path | None = None,
 ) -> list[Path]:
     """Write the site for every `*.vl.json` under specs_dir into the empty folder out_dir.
 
     Returns the written files. `base_url`, when given, makes Open Graph URLs absolute. Each
     Markdown file in `reports` becomes the standalone page `<stem>.html`. Charts are drawn in
-    up to `jobs` processes; with `cache_dir`, the files of unchanged charts are reused.
+    up to `jobs` processes; with `cache_dir`, the files of unchanged charts are reused, and the
+    drawings that the `previous` site records for the same key are reused too.
     Publishing (see publish.py) hands out_dir over and moves the files into place.
     A spec that cannot be published (unreadable, rejected by check, its data or images not
     readable, not drawable) fails the site, or with `leave_out` is left out and named, with
@@ -130,9 +137,16 @@ def write_site(
     writer = _Writer(out_dir)
     common = _write_shared_files(writer, site_title=site_title)
     made = chart_files(
-        charts, common, base_url=base_url, jobs=jobs, cache_dir=cache_dir, quiet=quiet
+        charts,
+        common,
+        base_url=base_url,
+        jobs=jobs,
+        cache_dir=cache_dir,
+        quiet=quiet,
+        previous=previous,
     )
     published = []
+    drawings = {}
     for chart, files in zip(charts, made, strict=True):  # written while others are drawn
         if isinstance(files, str):
             if not leave_out:
@@ -144,6 +158,8 @@ def write_site(
         chart.width, chart.height = files.width, files.height
         chart.dark_drawing = _dark_drawing(chart.name, [rel for rel, _, _ in files.files])
         published.append(chart)
+        drawings[chart.name] = files.drawing
+    writer.write_text(DRAWINGS_RECORD, _drawings_record_text(drawings))
     _write_index(published, writer, common)
     if left_out:
         writer.write_text(LEFT_OUT_FILE, _left_out_json(left_out, specs_dir))
@@ -246,18 +262,10 @@ def _write_chart(
     writer.write_text(spec_script, _script("chartspecSpecs", f"spec-{name}", chart.page_spec))
     scripts.append(spec_script)
 
-    live_spec = renders.live_spec
-    svg_light, svg_dark = renders.svg_light, renders.svg_dark
-    # Downloads and gallery thumbnails are shown without the page's web font. One file shows
-    # both themes, unless the dark render differs in more than colours.
-    themed = themed_svg(svg_light, svg_dark)
-    if themed is not None:
-        writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(drawing_file(themed)))
-    else:
-        writer.write_text(f"charts/{name}.svg", fonts.svg_with_font(svg_light))
-        writer.write_text(f"charts/{name}.dark.svg", fonts.svg_with_font(svg_dark))
-    writer.write_bytes(f"charts/{name}.png", renders.png)
-    chart.width, chart.height = svg_size(svg_light)
+    live_spec, still = renders.live_spec, renders.still
+    for rel, data in _drawing_files(name, still).items():
+        writer.write_bytes(rel, data)
+    chart.width, chart.height = svg_size(still.svg)
     chart.dark_drawing = _dark_drawing(name, [rel for rel, _, _ in writer.files])
 
     og_image = f"charts/{name}.png"
@@ -277,7 +285,7 @@ def _write_chart(
         "chart_scripts": scripts,
         "files_url": f"charts/{_folder_relpath(chart)}",
         "dark_config_json": spec_to_script_json(dark_config_for(live_spec)),
-        **_fallback_svgs(name, svg_light, svg_dark),
+        **_fallback_svgs(name, still),
         "spec_href": spec_rel,
         "data_links": data_links,
         "tables": [data_table(ds) for ds in chart.datasets],
@@ -599,21 +607,21 @@ def _folder_relpath(chart: Chart) -> str:
 
 @dataclass(frozen=True)
 class Renders:
-    """A chart's spec with its data inlined, and its light SVG, dark SVG and 2x PNG."""
+    """A chart's spec with its data inlined, and its still drawing."""
 
     live_spec: dict[str, Any]
-    svg_light: str
-    svg_dark: str
-    png: bytes
+    still: StillDrawing
 
 
 @dataclass(frozen=True)
 class ChartFiles:
-    """A chart's files in the site (path, bytes, whether charts may share it) and its size."""
+    """A chart's files in the site (path, bytes, whether charts may share it), its size, and
+    the record of its drawing (see `DRAWINGS_RECORD`)."""
 
     files: list[tuple[str, bytes, bool]]
     width: int
     height: int
+    drawing: dict[str, str]
 
 
 def chart_files(
@@ -624,23 +632,31 @@ def chart_files(
     jobs: int = 1,
     cache_dir: Path | None = None,
     quiet: bool = True,
+    previous: Path | None = None,
 ) -> Iterator[ChartFiles | str]:
     """Draw every chart and write its pages, in memory; yield them in the order of `charts`.
 
-    Unchanged charts come from the cache; the others are drawn and written in up to `jobs`
-    processes, each chart wholly in one, so the pages are made in parallel with the drawings.
-    A chart that cannot be drawn gives the error instead, in its place.
+    Unchanged charts come from the cache; drawings whose key the `previous` site records come
+    from there. The others are drawn and written in up to `jobs` processes, each chart wholly
+    in one, so the pages are made in parallel with the drawings. A chart that cannot be drawn
+    gives the error instead, in its place.
     """
     store = Store(cache_dir) if cache_dir is not None else None
+    recorded = _recorded_drawings(previous) if previous is not None else {}
     done: dict[str, ChartFiles | str] = {}
     tasks: list[_Task] = []
     for chart in charts:
         live_text = chart.live_text
         images = [sha256_bytes(_read_bytes(image)) for image, _ in chart.images]
-        render_key = key_of(environment_key(), VL_VERSION, live_text, images)  # images drawn too
+        render_key = drawing_key(live_text, images)
+        record = recorded.get(chart.name)
+        if record is not None and record["key"] != render_key:
+            record = None
         files = [ds.source_file for ds in chart.datasets if ds.source_file]
         page_key = key_of(
+            environment_key(),
             render_key,
+            record,  # pages drawn otherwise, from a cache, are not these
             chart.name,
             _spec_relpath(chart),
             sha256_bytes(_read_bytes(chart.spec_file)),
@@ -652,8 +668,10 @@ def chart_files(
         if cached is not None:
             done[chart.name] = cached
             continue
-        parts = _cached_render(store, render_key) if store else None
-        tasks.append((chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key)))
+        still = _previous_drawing(previous, chart.name, record) if previous and record else None
+        if still is None and store is not None:
+            still = _cached_render(store, render_key)
+        tasks.append((chart, live_text, common, base_url, still, cache_dir, (render_key, page_key)))
     with Progress("rendering charts", len(tasks), quiet=quiet) as progress:
         if jobs <= 1 or len(tasks) < MIN_PARALLEL_RENDERS:
             results: Iterator[ChartFiles | str] = map(_make_chart_files, tasks)
@@ -667,39 +685,37 @@ def chart_files(
             yield done.pop(chart.name)
 
 
-# A chart, its live spec as script JSON, the pages' context, base_url, its drawings when cached,
+# A chart, its live spec as script JSON, the pages' context, base_url, its drawing when reused,
 # the cache folder, and its render and page keys.
 _Task = tuple[
-    Chart, str, dict[str, Any], str | None, RenderParts | None, Path | None, tuple[str, str]
+    Chart, str, dict[str, Any], str | None, StillDrawing | None, Path | None, tuple[str, str]
 ]
 
 
 def _make_chart_files(task: _Task) -> ChartFiles | str:
-    """Draw a chart unless its drawings are given, then write its files; or return the error.
+    """Draw a chart unless its drawing is given, then write its files; or return the error.
 
     What it makes goes into the cache from here, so the process writing the site only writes.
     """
-    chart, live_text, common, base_url, parts, cache_dir, (render_key, page_key) = task
-    made = None
-    if parts is None:
+    chart, live_text, common, base_url, still, cache_dir, (render_key, page_key) = task
+    if still is None:
         rendered = spec_to_drawings(live_text, base_dir=chart.spec_file.parent)
         if isinstance(rendered, str):
             return rendered
-        parts = made = rendered
-    light, dark, png = parts
-    renders = Renders(json.loads(live_text), light.decode(), dark.decode(), png)
+        still = still_drawing(rendered)
     recorder = _Recorder()
-    _write_chart(chart, recorder, common, renders, base_url=base_url)
-    files = ChartFiles(recorder.files, chart.width, chart.height)
+    _write_chart(chart, recorder, common, Renders(json.loads(live_text), still), base_url=base_url)
+    record = {"key": render_key, "sha256": _files_hash(_drawing_files(chart.name, still))}
+    files = ChartFiles(recorder.files, chart.width, chart.height, record)
     if cache_dir is not None:
-        _store_chart(Store(cache_dir), render_key, page_key, made, files)
+        _store_chart(Store(cache_dir), render_key, page_key, still, files)
     return files
 
 
 def _cached_chart_files(store: Store, key: str) -> ChartFiles | None:
     """Return a chart's files from the cache, or None when any part is missing."""
     entry = store.read_json("pages", key)
-    if not isinstance(entry, dict):
+    if not isinstance(entry, dict) or not isinstance(entry.get("drawing"), dict):
         return None
     files = []
     for rel, digest, shared in entry["files"]:
@@ -707,31 +723,99 @@ def _cached_chart_files(store: Store, key: str) -> ChartFiles | None:
         if blob is None:
             return None
         files.append((rel, blob, shared))
-    return ChartFiles(files, entry["width"], entry["height"])
+    return ChartFiles(files, entry["width"], entry["height"], entry["drawing"])
 
 
-def _cached_render(store: Store, key: str) -> RenderParts | None:
-    """Return a spec's cached drawings, or None."""
-    blobs = [store.read_blob("render", f"{key}.{part}") for part in RENDER_PARTS]
-    if any(blob is None for blob in blobs):
+def _cached_render(store: Store, key: str) -> StillDrawing | None:
+    """Return a spec's cached still drawing, or None."""
+    svgs, png = store.read_json("render", key), store.read_blob("render", f"{key}.png")
+    if not isinstance(svgs, dict) or png is None:
         return None
-    return blobs[0], blobs[1], blobs[2]  # type: ignore[return-value]
+    return StillDrawing(svgs["svg"], svgs["dark"], png)
 
 
 def _store_chart(
-    store: Store, render_key: str, page_key: str, parts: RenderParts | None, made: ChartFiles
+    store: Store, render_key: str, page_key: str, still: StillDrawing, made: ChartFiles
 ) -> None:
-    """Remember a chart's new drawings and its files."""
-    if parts is not None:
-        for part, blob in zip(RENDER_PARTS, parts, strict=True):
-            store.write_blob("render", f"{render_key}.{part}", blob)
+    """Remember a chart's still drawing and its files."""
+    store.write_json("render", render_key, {"svg": still.svg, "dark": still.dark})
+    store.write_blob("render", f"{render_key}.png", still.png)
     files = []
     for rel, data, shared in made.files:
         digest = sha256_bytes(data)
         store.write_blob("pagefiles", digest, data)
         files.append([rel, digest, shared])
-    entry = {"files": files, "width": made.width, "height": made.height}
+    entry = {"files": files, "width": made.width, "height": made.height, "drawing": made.drawing}
     store.write_json("pages", page_key, entry)
+
+
+def _drawing_files(name: str, still: StillDrawing) -> dict[str, bytes]:
+    """Return a chart's drawing files by site path: its SVG (one for both themes, or a light and
+    a dark one), with the bundled font since downloads and gallery thumbnails are shown without
+    the page's web font, and its PNG."""
+    if still.dark is None:
+        svgs = {f"charts/{name}.svg": drawing_file(still.svg)}
+    else:
+        svgs = {f"charts/{name}.svg": still.svg, f"charts/{name}.dark.svg": still.dark}
+    files = {rel: fonts.svg_with_font(svg).encode("utf-8") for rel, svg in svgs.items()}
+    return files | {f"charts/{name}.png": still.png}
+
+
+def _files_hash(files: dict[str, bytes]) -> str:
+    """Return one hash of files by path."""
+    return key_of({rel: sha256_bytes(data) for rel, data in files.items()})
+
+
+def _drawings_record_text(drawings: dict[str, dict[str, str]]) -> str:
+    """Return the site's record of its charts' drawings, in canonical form."""
+    data = {"version": DRAWINGS_RECORD_VERSION, "charts": drawings}
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def _recorded_drawings(site: Path) -> dict[str, dict[str, str]]:
+    """Return the drawings a site records, by chart name; none when it has no readable record."""
+    try:
+        data = json.loads(read_inside(DRAWINGS_RECORD, base=site, roots=[site]))
+        charts = data["charts"] if data.get("version") == DRAWINGS_RECORD_VERSION else {}
+        return {
+            name: record
+            for name, record in charts.items()
+            if isinstance(record, dict)
+            and set(record) == {"key", "sha256"}
+            and all(isinstance(value, str) for value in record.values())
+        }
+    except (ChartspecError, ValueError, TypeError, AttributeError, KeyError):
+        return {}
+
+
+def _previous_drawing(site: Path, name: str, record: dict[str, str]) -> StillDrawing | None:
+    """Return chart `name`'s still drawing from the drawing files of a site, if they are the
+    ones its record names and writing them again from it gives the same bytes.
+
+    The folder may have been edited by hand: a drawing that is not inert is drawn again.
+    """
+    svg_rel, dark_rel, png_rel = (f"charts/{name}{ext}" for ext in (".svg", ".dark.svg", ".png"))
+    try:
+        files = {
+            rel: read_inside(rel, base=site, roots=[site])
+            for rel in (svg_rel, dark_rel, png_rel)
+            if (site / rel).exists()
+        }
+    except ChartspecError:
+        return None
+    if _files_hash(files) != record["sha256"] or not {svg_rel, png_rel} <= files.keys():
+        return None
+
+    def still_svg(rel: str, *, themed: bool) -> str | None:
+        # bytes that are not UTF-8 are not written back the same
+        return file_to_still_svg(files[rel].decode("utf-8", "replace"), themed=themed)
+
+    svg = still_svg(svg_rel, themed=dark_rel not in files)
+    dark = still_svg(dark_rel, themed=False) if dark_rel in files else None
+    if svg is None or (dark_rel in files and dark is None):
+        return None
+    still = StillDrawing(svg, dark, files[png_rel])
+    return still if _drawing_files(name, still) == files else None
 
 
 def theme_css() -> str:
@@ -748,19 +832,18 @@ def theme_css() -> str:
     )
 
 
-def _fallback_svgs(name: str, light: str, dark: str) -> dict[str, str | None]:
+def _fallback_svgs(name: str, still: StillDrawing) -> dict[str, str | None]:
     """Return the page's pre-rendered drawing: one for both themes, or else light and dark."""
-    both = themed_svg(light, dark)
-    if both is not None:
+    if still.dark is None:
         return {
-            "svg_both": inline_svg(both, prefix=f"{name}-"),
+            "svg_both": inline_svg(still.svg, prefix=f"{name}-"),
             "svg_light": None,
             "svg_dark": None,
         }
     return {
         "svg_both": None,
-        "svg_light": inline_svg(light, prefix=f"{name}-l-"),
-        "svg_dark": inline_svg(dark, prefix=f"{name}-d-"),
+        "svg_light": inline_svg(still.svg, prefix=f"{name}-l-"),
+        "svg_dark": inline_svg(still.dark, prefix=f"{name}-d-"),
     }
 
 
