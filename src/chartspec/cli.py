@@ -24,6 +24,7 @@ from chartspec.errors import (
     LintWarning,
     UsageError,
 )
+from chartspec.settings import tool_settings
 
 EXIT_CODES = """\b
 Exit status:
@@ -654,15 +655,7 @@ def project_defaults(pyproject: Path = Path("pyproject.toml")) -> dict[str, dict
     `inline-max-rows = 0`; each applies to every command that has that option, so `build`
     and `check` always agree.
     """
-    import tomllib
-
-    if not pyproject.is_file():
-        return {}
-    try:
-        settings = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ChartspecError(f"cannot read settings: {error}", file=pyproject) from None
-    settings = settings.get("chartspec", {})
+    settings = tool_settings(pyproject)
     known: set[str] = set()
     defaults: dict[str, dict[str, object]] = {}
     for name, command in cli.commands.items():

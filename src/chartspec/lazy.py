@@ -14,7 +14,6 @@ import os
 import re
 import tempfile
 import threading
-import tomllib
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from typing import Any, Literal, NoReturn
 
 from chartspec.errors import ChartspecError
 from chartspec.inputs import declare_files, declare_version
+from chartspec.settings import tool_settings
 from chartspec.tables import ChartspecWarning, Column, TableSchema
 from chartspec.vega_sql import quote_name, string_literal
 
@@ -111,13 +111,7 @@ def scan_query(
 
 def engine_settings(pyproject: Path = Path("pyproject.toml")) -> EngineSettings:
     """Read `[tool.chartspec.engine]` of ./pyproject.toml and CHARTSPEC_* variables over it."""
-    engine: dict[str, Any] = {}
-    if pyproject.is_file():
-        try:
-            tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise ChartspecError(f"cannot read settings: {error}", file=pyproject) from None
-        engine = dict(tool.get("chartspec", {}).get("engine", {}))
+    engine = dict(tool_settings(pyproject).get("engine", {}))
     unknown = sorted(set(engine) - {"query-timeout", "memory-limit", "temp-directory"})
     if unknown:
         raise ChartspecError(

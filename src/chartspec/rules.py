@@ -4,13 +4,13 @@ report, and which rules a project or a run selects, in the manner of ruff."""
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from chartspec.errors import ChartspecError
+from chartspec.settings import tool_settings
 
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
@@ -222,11 +222,7 @@ def load_settings(pyproject: Path = Path("pyproject.toml")) -> LintSettings:
     root = pyproject.parent
     if not pyproject.is_file():
         return LintSettings(root=root)
-    try:
-        tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ChartspecError(f"cannot read settings: {error}", file=pyproject) from None
-    lint = tool.get("chartspec", {}).get("lint", {})
+    lint = tool_settings(pyproject).get("lint", {})
     where = f"{pyproject} [tool.chartspec.lint]"
     known = {"select", "ignore", "per-file-ignores", "severity"}
     if not isinstance(lint, dict) or set(lint) - known:

@@ -1,0 +1,21 @@
+"""The project's settings: the `[tool.chartspec]` table of its pyproject.toml, read in one place."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from chartspec.errors import ChartspecError
+
+
+def tool_settings(pyproject: Path) -> dict[str, Any]:
+    """Return `[tool.chartspec]` of `pyproject` ({} without the file); one line when unreadable."""
+    if not pyproject.is_file():
+        return {}
+    try:
+        tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ChartspecError(f"cannot read settings: {error}", file=pyproject) from None
+    settings: dict[str, Any] = tool.get("chartspec", {})
+    return settings
