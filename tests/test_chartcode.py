@@ -107,3 +107,29 @@ def test_each_module_is_imported_once_per_worker_and_never_by_the_caller(tmp_pat
     modules, pids = ({line.split()[i] for line in imports} for i in (0, 1))
     assert modules == {"chartspec_user_one", "chartspec_user_two"}
     assert str(os.getpid()) not in pids and len(pids) <= 2
+
+
+UNLABELLED = """
+import altair as alt
+import pandas as pd
+from chartspec import chart
+from chartspec.labels import label_points
+
+
+@chart("labelled", title="Points", description="Labelled points.", source="made up")
+def labelled():
+    frame = pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0], "name": ["a", "b"]})
+    points = alt.Chart(frame).mark_circle().encode(x="x:Q", y="y:Q")
+    return label_points(points, "name")
+"""
+
+
+def test_an_error_a_chart_helper_raises_names_the_chart_function(tmp_path: Path, cli) -> None:
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "labelled.py").write_text(UNLABELLED)
+    done = cli("build", "-q", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"chartspec: error: {tmp_path}/charts/labelled.py:8: label_points needs the chart's "
+        "width in pixels, got None; call .properties(width=...) with a number on the point chart\n"
+    )

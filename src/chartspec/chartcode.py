@@ -126,6 +126,8 @@ def build_chart(task: ChartsTask, chart: ChartInfo) -> Built | Failed:
             spec = build_spec(definition, time_limit=task.time_limit, settings=task.settings)
             text = spec_to_json(spec)
         except ChartspecError as error:
+            if error.file is None:  # raised by a helper the chart called: say which chart
+                error.file = definition.location
             return Failed.of(error)
     return Built(text, sorted(read), [str(w.message) for w in caught])
 
