@@ -13,23 +13,23 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
-from chartspec import fonts, render
+from chartspec import fonts, layouts, render
 from chartspec.cache import key_of, sha256_bytes
 from chartspec.errors import ChartspecError
 from chartspec.render import VL_VERSION as VL_VERSION
 
 RenderParts = tuple[bytes, bytes, bytes]  # light SVG, dark SVG, PNG
 PNG_SCALE = 2
-DRAWING_FORMAT = 1
+DRAWING_FORMAT = 2
 # The code that turns a spec into its drawings; any change to it may change them.
-_DRAWING_CODE = ("render.py", "drawings.py", "fonts.py")
+_DRAWING_CODE = ("render.py", "drawings.py", "fonts.py", "layouts.py", "labels.py")
 
 # Colours of the live chart and the pre-rendered SVG in dark mode, by role; text contrast is
 # >= 4.5:1 against the background.
@@ -134,10 +134,13 @@ def drawing_key(live_text: str, images: list[str]) -> str:
     return key_of(drawing_environment(), live_text, images)
 
 
-def spec_to_drawings(live_text: str, *, base_dir: Path | None = None) -> RenderParts | str:
+def spec_to_drawings(
+    live_text: str, *, base_dir: Path | None = None, png: bool = True
+) -> RenderParts | str:
     """Draw a live spec (as script JSON) as light SVG, dark SVG and PNG; or return the error.
 
-    Relative image URLs resolve against `base_dir`, the spec's folder.
+    Relative image URLs resolve against `base_dir`, the spec's folder. Without `png`, the PNG
+    is empty.
     """
     live_spec = json.loads(live_text)
     try:
@@ -149,8 +152,8 @@ def spec_to_drawings(live_text: str, *, base_dir: Path | None = None) -> RenderP
         return str(exc)
     light, dark = tidy_svg(light), tidy_svg(dark)
     # rasterised as drawn, without running Vega again
-    png = render.svg_to_png(light, scale=PNG_SCALE)
-    return light.encode("utf-8"), dark.encode("utf-8"), palette_png(png)
+    picture = palette_png(render.svg_to_png(light, scale=PNG_SCALE)) if png else b""
+    return light.encode("utf-8"), dark.encode("utf-8"), picture
 
 
 def palette_png(png: bytes) -> bytes:
@@ -242,9 +245,19 @@ DARK_TARGET = "dark"
 
 
 @dataclass(frozen=True)
+class LayoutDrawing:
+    """A chart laid out for narrower pages (see layouts.py), drawn as `StillDrawing` is."""
+
+    layout: layouts.Layout
+    svg: str
+    dark: str | None
+
+
+@dataclass(frozen=True)
 class StillDrawing:
     """What a site shows of a chart: one still SVG for both themes (`dark` is None), or light
-    and dark ones when the renders differ in more than colours (see `still_svg`); and the PNG.
+    and dark ones when the renders differ in more than colours (see `still_svg`); the PNG; and
+    its layouts for narrower pages, narrowest first.
 
     A chart's drawing files and its pages' drawings are made from this alone.
     """
@@ -252,6 +265,40 @@ class StillDrawing:
     svg: str
     dark: str | None
     png: bytes
+    layouts: tuple[LayoutDrawing, ...] = field(default=())
+
+
+# Drawings of a layout that come out wider than its width are tried again this often, the
+# plot narrowed by the excess (text beside marks grows the drawing as the plot shrinks).
+_LAYOUT_TRIES = 3
+
+
+def layout_drawings(
+    live_text: str, natural_width: float, *, base_dir: Path | None = None
+) -> tuple[LayoutDrawing, ...]:
+    """Draw a live spec's narrower layouts, each at most its width; leave out those that do
+    not fit or cannot be drawn (the page then scrolls the chart in its box)."""
+    spec = json.loads(live_text)
+    found = []
+    for width in layouts.layout_widths(spec, natural_width=natural_width):
+        overhead = layouts.natural_overhead(spec, natural_width)
+        for _ in range(_LAYOUT_TRIES):
+            layout = layouts.layout_for(spec, width=width, overhead=overhead)
+            if layout is None:
+                break
+            text = json.dumps(layouts.laid_out(spec, layout), sort_keys=True)
+            parts = spec_to_drawings(text, base_dir=base_dir, png=False)
+            if isinstance(parts, str):
+                break
+            drawn = svg_size(parts[0].decode("utf-8"))[0]
+            if drawn <= width:
+                still = still_drawing(parts)
+                found.append(LayoutDrawing(layout, still.svg, still.dark))
+                break
+            if layout.plot_width is None:
+                break
+            overhead += drawn - width
+    return tuple(found)
 
 
 def still_drawing(parts: RenderParts) -> StillDrawing:

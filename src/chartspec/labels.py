@@ -536,28 +536,18 @@ def label_points(
             "label_points cannot follow the chart's transforms",
             hint="compute the columns in pandas before making the chart",
         )
-    width, height = (_size(spec, key) for key in ("width", "height"))
-    x_field, x_scale = _position(spec, "x", (0.0, width))
-    y_field, y_scale = _position(spec, "y", (height, 0.0))
-    boxes = place_labels(
-        [
-            (x_scale.to_pixel(x), y_scale.to_pixel(y))
-            for x, y in zip(table[x_field], table[y_field], strict=True)
-        ],
-        [str(value) for value in table[text]],
-        width=width,
-        height=height,
+    placed = _label_columns(
+        spec,
+        table.to_dict("records"),
+        text,
         font_size=font_size,
-        marker_radius=_marker_radius(spec),
-        obstacles=obstacles,
-        padding=padding,
         bold=bold,
+        padding=padding,
+        obstacles=obstacles,
     )
     table = table.copy()
-    table["label_x"] = [x_scale.to_data(box.cx) for box in boxes]
-    table["label_y"] = [y_scale.to_data(box.cy) for box in boxes]
-    table["label_align"] = [box.align for box in boxes]
-    table["label_baseline"] = [box.baseline for box in boxes]
+    for column in LABEL_COLUMNS:
+        table[column] = [row[column] for row in placed]
 
     encoding = spec["encoding"]
     labels = (
@@ -586,6 +576,64 @@ def label_points(
     if config is not alt.Undefined:
         layered.config = config
     return layered
+
+
+def relabel_view(
+    points: dict[str, Any],
+    rows: Sequence[dict[str, Any]],
+    text: str,
+    *,
+    width: float,
+    height: float,
+    font_size: float,
+    bold: bool = False,
+    padding: float = 2.0,
+) -> list[dict[str, Any]]:
+    """Return `rows` with their `LABEL_COLUMNS` placed again for a plot of another size.
+
+    `points` is the point layer of a spec that `label_points` made (its mark and encoding);
+    the labels then fit a plot `width` x `height` pixels, as `label_points` would place them.
+    """
+    view = {"mark": points.get("mark"), "encoding": points.get("encoding", {})}
+    view |= {"width": width, "height": height}
+    return _label_columns(view, rows, text, font_size=font_size, bold=bold, padding=padding)
+
+
+def _label_columns(
+    spec: dict[str, Any],
+    rows: Sequence[dict[str, Any]],
+    text: str,
+    *,
+    font_size: float,
+    bold: bool,
+    padding: float,
+    obstacles: Sequence[Rect] = (),
+) -> list[dict[str, Any]]:
+    """Return copies of a point view's rows with the `LABEL_COLUMNS` of their placed labels."""
+    width, height = (_size(spec, key) for key in ("width", "height"))
+    x_field, x_scale = _position(spec, "x", (0.0, width))
+    y_field, y_scale = _position(spec, "y", (height, 0.0))
+    boxes = place_labels(
+        [(x_scale.to_pixel(row[x_field]), y_scale.to_pixel(row[y_field])) for row in rows],
+        [str(row[text]) for row in rows],
+        width=width,
+        height=height,
+        font_size=font_size,
+        marker_radius=_marker_radius(spec),
+        obstacles=obstacles,
+        padding=padding,
+        bold=bold,
+    )
+    return [
+        row
+        | {
+            "label_x": x_scale.to_data(box.cx),
+            "label_y": y_scale.to_data(box.cy),
+            "label_align": box.align,
+            "label_baseline": box.baseline,
+        }
+        for row, box in zip(rows, boxes, strict=True)
+    ]
 
 
 def _shared_axis(channel: dict[str, Any]) -> dict[str, Any]:

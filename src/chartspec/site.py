@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import functools
 import hashlib
 import json
@@ -24,19 +25,20 @@ from chartspec.check import check_for_publishing
 from chartspec.datatable import reader_datasets
 from chartspec.drawings import (
     DARK_TARGET,
+    LayoutDrawing,
     StillDrawing,
     dark_config_for,
-    dark_css,
     drawing_file,
     drawing_key,
     file_to_still_svg,
-    inline_svg,
+    layout_drawings,
     spec_to_drawings,
     still_drawing,
     svg_size,
 )
 from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
+from chartspec.layouts import Layout, laid_out, readable_spec
 from chartspec.pool import map_in_pool
 from chartspec.progress import Progress
 from chartspec.registry import check_page_name
@@ -79,7 +81,7 @@ MIN_PARALLEL_RENDERS = 4
 # cache (a fresh clone) reuses the drawings of the site it replaces, and a check compares keys:
 # Vega draws some charts from an unseeded random source, and vl-convert cannot seed it.
 DRAWINGS_RECORD = ".chartspec-drawings.json"
-DRAWINGS_RECORD_VERSION = 2
+DRAWINGS_RECORD_VERSION = 3
 
 
 @dataclass
@@ -258,15 +260,18 @@ def _write_chart(
     for rel, content in chart.data_scripts:
         writer.write_bytes(rel, content, shared=True)
         scripts.append(rel)
+    live_spec, still = renders.live_spec, renders.still
     spec_script = f"charts/{name}.spec.js"
-    writer.write_text(spec_script, _script("chartspecSpecs", f"spec-{name}", chart.page_spec))
+    specs = [(f"spec-{name}", chart.page_spec)]
+    specs += [(_layout_spec_id(name, d.layout), laid_out(chart.page_spec, d.layout)) for d in still.layouts]
+    writer.write_text(spec_script, "".join(_script("chartspecSpecs", k, v) for k, v in specs))
     scripts.append(spec_script)
 
-    live_spec, still = renders.live_spec, renders.still
     for rel, data in _drawing_files(name, still).items():
         writer.write_bytes(rel, data)
     chart.width, chart.height = svg_size(still.svg)
     chart.dark_drawing = _dark_drawing(name, [rel for rel, _, _ in writer.files])
+    layouts = _page_layouts(name, still)
 
     og_image = f"charts/{name}.png"
     page_url = f"{name}.html"
@@ -285,7 +290,8 @@ def _write_chart(
         "chart_scripts": scripts,
         "files_url": f"charts/{_folder_relpath(chart)}",
         "dark_config_json": spec_to_script_json(dark_config_for(live_spec)),
-        **_fallback_svgs(name, still),
+        "layouts": layouts,
+        "layouts_json": json.dumps([[lay["width"], lay["spec_id"]] for lay in layouts]),
         "spec_href": spec_rel,
         "data_links": data_links,
         "tables": [data_table(ds) for ds in chart.datasets],
@@ -294,9 +300,10 @@ def _write_chart(
         "page_url": page_url if base_url else None,
     }
     env = _jinja_env()
-    page = env.get_template("chart.html").render(**page_ctx, drawing_files=False)
+    # the room beside a chart: the page's margins
+    page = env.get_template("chart.html").render(**page_ctx, gutter=32)
     writer.write_text(f"{name}.html", page)
-    embed = env.get_template("embed.html").render(**page_ctx, drawing_files=True)
+    embed = env.get_template("embed.html").render(**page_ctx, gutter=16)
     writer.write_text(f"{name}.embed.html", embed)
 
 
@@ -391,7 +398,7 @@ def _reason(error: ChartspecError, path: Path) -> str:
 
 def _load_chart(path: Path, specs_dir: Path) -> Chart:
     """Read one spec file, check it, and gather its title, description, data and images."""
-    spec = load_spec_file(path)
+    spec = readable_spec(load_spec_file(path))  # what the site shows, its text readable
     name = spec_name(path)
     meta = chartspec_meta(spec)
     if isinstance(meta.get("name"), str):
@@ -621,7 +628,7 @@ class ChartFiles:
     files: list[tuple[str, bytes, bool]]
     width: int
     height: int
-    drawing: dict[str, str]
+    drawing: dict[str, Any]
 
 
 def chart_files(
@@ -703,9 +710,16 @@ def _make_chart_files(task: _Task) -> ChartFiles | str:
         if isinstance(rendered, str):
             return rendered
         still = still_drawing(rendered)
+        natural_width = svg_size(still.svg)[0]
+        narrower = layout_drawings(live_text, natural_width, base_dir=chart.spec_file.parent)
+        still = dataclasses.replace(still, layouts=narrower)
     recorder = _Recorder()
     _write_chart(chart, recorder, common, Renders(json.loads(live_text), still), base_url=base_url)
-    record = {"key": render_key, "sha256": _files_hash(_drawing_files(chart.name, still))}
+    record = {
+        "key": render_key,
+        "sha256": _files_hash(_drawing_files(chart.name, still)),
+        "layouts": [dataclasses.asdict(d.layout) for d in still.layouts],
+    }
     files = ChartFiles(recorder.files, chart.width, chart.height, record)
     if cache_dir is not None:
         _store_chart(Store(cache_dir), render_key, page_key, still, files)
@@ -731,14 +745,23 @@ def _cached_render(store: Store, key: str) -> StillDrawing | None:
     svgs, png = store.read_json("render", key), store.read_blob("render", f"{key}.png")
     if not isinstance(svgs, dict) or png is None:
         return None
-    return StillDrawing(svgs["svg"], svgs["dark"], png)
+    layouts = tuple(
+        LayoutDrawing(Layout(**d["layout"]), d["svg"], d["dark"]) for d in svgs["layouts"]
+    )
+    return StillDrawing(svgs["svg"], svgs["dark"], png, layouts)
 
 
 def _store_chart(
     store: Store, render_key: str, page_key: str, still: StillDrawing, made: ChartFiles
 ) -> None:
     """Remember a chart's still drawing and its files."""
-    store.write_json("render", render_key, {"svg": still.svg, "dark": still.dark})
+    layouts = [
+        {"layout": dataclasses.asdict(d.layout), "svg": d.svg, "dark": d.dark}
+        for d in still.layouts
+    ]
+    store.write_json(
+        "render", render_key, {"svg": still.svg, "dark": still.dark, "layouts": layouts}
+    )
     store.write_blob("render", f"{render_key}.png", still.png)
     files = []
     for rel, data, shared in made.files:
@@ -751,14 +774,49 @@ def _store_chart(
 
 def _drawing_files(name: str, still: StillDrawing) -> dict[str, bytes]:
     """Return a chart's drawing files by site path: its SVG (one for both themes, or a light and
-    a dark one), with the bundled font since downloads and gallery thumbnails are shown without
-    the page's web font, and its PNG."""
-    if still.dark is None:
-        svgs = {f"charts/{name}.svg": drawing_file(still.svg)}
-    else:
-        svgs = {f"charts/{name}.svg": still.svg, f"charts/{name}.dark.svg": still.dark}
+    a dark one) and those of its narrower layouts, with the bundled font since pages, downloads
+    and gallery thumbnails show them as images, without the page's web font; and its PNG."""
+    drawings = [(f"charts/{name}", still.svg, still.dark)]
+    drawings += [(_layout_stem(name, d.layout), d.svg, d.dark) for d in still.layouts]
+    svgs = {}
+    for stem, svg, dark in drawings:
+        if dark is None:
+            svgs[f"{stem}.svg"] = drawing_file(svg)
+        else:
+            svgs |= {f"{stem}.svg": svg, f"{stem}.dark.svg": dark}
     files = {rel: fonts.svg_with_font(svg).encode("utf-8") for rel, svg in svgs.items()}
     return files | {f"charts/{name}.png": still.png}
+
+
+def _layout_stem(name: str, layout: Layout) -> str:
+    """Return the site path, without suffix, of a chart's drawing in a layout."""
+    return f"charts/{name}.w{layout.width}"
+
+
+def _layout_spec_id(name: str, layout: Layout) -> str:
+    """Return the key of a chart's spec in a layout in the page's spec registry."""
+    return f"spec-{name}.w{layout.width}"
+
+
+def _page_layouts(name: str, still: StillDrawing) -> list[dict[str, Any]]:
+    """Return what a page needs to show a chart's narrower layouts, narrowest first: each
+    drawing's size, files and spec, and the widest drawing it gives way to."""
+    found = []
+    wider = [svg_size(d.svg)[0] for d in [*still.layouts[1:], still]]
+    for drawing, next_width in zip(still.layouts, wider, strict=False):
+        stem = _layout_stem(name, drawing.layout)
+        width, height = svg_size(drawing.svg)
+        found.append(
+            {
+                "width": width,
+                "height": height,
+                "light": f"{stem}.svg",
+                "dark": f"{stem}.svg#{DARK_TARGET}" if drawing.dark is None else f"{stem}.dark.svg",
+                "spec_id": _layout_spec_id(name, drawing.layout),
+                "until": next_width,  # shown while the room is narrower than this
+            }
+        )
+    return found
 
 
 def _files_hash(files: dict[str, bytes]) -> str:
@@ -766,13 +824,13 @@ def _files_hash(files: dict[str, bytes]) -> str:
     return key_of({rel: sha256_bytes(data) for rel, data in files.items()})
 
 
-def _drawings_record_text(drawings: dict[str, dict[str, str]]) -> str:
+def _drawings_record_text(drawings: dict[str, dict[str, Any]]) -> str:
     """Return the site's record of its charts' drawings, in canonical form."""
     data = {"version": DRAWINGS_RECORD_VERSION, "charts": drawings}
     return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
 
-def _recorded_drawings(site: Path) -> dict[str, dict[str, str]]:
+def _recorded_drawings(site: Path) -> dict[str, dict[str, Any]]:
     """Return the drawings a site records, by chart name; none when it has no readable record."""
     try:
         data = json.loads(read_inside(DRAWINGS_RECORD, base=site, roots=[site]))
@@ -781,45 +839,66 @@ def _recorded_drawings(site: Path) -> dict[str, dict[str, str]]:
             name: record
             for name, record in charts.items()
             if isinstance(record, dict)
-            and set(record) == {"key", "sha256"}
-            and all(isinstance(value, str) for value in record.values())
+            and set(record) == {"key", "sha256", "layouts"}
+            and isinstance(record["key"], str)
+            and isinstance(record["sha256"], str)
+            and isinstance(record["layouts"], list)
         }
     except (ChartspecError, ValueError, TypeError, AttributeError, KeyError):
         return {}
 
 
-def _previous_drawing(site: Path, name: str, record: dict[str, str]) -> StillDrawing | None:
+def _previous_drawing(site: Path, name: str, record: dict[str, Any]) -> StillDrawing | None:
     """Return chart `name`'s still drawing from the drawing files of a site, if they are the
     ones its record names and writing them again from it gives the same bytes.
 
     The folder may have been edited by hand: a drawing that is not inert is drawn again.
     """
-    svg_rel, dark_rel, png_rel = (f"charts/{name}{ext}" for ext in (".svg", ".dark.svg", ".png"))
+    try:
+        layouts = [Layout(**layout) for layout in record["layouts"]]
+    except TypeError:
+        return None
+    stems = [f"charts/{name}"] + [_layout_stem(name, layout) for layout in layouts]
+    png_rel = f"charts/{name}.png"
+    wanted = [f"{stem}{ext}" for stem in stems for ext in (".svg", ".dark.svg")] + [png_rel]
     try:
         files = {
             rel: read_inside(rel, base=site, roots=[site])
-            for rel in (svg_rel, dark_rel, png_rel)
+            for rel in wanted
             if (site / rel).exists()
         }
     except ChartspecError:
         return None
-    if _files_hash(files) != record["sha256"] or not {svg_rel, png_rel} <= files.keys():
+    if _files_hash(files) != record["sha256"] or png_rel not in files:
         return None
 
-    def still_svg(rel: str, *, themed: bool) -> str | None:
+    def still_svgs(stem: str) -> tuple[str, str | None] | None:
+        svg_rel, dark_rel = f"{stem}.svg", f"{stem}.dark.svg"
+        if svg_rel not in files:
+            return None
         # bytes that are not UTF-8 are not written back the same
-        return file_to_still_svg(files[rel].decode("utf-8", "replace"), themed=themed)
+        text = {rel: data.decode("utf-8", "replace") for rel, data in files.items()}
+        svg = file_to_still_svg(text[svg_rel], themed=dark_rel not in files)
+        dark = file_to_still_svg(text[dark_rel], themed=False) if dark_rel in files else None
+        if svg is None or (dark_rel in files and dark is None):
+            return None
+        return svg, dark
 
-    svg = still_svg(svg_rel, themed=dark_rel not in files)
-    dark = still_svg(dark_rel, themed=False) if dark_rel in files else None
-    if svg is None or (dark_rel in files and dark is None):
+    drawings = [still_svgs(stem) for stem in stems]
+    if any(d is None for d in drawings):
         return None
-    still = StillDrawing(svg, dark, files[png_rel])
+    (svg, dark), *narrower = [d for d in drawings if d is not None]
+    still = StillDrawing(
+        svg,
+        dark,
+        files[png_rel],
+        tuple(LayoutDrawing(lay, *d) for lay, d in zip(layouts, narrower, strict=True)),
+    )
     return still if _drawing_files(name, still) == files else None
 
 
 def theme_css() -> str:
-    """Return the rules that recolour pre-rendered drawings in dark mode and align numbers."""
+    """Return the rules that align numbers in data tables."""
     # A data table lists its number columns once (data-numeric="2 3") instead of a class on
     # every cell; columns past the last rule stay left-aligned.
     numbers = "".join(
@@ -827,24 +906,9 @@ def theme_css() -> str:
         for i in range(1, MAX_NUMBER_COLUMNS + 1)
     )
     return (
-        dark_css(".fallback") + f"{numbers.rstrip(',' + chr(10))} {{\n"
+        f"{numbers.rstrip(',' + chr(10))} {{\n"
         "  text-align: right;\n  font-variant-numeric: tabular-nums;\n}\n"
     )
-
-
-def _fallback_svgs(name: str, still: StillDrawing) -> dict[str, str | None]:
-    """Return the page's pre-rendered drawing: one for both themes, or else light and dark."""
-    if still.dark is None:
-        return {
-            "svg_both": inline_svg(still.svg, prefix=f"{name}-"),
-            "svg_light": None,
-            "svg_dark": None,
-        }
-    return {
-        "svg_both": None,
-        "svg_light": inline_svg(still.svg, prefix=f"{name}-l-"),
-        "svg_dark": inline_svg(still.dark, prefix=f"{name}-d-"),
-    }
 
 
 def _dark_drawing(name: str, files: list[str]) -> str:
