@@ -156,6 +156,48 @@ def spec_to_drawings(
     return light.encode("utf-8"), dark.encode("utf-8"), picture
 
 
+_TRANSLATE = re.compile(r"translate\(([-\d.e]+),([-\d.e]+)\)")
+_ANCHOR_SHARE = {"start": 0.0, "middle": 0.5, "end": 1.0}
+_TEXT_GAP = 3.0  # least room, in pixels, on either side of a text mark that reads as apart
+
+
+def _text_collisions(svg: str) -> int:
+    """Return how many pairs of a drawing's text marks overlap or touch, plus how many leave it.
+
+    Boxes come from the bundled font's metrics; rotated text is not measured.
+    """
+    root = ET.fromstring(svg)
+    boxes: list[tuple[float, float, float, float]] = []
+
+    def walk(el: ET.Element, x: float, y: float, in_marks: bool) -> None:
+        transform = el.get("transform", "")
+        moved = _TRANSLATE.fullmatch(transform)
+        if transform and moved is None:
+            return
+        if moved is not None:
+            x, y = x + float(moved.group(1)), y + float(moved.group(2))
+        classes = el.get("class", "").split()
+        in_marks = in_marks or {"mark-text", "role-mark"} <= set(classes)
+        if el.tag == _TEXT and in_marks and (el.text or "").strip():
+            size = float(el.get("font-size", "11px").removesuffix("px"))
+            width = fonts.text_width(el.text or "", size=size, bold=el.get("font-weight") == "bold")
+            left = x - width * _ANCHOR_SHARE.get(el.get("text-anchor", "start"), 0.0)
+            gap = _TEXT_GAP
+            boxes.append((left - gap, y - 0.75 * size, left + width + gap, y + 0.2 * size))
+        for child in el:
+            walk(child, x, y, in_marks)
+
+    walk(root, 0.0, 0.0, False)
+    width, height = svg_size(svg)
+    outside = sum(x0 < 0 or y0 < 0 or x1 > width or y1 > height for x0, y0, x1, y1 in boxes)
+    overlaps = sum(
+        a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+    )
+    return outside + overlaps
+
+
 def palette_png(png: bytes) -> bytes:
     """Return a PNG in at most 256 colours, compressed hard: the same picture at about an eighth
     of the bytes, since a chart's flat colours and their edges fit a palette. Deterministic."""
@@ -268,36 +310,48 @@ class StillDrawing:
     layouts: tuple[LayoutDrawing, ...] = field(default=())
 
 
-# Drawings of a layout that come out wider than its width are tried again this often, the
-# plot narrowed by the excess (text beside marks grows the drawing as the plot shrinks).
-_LAYOUT_TRIES = 3
+# A layout's drawing that comes out wider than its width, or much narrower, is drawn again
+# (up to this often) with its plot resized by the difference: text beside marks and axis
+# labels do not shrink with the plot. The widest drawing that fits is kept.
+_LAYOUT_TRIES = 5
+_LAYOUT_MARGIN = 2  # pixels beyond the difference, so that the tries converge
+_LAYOUT_SLACK = 12  # pixels a drawing may come out narrower than its layout
 
 
 def layout_drawings(
-    live_text: str, natural_width: float, *, base_dir: Path | None = None
+    live_text: str, natural: str, *, base_dir: Path | None = None
 ) -> tuple[LayoutDrawing, ...]:
-    """Draw a live spec's narrower layouts, each at most its width; leave out those that do
-    not fit or cannot be drawn (the page then scrolls the chart in its box)."""
+    """Draw a live spec's narrower layouts, each at most its width, from its `natural` light
+    SVG; leave out those that do not fit, cannot be drawn, or have text marks that collide
+    or leave the drawing where the natural one has none (the page then shows a wider one,
+    scrolled in its box)."""
     spec = json.loads(live_text)
+    natural_width = svg_size(natural)[0]
+    allowed = _text_collisions(natural)
     found = []
     for width in layouts.layout_widths(spec, natural_width=natural_width):
-        overhead = layouts.natural_overhead(spec, natural_width)
+        plot_width = layouts.first_plot_width(spec, width=width, natural_width=natural_width)
+        best: tuple[float, LayoutDrawing] | None = None
         for _ in range(_LAYOUT_TRIES):
-            layout = layouts.layout_for(spec, width=width, overhead=overhead)
+            layout = layouts.layout_for(spec, width=width, plot_width=plot_width)
             if layout is None:
                 break
             text = json.dumps(layouts.laid_out(spec, layout), sort_keys=True)
             parts = spec_to_drawings(text, base_dir=base_dir, png=False)
             if isinstance(parts, str):
                 break
-            drawn = svg_size(parts[0].decode("utf-8"))[0]
-            if drawn <= width:
+            light = parts[0].decode("utf-8")
+            drawn = svg_size(light)[0]
+            if drawn <= width and (best is None or drawn > best[0]):
+                if _text_collisions(light) > allowed:
+                    break
                 still = still_drawing(parts)
-                found.append(LayoutDrawing(layout, still.svg, still.dark))
+                best = (drawn, LayoutDrawing(layout, still.svg, still.dark))
+            if plot_width is None or width - _LAYOUT_SLACK <= drawn <= width:
                 break
-            if layout.plot_width is None:
-                break
-            overhead += drawn - width
+            plot_width += width - drawn - _LAYOUT_MARGIN
+        if best is not None:
+            found.append(best[1])
     return tuple(found)
 
 

@@ -29,7 +29,7 @@ _SMALL_DEFAULTS = {"axis": "labelFontSize", "legend": "labelFontSize", "header":
 # Parts of a spec that hold a user's data or notes, not drawing properties.
 _NOT_STYLE = {"data", "datasets", "usermeta", "values"}
 _INSIDE_ORIENTS = {"left", "right", "top-left", "top-right", "bottom-left", "bottom-right", "none"}
-_MIN_PLOT_WIDTH = 120
+MIN_PLOT_WIDTH = 100
 _PADDING = 5  # Vega-Lite's padding around a chart
 _TITLE_SIZES = {"text": (13.0, True), "subtitle": (11.0, False)}  # Vega's defaults
 
@@ -87,20 +87,18 @@ def layout_widths(spec: dict[str, Any], *, natural_width: float) -> list[int]:
     return [width for width in LAYOUT_WIDTHS if width < natural_width]
 
 
-def layout_for(spec: dict[str, Any], *, width: int, overhead: float) -> Layout | None:
-    """Return the layout of a live spec (its data inline) for `width` pixels, when its axes,
-    legends and titles take `overhead` pixels beside the plot; None when the plot would be too
-    narrow or its labels find no room.
+def layout_for(spec: dict[str, Any], *, width: int, plot_width: float | None) -> Layout | None:
+    """Return the layout of a live spec (its data inline) for `width` pixels with a plot
+    `plot_width` pixels wide, or None when the plot would be too narrow or its labels find
+    no room there.
 
-    Start with the overhead of the natural drawing (its width less the spec's), then add what
-    the drawing of a layout comes out wider than its width.
+    A spec without a width in pixels is fitted into `width` by Vega-Lite instead (give None);
+    a labelled one then has no layout.
     """
     labelled = _labelled(spec)
-    own_width = spec.get("width")
-    if not isinstance(own_width, int | float) or isinstance(own_width, bool):
-        return None if labelled else Layout(width)  # Vega-Lite fits it into the width
-    plot_width = round(width - overhead, 1)
-    if plot_width < _MIN_PLOT_WIDTH:
+    if plot_width is None:
+        return None if labelled else Layout(width)
+    if plot_width < MIN_PLOT_WIDTH:
         return None
     if labelled is None:
         return Layout(width, plot_width)
@@ -124,11 +122,15 @@ def layout_for(spec: dict[str, Any], *, width: int, overhead: float) -> Layout |
     return Layout(width, plot_width, placed)
 
 
-def natural_overhead(spec: dict[str, Any], natural_width: float) -> float:
-    """Return how much wider than its plot a spec drawn `natural_width` pixels wide is."""
+def first_plot_width(spec: dict[str, Any], *, width: int, natural_width: float) -> float | None:
+    """Return the plot width to try first for a layout `width` pixels wide: the spec's width
+    less what the layout takes off the natural drawing's (axes keep their room), at least
+    `MIN_PLOT_WIDTH` (legends beside the plot move under it); None when the spec's width is
+    not in pixels."""
     own_width = spec.get("width")
-    numeric = isinstance(own_width, int | float) and not isinstance(own_width, bool)
-    return natural_width - own_width if numeric else 0.0
+    if not isinstance(own_width, int | float) or isinstance(own_width, bool):
+        return None
+    return max(round(own_width - (natural_width - width), 1), MIN_PLOT_WIDTH)
 
 
 def _has_composition(spec: dict[str, Any]) -> bool:
@@ -212,7 +214,7 @@ def laid_out(spec: dict[str, Any], layout: Layout) -> dict[str, Any]:
     legend = config.setdefault("legend", {})
     if legend.get("orient", "right") in _INSIDE_ORIENTS:
         legend["orient"] = "bottom"
-        legend.setdefault("symbolDirection", "vertical")
+        legend.setdefault("direction", "vertical")
     if "title" in out:
         room = layout.width - 2 * _PADDING
         out["title"] = _wrapped_title(out["title"], room, config.get("title", {}))

@@ -263,7 +263,10 @@ def _write_chart(
     live_spec, still = renders.live_spec, renders.still
     spec_script = f"charts/{name}.spec.js"
     specs = [(f"spec-{name}", chart.page_spec)]
-    specs += [(_layout_spec_id(name, d.layout), laid_out(chart.page_spec, d.layout)) for d in still.layouts]
+    for drawing in still.layouts:
+        specs.append(
+            (_layout_spec_id(name, drawing.layout), laid_out(chart.page_spec, drawing.layout))
+        )
     writer.write_text(spec_script, "".join(_script("chartspecSpecs", k, v) for k, v in specs))
     scripts.append(spec_script)
 
@@ -710,8 +713,8 @@ def _make_chart_files(task: _Task) -> ChartFiles | str:
         if isinstance(rendered, str):
             return rendered
         still = still_drawing(rendered)
-        natural_width = svg_size(still.svg)[0]
-        narrower = layout_drawings(live_text, natural_width, base_dir=chart.spec_file.parent)
+        natural = rendered[0].decode("utf-8")
+        narrower = layout_drawings(live_text, natural, base_dir=chart.spec_file.parent)
         still = dataclasses.replace(still, layouts=narrower)
     recorder = _Recorder()
     _write_chart(chart, recorder, common, Renders(json.loads(live_text), still), base_url=base_url)

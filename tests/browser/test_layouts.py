@@ -1,0 +1,147 @@
+"""Every built-in chart and a sample of the official examples at a phone's, a tablet's and a
+desktop's width, light and dark: readable text, no sideways page scroll, labels clear.
+
+The built-in charts are published afresh from specs/ (the committed site may be older).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from chartspec.layouts import MIN_FONT_SIZE
+from chartspec.project import specs_to_site
+
+from .conftest import ARTIFACTS, CSP_LISTENER, REPO, serve_folder
+from .test_corpus_site import CORPUS, REMOTE, SAMPLE
+from .test_site_pages import SMALLEST_TEXT, _boxes, _overlap
+
+BUILT_IN = sorted(p.name.removesuffix(".vl.json") for p in (REPO / "specs").glob("*.vl.json"))
+WIDTHS = [360, 768, 1280]
+SCHEMES = ["light", "dark"]
+LABELLED = "memory3-speed-vs-score"
+
+
+@pytest.fixture(scope="module")
+def built_in_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Publish specs/ and serve it; yield its base URL."""
+    site = tmp_path_factory.mktemp("built-in") / "site"
+    specs_to_site(REPO / "specs", site, jobs=2)
+    with serve_folder(site) as url:
+        yield url
+
+
+def _problems(page: Page, url: str, width: int) -> list[str]:
+    """Open a chart page and return what a reader at this width would find wrong."""
+    page.goto(url, wait_until="load")
+    page.wait_for_selector(".chart.is-live svg", timeout=15_000)
+    found = []
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    if scroll > width:
+        found.append(f"the page scrolls sideways ({scroll}px)")
+    smallest = page.evaluate(SMALLEST_TEXT, ".chart.is-live")
+    if smallest < MIN_FONT_SIZE:
+        found.append(f"text {smallest:.1f}px")
+    svg = page.locator(".chart.is-live svg")
+    natural = float(svg.get_attribute("width") or 0)
+    box = svg.bounding_box()
+    if not box or abs(box["width"] - natural) > 1:
+        found.append(f"drawing shrunk to {box and box['width']} of {natural}px")
+    return found
+
+
+def _visit_all(browser: Browser, base: str, names: list[str], tag: str) -> list[str]:
+    """Visit every page at every width and scheme; return the problems, one line each."""
+    failed = []
+    for width in WIDTHS:
+        for scheme in SCHEMES:
+            context = browser.new_context(
+                viewport={"width": width, "height": 900}, color_scheme=scheme
+            )
+            context.add_init_script(CSP_LISTENER)
+            page = context.new_page()
+            try:
+                for name in names:
+                    problems = _problems(page, f"{base}{name}.html", width)
+                    if problems:
+                        failed.append(f"{name} at {width}px {scheme}: {', '.join(problems)}")
+                    if scheme == "light" or width == 360:
+                        ARTIFACTS.mkdir(exist_ok=True)
+                        shot = ARTIFACTS / f"{tag}-{name}-{width}-{scheme}.png"
+                        page.screenshot(path=str(shot), full_page=True)
+            finally:
+                context.close()
+    return failed
+
+
+def test_built_in_charts_read_well_at_every_width(browser: Browser, built_in_server: str) -> None:
+    assert _visit_all(browser, built_in_server, BUILT_IN, "built-in") == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_labelled_chart_labels_clear_at_every_width(
+    browser: Browser, built_in_server: str, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{built_in_server}{LABELLED}.html", wait_until="load")
+        page.wait_for_selector(".chart.is-live svg", timeout=15_000)
+        labels = _boxes(page, ".chart.is-live g.mark-text.role-mark text")
+        points = _boxes(page, ".chart.is-live g.mark-symbol.role-mark path")
+        frame = page.locator(".chart.is-live svg").bounding_box()
+        assert len(labels) == len(points) == 7 and frame
+        for i, a in enumerate(labels):
+            assert not any(_overlap(a, b) for b in labels[i + 1 :]), a["text"]
+            assert not any(_overlap(a, p) for p in points), a["text"]
+            assert frame["x"] <= a["x"] and a["x"] + a["w"] <= frame["x"] + frame["width"], a
+            assert frame["y"] <= a["y"] and a["y"] + a["h"] <= frame["y"] + frame["height"], a
+    finally:
+        context.close()
+
+
+def test_phone_without_javascript_shows_the_narrow_drawing(
+    browser: Browser, built_in_server: str
+) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{built_in_server}{LABELLED}.html", wait_until="load")
+        img = page.locator(".chart picture img")
+        img.wait_for()
+        shown, loaded = page.evaluate(
+            "i => [i.currentSrc, i.complete && i.naturalWidth]", img.element_handle()
+        )
+        assert shown.endswith(f"charts/{LABELLED}.w288.svg") and loaded, shown
+        box = img.bounding_box()
+        assert box and box["width"] <= 288
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def corpus_sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Publish the corpus sample (see test_corpus_site) and serve it."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"no corpus at {CORPUS}")
+    root = tmp_path_factory.mktemp("corpus-widths")
+    specs = root / "specs"
+    specs.mkdir()
+    for name in SAMPLE:
+        (specs / f"{name}.vl.json").write_bytes((CORPUS / f"{name}.vl.json").read_bytes())
+    shutil.copytree(CORPUS / "data", specs / "data")
+    site = root / "site"
+    specs_to_site(specs, site, leave_out=True, jobs=2)
+    with serve_folder(site) as url:
+        yield url
+
+
+def test_corpus_sample_reads_well_at_every_width(
+    browser: Browser, corpus_sample_server: str
+) -> None:
+    names = sorted(set(SAMPLE) - REMOTE)
+    assert _visit_all(browser, corpus_sample_server, names, "corpus") == []
