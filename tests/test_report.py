@@ -155,7 +155,10 @@ def test_report_is_one_valid_standalone_file(project: Path) -> None:
 def test_report_numbers_each_chart_and_captions_it(project: Path) -> None:
     html = render(project)
     assert html.count('<figure class="chartspec-figure"') == 2
-    assert html.count("<svg") == 2
+    assert html.count('<div class="chartspec-layout chartspec-natural"><svg') == 2
+    narrower = html.count('<div class="chartspec-layout chartspec-layout-1"><svg')
+    assert narrower >= 1  # the charts are laid out again for phones
+    assert html.count("<svg") == 2 + narrower
     assert re.findall(r"Figure (\d)\.", html) == ["1", "2"]
     text = " ".join(check_structure(html).texts)
     assert "Professional tasks vs. decoding speed." in text
@@ -166,7 +169,8 @@ def test_report_numbers_each_chart_and_captions_it(project: Path) -> None:
 
 def test_report_charts_are_inline_svg_with_labels(project: Path) -> None:
     html = render(project)
-    svg = html[html.index("<svg") : html.index("</svg>")]
+    natural = html.index('<div class="chartspec-layout chartspec-natural"><svg')
+    svg = html[html.index("<svg", natural) : html.index("</svg>", natural)]
     for label in LABELS:
         assert f">{label}</text>" in svg
     assert f'font-family="{fonts.FONT_FAMILY}, sans-serif"' in svg

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -18,10 +19,11 @@ from markupsafe import Markup, escape
 
 from chartspec import fonts
 from chartspec.datatable import reader_datasets
-from chartspec.drawings import svg_size
+from chartspec.drawings import layout_drawings, svg_size
 from chartspec.errors import ChartspecError
 from chartspec.export import load_spec, spec_to_svg
 from chartspec.files import write_atomic
+from chartspec.layouts import laid_out, readable_spec
 from chartspec.sandbox import read_inside
 from chartspec.spec import chartspec_meta, find_spec
 from chartspec.spec_data import (
@@ -63,7 +65,9 @@ class Figure:
     source: str
     html: Markup
     tables: list[DataTable] = field(default_factory=list)
-    width: int = 0  # of the drawing: live charts are shown no wider than the static one
+    width: int = 0  # of the drawing
+    # the narrower layouts' drawing widths, narrowest first (see layouts.py)
+    layout_widths: list[int] = field(default_factory=list)
 
 
 def markdown_to_report(
@@ -115,6 +119,7 @@ def markdown_to_html(md_path: Path, *, specs_dir: Path, interactive: bool = Fals
             interactive=interactive,
             base_dir=spec_path.parent,
             appendix=True,
+            narrow_layouts=True,
         )
         figures.append(figure)
         blocks.append(figure.html)
@@ -180,6 +185,7 @@ def _figure(
     base_dir: Path | None,
     appendix: bool = False,
     embed_font: bool = False,
+    narrow_layouts: bool = False,
 ) -> Figure:
     meta = chartspec_meta(spec)
     title = str(meta.get("title") or _title_text(spec.get("title")) or name)
@@ -187,10 +193,26 @@ def _figure(
     description = description if isinstance(description, str) else ""
     source = str(meta.get("source") or "")
     prefix = f"figure-{number}" if number is not None else f"chart-{_slug(name)}"
-    svg = spec_to_svg(spec, base_dir=base_dir, embed_font=embed_font)
-    svg = _namespace_ids(_strip_xml_declaration(svg), prefix)
+    spec = readable_spec(spec)
+    natural = spec_to_svg(spec, base_dir=base_dir, embed_font=False)
     files = LocalFiles(base_dir) if base_dir is not None else DataFiles()
-    live_spec = spec_to_script_json(inline_data(spec, files)) if interactive else ""
+    inline = spec_to_script_json(inline_data(spec, files))
+    # a fragment is shown in pages without the report's rules that pick a layout
+    narrower = layout_drawings(inline, natural, base_dir=base_dir) if narrow_layouts else ()
+    with_font = fonts.svg_with_font if embed_font else fonts.with_generic_family
+    svg = _namespace_ids(_strip_xml_declaration(with_font(natural)), prefix)
+    layouts = [
+        {
+            "svg": Markup(_namespace_ids(with_font(d.svg), f"{prefix}-w{d.layout.width}")),
+            "width": svg_size(d.svg)[0],
+            "spec_id": f"spec-{prefix}.w{d.layout.width}",
+            "spec_json": Markup(
+                spec_to_script_json(laid_out(json.loads(inline), d.layout)) if interactive else ""
+            ),
+        }
+        for d in narrower
+    ]
+    live_spec = inline if interactive else ""
     figure = Figure(
         number=number or 0,
         name=name,
@@ -199,7 +221,8 @@ def _figure(
         source=source,
         html=Markup(""),
         tables=[data_table(ds) for ds in reader_datasets(spec, files, title=title)],
-        width=svg_size(svg)[0],
+        width=svg_size(natural)[0],
+        layout_widths=[layout["width"] for layout in layouts],
     )
     figure.html = Markup(
         _ENV.get_template("figure.html.j2").render(
@@ -209,6 +232,8 @@ def _figure(
             appendix=appendix,
             svg=Markup(svg),
             spec_json=Markup(live_spec),
+            layouts=layouts,
+            layouts_json=json.dumps([[lay["width"], lay["spec_id"]] for lay in layouts]),
         )
     )
     return figure
