@@ -1,0 +1,117 @@
+"""Readable text and narrower layouts: font floor, layout choice, labels placed again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chartspec.drawings import _text_collisions, layout_drawings, spec_to_drawings, svg_size
+from chartspec.fonts import MEASURED_FAMILIES, text_width
+from chartspec.labels import LABEL_COLUMNS
+from chartspec.layouts import (
+    LAYOUT_WIDTHS,
+    MIN_FONT_SIZE,
+    first_plot_width,
+    laid_out,
+    layout_for,
+    layout_widths,
+    readable_spec,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+MEMORY3 = REPO / "specs" / "memory3-speed-vs-score.vl.json"
+
+
+def _memory3() -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(MEMORY3.read_text(encoding="utf-8"))
+    return spec
+
+
+def test_readable_spec_raises_small_text_and_leaves_data_alone() -> None:
+    spec = {
+        "data": {"values": [{"fontSize": 3}]},
+        "mark": {"type": "text", "fontSize": 8},
+        "encoding": {"x": {"field": "a", "axis": {"labelFontSize": 6, "titleFontSize": 14}}},
+        "config": {"legend": {"labelFontSize": 9}},
+        "usermeta": {"fontSize": 1},
+    }
+    out = readable_spec(spec)
+    assert out["mark"]["fontSize"] == MIN_FONT_SIZE
+    assert out["encoding"]["x"]["axis"] == {"labelFontSize": MIN_FONT_SIZE, "titleFontSize": 14}
+    assert out["config"]["legend"]["labelFontSize"] == MIN_FONT_SIZE
+    # Vega-Lite's own 10-px defaults are raised too
+    assert out["config"]["axis"]["labelFontSize"] == MIN_FONT_SIZE
+    assert out["config"]["header"]["labelFontSize"] == MIN_FONT_SIZE
+    assert out["data"] == spec["data"] and out["usermeta"] == {"fontSize": 1}
+    assert spec["mark"]["fontSize"] == 8  # the caller's spec is not changed
+
+
+def test_charts_of_several_views_keep_their_natural_size() -> None:
+    for composed in (
+        {"facet": {"field": "a"}, "spec": {"mark": "point"}},
+        {"hconcat": [{"mark": "point"}, {"mark": "bar"}]},
+        {"mark": "point", "encoding": {"column": {"field": "a"}}},
+    ):
+        assert layout_widths(composed, natural_width=900) == []
+    assert layout_widths({"mark": "point"}, natural_width=500) == [288]
+    assert layout_widths({"mark": "point"}, natural_width=900) == list(LAYOUT_WIDTHS)
+    assert layout_widths({"mark": "point"}, natural_width=200) == []
+
+
+def test_labels_are_placed_again_for_a_narrow_plot() -> None:
+    spec = _memory3()
+    natural = 613
+    plot_width = first_plot_width(spec, width=288, natural_width=natural)
+    assert plot_width is not None and plot_width < spec["width"]
+    layout = layout_for(spec, width=288, plot_width=plot_width)
+    assert layout is not None and layout.labels is not None
+    rows = spec["datasets"][spec["data"]["name"]]
+    assert len(layout.labels) == len(rows)
+    moved = [(row["label_x"], new["label_x"]) for row, new in zip(rows, layout.labels, strict=True)]
+    assert any(a != b for a, b in moved)  # placed for the narrower plot, not copied
+    assert all(set(LABEL_COLUMNS) <= row.keys() for row in layout.labels)
+    narrow = laid_out(spec, layout)
+    labels = next(layer for layer in narrow["layer"] if layer["mark"]["type"] == "text")
+    assert labels["data"] == {"values": layout.labels}
+    assert narrow["width"] == plot_width
+    # the legend inside the plot moves under it, where labels need not avoid it
+    points = next(layer for layer in narrow["layer"] if layer["mark"]["type"] == "point")
+    assert points["encoding"]["color"]["legend"]["orient"] == "bottom"
+    # no room: no layout, rather than labels on points
+    assert layout_for(spec, width=288, plot_width=30) is None
+
+
+def test_titles_are_wrapped_to_the_layout() -> None:
+    spec = _memory3()
+    layout = layout_for(spec, width=288, plot_width=200)
+    assert layout is not None
+    title = laid_out(spec, layout)["title"]
+    lines = [*title["text"], *title["subtitle"]]
+    assert len(lines) > 3
+    for line in title["subtitle"]:
+        width = max(text_width(line, size=11, family=f) for f in MEASURED_FAMILIES)
+        assert width <= 288 - 10, line
+
+
+def test_layout_drawings_fit_their_width() -> None:
+    live = MEMORY3.read_text(encoding="utf-8")
+    natural = spec_to_drawings(live, png=False)
+    assert not isinstance(natural, str)
+    found = layout_drawings(live, natural[0].decode("utf-8"))
+    assert [d.layout.width for d in found] == [288]
+    assert svg_size(found[0].svg)[0] <= 288
+
+
+@pytest.mark.parametrize(("second_x", "expected"), [(10, 1), (200, 0), (590, 1)])
+def test_text_collisions_counts_overlaps_and_text_outside(second_x: int, expected: int) -> None:
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="100">'
+        '<g transform="translate(5,5)"><g class="mark-text role-mark">'
+        '<text transform="translate(0,20)" font-size="11px">first label</text>'
+        f'<text transform="translate({second_x},24)" font-size="11px">second label</text>'
+        "</g></g></svg>"
+    )
+    assert _text_collisions(svg) == expected
