@@ -201,7 +201,7 @@ def _figure(
     narrower = layout_drawings(inline, natural, base_dir=base_dir) if narrow_layouts else ()
     with_font = fonts.svg_with_font if embed_font else fonts.with_generic_family
     svg = _namespace_ids(_strip_xml_declaration(with_font(natural)), prefix)
-    layouts = [
+    layouts: list[dict[str, Any]] = [
         {
             "svg": Markup(_namespace_ids(with_font(d.svg), f"{prefix}-w{d.layout.width}")),
             "width": svg_size(d.svg)[0],

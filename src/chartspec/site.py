@@ -805,7 +805,7 @@ def _page_layouts(name: str, still: StillDrawing) -> list[dict[str, Any]]:
     """Return what a page needs to show a chart's narrower layouts, narrowest first: each
     drawing's size, files and spec, and the widest drawing it gives way to."""
     found = []
-    wider = [svg_size(d.svg)[0] for d in [*still.layouts[1:], still]]
+    wider = [svg_size(d.svg)[0] for d in still.layouts[1:]] + [svg_size(still.svg)[0]]
     for drawing, next_width in zip(still.layouts, wider, strict=False):
         stem = _layout_stem(name, drawing.layout)
         width, height = svg_size(drawing.svg)
