@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from chartspec.drawings import StillDrawing, dark_css
+from chartspec.drawings import StillDrawing
 from chartspec.errors import ChartspecError
 from chartspec.project import specs_to_site
 from chartspec.site import (
@@ -252,12 +252,20 @@ def test_static_site_never_polls_the_dev_server(site: Path) -> None:
             assert "__chartspec_reload" not in path.read_text(encoding="utf-8"), path
 
 
-def test_pages_show_one_drawing_for_both_themes(site: Path) -> None:
+def test_pages_show_the_drawing_files_for_both_themes_and_every_layout(site: Path) -> None:
+    """The page names the published drawing files rather than holding a copy of one."""
     html = (site / "memory3.html").read_text(encoding="utf-8")
-    assert html.count("<svg") == 1
-    assert "dark-fill-muted" in html
-    css = (site / "static" / "chartspec-theme.css").read_text(encoding="utf-8")
-    assert dark_css(".fallback") in css
+    assert "<svg" not in html
+    assert '<img src="charts/memory3.svg" alt="' in html
+    assert 'srcset="charts/memory3.svg#dark"' in html
+    # the narrow layout, in both themes, for a page narrower than the natural drawing
+    width = re.search(r'data-width="(\d+)"', html)
+    assert width
+    narrow = f'media="(max-width: {int(width.group(1)) + 31}px)" srcset="charts/memory3.w288.svg"'
+    assert narrow in html
+    assert 'srcset="charts/memory3.w288.svg#dark"' in html
+    assert (site / "charts/memory3.w288.svg").is_file()
+    assert "dark-fill-muted" in (site / "charts/memory3.w288.svg").read_text(encoding="utf-8")
 
 
 def _bars(**data: Any) -> dict[str, Any]:
@@ -468,9 +476,8 @@ def _edit_drawing(site: Path, rel: str, data: bytes, *, record: bool) -> None:
     """Replace one of chart `points`' drawing files; with `record`, update the site's record too."""
     (site / rel).write_bytes(data)
     if record:
-        files = {
-            name: (site / name).read_bytes() for name in ("charts/points.svg", "charts/points.png")
-        }
+        drawings = [*(site / "charts").glob("points*.svg"), site / "charts/points.png"]
+        files = {path.relative_to(site).as_posix(): path.read_bytes() for path in drawings}
         text = (site / DRAWINGS_RECORD).read_text(encoding="utf-8")
         recorded = json.loads(text)
         recorded["charts"]["points"]["sha256"] = _files_hash(files)
@@ -519,7 +526,7 @@ def test_light_and_dark_drawing_files_give_back_their_still_drawing(tmp_path: Pa
     for rel, data in files.items():
         (tmp_path / rel).parent.mkdir(exist_ok=True)
         (tmp_path / rel).write_bytes(data)
-    record = {"key": "k", "sha256": _files_hash(files)}
+    record = {"key": "k", "sha256": _files_hash(files), "layouts": []}
     assert _previous_drawing(tmp_path, "x", record) == still
     (tmp_path / "charts/x.dark.svg").unlink()
     assert _previous_drawing(tmp_path, "x", record) is None

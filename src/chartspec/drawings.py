@@ -1,7 +1,8 @@
 """Draw a spec as a light SVG, a dark SVG and a PNG, and ready the drawings for a page.
 
 The dark drawing differs from the light one in colours only, so a page can show one drawing whose
-recoloured elements carry classes (`themed_svg`) that a stylesheet (`dark_css`) turns dark.
+recoloured elements carry classes (`themed_svg`) that the file's own style turns dark when it is
+shown as `#dark` (`drawing_file`).
 """
 
 from __future__ import annotations
@@ -259,7 +260,7 @@ _DARK_NAMES = {colour: name for name, colour in DARK_COLOURS.items()}
 def themed_svg(light: str, dark: str) -> str | None:
     """Return the light SVG with `dark-<fill|stroke>-<role>` classes where the dark one differs.
 
-    With `dark_css` the one drawing then shows either theme. None when the two renders differ
+    As a `drawing_file` the one drawing then shows either theme. None when the two renders differ
     in anything but fill and stroke colours from DARK_COLOURS: the page shows both instead.
     """
     light_root, dark_root = ET.fromstring(light), ET.fromstring(dark)
@@ -425,12 +426,6 @@ def _dark_rules(scope: str) -> str:
     )
 
 
-def dark_css(scope: str) -> str:
-    """Return the rules that turn a `themed_svg` drawing inside `scope` dark in dark mode."""
-    rules = "".join(f"  {rule}" for rule in _dark_rules(scope).splitlines(keepends=True))
-    return f"@media (prefers-color-scheme: dark) {{\n{rules}}}\n"
-
-
 def svg_size(svg: str) -> tuple[int, int]:
     """Return the width and height attributes of an SVG document."""
     root = ET.fromstring(svg)
@@ -444,34 +439,6 @@ def _is_link_attribute(name: str) -> bool:
     """Return whether an SVG attribute holds a URL (text such as aria-label may say anything)."""
     local = name.rsplit("}", 1)[-1].lower()
     return local in ("href", "src", "action", "formaction", "data")
-
-
-def inline_svg(svg: str, *, prefix: str) -> str:
-    """Make a rendered SVG safe and light to inline: no active content, page-unique ids.
-
-    The drawing is a still picture hidden from assistive technology (the figure carries the
-    description, the page tabulates the data), so what Vega writes on every mark for pointers
-    and screen readers is dropped, and so are attributes that only restate a default.
-    """
-    root = ET.fromstring(svg)  # well-formed XML: data text cannot open a tag
-    for el in root.iter():
-        _check_inert(el)
-        for attr, value in list(el.attrib.items()):
-            local = attr.rsplit("}", 1)[-1]
-            if _unused_in_a_still_picture(local, value):
-                del el.attrib[attr]
-            elif local == "id":
-                el.set(attr, prefix + value)
-            elif local == "href" and value.startswith("#"):
-                el.set(attr, f"#{prefix}{value[1:]}")
-            elif "url(#" in value:
-                el.set(attr, value.replace("url(#", f"url(#{prefix}"))
-    _hoist_text_attributes(root)
-    # sized by CSS; the viewBox keeps the drawing's proportions
-    root.set("class", " ".join(filter(None, ["chart-svg", root.get("class")])))
-    root.set("aria-hidden", "true")
-    root.set("focusable", "false")
-    return ET.tostring(root, encoding="unicode")
 
 
 _TEXT = f"{{{_SVG_NS}}}text"
