@@ -159,36 +159,40 @@ def spec_to_drawings(
 
 _TRANSLATE = re.compile(r"translate\(([-\d.e]+),([-\d.e]+)\)")
 _ANCHOR_SHARE = {"start": 0.0, "middle": 0.5, "end": 1.0}
+_LABELS = {"role-axis-label", "role-legend-label"}
 _TEXT_GAP = 3.0  # least room, in pixels, on either side of a text mark that reads as apart
 
 
 def _text_collisions(svg: str) -> int:
-    """Return how many pairs of a drawing's text marks overlap or touch, plus how many leave it.
+    """Return how many pairs of a drawing's text marks and axis and legend labels overlap or
+    touch, plus how many leave it.
 
     Boxes come from the bundled font's metrics; rotated text is not measured.
     """
     root = ET.fromstring(svg)
     boxes: list[tuple[float, float, float, float]] = []
 
-    def walk(el: ET.Element, x: float, y: float, in_marks: bool) -> None:
+    def walk(el: ET.Element, x: float, y: float, gap: float | None) -> None:
         transform = el.get("transform", "")
         moved = _TRANSLATE.fullmatch(transform)
         if transform and moved is None:
             return
         if moved is not None:
             x, y = x + float(moved.group(1)), y + float(moved.group(2))
-        classes = el.get("class", "").split()
-        in_marks = in_marks or {"mark-text", "role-mark"} <= set(classes)
-        if el.tag == _TEXT and in_marks and (el.text or "").strip():
-            size = float(el.get("font-size", "11px").removesuffix("px"))
-            width = fonts.text_width(el.text or "", size=size, bold=el.get("font-weight") == "bold")
-            left = x - width * _ANCHOR_SHARE.get(el.get("text-anchor", "start"), 0.0)
+        classes = set(el.get("class", "").split())
+        if {"mark-text", "role-mark"} <= classes:
             gap = _TEXT_GAP
+        elif _LABELS & classes:
+            gap = 0.0  # as Vega tells overlapping axis labels: it hides them (opacity 0)
+        if el.tag == _TEXT and gap is not None and el.get("opacity") != "0" and el.text:
+            size = float(el.get("font-size", "11px").removesuffix("px"))
+            width = fonts.text_width(el.text, size=size, bold=el.get("font-weight") == "bold")
+            left = x - width * _ANCHOR_SHARE.get(el.get("text-anchor", "start"), 0.0)
             boxes.append((left - gap, y - 0.75 * size, left + width + gap, y + 0.2 * size))
         for child in el:
-            walk(child, x, y, in_marks)
+            walk(child, x, y, gap)
 
-    walk(root, 0.0, 0.0, False)
+    walk(root, 0.0, 0.0, None)
     width, height = svg_size(svg)
     outside = sum(x0 < 0 or y0 < 0 or x1 > width or y1 > height for x0, y0, x1, y1 in boxes)
     overlaps = sum(

@@ -39,7 +39,8 @@ def readable_spec(spec: dict[str, Any]) -> dict[str, Any]:
 
     Font sizes the spec sets below it are raised to it, and so are Vega-Lite's smaller defaults.
     """
-    out = _raise_font_sizes(copy.deepcopy(spec))
+    out = copy.deepcopy(spec)
+    _raise_font_sizes(out)
     config = out.setdefault("config", {})
     if isinstance(config, dict):
         for section, key in _SMALL_DEFAULTS.items():
@@ -49,8 +50,8 @@ def readable_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _raise_font_sizes(node: Any) -> Any:
-    """Raise every numeric font size below the floor, in place, outside data; return node."""
+def _raise_font_sizes(node: Any) -> None:
+    """Raise every numeric font size below the floor, in place, outside data."""
     if isinstance(node, list):
         for item in node:
             _raise_font_sizes(item)
@@ -63,7 +64,6 @@ def _raise_font_sizes(node: Any) -> Any:
                 node[key] = max(value, MIN_FONT_SIZE)
             else:
                 _raise_font_sizes(value)
-    return node
 
 
 @dataclass(frozen=True)
