@@ -1,4 +1,5 @@
-"""An interactive report draws its live charts at the size of its static drawings."""
+"""An interactive report draws its live charts at the size of its static drawings, in the layout
+that fits the page."""
 
 from __future__ import annotations
 
@@ -32,10 +33,12 @@ def test_live_charts_are_as_wide_as_the_static_ones(
             )
         assert v.errors == []
         boxes = [
-            v.page.locator(f"#figure-{i} .chartspec-chart svg").first.bounding_box() for i in (1, 2)
+            v.page.locator(f"#figure-{i} .chartspec-chart svg >> visible=true").first.bounding_box()
+            for i in (1, 2)
         ]
         sizes[name] = [(round(b["width"]), round(b["height"])) for b in boxes if b]
-    # The same width; heights may differ by a pixel, text being measured by another engine.
-    assert [w for w, _ in sizes["live"]] == [w for w, _ in sizes["static"]]
-    for (_, live_height), (_, static_height) in zip(sizes["live"], sizes["static"], strict=True):
-        assert abs(live_height - static_height) <= 2
+    # The same layout at its own size (never scaled, so text keeps its size): widths and heights
+    # may differ by a few pixels, text being measured by another engine.
+    assert len(sizes["live"]) == len(sizes["static"]) == 2
+    for live_size, static_size in zip(sizes["live"], sizes["static"], strict=True):
+        assert all(abs(a - b) <= 4 for a, b in zip(live_size, static_size, strict=True))
