@@ -25,7 +25,6 @@ from chartspec.datatable import reader_datasets
 from chartspec.drawings import (
     DARK_TARGET,
     StillDrawing,
-    dark_config_for,
     dark_css,
     drawing_file,
     drawing_key,
@@ -62,6 +61,7 @@ from chartspec.spec_data import (
     read_url,
 )
 from chartspec.specs import spec_to_script_json
+from chartspec.themes import dark_theme_for
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -284,7 +284,7 @@ def _write_chart(
         "page_title": f"{chart.title} · {common['site_title']}",
         "chart_scripts": scripts,
         "files_url": f"charts/{_folder_relpath(chart)}",
-        "dark_config_json": spec_to_script_json(dark_config_for(live_spec)),
+        "dark_theme_json": spec_to_script_json(dark_theme_for(live_spec)),
         **_fallback_svgs(name, still),
         "spec_href": spec_rel,
         "data_links": data_links,
