@@ -347,8 +347,9 @@ def lint_spec(spec: dict[str, Any], *, base_dir: Path | None = None) -> list[Pro
 def _lint_contrast(spec: dict[str, Any]) -> Iterator[Problem]:
     """Measure each colour a spec sets against the page it stands on, in each theme the site
     draws it in; in the dark one, after the site lightened what it could."""
+    own = themes_.own_background(spec) is not None
     themes: list[tuple[Theme, dict[str, Any]]] = [("light", spec)]
-    if themes_.own_background(spec) is None:
+    if not own:  # a chart on its own background looks the same in both
         themes.append(("dark", themes_.in_dark_theme(spec)))
     for theme, drawn in themes:
         page = themes_.background(drawn, theme)
@@ -359,16 +360,16 @@ def _lint_contrast(spec: dict[str, Any]) -> Iterator[Problem]:
                 continue
             what = "text" if use.role == "text" else "mark"
             message = (
-                f"{what} colour {use.value!r} has {ratio:.2f}:1 against the {theme} background "
-                f"{page}; needs {needed:g}:1"
+                f"{what} colour {use.value!r} has {ratio:.2f}:1 against "
+                f"{'its own' if own else f'the {theme}'} background {page}; needs {needed:g}:1"
             )
             if theme == "dark":
                 why = (
                     f"it may stand on the layer's {use.over} marks"
                     if use.over
-                    else "too transparent"
+                    else "too transparent to reach it"
                 )
-                message += f"; the dark theme cannot lighten it ({why})"
+                message += f"; the dark theme cannot lighten it: {why}"
             elif use.over:
                 message += f" (unless it stands on the layer's {use.over} marks)"
             yield problem("CS401", format_path(use.path), message)

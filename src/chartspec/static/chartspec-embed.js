@@ -107,6 +107,25 @@
     return out;
   }
 
+  // Vega names a mark to screen readers from its items' descriptions; a mark whose items have
+  // none (an interval brush, a rule at a constant) would be an image without a name. It is
+  // decoration: hidden from assistive technology, now and when Vega adds such marks later.
+  var UNNAMED = '[role="graphics-symbol"]:not([aria-label]), [role="img"]:not([aria-label])';
+
+  function hideUnnamedMarks(svg) {
+    var hide = function () {
+      Array.prototype.forEach.call(svg.querySelectorAll(UNNAMED), function (el) {
+        el.removeAttribute('role');
+        el.removeAttribute('aria-roledescription');
+        el.setAttribute('aria-hidden', 'true');
+      });
+    };
+    hide();
+    if (window.MutationObserver) {
+      new MutationObserver(hide).observe(svg, {subtree: true, childList: true, attributeFilter: ['role']});
+    }
+  }
+
   var views = {};
 
   function render(container, spec, darkTheme) {
@@ -134,6 +153,8 @@
         if (views[container.id]) views[container.id].finalize();
         views[container.id] = result.view;
         fitSvg(target, shownWidth);
+        var svg = target.querySelector('svg');
+        if (svg) hideUnnamedMarks(svg);
         container.replaceChildren(target);
         container.classList.add('is-live');
         container.classList.toggle('is-dark', dark);
