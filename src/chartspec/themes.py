@@ -192,10 +192,26 @@ def colour_uses(spec: dict[str, Any]) -> list[ColourUse]:
                 if channel in _COLOUR_CHANNELS and (
                     kind is None or channel in _drawing_keys(kind, _dict_at(view, "mark"))
                 ):
-                    uses.extend(_channel_uses(cdef, where, role, over))
+                    # a layer's views share their scales: a range that colours text anywhere in
+                    # it is text everywhere
+                    shared = "text" if _colours_text(spec, loc, channel) else role
+                    uses.extend(_channel_uses(cdef, where, role, over, range_role=shared))
                 for guide in _GUIDES:
                     uses.extend(_keys(_dict_at(cdef, guide), (*where, guide), _TEXT_KEYS, "text"))
     return uses
+
+
+def _colours_text(spec: dict[str, Any], loc: Path_, channel: str) -> bool:
+    """Say whether a text mark in the outermost layer around `loc` is coloured by `channel`."""
+    if "layer" not in loc:
+        return False
+    top: Any = spec
+    for part in loc[: loc.index("layer")]:
+        top = top[part]
+    return any(
+        _mark_type(view) == "text" and isinstance(_dict_at(view, "encoding").get(channel), dict)
+        for _, view in iter_views(top)
+    )
 
 
 def _filled_neighbour(spec: dict[str, Any], loc: Path_) -> str | None:
@@ -230,7 +246,7 @@ def _values(value: Any, loc: Path_, role: Role, over: str | None) -> Iterator[Co
 
 
 def _channel_uses(
-    cdef: dict[str, Any], loc: Path_, role: Role, over: str | None
+    cdef: dict[str, Any], loc: Path_, role: Role, over: str | None, *, range_role: Role
 ) -> Iterator[ColourUse]:
     """Yield the colours of an encoding channel: its value, its conditions', its scale range."""
     yield from _values(cdef.get("value"), (*loc, "value"), role, over)
@@ -243,7 +259,7 @@ def _channel_uses(
     scale_range = _dict_at(cdef, "scale").get("range")
     if isinstance(scale_range, list):
         for i, value in enumerate(scale_range):
-            yield from _values(value, (*loc, "scale", "range", i), role, over)
+            yield from _values(value, (*loc, "scale", "range", i), range_role, over)
 
 
 def _config_uses(config: dict[str, Any]) -> Iterator[ColourUse]:
