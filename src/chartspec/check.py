@@ -113,10 +113,9 @@ def check_files(
             raw = path.read_bytes()
         except OSError:
             raw = b""
-        keys[path] = key_of(environment_key(), sha256_bytes(raw))
-        if store is None or not raw or b'"url"' in raw:
-            keys[path] = None
-        entry = store.read_json("checks", keys[path]) if keys[path] and store else None
+        cacheable = store is not None and raw and b'"url"' not in raw
+        key = keys[path] = key_of(environment_key(), sha256_bytes(raw)) if cacheable else None
+        entry = store.read_json("checks", key) if store is not None and key is not None else None
         if isinstance(entry, list):
             known[path] = FileCheck(path, [problem(*item) for item in entry])
     missing = [path for path in dict.fromkeys(paths) if path not in known]
