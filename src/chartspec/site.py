@@ -278,13 +278,14 @@ def _write_chart(
         f'<iframe src="{_attr(embed_src)}" title="{_attr(chart.title)}" '
         f'width="{chart.width + 16}" height="{chart.height + 48}" loading="lazy"></iframe>'
     )
+    dark = dark_theme_for(live_spec)  # None: the chart draws on its own background in both
     page_ctx = {
         **common,
         "chart": chart,
         "page_title": f"{chart.title} · {common['site_title']}",
         "chart_scripts": scripts,
         "files_url": f"charts/{_folder_relpath(chart)}",
-        "dark_theme_json": spec_to_script_json(dark_theme_for(live_spec)),
+        "dark_theme_json": "null" if dark is None else spec_to_script_json(dark),
         **_fallback_svgs(name, still),
         "spec_href": spec_rel,
         "data_links": data_links,
