@@ -130,6 +130,14 @@ def readme_text(metadata: Mapping[str, Any], *, files: Sequence[str], page_url: 
     return "\n".join(lines) + "\n"
 
 
+def chart_zip(
+    files: Mapping[str, bytes], metadata: Mapping[str, Any], *, page_url: str | None
+) -> bytes:
+    """Return a chart's ZIP: its `files` by name, and a README.md that lists them."""
+    readme = readme_text(metadata, files=sorted({"README.md", *files}), page_url=page_url)
+    return files_to_zip({**files, "README.md": readme.encode("utf-8")})
+
+
 def files_to_zip(files: Mapping[str, bytes]) -> bytes:
     """Return a ZIP of `files` by name whose bytes depend on nothing else: entries sorted,
     dated 1980-01-01, mode 644, deflated (PNG, already compressed, stored)."""

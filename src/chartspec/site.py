@@ -39,12 +39,7 @@ from chartspec.errors import ChartspecError
 from chartspec.files import os_error, sync_files
 from chartspec.pool import map_in_pool
 from chartspec.progress import Progress
-from chartspec.provenance import (
-    chart_metadata,
-    files_to_zip,
-    metadata_to_json,
-    readme_text,
-)
+from chartspec.provenance import chart_metadata, chart_zip, metadata_to_json
 from chartspec.registry import check_page_name
 from chartspec.report import markdown_to_html, report_title
 from chartspec.sandbox import is_remote, read_inside, read_regular_file, resolve_inside
@@ -297,34 +292,17 @@ def _write_chart(
     if base_url:
         root = base_url.rstrip("/") + "/"
         og_image, page_url, embed_src = root + og_image, root + page_url, root + embed_src
-    metadata = chart_metadata(
-        chart.spec,
-        name=name,
-        title=chart.title,
-        description=chart.description,
-        data_files=[
-            (_in_charts(rel), ds.label, len(ds.rows), data) for rel, ds, data in data_files
+    metadata = _write_provenance(
+        chart,
+        writer,
+        common,
+        data_files=data_files,
+        other_files=[  # the light drawing: reused, the chart looks as it does printed
+            (spec_rel, spec_bytes),
+            *((rel, drawings[rel]) for rel in (f"charts/{name}.svg", f"charts/{name}.png")),
         ],
-        license=common["license"],
-        versions={"vega": common["versions"]["vega"]},
+        page_url=page_url if base_url else None,
     )
-    metadata_rel = f"charts/{name}.metadata.json"
-    metadata_bytes = metadata_to_json(metadata).encode("utf-8")
-    writer.write_bytes(metadata_rel, metadata_bytes)
-    # the light drawing only: a reader reusing the chart gets it as printed
-    svg_rel, png_rel = f"charts/{name}.svg", f"charts/{name}.png"
-    packed = [(rel, data) for rel, _, data in data_files] + [
-        (spec_rel, spec_bytes),
-        (metadata_rel, metadata_bytes),
-        (svg_rel, drawings[svg_rel]),
-        (png_rel, drawings[png_rel]),
-    ]
-    in_zip = {_in_charts(rel): data for rel, data in packed}
-    readme = readme_text(
-        metadata, files=sorted({"README.md", *in_zip}), page_url=page_url if base_url else None
-    )
-    zip_rel = f"charts/{name}.zip"
-    writer.write_bytes(zip_rel, files_to_zip({**in_zip, "README.md": readme.encode("utf-8")}))
     snippet = (
         f'<iframe src="{_attr(embed_src)}" title="{_attr(chart.title)}" '
         f'width="{chart.width + 16}" height="{chart.height + 48}" loading="lazy"></iframe>'
@@ -339,8 +317,8 @@ def _write_chart(
         **_fallback_svgs(name, still),
         "spec_href": spec_rel,
         "data_links": data_links,
-        "zip_href": zip_rel,
-        "metadata_href": metadata_rel,
+        "zip_href": f"charts/{name}.zip",
+        "metadata_href": f"charts/{name}.metadata.json",
         "about": metadata,
         "tables": [data_table(ds) for ds in chart.datasets],
         "snippet": snippet,
@@ -352,6 +330,37 @@ def _write_chart(
     writer.write_text(f"{name}.html", page)
     embed = env.get_template("embed.html").render(**page_ctx, drawing_files=True)
     writer.write_text(f"{name}.embed.html", embed)
+
+
+def _write_provenance(
+    chart: Chart,
+    writer: _Recorder,
+    common: dict[str, Any],
+    *,
+    data_files: list[tuple[str, Dataset, bytes]],
+    other_files: list[tuple[str, bytes]],
+    page_url: str | None,
+) -> dict[str, Any]:
+    """Write a chart's metadata and its ZIP (those files, the data files and a README), named
+    as under charts/ so that the spec finds its data; return the metadata."""
+    metadata = chart_metadata(
+        chart.spec,
+        name=chart.name,
+        title=chart.title,
+        description=chart.description,
+        data_files=[
+            (_in_charts(rel), ds.label, len(ds.rows), data) for rel, ds, data in data_files
+        ],
+        license=common["license"],
+        versions={"vega": common["versions"]["vega"]},
+    )
+    metadata_rel = f"charts/{chart.name}.metadata.json"
+    text = metadata_to_json(metadata).encode("utf-8")
+    writer.write_bytes(metadata_rel, text)
+    packed = [(rel, data) for rel, _, data in data_files] + [*other_files, (metadata_rel, text)]
+    files = {_in_charts(rel): data for rel, data in packed}
+    writer.write_bytes(f"charts/{chart.name}.zip", chart_zip(files, metadata, page_url=page_url))
+    return metadata
 
 
 def _in_charts(rel: str) -> str:
