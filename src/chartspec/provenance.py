@@ -80,7 +80,7 @@ def spec_sources(meta: Mapping[str, Any]) -> list[dict[str, str]]:
     """Return the sources `usermeta.chartspec` names: `sources` (texts or objects with a name,
     url, retrieved and note) or else the one `source` text."""
     given = meta.get("sources")
-    if not isinstance(given, list):
+    if not isinstance(given, list) or not given:
         given = [meta.get("source")]
     sources = []
     for item in given:
