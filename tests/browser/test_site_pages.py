@@ -307,3 +307,24 @@ def test_injection_spec_runs_nothing(
     texts = page.locator(".chart g.mark-text.role-mark text").all_text_contents()
     assert PAYLOAD_SCRIPT in texts
     _assert_clean(v)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_about_this_data_reads_well_and_the_title_is_said_once(
+    visit: Callable[..., Visit], server: str, scheme: str
+) -> None:
+    v = visit(server + "memory3.html", width=360, color_scheme=scheme)
+    about = v.page.locator("#about")
+    assert about.is_visible()
+    said = about.inner_text()
+    assert "Memory³ paper, table 3 (illustrative)" in said and "None declared" in said
+    for sel in ["#about dt", "#about dd", "#about code"]:
+        assert _contrast(v.page, sel, "body") >= 4.5, sel
+    # the drawing shows the title: the heading is there for screen readers, not seen twice
+    title = "Memory³ against models of similar size"
+    heading = v.page.get_by_role("heading", level=1, name=title)
+    assert heading.count() == 1
+    box = heading.bounding_box()
+    assert box and box["width"] <= 1 and box["height"] <= 1
+    assert v.page.evaluate("document.documentElement.scrollWidth") <= 360
+    _assert_clean(v)
