@@ -232,6 +232,7 @@ def test_inline_build_removes_data_files_and_check_finds_orphans(project, cli):
     assert cli("diff", cwd=project).stdout == "no changes in 1 chart\n"
 
 
+@pytest.mark.slow
 def test_check_changed_selects_charts_by_their_inputs(project, cli):
     clean = cli("check", "--changed", *EXTERNAL, cwd=project)
     assert (clean.returncode, clean.stdout) == (0, "0 spec(s) checked: all clean\n")
