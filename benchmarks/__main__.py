@@ -10,7 +10,7 @@ import time
 
 from benchmarks import suite
 
-SECTIONS = ("builds", "baselines", "site", "startup", "big", "lazy", "browser")
+SECTIONS = ("builds", "baselines", "corpus", "site", "startup", "big", "lazy", "browser")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
             results += suite.bench_cpu_ceiling(repeat=args.repeat)
         if "baselines" in only:
             results += suite.bench_baselines(work, repeat=args.repeat)
+        if "corpus" in only and suite.CORPUS.is_dir():
+            sample = 40 if args.quick else None
+            results += suite.bench_corpus(work, repeat=args.repeat, sample=sample)
+        elif "corpus" in only:
+            skipped.append(f"corpus check: no corpus at {suite.CORPUS}")
         if "site" in only:
             charts = 2 if args.quick else 20
             results += suite.bench_site_bytes(work, charts=charts, browser=not args.no_browser)

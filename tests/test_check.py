@@ -189,14 +189,14 @@ def test_settings_default_to_every_rule(tmp_path: Path) -> None:
 def test_a_crash_in_one_file_is_reported_and_the_others_are_checked(
     project: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = check_module._check_one
+    real = check_module.load_spec_file
 
     def fragile(path: Path):
         if path.name == "boom.vl.json":
             raise TypeError("unhashable type: 'dict'")
         return real(path)
 
-    monkeypatch.setattr(check_module, "_check_one", fragile)
+    monkeypatch.setattr(check_module, "load_spec_file", fragile)
     write(project, "boom.vl.json", point(**ABOUT))
     write(project, "zz.vl.json", point(**ABOUT, encoding={"x": {"field": "nope"}}))
     status, out, err = run(["check", "boom.vl.json", "typo.vl.json", "zz.vl.json"], capsys)
@@ -319,7 +319,7 @@ corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the corpus is not at {
 def test_corpus_with_default_settings() -> None:
     paths = sorted(CORPUS.glob("*.vl.json"))
     assert len(paths) == 816
-    checked = check_files(paths, settings=LintSettings())
+    checked = check_files(paths, settings=LintSettings(), jobs=None)  # on every core
     crashed = [c.path.name for c in checked if c.crash or c.error]
     assert crashed == []
     failing = {c.path.name.removesuffix(".vl.json"): c.errors for c in checked if c.errors}

@@ -23,6 +23,7 @@ from chartspec.labels import (
     symbol_radius,
     text_extent,
 )
+from chartspec.render import position_scales
 
 WIDTH, HEIGHT = 560, 380
 FONT_SIZE = 12
@@ -465,18 +466,42 @@ def test_label_points_keeps_the_users_chart_intact() -> None:
 
 
 @pytest.mark.parametrize(
+    ("x", "y"),
+    [
+        (alt.X("speed:Q"), alt.Y("score:Q")),
+        (
+            alt.X("speed:Q", scale=alt.Scale(type="log")),
+            alt.Y("score:Q", scale=alt.Scale(zero=False)),
+        ),
+        (
+            alt.X("speed:Q", scale=alt.Scale(reverse=True, padding=12)),
+            alt.Y("score:Q", scale=alt.Scale(nice=False, zero=False)),
+        ),
+    ],
+)
+def test_label_points_reads_size_and_domains_as_vega_draws_them(x: alt.X, y: alt.Y) -> None:
+    """Without a width or domains, labels are placed in the plot Vega draws, which they keep."""
+    points = _without(_without(user_chart().encode(x=x, y=y), "width"), "height")
+    drawn = position_scales(points.to_dict())
+    labelled = label_points(points, "model").to_dict()
+    assert position_scales(labelled) == drawn  # the labels' positions did not move a scale
+    x_range, y_range = drawn["x"][1], drawn["y"][1]
+    assert max(x_range) == 300 and max(y_range) == 300  # Vega-Lite's default size
+    rows = labelled["datasets"][labelled["data"]["name"]]
+    for row in rows:  # every label's anchor lies inside the plot
+        for channel, field in (("x", "label_x"), ("y", "label_y")):
+            low, high = sorted(drawn[channel][0])
+            assert low <= row[field] <= high
+
+
+@pytest.mark.parametrize(
     ("chart", "message"),
     [
-        (_without(user_chart(), "width"), r"width in pixels.*properties\(width="),
-        (user_chart(height="container"), r"height in pixels"),
+        (user_chart(width="container"), r"width in pixels.*properties\(width="),
+        (user_chart(height={"step": 20}), r"height in pixels"),
         (
             user_chart().encode(x=alt.X("speed:Q", scale=alt.Scale(type="sqrt", domain=[1, 9]))),
             r"'sqrt' x scale.*type='linear' or 'log'",
-        ),
-        (user_chart().encode(y="score:Q"), r"y scale's domain as two numbers"),
-        (
-            user_chart().encode(y=alt.Y("score:Q", scale=alt.Scale(domain=[30, 60], nice=True))),
-            r"y scale's nice",
         ),
         (user_chart().encode(y="model:N"), r"quantitative y field"),
         (user_chart().encode(size="score:Q"), r"one marker size.*mark_point\(size="),

@@ -87,6 +87,15 @@ def test_a_csv_error_names_the_line_counting_the_header(tmp_path: Path) -> None:
     )
 
 
+def test_a_csv_without_a_declared_column_names_it_and_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("id,distance,n\na,1,1\n", encoding="utf-8")
+    assert error_of(lambda: scan_csv(path, SCHEMA)) == (
+        f"{path}: missing column 'km' (the table has 'id', 'distance', 'n'); add the column or "
+        "fix its name in the schema"
+    )
+
+
 def test_a_bad_cell_in_a_csv_is_one_line_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("id,km,n\na,1,1\nb,lots,1\n", encoding="utf-8")

@@ -63,10 +63,12 @@ def test_the_package_says_it_is_typed():
 
 
 @pytest.mark.slow
-def test_a_project_using_the_public_api_passes_mypy_strict():
-    """Run `mypy --strict` on a typed example; it fails wherever a public name reads as Any."""
+def test_the_package_and_a_project_using_its_api_pass_mypy_strict():
+    """Run `mypy --strict` on the package and a typed example, which fails wherever a public
+    name reads as Any."""
+    package = str(INIT.parent)
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", str(EXAMPLE)],
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", package, str(EXAMPLE)],
         cwd=INIT.parent.parent.parent,
         env={**os.environ, "MYPYPATH": str(INIT.parent.parent)},
         capture_output=True,

@@ -193,3 +193,39 @@ def test_a_module_that_exits_or_loops_is_a_chart_error(tmp_path, cli, call, says
     assert done.stderr == (
         f"chartspec: error: charts/m.py:2: the chart module {says}; fix the module\n"
     )
+
+
+TINTED = """
+import altair as alt
+import pandas as pd
+from chartspec import chart
+from style import COLOUR
+
+@chart("tinted", title="Tinted", description="Bars in the project's colour.", source="made up")
+def tinted():
+    table = pd.DataFrame({"k": ["a"], "v": [1]})
+    return alt.Chart(table).mark_bar(color=COLOUR).encode(x="k:N", y="v:Q")
+"""
+
+
+def test_a_chart_module_imports_the_modules_beside_it(tmp_path):
+    folder = folder_with(tmp_path, style="COLOUR = '#2a9d8f'\n", tinted=TINTED)
+    before = list(sys.path)
+    charts = load_charts(folder)
+    assert draw_chart(charts["tinted"]).to_dict()["mark"]["color"] == "#2a9d8f"
+    assert sys.path == before  # the folder was importable only while its modules ran
+
+
+def test_editing_a_module_a_chart_imports_makes_its_spec_stale(project):
+    from conftest import run_cli
+
+    (project / "charts" / "style.py").write_text("COLOUR = '#2a9d8f'\n", encoding="utf-8")
+    (project / "charts" / "tinted.py").write_text(textwrap.dedent(TINTED), encoding="utf-8")
+    assert run_cli("build", cwd=project).returncode == 0
+    (project / "charts" / "style.py").write_text("COLOUR = '#e76f51'\n", encoding="utf-8")
+    checked = run_cli("check", cwd=project)
+    assert checked.returncode == 1
+    assert "specs/tinted.vl.json: stale" in checked.stdout + checked.stderr
+    assert run_cli("build", cwd=project).returncode == 0
+    spec = (project / "specs" / "tinted.vl.json").read_text(encoding="utf-8")
+    assert "#e76f51" in spec

@@ -112,6 +112,7 @@ def load_project_charts(
 
 def _list_in_worker(task: ChartsTask, jobs: int) -> Listing:
     try:
+        listing: Listing | Failed
         [listing] = map_in_pool(list_charts, [task], jobs=jobs)
     except BrokenExecutor:
         raise ChartspecError(

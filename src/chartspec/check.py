@@ -24,6 +24,7 @@ from chartspec.errors import (
     ChartspecException,
     LintWarning,
 )
+from chartspec.pool import map_in_pool, worker_count
 from chartspec.rules import LintSettings, Problem, load_settings, problem
 from chartspec.spec import load_spec_file
 
@@ -82,55 +83,74 @@ def format_problem(found: Problem) -> str:
     return f"{where}{severity}{found} [{found.code} {found.rule.name}]"
 
 
+# Below this many specs to check, starting worker processes costs more than it saves.
+PARALLEL_MIN = 32
+
+
 def check_files(
     paths: Iterable[Path],
     *,
     settings: LintSettings | None = None,
     built: Collection[Path] = (),
     cache_dir: Path | None = None,
+    jobs: int | None = 1,
 ) -> list[FileCheck]:
     """Check each spec file on its own; a file that breaks the checker does not stop the rest.
 
     Specs in `built` were written by `chartspec build` (title and description are errors);
     the others are hand-written. Findings are cached by the file's bytes in `cache_dir`,
-    except for specs that read data files, which may change.
+    except for specs that read data files, which may change. Specs not cached are checked in
+    up to `jobs` processes (None: one per core) when there are many.
     """
     settings = settings or load_settings()
     store = Store(cache_dir) if cache_dir is not None else None
     built = {Path(p).resolve() for p in built}
-    out = []
-    for path in map(Path, paths):
+    paths = [Path(p) for p in paths]
+    keys: dict[Path, str | None] = {}  # the cache key of each spec whose findings may be kept
+    known: dict[Path, FileCheck] = {}
+    for path in paths:
         try:
             raw = path.read_bytes()
         except OSError:
             raw = b""
-        key = key_of(environment_key(), sha256_bytes(raw))
         cacheable = store is not None and raw and b'"url"' not in raw
-        entry = store.read_json("checks", key) if store is not None and cacheable else None
-        try:
-            if isinstance(entry, list):
-                found = [problem(*item) for item in entry]
-            else:
-                found = _check_one(path)
-                if store is not None and cacheable:
-                    store.write_json("checks", key, [[p.code, p.path, p.message] for p in found])
-        except ChartspecException as error:  # the file is not a spec: the user's to fix
-            out.append(FileCheck(path, error=str(error)))
-            continue
-        except Exception as error:  # one spec that breaks the checker must not hide the others
-            text = "".join(traceback.format_exception_only(error)).strip()
-            out.append(FileCheck(path, crash=" ".join(text.splitlines())))
-            continue
-        hand_written = path.resolve() not in built
-        out.append(FileCheck(path, settings.apply(found, file=path, hand_written=hand_written)))
+        key = keys[path] = key_of(environment_key(), sha256_bytes(raw)) if cacheable else None
+        entry = store.read_json("checks", key) if store is not None and key is not None else None
+        if isinstance(entry, list):
+            known[path] = FileCheck(path, [problem(*item) for item in entry])
+    missing = [path for path in dict.fromkeys(paths) if path not in known]
+    workers = worker_count(jobs) if len(missing) >= PARALLEL_MIN else 1
+    found = (
+        map_in_pool(check_one, missing, jobs=workers) if workers > 1 else map(check_one, missing)
+    )
+    for checked in found:
+        known[checked.path] = checked
+        key = keys[checked.path]
+        if store is not None and key is not None and checked.error is None and not checked.crash:
+            store.write_json("checks", key, [[p.code, p.path, p.message] for p in checked.problems])
+    out = []
+    for path in paths:
+        checked = known[path]
+        if checked.error is None and checked.crash is None:
+            hand_written = path.resolve() not in built
+            problems = settings.apply(checked.problems, file=path, hand_written=hand_written)
+            checked = FileCheck(path, problems)
+        out.append(checked)
     return out
 
 
-def _check_one(path: Path) -> list[Problem]:
+def check_one(path: Path) -> FileCheck:
+    """Check one spec file against the schema and every lint rule, before settings choose."""
     # deferred: the schema validator is needed only for specs whose findings are not cached
     from chartspec.validate import check_spec
 
-    return check_spec(load_spec_file(path), base_dir=path.parent)
+    try:
+        return FileCheck(path, check_spec(load_spec_file(path), base_dir=path.parent))
+    except ChartspecException as error:  # the file is not a spec: the user's to fix
+        return FileCheck(path, error=str(error))
+    except Exception as error:  # one spec that breaks the checker must not hide the others
+        text = "".join(traceback.format_exception_only(error)).strip()
+        return FileCheck(path, crash=" ".join(text.splitlines()))
 
 
 def check_for_publishing(

@@ -23,6 +23,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from chartspec import render
 from chartspec.errors import ChartspecError
 from chartspec.fonts import (
     FONT_STACK,
@@ -461,8 +462,6 @@ LABEL_COLUMNS = ("label_x", "label_y", "label_align", "label_baseline")
 
 # Vega-Lite's default area of point, circle and square marks.
 _DEFAULT_SYMBOL_SIZE = 30.0
-# Scale properties that do not move a point when the domain is explicit.
-_HARMLESS_SCALE_KEYS = {"type", "domain", "reverse", "zero", "base", "clamp"}
 
 
 def label_points(
@@ -477,8 +476,10 @@ def label_points(
 ) -> alt.LayerChart:
     """Label every point of an Altair point chart with the value of its `text` column.
 
-    The chart's width, height, x and y scales (linear or log, with explicit domains) and marker
-    size are read from the chart itself; labels are placed where no two of them, no label and
+    The chart's width, height, x and y scales (linear or log) and marker size are read from the
+    chart itself, the scales' domains and ranges as Vega draws them (its `nice`, `zero` and
+    default size included), and the domains are then written into the chart's scales so the
+    labels cannot move them; labels are placed where no two of them, no label and
     point, and no label and obstacle come within `padding` pixels, and no label leaves the plot,
     whether the reader's machine draws them in Fira Sans, DejaVu Sans or Liberation Sans
     (Arial). The labels' text mark names those fonts, so nothing else needs configuring.
@@ -487,7 +488,7 @@ def label_points(
     ----------
     points
         A single-view chart with a `point`, `circle` or `square` mark, a pandas DataFrame as its
-        data, quantitative `x` and `y` fields and a numeric `width` and `height`.
+        data and quantitative `x` and `y` fields.
     text
         The data column whose values label the points.
     font_size, bold
@@ -536,9 +537,12 @@ def label_points(
             "label_points cannot follow the chart's transforms",
             hint="compute the columns in pandas before making the chart",
         )
-    width, height = (_size(spec, key) for key in ("width", "height"))
-    x_field, x_scale = _position(spec, "x", (0.0, width))
-    y_field, y_scale = _position(spec, "y", (height, 0.0))
+    x_field, y_field = _field(spec, "x"), _field(spec, "y")
+    for key in ("width", "height"):
+        _refuse_other_sizes(spec, key)
+    drawn = render.position_scales(_with_rows(spec, table[[x_field, y_field]]))
+    x_scale, y_scale = _scale(spec, "x", *drawn["x"]), _scale(spec, "y", *drawn["y"])
+    width, height = max(x_scale.range), max(y_scale.range)
     boxes = place_labels(
         [
             (x_scale.to_pixel(x), y_scale.to_pixel(y))
@@ -571,8 +575,8 @@ def label_points(
             aria=False,
         )
         .encode(
-            x=alt.X(field="label_x", **_shared_axis(encoding["x"])),
-            y=alt.Y(field="label_y", **_shared_axis(encoding["y"])),
+            x=alt.X(field="label_x", **_shared_axis(encoding["x"], x_scale.domain)),
+            y=alt.Y(field="label_y", **_shared_axis(encoding["y"], y_scale.domain)),
             text=alt.Text(field=text, type="nominal"),
             **encodings,
         )
@@ -580,72 +584,86 @@ def label_points(
     unit = points.copy(ignore=["data"])
     config = unit.config
     unit.data = unit.width = unit.height = unit.config = alt.Undefined
+    for channel, scale in (("x", x_scale), ("y", y_scale)):
+        getattr(unit.encoding, channel).scale = _stated_scale(encoding[channel], scale.domain)
     layered = alt.LayerChart(
-        layer=[unit, labels], data=table, width=spec["width"], height=spec["height"]
+        layer=[unit, labels],
+        data=table,
+        width=spec.get("width", alt.Undefined),
+        height=spec.get("height", alt.Undefined),
     )
     if config is not alt.Undefined:
         layered.config = config
     return layered
 
 
-def _shared_axis(channel: dict[str, Any]) -> dict[str, Any]:
+def _shared_axis(channel: dict[str, Any], domain: tuple[float, float]) -> dict[str, Any]:
     """Return a label position's scale, axis and title: the point's, so the layer shares them."""
     # Vega-Lite merges the layers' axes: another title would be appended, no axis drops it.
     shared = {"type": "quantitative", "title": channel.get("title", channel["field"])}
-    shared.update({key: channel[key] for key in ("scale", "axis") if key in channel})
+    if "axis" in channel:
+        shared["axis"] = channel["axis"]
+    shared["scale"] = _stated_scale(channel, domain)
     return shared
 
 
-def _size(spec: dict[str, Any], key: str) -> float:
-    """Return the chart's width or height in pixels, or say how to set it."""
+# Scale properties that only decide the domain: once it is stated they would change it again.
+_DOMAIN_MAKERS = ("nice", "zero", "padding", "domainMin", "domainMax", "domainMid")
+
+
+def _stated_scale(channel: dict[str, Any], domain: tuple[float, float]) -> alt.Scale:
+    """Return a channel's scale with the domain the labels were placed in written out.
+
+    A domain Vega chose from the data would otherwise grow to take in the labels' positions.
+    """
+    scale = dict(channel.get("scale") or {})
+    if "domain" not in scale:
+        scale = {k: v for k, v in scale.items() if k not in _DOMAIN_MAKERS}
+        scale["domain"] = list(domain)
+    return alt.Scale(**scale)
+
+
+def _refuse_other_sizes(spec: dict[str, Any], key: str) -> None:
+    """Refuse a width or height that is not a number of pixels (unset takes Vega-Lite's default)."""
     value = spec.get(key)
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return float(value)
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return
     raise ChartspecError(
         f"label_points needs the chart's {key} in pixels, got {value!r}",
         hint=f"call .properties({key}=...) with a number on the point chart",
     )
 
 
-def _position(
-    spec: dict[str, Any], channel: str, pixels: tuple[float, float]
-) -> tuple[str, LinearScale | LogScale]:
-    """Return a position channel's field and its scale, or say what the chart must set."""
+def _field(spec: dict[str, Any], channel: str) -> str:
+    """Return a position channel's quantitative field, or say what the chart must set."""
     enc = spec.get("encoding", {}).get(channel)
     if not isinstance(enc, dict) or "field" not in enc or enc.get("type") != "quantitative":
         raise ChartspecError(
             f"label_points needs a quantitative {channel} field, got {enc!r}",
             hint=f"encode {channel}=alt.{channel.upper()}('column:Q', ...)",
         )
-    scale = enc.get("scale") or {}
-    kind = scale.get("type", "linear")
-    hint = f"give {channel} alt.Scale(type='linear' or 'log', domain=[low, high])"
+    return str(enc["field"])
+
+
+def _with_rows(spec: dict[str, Any], rows: pd.DataFrame) -> dict[str, Any]:
+    """Return the spec with `rows` as its inline data, empty cells as nulls."""
+    values = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    return {**{k: v for k, v in spec.items() if k != "datasets"}, "data": {"values": values}}
+
+
+def _scale(
+    spec: dict[str, Any], channel: str, domain: list[float], pixels: list[float]
+) -> LinearScale | LogScale:
+    """Return the scale Vega drew a position channel with, if labels can follow it."""
+    kind = (spec["encoding"][channel].get("scale") or {}).get("type", "linear")
     if kind not in ("linear", "log"):
         raise ChartspecError(
-            f"label_points cannot place labels on a {kind!r} {channel} scale", hint=hint
+            f"label_points cannot place labels on a {kind!r} {channel} scale",
+            hint=f"give {channel} alt.Scale(type='linear' or 'log')",
         )
-    domain = scale.get("domain")
-    if not (
-        isinstance(domain, list)
-        and len(domain) == 2
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in domain)
-    ):
-        raise ChartspecError(
-            f"label_points needs the {channel} scale's domain as two numbers, got {domain!r}",
-            hint=hint,
-        )
-    unknown = sorted(
-        k for k, v in scale.items() if k not in _HARMLESS_SCALE_KEYS and v is not False
-    )
-    if unknown:
-        raise ChartspecError(
-            f"label_points cannot follow the {channel} scale's {', '.join(unknown)}", hint=hint
-        )
-    if scale.get("reverse"):
-        pixels = (pixels[1], pixels[0])
-    bounds = (float(domain[0]), float(domain[1]))
-    field = enc["field"]
-    return field, LogScale(bounds, pixels) if kind == "log" else LinearScale(bounds, pixels)
+    bounds = (float(domain[0]), float(domain[-1]))
+    extent = (float(pixels[0]), float(pixels[-1]))
+    return LogScale(bounds, extent) if kind == "log" else LinearScale(bounds, extent)
 
 
 def _marker_radius(spec: dict[str, Any]) -> float:

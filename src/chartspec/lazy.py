@@ -73,12 +73,19 @@ def scan_parquet(path: str | Path, schema: TableSchema) -> LazyTable:
 
 def scan_csv(path: str | Path, schema: TableSchema) -> LazyTable:
     """Return the CSV file, folder of files or glob at `path` as a checked lazy table."""
-    files = _files(path, "csv")
-    types = ", ".join(f"{string_literal(c.name)}: '{SQL_TYPES[c.type]}'" for c in schema.columns)
-    reader = (
-        f"read_csv([{', '.join(string_literal(f) for f in files)}], header = true, "
-        f"types = {{{types}}})"
+    files = ", ".join(string_literal(f) for f in _files(path, "csv"))
+    # The engine refuses types for columns the header lacks: type those it has, and let the
+    # schema check name a missing one as for any table.
+    header = LazyTable(str(path), "csv", schema, reader=f"read_csv([{files}], header = true)")
+    with connect(header) as con:
+        described = run_query(con, header, f"DESCRIBE SELECT * FROM {header.reader}")
+    names = set(described["column_name"])
+    types = ", ".join(
+        f"{string_literal(c.name)}: '{SQL_TYPES[c.type]}'"
+        for c in schema.columns
+        if c.name in names
     )
+    reader = f"read_csv([{files}], header = true, types = {{{types}}})"
     return _checked(LazyTable(str(path), "csv", schema, reader=reader))
 
 

@@ -351,7 +351,7 @@ def check_project(
     if files and changed:
         raise ChartspecError("give either FILES or --changed, not both")
     if files:
-        return CheckResult(check_files(files, settings=settings))
+        return CheckResult(check_files(files, settings=settings, jobs=jobs))
     with recovered(specs_dir), shared_workers(jobs):  # finish a killed build first
         project = load_project_charts(
             charts_dir, specs_dir=specs_dir, jobs=jobs, time_limit=time_limit
@@ -370,7 +370,7 @@ def check_project(
             names = list(charts)
             paths = find_specs(specs_dir)
         cache = cache_dir_for(specs_dir)
-        checked = check_files(paths, settings=settings, built=built, cache_dir=cache)
+        checked = check_files(paths, settings=settings, built=built, cache_dir=cache, jobs=jobs)
         refresh = _refresh_command(charts_dir, specs_dir, site_dir, data, inline_max_rows)
         texts = build_texts(project, names=names, specs_dir=specs_dir, jobs=jobs) if names else {}
         texts, pinned = pin_texts(texts, specs_dir, fetch=False)

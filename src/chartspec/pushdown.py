@@ -265,8 +265,7 @@ class _Query:
                     hint="check the filters",
                 )
             self.extents = {
-                t["signal"]: (values[2 * i], values[2 * i + 1])  # type: ignore[misc]
-                for i, t in enumerate(wanted)
+                t["signal"]: (values[2 * i], values[2 * i + 1]) for i, t in enumerate(wanted)
             }
         if signal not in self.extents:
             raise Untranslatable(f"the extent signal {signal!r}")

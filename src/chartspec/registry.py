@@ -290,7 +290,7 @@ def _import_file(path: Path, time_limit: float) -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
-        with chart_code(time_limit):
+        with chart_code(time_limit), _importable_beside(path):
             spec.loader.exec_module(module)
     except KeyboardInterrupt:
         sys.modules.pop(module_name, None)
@@ -314,6 +314,17 @@ def _import_file(path: Path, time_limit: float) -> None:
             row=_line_in(error, path),
             hint="fix the module",
         ) from None
+
+
+@contextmanager
+def _importable_beside(path: Path) -> Iterator[None]:
+    """Let a module import the modules beside it (`from style import COLOR`), as a script can."""
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        sys.path.remove(folder)
 
 
 def _by_name(found: list[ChartDef]) -> dict[str, ChartDef]:

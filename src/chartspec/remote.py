@@ -151,7 +151,7 @@ def fetch_url(
     request = urllib.request.Request(url, headers={"User-Agent": "chartspec"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http only)
-            body = response.read(max_bytes + 1)
+            body: bytes = response.read(max_bytes + 1)
     except urllib.error.HTTPError as error:
         raise ChartspecError(f"cannot fetch {url!r}: HTTP {error.code} {error.reason}") from None
     except (urllib.error.URLError, OSError) as error:

@@ -56,6 +56,29 @@ def vegalite_to_svg(
     return local_images(svg, base_dir=base_dir, source=source)
 
 
+def position_scales(spec: dict[str, Any]) -> dict[str, tuple[list[float], list[float]]]:
+    """Return the domain and range Vega gives a single view's `x` and `y` scales.
+
+    Asked of Vega itself, so every default (`nice`, `zero`, the default size, padding, reverse)
+    is applied as it is when the chart is drawn. The spec's data must be inline.
+    """
+    vega = vlc.vegalite_to_vega(spec, vl_version=VL_VERSION)
+    ask = ", ".join(f"{kind}('{name}')" for name in ("x", "y") for kind in ("domain", "range"))
+    # One text item whose lines are the answers: a scenegraph holds no scales, only marks.
+    vega.setdefault("marks", []).append(
+        {
+            "type": "text",
+            "name": "chartspec_scales",
+            "encode": {"enter": {"text": {"signal": f"[{ask}]"}}},
+        }
+    )
+    scenegraph = vlc.vega_to_scenegraph(vega, allowed_base_urls=[])
+    root = scenegraph["scenegraph"]["items"][0]
+    (probe,) = (mark for mark in root["items"] if mark.get("name") == "chartspec_scales")
+    x_domain, x_range, y_domain, y_range = probe["items"][0]["text"]
+    return {"x": (x_domain, x_range), "y": (y_domain, y_range)}
+
+
 def _with_cause(convert: Callable[..., str], *args: Any, **options: Any) -> str:
     """Call vl-convert with the standard error captured, and put a failure's cause first.
 

@@ -251,9 +251,9 @@ def _write_chart(
         )
         writer.write_text(csv_rel, dataset_to_csv(ds))
         data_links.append({"href": csv_rel, "label": ds.label, "kind": ".csv"})
-    for source, rel in chart.images:
-        if rel is not None:
-            writer.copy_file(source, rel, shared=True)
+    for source, image_rel in chart.images:
+        if image_rel is not None:
+            writer.copy_file(source, image_rel, shared=True)
     scripts = []
     for rel, content in chart.data_scripts:
         writer.write_bytes(rel, content, shared=True)
@@ -523,7 +523,7 @@ def _images(chart: Chart) -> tuple[dict[str, tuple[Path, str | None, str]], set[
     drawings read them; remote ones are never fetched, so neither drawn nor copied.
     """
     drawn_fields, tooltip_fields, literal = _image_fields(chart.spec)
-    drawn, shown = set(literal), set()
+    drawn, shown = set(literal), set[str]()
     for ds in chart.datasets:
         for row in ds.rows:
             drawn.update(v for f in drawn_fields if isinstance(v := row.get(f), str))

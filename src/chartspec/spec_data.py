@@ -225,9 +225,10 @@ def read_url(
     if not isinstance(url, str) or not url:
         raise DataNotRead(f"data url must be a non-empty string, got {url!r}", file=source)
     if is_remote(url):
-        path = remote_data(url, pins=files.pins, source=source)
+        pinned = remote_data(url, pins=files.pins, source=source)
+        path: Path | None = pinned
         try:
-            content = read_regular_file(path)
+            content = read_regular_file(pinned)
         except ChartspecError as error:
             raise DataNotRead(f"data url {url!r}: {error.what}", file=source) from None
     else:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from chartspec.aggregate import needs_preaggregation, preaggregated_dict
 from chartspec.errors import ChartspecError
@@ -71,12 +71,20 @@ def canonical_spec(spec: dict[str, Any], *, name: str = "spec") -> dict[str, Any
     return spec
 
 
-def with_key(chart: Any, key: str) -> Any:
+class _Chart(Protocol):
+    def properties(self, **kwargs: Any) -> Self: ...
+
+
+ChartT = TypeVar("ChartT", bound=_Chart)
+"""Any Altair chart: what `with_key` and `with_schema` are given, they return."""
+
+
+def with_key(chart: ChartT, key: str) -> ChartT:
     """Declare the key column of the chart's data, so diffs match rows by it."""
     return _with_meta(chart, {"key": key})
 
 
-def with_schema(chart: Any, schema: TableSchema) -> Any:
+def with_schema(chart: ChartT, schema: TableSchema) -> ChartT:
     """Declare the columns of the chart's data, and its key column when `schema` has one.
 
     Readers of the site's data tables, CSV downloads and report appendices see these columns,
@@ -92,7 +100,7 @@ def with_schema(chart: Any, schema: TableSchema) -> Any:
     return _with_meta(chart, declared)
 
 
-def _with_meta(chart: Any, items: dict[str, Any]) -> Any:
+def _with_meta(chart: ChartT, items: dict[str, Any]) -> ChartT:
     """Return the chart with `items` added to its `usermeta.chartspec`."""
     usermeta = getattr(chart, "usermeta", None)
     usermeta = dict(usermeta) if isinstance(usermeta, dict) else {}

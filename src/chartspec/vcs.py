@@ -93,9 +93,9 @@ def revision_specs(revision: str, folder: Path, *, cwd: Path | None = None) -> S
             blob = git("show", f"{commit}:{entry}", cwd=root)
             name = spec_name(entry)
             specs[name] = load_spec_text(blob, source=f"{revision}:{entry}")
-            folder = posixpath.dirname(entry)
+            spec_folder = posixpath.dirname(entry)
             files[name] = FilesFrom(
-                _revision_reader(commit, folder, root), where=f"{revision}:{folder}"
+                _revision_reader(commit, spec_folder, root), where=f"{revision}:{spec_folder}"
             )
     return SpecSet(f"{revision}:{base}", specs, files)
 

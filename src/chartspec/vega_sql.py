@@ -170,8 +170,8 @@ def time_unit_sql(value: str, units: list[str]) -> tuple[Keyed, Keyed]:
     smallest = next(unit for unit in _SMALLEST if unit in units)
     interval = f"INTERVAL '{_INTERVALS[smallest]}'"
     if units == _TRUNCATED.get(smallest):  # a plain truncation
-        keys = (f"date_trunc('{_TRUNC_PARTS[smallest]}', {value})::TIMESTAMP",)
-        return Keyed(keys, "{0}"), Keyed(keys, f"({{0}} + {interval})")
+        truncated = (f"date_trunc('{_TRUNC_PARTS[smallest]}', {value})::TIMESTAMP",)
+        return Keyed(truncated, "{0}"), Keyed(truncated, f"({{0}} + {interval})")
     keys: list[str] = []
     part = {}
     for name, (sql, fill) in _TIME_PARTS.items():

@@ -139,8 +139,9 @@ def assert_readable(measured: Any, family: str | None, *, size: float = 11) -> N
             # The text really is drawn in `family`: its width is that font's, as the canvas
             # measures it (the SVG and canvas paths round and kern apart by under a pixel).
             assert label["width"] == pytest.approx(label["canvasWidth"], abs=1.0), name
+            # Placement measures without kerning, which only narrows a word ('Wa': 4 %).
             expected = text_width(name, size=size, family=family)
-            assert 0.97 * expected <= label["width"] <= expected + 0.5, (name, family)
+            assert 0.94 * expected <= label["width"] <= expected + 0.5, (name, family)
         assert plot[0] <= box[0] and box[2] <= plot[2], (name, "clipped", box, plot)
         assert plot[1] <= box[1] and box[3] <= plot[3], (name, "clipped", box, plot)
         for point in measured["points"]:
@@ -168,18 +169,16 @@ def test_memory3_labels_read_in_every_font(
     assert_readable(measured, family)
 
 
-def user_chart(rows: list[tuple[float, float, str]]) -> alt.Chart:
-    """Return a point chart as a user writes it: log x, explicit domains, numbers for sizes."""
+def user_chart(rows: list[tuple[float, float, str]], stated: bool) -> alt.Chart:
+    """Return a point chart as a user writes it: log x, with or without domains and a size."""
     table = pd.DataFrame(rows, columns=["speed", "score", "name"])
-    return (
-        alt.Chart(table)
-        .mark_point(filled=True, size=60)
-        .encode(
-            x=alt.X("speed:Q", scale=alt.Scale(type="log", domain=[10, 10_000])),
-            y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100])),
-        )
-        .properties(width=420, height=300)
-    )
+    chart = alt.Chart(table).mark_point(filled=True, size=60)
+    if not stated:  # Vega chooses the domains and the size
+        return chart.encode(x=alt.X("speed:Q", scale=alt.Scale(type="log")), y="score:Q")
+    return chart.encode(
+        x=alt.X("speed:Q", scale=alt.Scale(type="log", domain=[10, 10_000])),
+        y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100])),
+    ).properties(width=420, height=300)
 
 
 names = st.text(
@@ -204,12 +203,14 @@ rows = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(rows)
+@given(rows, st.booleans())
 def test_random_point_sets_read_in_every_font(
-    draw: Callable[[dict[str, Any], str | None], Any], rows: list[tuple[float, float, str]]
+    draw: Callable[[dict[str, Any], str | None], Any],
+    rows: list[tuple[float, float, str]],
+    stated: bool,
 ) -> None:
     try:
-        chart = label_points(user_chart(rows), "name")
+        chart = label_points(user_chart(rows, stated), "name")
     except ChartspecError:
         assume(False)  # no collision-free placement exists; the error is tested elsewhere
     spec = chart.to_dict()

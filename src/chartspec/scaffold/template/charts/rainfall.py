@@ -35,7 +35,7 @@ RAINFALL = TableSchema(
 def rainfall_by_city() -> alt.Chart:
     """Sorted bar chart of yearly rainfall by city."""
     table = load_table(DATA / "rainfall.csv", RAINFALL)
-    bars = (
+    bars: alt.Chart = (
         alt.Chart(table)
         .mark_bar(color="#4c78a8")
         .encode(
