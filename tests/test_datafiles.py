@@ -109,6 +109,15 @@ def test_nested_or_ragged_rows_become_json():
         assert content.decode().count("\n") == len(rows) + 2  # one row per line
 
 
+def test_a_lone_carriage_return_keeps_its_table_in_json():
+    # Python's csv writer leaves a lone "\r" unquoted, and CSV readers take it for a line break.
+    rows = [{"a": "x\ry"}, {"a": "z"}]
+    spec, files = externalize_data(spec_with(rows, key=None), name="n", max_inline_rows=0)
+    ((path, content),) = files.items()
+    assert path.endswith(".json")
+    assert read_back(path, content, spec["data"]["format"]) == rows
+
+
 def test_small_tables_stay_inline_and_names_are_content_addressed():
     spec = spec_with(ROWS)
     assert externalize_data(spec, name="speed", max_inline_rows=3) == (spec, {})
