@@ -432,6 +432,7 @@ NOISY_VALUES = "group,value\n" + "".join(
 )
 
 
+@pytest.mark.slow
 def test_a_fresh_clone_checks_and_rebuilds_random_drawings_unchanged(tmp_path: Path, cli) -> None:
     """Vega draws bootstrap intervals and random() unseeded: drawings are known by their key."""
     (tmp_path / "charts").mkdir()
