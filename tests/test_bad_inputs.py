@@ -713,6 +713,7 @@ def test_case_ids_are_unique() -> None:
     assert len({c.id for c in CASES}) == len(CASES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_bad_input(case: Case, outcomes: dict[str, Outcome]) -> None:
     out = outcomes[case.id]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from benchmarks.project import chart_name, make_project, write_table
 
 from chartspec.build import MIN_PARALLEL_SPECS
 from chartspec.validate import check_spec
-from conftest import REPO
+from conftest import REPO, run_cli
 
 SPECS = sorted((REPO / "specs").glob("*.vl.json"))
 
@@ -34,32 +35,47 @@ def files(root):
     }
 
 
-def test_build_reproduces_committed_specs_and_site_byte_for_byte(tmp_path, cli):
-    done = cli("build", "--specs", tmp_path / "specs", "--site", tmp_path / "site", cwd=REPO)
+@pytest.fixture(scope="module")
+def repository_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's charts built once into a new folder, under Python's hash seed 0."""
+    out = tmp_path_factory.mktemp("repository-build")
+    done = run_cli(
+        "build",
+        "--specs",
+        out / "specs",
+        "--site",
+        out / "site",
+        env={"PYTHONHASHSEED": "0"},
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stderr
-    built = sorted(p.name for p in (tmp_path / "specs").glob("*.vl.json"))
+    return out
+
+
+@pytest.mark.slow
+def test_build_reproduces_committed_specs_and_site_byte_for_byte(repository_build):
+    built = sorted(p.name for p in (repository_build / "specs").glob("*.vl.json"))
     assert built == [p.name for p in SPECS]
     for path in SPECS:
-        assert (tmp_path / "specs" / path.name).read_bytes() == path.read_bytes(), path.name
-    site, committed = files(tmp_path / "site"), files(REPO / "site")
+        assert (repository_build / "specs" / path.name).read_bytes() == path.read_bytes(), path.name
+    site, committed = files(repository_build / "site"), files(REPO / "site")
     assert sorted(site) == sorted(committed)
     assert [name for name in site if site[name] != committed[name]] == []
 
 
-def test_builds_are_identical_under_any_hash_seed(tmp_path, cli):
-    for seed in ("0", "4242"):
-        out = tmp_path / seed
-        done = cli(
-            "build",
-            "--specs",
-            out / "specs",
-            "--site",
-            out / "site",
-            env={"PYTHONHASHSEED": seed},
-            cwd=REPO,
-        )
-        assert done.returncode == 0, done.stderr
-    assert files(tmp_path / "0") == files(tmp_path / "4242")
+@pytest.mark.slow
+def test_builds_are_identical_under_any_hash_seed(repository_build, tmp_path, cli):
+    done = cli(
+        "build",
+        "--specs",
+        tmp_path / "specs",
+        "--site",
+        tmp_path / "site",
+        env={"PYTHONHASHSEED": "4242"},
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr
+    assert files(tmp_path) == files(repository_build)
 
 
 def test_check_passes_on_the_repository(cli):
@@ -67,29 +83,26 @@ def test_check_passes_on_the_repository(cli):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_check_finds_a_stale_site_page(tmp_path, cli):
-    shutil.copytree(REPO / "specs", tmp_path / "specs")
-    shutil.copytree(REPO / "site", tmp_path / "site")
-    page = tmp_path / "site" / "memory3-speed-vs-score.html"
+def test_check_finds_a_stale_site_page(project, cli):
+    shutil.rmtree(project / ".chartspec-cache")  # a fresh clone: checked against a rebuild
+    page = project / "site" / "speed.html"
     page.write_text(page.read_text(encoding="utf-8") + "<!-- edited -->", encoding="utf-8")
-    done = cli("check", cwd=tmp_path)
+    done = cli("check", cwd=project)
     assert done.returncode == 1
-    assert (
-        "site/memory3-speed-vs-score.html: stale: the site page differs from a rebuild"
-        in done.stdout
-    )
+    assert "site/speed.html: stale: the site page differs from a rebuild" in done.stdout
 
 
-def test_check_finds_a_stale_spec(tmp_path, cli):
-    specs = tmp_path / "specs"
-    shutil.copytree(REPO / "specs", specs)
-    path = specs / "memory3-speed-vs-score.vl.json"
+def test_check_finds_a_stale_spec(project, cli):
+    shutil.rmtree(project / ".chartspec-cache")
+    specs = project / "specs"
+    path = specs / "speed.vl.json"
+    assert "47.8" in path.read_text(encoding="utf-8")
     path.write_text(path.read_text(encoding="utf-8").replace("47.8", "47.9"), encoding="utf-8")
-    done = cli("check", "--specs", specs, cwd=tmp_path)
+    done = cli("check", "--specs", specs, cwd=project)
     assert done.returncode == 1
     assert (
-        f"{specs}/memory3-speed-vs-score.vl.json: stale: chart 'memory3-speed-vs-score' now "
-        f"produces a different spec; run `chartspec build --specs {specs}`"
+        f"{specs}/speed.vl.json: stale: chart 'speed' now produces a different spec; "
+        f"run `chartspec build --charts charts --specs {specs}`"
     ) in done.stdout
 
 
@@ -163,6 +176,7 @@ def test_unchanged_project_reuses_everything(tmp_path, cli):
     assert tree(root / "site") == before
 
 
+@pytest.mark.slow
 def test_parallel_build_equals_serial_build(tmp_path, cli):
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
     for root in (serial, parallel):  # enough charts that specs are built in worker processes

@@ -7,6 +7,7 @@ import copy
 import json
 import os
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -344,6 +345,14 @@ def test_corpus_with_default_settings() -> None:
         "stocks-2009-layered-line-point.vl.json",
     ]
     assert all("remote or absolute URL 'https://" in v[0] for v in notices.values())
+    # Colours with too little contrast are warnings that name the colour, background and ratio.
+    contrast = [p for c in checked for p in c.problems if p.code == "CS401"]
+    assert contrast and all(p.severity == "warning" for p in contrast)
+    said = re.compile(
+        r"(text|mark) colour '[^']+' has \d+\.\d\d:1 against (the light|the dark|its own) "
+        r"background #[0-9a-f]{6}; needs (4\.5|3):1"
+    )
+    assert all(said.match(p.message) for p in contrast), [p.message for p in contrast]
 
 
 @corpus

@@ -31,7 +31,8 @@ from conftest import REPO
 pytestmark = pytest.mark.slow  # hundreds of generated projects, each built and published
 
 ARTIFACTS = REPO / "test-artifacts"
-CI_EXAMPLES = 2000
+# The fixed seed draws a control character (which once aborted vl-convert) at example 281.
+CI_EXAMPLES = 1000
 SITE_EVERY = 8  # of the examples that build
 
 settings.register_profile(

@@ -30,9 +30,10 @@ from chartspec.validate import check_spec
 from conftest import REPO
 
 ARTIFACTS = REPO / "test-artifacts"
-UNIFORM_KILLS = 20  # spread evenly over the build's duration
-JOURNAL_KILLS = 10  # fired the moment the journal appears: inside the swap
-KILL_POINTS = UNIFORM_KILLS + JOURNAL_KILLS
+UNIFORM_KILLS = 10  # spread evenly over the build's duration
+STAGING_KILLS = 10  # spread over the staging, once the journal names the staging folders
+JOURNAL_KILLS = 10  # fired the moment the journal records the change: inside the swap
+KILL_POINTS = UNIFORM_KILLS + STAGING_KILLS + JOURNAL_KILLS
 
 LOCK, CACHE = ".chartspec-lock", ".chartspec-cache"
 
@@ -81,6 +82,7 @@ def make(n):
 for n in range(1, 11):
     make(n)
 """
+TWO_CHARTS = CHART.replace("range(1, 11)", "range(1, 3)").replace("n == 7", "n == 0")
 
 
 def test_chart_seven_of_ten_fails_and_nothing_changes(tmp_path: Path) -> None:
@@ -122,45 +124,54 @@ def test_every_failing_chart_is_named_one_line_each(tmp_path: Path) -> None:
 
 @dataclass
 class KillProject:
-    """A copy of the packages whose built-in data changed, and a project built before it."""
+    """A built project of two charts whose module then changed, and the outputs before and after.
 
-    pythonpath: Path
+    Two charts go through every stage a build has (specs, drawings, site staging, the swap, the
+    journal), in a few seconds: kill points spread over the build land in each of them.
+    """
+
     base: Path
     before: dict[str, bytes]
     after: dict[str, bytes]
-    seconds: float
+    seconds: float  # the whole build
+    staging_seconds: float  # from the journal's first write to its commit
 
 
 @pytest.fixture(scope="module")
 def kill_project(tmp_path_factory: pytest.TempPathFactory) -> KillProject:
     root = tmp_path_factory.mktemp("kill")
-    for name in ("chartspec", "chartspec_demos"):
-        shutil.copytree(
-            REPO / "src" / name, root / "pkg" / name, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    env = {"PYTHONPATH": str(root / "pkg")}
     base = root / "base"
-    base.mkdir()
-    assert run(base, "build", env=env).returncode == 0
-    # Change one score of the built-in chart's data: the build now rewrites specs and site.
-    table = root / "pkg" / "chartspec_demos" / "data" / "memory3_table20_professional_tasks.csv"
-    text = table.read_text(encoding="utf-8")
-    first_row = text.splitlines()[1]
-    cells = first_row.split(",")
-    cells[2] = str(round(float(cells[2]) - 1.5, 2))  # Memory3's JEC-QA score
-    table.write_text(text.replace(first_row, ",".join(cells), 1), encoding="utf-8")
+    module = base / "charts" / "two.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(textwrap.dedent(TWO_CHARTS.format(value=1)))
+    assert run(base, "build").returncode == 0
+    module.write_text(textwrap.dedent(TWO_CHARTS.format(value=2)))  # every spec and page changes
     after_dir = root / "after"
     shutil.copytree(base, after_dir)
     started = time.monotonic()
-    done = run(after_dir, "build", env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chartspec", "build"],
+        cwd=after_dir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    staged = decided = None
+    while proc.poll() is None:
+        now = time.monotonic() - started
+        if staged is None and (after_dir / JOURNAL_NAME).is_file():
+            staged = now
+        if decided is None and committed(after_dir):
+            decided = now
+        time.sleep(0.001)
     seconds = time.monotonic() - started
-    assert done.returncode == 0, done.stderr
+    assert proc.wait() == 0, proc.stderr.read() if proc.stderr else ""
+    assert staged is not None, "the build wrote no journal"
     before, after = tree(base), tree(after_dir)
     assert before != after
     assert {n for n in before if n.startswith("specs/")} == {
         n for n in after if n.startswith("specs/")
     }
-    return KillProject(root / "pkg", base, before, after, seconds)
+    return KillProject(base, before, after, seconds, (decided or seconds) - staged)
 
 
 @dataclass
@@ -168,7 +179,8 @@ class Killed:
     at: float
     finished_first: bool
     state: str  # "before", "after" or "mixed"
-    journal_found: bool
+    staging_found: bool  # killed while writing the staging folders
+    journal_found: bool  # killed inside the swap
     recovered: list[str]
 
 
@@ -180,30 +192,35 @@ def committed(project: Path) -> bool:
         return False
 
 
-def kill_once(kp: KillProject, work: Path, *, delay: float | None, on_journal: bool) -> Killed:
-    """Start a build in a fresh copy, SIGKILL it, recover as the next run would, classify."""
+def kill_once(kp: KillProject, work: Path, *, delay: float, after: str | None) -> Killed:
+    """Start a build in a fresh copy, SIGKILL it, recover as the next run would, classify.
+
+    The kill comes `delay` seconds after the start, after the journal first appears
+    (`after="staging"`), or after it records the change (`after="swap"`).
+    """
     project = work
     shutil.copytree(kp.base, project)
     proc = subprocess.Popen(
         [sys.executable, "-m", "chartspec", "build"],
         cwd=project,
-        env={**os.environ, "PYTHONPATH": str(kp.pythonpath)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     started = time.monotonic()
-    if on_journal:
-        while proc.poll() is None and not committed(project):
-            time.sleep(0.0002)
-        time.sleep(random.uniform(0, 0.002))
-    else:
-        assert delay is not None
-        time.sleep(delay)
+    reached = {
+        None: lambda: True,
+        "staging": (project / JOURNAL_NAME).is_file,
+        "swap": lambda: committed(project),
+    }[after]
+    while proc.poll() is None and not reached():
+        time.sleep(0.0002)
+    time.sleep(delay)
     finished_first = proc.poll() is not None
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     at = time.monotonic() - started
     journal_found = committed(project)
+    staging_found = (project / JOURNAL_NAME).is_file() and not journal_found
     with build_lock(project):
         done = recover(project)
     now = tree(project)
@@ -211,7 +228,7 @@ def kill_once(kp: KillProject, work: Path, *, delay: float | None, on_journal: b
     leftovers = [n for n in os.listdir(project) if n.startswith(".") and n not in (LOCK, CACHE)]
     if leftovers:
         state = f"mixed (left {leftovers})"
-    return Killed(at, finished_first, state, journal_found, done)
+    return Killed(at, finished_first, state, staging_found, journal_found, done)
 
 
 @pytest.mark.slow
@@ -220,28 +237,35 @@ def test_sigkill_at_any_moment_leaves_before_or_after(
 ) -> None:
     kp = kill_project
     rng = random.Random(20240701)
-    plans: list[tuple[float | None, bool]] = [
-        (kp.seconds * (i + rng.random()) / UNIFORM_KILLS, False) for i in range(UNIFORM_KILLS)
+
+    def spread(seconds: float, count: int) -> list[float]:
+        return [seconds * (i + rng.random()) / count for i in range(count)]
+
+    plans: list[tuple[float, str | None]] = [
+        *((d, None) for d in spread(kp.seconds, UNIFORM_KILLS)),
+        *((d, "staging") for d in spread(kp.staging_seconds, STAGING_KILLS)),
+        *((d, "swap") for d in spread(0.002, JOURNAL_KILLS)),
     ]
-    plans += [(None, True)] * JOURNAL_KILLS
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
-            pool.submit(kill_once, kp, tmp_path / f"k{i:02d}", delay=d, on_journal=j)
-            for i, (d, j) in enumerate(plans)
+            pool.submit(kill_once, kp, tmp_path / f"k{i:02d}", delay=d, after=a)
+            for i, (d, a) in enumerate(plans)
         ]
         results = [f.result() for f in futures]
     states = [r.state for r in results]
     assert [s for s in states if s not in ("before", "after")] == [], states
     mid_build = [r for r in results if not r.finished_first]
+    in_staging = [r for r in results if r.staging_found]
     in_swap = [r for r in results if r.journal_found]
-    # Kill points must really land inside builds, and some inside the journaled swap.
+    # Kill points must really land inside builds, some while staging, some inside the swap.
     assert len(mid_build) >= KILL_POINTS * 2 // 3, [r.at for r in results]
+    assert in_staging, "no kill landed while the staging folders were written"
     assert in_swap, "no kill landed between the journal and the end of the swap"
     for project in (tmp_path / "k00", tmp_path / f"k{KILL_POINTS - 1:02d}"):
         for spec_path in (project / "specs").glob("*.vl.json"):
             spec = json.loads(spec_path.read_text(encoding="utf-8"))
             assert check_spec(spec, base_dir=spec_path.parent) == []
-        done = run(project, "check", env={"PYTHONPATH": str(kp.pythonpath)})
+        done = run(project, "check")
         lines = done.stdout.splitlines()
         if done.returncode == 1:
             assert lines and all(": stale: " in line for line in lines), done.stdout
@@ -255,10 +279,12 @@ def test_sigkill_at_any_moment_leaves_before_or_after(
                 "kill_points": len(results),
                 "survived": survived,
                 "killed_mid_build": len(mid_build),
+                "killed_while_staging": len(in_staging),
                 "killed_inside_swap": len(in_swap),
                 "ended_before": states.count("before"),
                 "ended_after": states.count("after"),
                 "build_seconds": round(kp.seconds, 2),
+                "staging_seconds": round(kp.staging_seconds, 2),
             },
             indent=2,
         )
@@ -289,11 +315,9 @@ def test_second_build_refuses_after_the_lock_timeout(kill_project: KillProject) 
 def test_two_builds_at_once_both_finish_in_turn(kill_project: KillProject) -> None:
     project = kill_project.base.parent / "twice"
     shutil.copytree(kill_project.base, project)
-    env = {**os.environ, "PYTHONPATH": str(kill_project.pythonpath)}
     command = [sys.executable, "-m", "chartspec", "build"]
     procs = [
-        subprocess.Popen(command, cwd=project, env=env, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
+        subprocess.Popen(command, cwd=project, stderr=subprocess.PIPE, text=True) for _ in range(2)
     ]
     errors = [p.communicate(timeout=300)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errors
@@ -352,12 +376,12 @@ def add_user_files(project: Path, files: dict[str, bytes]) -> None:
 def test_files_chartspec_did_not_write_survive_every_command(tmp_path: Path) -> None:
     project = tmp_path / "p"
     (project / "charts").mkdir(parents=True)
-    module = project / "charts" / "ten.py"
-    module.write_text(textwrap.dedent(CHART.format(value=1)))
+    module = project / "charts" / "two.py"
+    module.write_text(textwrap.dedent(TWO_CHARTS.format(value=1)))
     assert run(project, "build", "-q").returncode == 0
     add_user_files(project, USER_FILES)
     (project / "specs" / "hand.vl.json").write_text(json.dumps(HAND_SPEC, indent=2))
-    module.write_text(textwrap.dedent(CHART.format(value=2)))  # every spec and page changes
+    module.write_text(textwrap.dedent(TWO_CHARTS.format(value=2)))  # every spec and page changes
     before = not_chartspecs(project)
     assert "specs/hand.vl.json" in before
     for command in (["build", "-q"], ["site", "-q"], ["check"], ["build", "-q"]):
@@ -365,22 +389,23 @@ def test_files_chartspec_did_not_write_survive_every_command(tmp_path: Path) -> 
         assert done.returncode == 0, (command, done.stdout, done.stderr)
         assert not_chartspecs(project) == before, command
     assert (project / "site" / "hand.html").is_file()  # published, and still the user's
-    module.write_text(textwrap.dedent(CHART.format(value=1)).replace("range(1, 11)", "range(1, 3)"))
-    before["charts/ten.py"] = module.read_bytes()
-    assert run(project, "build", "-q").returncode == 0  # eight charts are gone
+    module.write_text(
+        textwrap.dedent(TWO_CHARTS.format(value=1)).replace("range(1, 3)", "range(1, 2)")
+    )
+    before["charts/two.py"] = module.read_bytes()
+    assert run(project, "build", "-q").returncode == 0  # a chart is gone
     assert sorted(p.name for p in (project / "specs").glob("*.vl.json")) == [
         "chart-01.vl.json",
-        "chart-02.vl.json",
         "hand.vl.json",
     ]
-    assert not (project / "site" / "chart-09.html").exists()
+    assert not (project / "site" / "chart-02.html").exists()
     assert not_chartspecs(project) == before
 
 
 @pytest.mark.parametrize("mask", [0o022, 0o077])
 def test_published_folders_and_files_follow_the_umask(tmp_path: Path, mask: int) -> None:
     (tmp_path / "charts").mkdir()
-    (tmp_path / "charts" / "ten.py").write_text(textwrap.dedent(CHART.format(value=1)))
+    (tmp_path / "charts" / "two.py").write_text(textwrap.dedent(TWO_CHARTS.format(value=1)))
     done = run(tmp_path, "build", "-q", preexec_fn=lambda: os.umask(mask))
     assert done.returncode == 0, done.stderr
     for folder in ("specs", "site", "site/charts"):
@@ -391,7 +416,7 @@ def test_published_folders_and_files_follow_the_umask(tmp_path: Path, mask: int)
 
 def test_a_file_in_the_way_stops_the_build_before_anything_is_written(tmp_path: Path) -> None:
     (tmp_path / "charts").mkdir()
-    (tmp_path / "charts" / "ten.py").write_text(textwrap.dedent(CHART.format(value=1)))
+    (tmp_path / "charts" / "two.py").write_text(textwrap.dedent(TWO_CHARTS.format(value=1)))
     add_user_files(tmp_path, {"site/index.html": b"<p>my own page</p>\n"})
     before = not_chartspecs(tmp_path)
     done = run(tmp_path, "build", "-q")
@@ -408,12 +433,12 @@ def test_a_file_in_the_way_stops_the_build_before_anything_is_written(tmp_path: 
 
 def test_a_page_edited_after_the_build_is_not_overwritten(tmp_path: Path) -> None:
     (tmp_path / "charts").mkdir()
-    module = tmp_path / "charts" / "ten.py"
-    module.write_text(textwrap.dedent(CHART.format(value=1)))
+    module = tmp_path / "charts" / "two.py"
+    module.write_text(textwrap.dedent(TWO_CHARTS.format(value=1)))
     assert run(tmp_path, "build", "-q").returncode == 0
-    page = tmp_path / "site" / "chart-03.html"
+    page = tmp_path / "site" / "chart-02.html"
     page.write_text(page.read_text(encoding="utf-8") + "<!-- mine -->\n", encoding="utf-8")
-    module.write_text(textwrap.dedent(CHART.format(value=2)))
+    module.write_text(textwrap.dedent(TWO_CHARTS.format(value=2)))
     done = run(tmp_path, "build", "-q")
     assert done.returncode == 2
     assert done.stderr.endswith(
@@ -436,7 +461,7 @@ def test_an_output_folder_holding_an_input_is_refused(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
     (tmp_path / "charts").mkdir()
-    (tmp_path / "charts" / "ten.py").write_text(textwrap.dedent(CHART.format(value=1)))
+    (tmp_path / "charts" / "two.py").write_text(textwrap.dedent(TWO_CHARTS.format(value=1)))
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     done = run(tmp_path, "build", *args)
     assert done.returncode == 2
@@ -458,18 +483,19 @@ def catches_sigint(pid: int) -> bool:
     return bool(int(caught.split()[1], 16) & (1 << (signal.SIGINT - 1)))
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_random_moments_prints_one_line_and_leaves_nothing(
     kill_project: KillProject, tmp_path: Path
 ) -> None:
     kp = kill_project
     rng = random.Random(130)
+    interrupted = 0
     for i in range(4):
         project = tmp_path / f"i{i}"
         shutil.copytree(kp.base, project)
         proc = subprocess.Popen(
             [sys.executable, "-m", "chartspec", "build", "-q", "-j", "2"],
             cwd=project,
-            env={**os.environ, "PYTHONPATH": str(kp.pythonpath)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -497,6 +523,8 @@ def test_ctrl_c_at_random_moments_prints_one_line_and_leaves_nothing(
             n for n in os.listdir(project) if n.startswith(".") and n not in (LOCK, CACHE)
         ] == []
         assert tree(project) in (kp.before, kp.after)
+        interrupted += 1
+    assert interrupted, "every build finished before its Ctrl-C"
 
 
 # --------------------------------------------------------------------------- property: any sequence
@@ -512,7 +540,6 @@ USER_PATHS = [
     "site/charts/mine.txt",
     "site/static/mine.css",
 ]
-TWO_CHARTS = CHART.replace("range(1, 11)", "range(1, 3)").replace("n == 7", "n == 0")
 
 
 class SimulatedKill(BaseException):

@@ -101,6 +101,32 @@ def test_featured_must_be_a_boolean(tmp_path):
         load_charts(folder_with(tmp_path, good=module))
 
 
+def test_notes_and_licence_are_parsed(tmp_path):
+    given = 'source="made up", notes="Rounded to 1 decimal.", license="CC-BY-4.0")'
+    several = 'source="made up", notes=["Summed by year.", " ", "Zeros dropped."])'
+    charts = load_charts(
+        folder_with(
+            tmp_path,
+            one=GOOD.replace('source="made up")', given),
+            two=GOOD.replace('"bars"', '"two"').replace('source="made up")', several),
+        )
+    )
+    assert charts["bars"].notes == ("Rounded to 1 decimal.",)
+    assert charts["bars"].license == "CC-BY-4.0"
+    assert charts["two"].notes == ("Summed by year.", "Zeros dropped.")
+    assert charts["two"].license is None
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [("notes=[1]", r"notes=\[1\] for chart 'bars' is not a text"), ("license=''", "license=''")],
+)
+def test_notes_and_licence_must_be_texts(tmp_path, given, says):
+    module = GOOD.replace('source="made up")', f'source="made up", {given})')
+    with pytest.raises(ChartspecError, match=rf"good\.py:\d+: {says}"):
+        load_charts(folder_with(tmp_path, good=module))
+
+
 def _environment_key(pythonpath: Path) -> str:
     """The cache key part every chart shares, as chartspec at `pythonpath` computes it."""
     code = "from chartspec.cache import environment_key; print(environment_key())"

@@ -108,6 +108,7 @@ def test_a_remote_chart_is_built_only_when_the_user_opts_in(tmp_path, upstream, 
     assert not (project / "specs").exists()
 
 
+@pytest.mark.slow
 def test_fetch_once_then_build_check_and_site_offline_then_refresh(tmp_path, cli):
     state = Upstream()
     project = _project(tmp_path)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,36 +45,73 @@ def _project(tmp_path: Path, urls: list[str]) -> Path:
     return project
 
 
-def _run(project: Path, command: str):
-    if command != "build":
-        run_cli("build", cwd=project)  # the specs the other commands read
-    return run_cli(*COMMANDS[command], cwd=project)
+@pytest.fixture(scope="module")
+def requests_made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """One request log for the module: no test may add a line to it."""
+    with request_log(tmp_path_factory.mktemp("requests")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def images_project(
+    tmp_path_factory: pytest.TempPathFactory, requests_made: tuple[str, Path]
+) -> Path:
+    """A new project whose image chart shows a remote image and one beside the specs folder."""
+    server, _ = requests_made
+    urls = [server + "remote.png", "//127.0.0.1/x.png", "../data/logo.png"]
+    project = _project(tmp_path_factory.mktemp("images"), urls)
+    canary_png(project / "data" / "logo.png")
+    return project
+
+
+@pytest.fixture(scope="module")
+def built_images_project(tmp_path_factory: pytest.TempPathFactory, images_project: Path) -> Path:
+    """The same project, built: the specs the other commands read."""
+    project = Path(shutil.copytree(images_project, tmp_path_factory.mktemp("built") / "p"))
+    assert run_cli("build", cwd=project).returncode == 0
+    return project
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_no_request_and_relative_images_from_the_spec_folder(tmp_path: Path, command: str) -> None:
-    with request_log(tmp_path) as (server, log):
-        urls = [server + "remote.png", "//127.0.0.1/x.png", "../data/logo.png"]
-        project = _project(tmp_path, urls)
-        logo = canary_png(project / "data" / "logo.png")
-        done = _run(project, command)
+def test_no_request_and_relative_images_from_the_spec_folder(
+    tmp_path: Path,
+    requests_made: tuple[str, Path],
+    images_project: Path,
+    built_images_project: Path,
+    command: str,
+) -> None:
+    _, log = requests_made
+    base = images_project if command == "build" else built_images_project
+    project = Path(shutil.copytree(base, tmp_path / "project", symlinks=True))
+    done = run_cli(*COMMANDS[command], cwd=project)
+    time.sleep(0.2)  # a request still in flight is logged
     assert done.returncode == 0, done.stderr
     assert log.read_text() == ""  # not one request, in any command
     if command != "check":  # the relative image is drawn, read from beside the spec's folder
+        logo = (project / "data" / "logo.png").read_bytes()
         assert len(leaked(project, logo)) > 1  # data/logo.png and an output
+
+
+@pytest.fixture(scope="module")
+def placeholder_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new project whose image chart shows a remote placeholder, built once."""
+    project = _project(tmp_path_factory.mktemp("placeholder"), [PLACEHOLDER])
+    assert run_cli("build", cwd=project).returncode == 0
+    return project
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("form", ["file://{}", "{}"])
-def test_a_file_outside_the_project_is_never_drawn(tmp_path: Path, command: str, form: str) -> None:
+def test_a_file_outside_the_project_is_never_drawn(
+    tmp_path: Path, placeholder_project: Path, command: str, form: str
+) -> None:
     secret = canary_png(tmp_path / "outside" / "canary.png")
     reference = form.format(tmp_path / "outside" / "canary.png")
     if command == "build":
         project = _project(tmp_path, [reference])
-        done = _run(project, command)
+        done = run_cli(*COMMANDS[command], cwd=project)
     else:  # a spec written by hand, as a build refuses to write this one
-        project = _project(tmp_path, [PLACEHOLDER])
-        assert run_cli("build", cwd=project).returncode == 0
+        project = Path(shutil.copytree(placeholder_project, tmp_path / "project", symlinks=True))
         spec = project / "specs" / "images.vl.json"
         spec.write_text(spec.read_text().replace(PLACEHOLDER, reference), encoding="utf-8")
         done = run_cli(*COMMANDS[command], cwd=project)

@@ -128,7 +128,7 @@ def test_a_users_labelled_scatter_builds_checks_publishes_and_serves(tmp_path, c
         expected
     )
     assert "label_x" in (project / "specs" / "speed-vs-score.vl.json").read_text()
-    page = (site / "speed-vs-score.html").read_text()
+    page = (site / "speed-vs-score.html").read_text().split('<section id="data"')[1]
     assert _table_text(page) == expected
     appendix = (site / "report.html").read_text().split('<section class="data-appendix"')[1]
     assert _table_text(appendix) == expected

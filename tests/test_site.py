@@ -253,19 +253,27 @@ def test_static_site_never_polls_the_dev_server(site: Path) -> None:
 
 
 def test_pages_show_the_drawing_files_for_both_themes_and_every_layout(site: Path) -> None:
-    """The page names the published drawing files rather than holding a copy of one."""
+    """The page names the published drawing files rather than holding a copy of one: one file
+    for both themes (`#dark`), or a dark file when the dark drawing has colours of its own."""
+    html = (site / "faceted.html").read_text(encoding="utf-8")
+    assert "<svg" not in html
+    assert '<img src="charts/faceted.svg" alt="' in html
+    assert 'srcset="charts/faceted.svg#dark"' in html
+    # memory3's red labels are lightened for the dark page: a dark file, and a narrow layout
+    # in both themes for a page narrower than the natural drawing
     html = (site / "memory3.html").read_text(encoding="utf-8")
     assert "<svg" not in html
-    assert '<img src="charts/memory3.svg" alt="' in html
-    assert 'srcset="charts/memory3.svg#dark"' in html
-    # the narrow layout, in both themes, for a page narrower than the natural drawing
+    assert 'srcset="charts/memory3.dark.svg"' in html
     width = re.search(r'data-width="(\d+)"', html)
     assert width
     narrow = f'media="(max-width: {int(width.group(1)) + 31}px)" srcset="charts/memory3.w288.svg"'
     assert narrow in html
-    assert 'srcset="charts/memory3.w288.svg#dark"' in html
-    assert (site / "charts/memory3.w288.svg").is_file()
-    assert "dark-fill-muted" in (site / "charts/memory3.w288.svg").read_text(encoding="utf-8")
+    assert 'srcset="charts/memory3.w288.dark.svg"' in html
+    light, dark = (
+        (site / f"charts/memory3.w288{ext}").read_text(encoding="utf-8")
+        for ext in (".svg", ".dark.svg")
+    )
+    assert 'fill="#c0392b"' in light and 'fill="#db5343"' in dark
 
 
 def _bars(**data: Any) -> dict[str, Any]:
@@ -435,6 +443,7 @@ NOISY_VALUES = "group,value\n" + "".join(
 )
 
 
+@pytest.mark.slow
 def test_a_fresh_clone_checks_and_rebuilds_random_drawings_unchanged(tmp_path: Path, cli) -> None:
     """Vega draws bootstrap intervals and random() unseeded: drawings are known by their key."""
     (tmp_path / "charts").mkdir()

@@ -97,7 +97,10 @@ def load_project_charts(
             store.write_json("charts", name, entry)
     _replay(entry["warnings"])
     recorded = entry["inputs"]
-    charts = [ChartInfo(**{**c, "module_file": Path(c["module_file"])}) for c in entry["charts"]]
+    charts = [
+        ChartInfo(**{**c, "module_file": Path(c["module_file"]), "notes": tuple(c["notes"])})
+        for c in entry["charts"]
+    ]
     sources = {str(c.module_file): sha_of(recorded.get(str(c.module_file))) for c in charts}
     return ProjectCharts(
         charts_dir,
@@ -194,6 +197,8 @@ def build_texts(
                 "description": info.description,
                 "source": info.source,
                 "featured": info.featured,
+                "notes": info.notes,
+                "license": info.license,
                 "rules": key_of(str(settings.root), *rules),  # a lint error fails a chart
             },
             module_inputs=project.module_inputs,

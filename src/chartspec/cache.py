@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from chartspec.inputs import FILES_PREFIX, VERSION_PREFIX, is_declared_entry
+from chartspec.settings import project_license
 
 CACHE_DIR_NAME = ".chartspec-cache"
 CACHE_FORMAT = 2
@@ -253,7 +254,7 @@ def chart_key(
     name: str,
     module_file: Path,
     source: str | None,
-    meta: Mapping[str, str | bool],
+    meta: Mapping[str, object],
     module_inputs: Mapping[str, str | None],
 ) -> str:
     """Return the part of a chart's key known before drawing it: its code and the environment.
@@ -313,7 +314,8 @@ def site_inputs_key(specs_dir: Path, reports: Sequence[Path]) -> str | None:
         texts = {str(p.resolve()): sha256_bytes(p.read_bytes()) for p in reports}
     except OSError:
         return None
-    return key_of(environment_key(), str(specs_dir.resolve()), files, texts)
+    # the project's licence is the one setting the site reads (see `site.write_site`)
+    return key_of(environment_key(), str(specs_dir.resolve()), files, texts, project_license())
 
 
 def site_record(store: Store, site_dir: Path) -> dict[str, Any] | None:

@@ -15,7 +15,8 @@ from typing import Any
 
 from chartspec.cache import key_of, sha256_bytes
 from chartspec.errors import ChartspecError
-from chartspec.inputs import track_inputs
+from chartspec.inputs import tables_read, track_inputs
+from chartspec.provenance import table_input
 from chartspec.registry import (
     DEFAULT_TIME_LIMIT,
     ChartDef,
@@ -167,9 +168,11 @@ def build_spec(
     # deferred: the schema is needed only by workers, not by a build that finds nothing to do
     from chartspec.validate import check_spec
 
-    drawn = draw_chart(definition, time_limit=time_limit)
+    with tables_read() as tables:
+        drawn = draw_chart(definition, time_limit=time_limit)
+    inputs = [table_input(Path(path), module_file=definition.module_file) for path in tables]
     try:
-        spec = chart_to_spec(drawn, definition)
+        spec = chart_to_spec(drawn, definition, inputs=inputs)
     except ChartspecError:
         raise
     except Exception as error:

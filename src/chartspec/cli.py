@@ -665,8 +665,9 @@ def project_defaults(pyproject: Path = Path("pyproject.toml")) -> dict[str, dict
                 known.add(key)
                 if flag.startswith("--") and key in settings:
                     defaults.setdefault(name, {})[param.name or key] = settings[key]
-    # [tool.chartspec.lint]: the rules; [tool.chartspec.engine]: how lazy tables are queried
-    unknown = sorted(set(settings) - known - {"lint", "engine"})
+    # [tool.chartspec.lint]: the rules; [tool.chartspec.engine]: how lazy tables are queried;
+    # license: the site's (settings.project_license)
+    unknown = sorted(set(settings) - known - {"lint", "engine", "license"})
     if unknown:
         raise ChartspecError(
             f"unknown setting {unknown[0]!r} in [tool.chartspec]",

@@ -7,7 +7,6 @@ shown as `#dark` (`drawing_file`).
 
 from __future__ import annotations
 
-import copy
 import functools
 import io
 import json
@@ -17,7 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
@@ -25,93 +23,15 @@ from chartspec import fonts, layouts, render
 from chartspec.cache import key_of, sha256_bytes
 from chartspec.errors import ChartspecError
 from chartspec.render import VL_VERSION as VL_VERSION
+from chartspec.themes import DARK_COLOURS as DARK_COLOURS
+from chartspec.themes import dark_config_for as dark_config_for
+from chartspec.themes import in_dark_theme
 
 RenderParts = tuple[bytes, bytes, bytes]  # light SVG, dark SVG, PNG
 PNG_SCALE = 2
 DRAWING_FORMAT = 2
 # The code that turns a spec into its drawings; any change to it may change them.
-_DRAWING_CODE = ("render.py", "drawings.py", "fonts.py", "layouts.py", "labels.py")
-
-# Colours of the live chart and the pre-rendered SVG in dark mode, by role; text contrast is
-# >= 4.5:1 against the background.
-DARK_COLOURS = {
-    "background": "#15171c",
-    "text": "#e8eaed",
-    "muted": "#b4b9c2",
-    "axis": "#8b919c",
-    "grid": "#343944",
-    "frame": "#4a505c",
-}
-_DARK = DARK_COLOURS
-# Merged over a spec's own config, so a spec that sets light-theme colours still reads on a dark
-# page. The legend's box colours apply only where the spec draws a box (see dark_config_for).
-DARK_CONFIG: dict[str, Any] = {
-    "background": _DARK["background"],
-    "view": {"stroke": _DARK["frame"]},
-    "title": {"color": _DARK["text"], "subtitleColor": _DARK["muted"]},
-    "axis": {
-        "domainColor": _DARK["axis"],
-        "gridColor": _DARK["grid"],
-        "tickColor": _DARK["axis"],
-        "labelColor": _DARK["muted"],
-        "titleColor": _DARK["text"],
-    },
-    "legend": {
-        "labelColor": _DARK["muted"],
-        "titleColor": _DARK["text"],
-        "fillColor": _DARK["background"],
-        "strokeColor": _DARK["frame"],
-    },
-    "header": {"labelColor": _DARK["muted"], "titleColor": _DARK["text"]},
-    "text": {"color": _DARK["text"]},
-    "rule": {"color": _DARK["axis"]},
-}
-# The box colours of DARK_CONFIG, and whether Vega-Lite draws the box when a spec does not say.
-_BOX_COLOURS = {
-    ("legend", "fillColor"): False,
-    ("legend", "strokeColor"): False,
-    ("view", "stroke"): True,
-}
-
-
-def dark_config_for(spec: dict[str, Any]) -> dict[str, Any]:
-    """Return the dark colours for a spec: only recolouring, never adding or removing a stroke.
-
-    A stroke moves Vega's layout by a pixel, so a box the light chart does not draw (a legend
-    frame, a view outline set to null) stays undrawn in the dark one; the two renders then differ
-    in colours alone and one SVG can show both (see `themed_svg`).
-    """
-    own = _dict_at(spec, "config")
-    dark = copy.deepcopy(DARK_CONFIG)
-    for (section, key), drawn_by_default in _BOX_COLOURS.items():
-        mine = _dict_at(own, section)
-        if not (mine.get(key) if key in mine else drawn_by_default):
-            dark[section].pop(key)
-    return dark
-
-
-def _dict_at(node: dict[str, Any], key: str) -> dict[str, Any]:
-    """Return node[key] when it is an object, else an empty one."""
-    value = node.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _apply_dark(spec: dict[str, Any]) -> dict[str, Any]:
-    """Return the spec with its dark colours merged over its own config."""
-    dark = copy.deepcopy(spec)
-    dark["config"] = _merge(dark.get("config") or {}, dark_config_for(spec))
-    return dark
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge `over` into a copy of `base`."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+_DRAWING_CODE = ("render.py", "drawings.py", "fonts.py", "themes.py", "layouts.py", "labels.py")
 
 
 @functools.cache
@@ -125,7 +45,7 @@ def drawing_environment() -> str:
     package = Path(__file__).resolve().parent
     files = [package / name for name in _DRAWING_CODE] + sorted(fonts.FONT_DIR.iterdir())
     hashes = {p.name: sha256_bytes(p.read_bytes()) for p in files if p.is_file()}
-    versions = [metadata.version(name) for name in ("vl-convert-python", "pillow")]
+    versions = [metadata.version(name) for name in ("vl-convert-python", "pillow", "coloraide")]
     return key_of(DRAWING_FORMAT, versions, VL_VERSION, PNG_SCALE, hashes)
 
 
@@ -146,7 +66,7 @@ def spec_to_drawings(
     live_spec = json.loads(live_text)
     try:
         light = render.vegalite_to_svg(live_spec, base_dir=base_dir)
-        dark = render.vegalite_to_svg(_apply_dark(live_spec), base_dir=base_dir)
+        dark = render.vegalite_to_svg(in_dark_theme(live_spec), base_dir=base_dir)
     except ValueError as exc:
         return render.error_line(exc)
     except ChartspecError as exc:

@@ -16,6 +16,8 @@ from pathlib import Path
 # (thread id, paths) per open `track_inputs` block: only the thread drawing a chart counts, not
 # e.g. the development server's threads reading site files meanwhile.
 _active: list[tuple[int, set[str]]] = []
+# (thread id, files) per open `tables_read` block: the tables a chart is built from.
+_tables: list[tuple[int, set[str]]] = []
 _hook_installed = False
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # Inputs known by metadata rather than content: a glob of files, or a declared version.
@@ -32,6 +34,31 @@ def declare_input(path: str | Path) -> None:
     """
     for _, found in _active:
         found.add(os.path.abspath(os.fspath(path)))
+
+
+def declare_table(path: str | Path) -> None:
+    """Note that the chart being drawn loads a table from the file at `path`.
+
+    The file is an input for the cache, and the spec names it with its hash (see
+    `tables_read`) so that readers know which version of the data a chart shows.
+    """
+    declare_input(path)
+    thread = threading.get_ident()
+    for owner, found in _tables:
+        if owner == thread:
+            found.add(os.path.abspath(os.fspath(path)))
+
+
+@contextmanager
+def tables_read() -> Iterator[set[str]]:
+    """Collect the absolute paths of the table files this thread loads while the block runs."""
+    found: set[str] = set()
+    entry = (threading.get_ident(), found)
+    _tables.append(entry)
+    try:
+        yield found
+    finally:
+        _tables.remove(entry)
 
 
 def declare_files(pattern: str) -> None:

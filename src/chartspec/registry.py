@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +101,8 @@ class ChartDef:
     draw: Callable[[], Any]
     module_file: Path
     featured: bool = False
+    notes: tuple[str, ...] = ()
+    license: str | None = None
 
     @property
     def location(self) -> str:
@@ -118,6 +120,8 @@ class ChartDef:
             self.module_file,
             self.location,
             self.featured,
+            self.notes,
+            self.license,
         )
 
 
@@ -132,19 +136,31 @@ class ChartInfo:
     module_file: Path
     location: str
     featured: bool = False
+    notes: tuple[str, ...] = ()
+    license: str | None = None
 
 
 _collecting: list[ChartDef] | None = None
 
 
 def chart(
-    name: str, *, title: str, description: str, source: str, featured: bool = False
+    name: str,
+    *,
+    title: str,
+    description: str,
+    source: str,
+    featured: bool = False,
+    notes: str | Sequence[str] = (),
+    license: str | None = None,
 ) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
     """Register the decorated function as the chart `name`.
 
     The function takes no arguments and returns an Altair chart. `title` and `description`
     become the spec's title and its screen-reader description, `source` the source note.
-    A `featured` chart is listed before the others in the site's gallery.
+    A `featured` chart is listed before the others in the site's gallery. `notes` (a text or
+    several) say how the source's numbers were processed, and `license` is the licence of the
+    chart and its data (the project's `license` setting otherwise); readers find both in the
+    chart's page, metadata and ZIP download.
     """
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         msg = f"chart name {name!r} is not allowed"
@@ -153,12 +169,30 @@ def chart(
     if not isinstance(featured, bool):
         msg = f"featured={featured!r} for chart {name!r} is not True or False"
         raise ChartspecError(msg, hint="write featured=True or leave it out")
+    notes = (notes,) if isinstance(notes, str) else notes
+    if not isinstance(notes, Sequence) or not all(isinstance(n, str) for n in notes):
+        msg = f"notes={notes!r} for chart {name!r} is not a text or a list of texts"
+        raise ChartspecError(msg, hint='write notes="..." or notes=["...", "..."]')
+    if license is not None and not (isinstance(license, str) and license.strip()):
+        msg = f"license={license!r} for chart {name!r} is not a text"
+        raise ChartspecError(msg, hint='write license="CC-BY-4.0", for example, or leave it out')
+    kept = tuple(n.strip() for n in notes if n.strip())
 
     def register(draw: Callable[[], Any]) -> Callable[[], Any]:
         module_file = Path(sys.modules[draw.__module__].__file__ or draw.__module__)
         if _collecting is not None:
             _collecting.append(
-                ChartDef(name, title, description, source, draw, module_file, featured)
+                ChartDef(
+                    name,
+                    title,
+                    description,
+                    source,
+                    draw,
+                    module_file,
+                    featured,
+                    kept,
+                    license.strip() if license else None,
+                )
             )
         return draw
 

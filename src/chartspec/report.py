@@ -317,6 +317,15 @@ def _image_data_uri(src: str, md_path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+def report_title(md_path: Path) -> str:
+    """Return a report's title: its first `#` heading, or else its file name."""
+    try:
+        text = Path(md_path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChartspecError(f"cannot read report source: {exc}", file=md_path) from None
+    return _first_heading(text) or Path(md_path).stem
+
+
 def _first_heading(text: str) -> str | None:
     for line in text.splitlines():
         match = re.match(r"^ {0,3}#\s+(.+?)\s*#*\s*$", line)

@@ -76,6 +76,13 @@ RULES: dict[str, Rule] = {
             "Links (encodings, marks, config, expressions, computed fields) are http, https, "
             "mailto or relative.",
         ),
+        Rule(
+            "CS401",
+            "contrast",
+            "warning",
+            "Colours a spec sets have WCAG contrast against the site's light and dark page "
+            "backgrounds: 4.5:1 for text, 3:1 for marks (the dark theme lightens those it can).",
+        ),
     )
 }
 RULES_BY_NAME = {rule.name: rule for rule in RULES.values()}

@@ -19,3 +19,17 @@ def tool_settings(pyproject: Path) -> dict[str, Any]:
         raise ChartspecError(f"cannot read settings: {error}", file=pyproject) from None
     settings: dict[str, Any] = tool.get("chartspec", {})
     return settings
+
+
+def project_license(pyproject: Path = Path("pyproject.toml")) -> str | None:
+    """Return the `license` of `[tool.chartspec]`: the licence of charts that declare none."""
+    value = tool_settings(pyproject).get("license")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ChartspecError(
+            f"license = {value!r} in [tool.chartspec] is not a text",
+            file=pyproject,
+            hint='write license = "CC-BY-4.0", for example',
+        )
+    return value.strip()

@@ -27,7 +27,6 @@ from chartspec.drawings import (
     DARK_TARGET,
     LayoutDrawing,
     StillDrawing,
-    dark_config_for,
     drawing_file,
     drawing_key,
     file_to_still_svg,
@@ -41,9 +40,11 @@ from chartspec.files import os_error, sync_files
 from chartspec.layouts import Layout, laid_out, readable_spec
 from chartspec.pool import map_in_pool
 from chartspec.progress import Progress
+from chartspec.provenance import chart_metadata, chart_zip, metadata_to_json
 from chartspec.registry import check_page_name
-from chartspec.report import markdown_to_html
+from chartspec.report import markdown_to_html, report_title
 from chartspec.sandbox import is_remote, read_inside, read_regular_file, resolve_inside
+from chartspec.settings import project_license
 from chartspec.spec import (
     chartspec_meta,
     check_drawable,
@@ -64,6 +65,7 @@ from chartspec.spec_data import (
     read_url,
 )
 from chartspec.specs import spec_to_script_json
+from chartspec.themes import dark_theme_for
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -99,6 +101,9 @@ class Chart:
     width: int = 0
     height: int = 0
     featured: bool = False  # listed first in the gallery
+    # the drawing itself shows the title, and the source in its subtitle: the page says them once
+    title_drawn: bool = False
+    source_drawn: bool = False
     dark_drawing: str = ""  # the drawing file in dark colours (see drawings.drawing_file)
     live_text: str = ""  # the spec drawn at build time, its data inline
     page_spec: dict[str, Any] = field(default_factory=dict)  # url data named by its script
@@ -162,7 +167,7 @@ def write_site(
         published.append(chart)
         drawings[chart.name] = files.drawing
     writer.write_text(DRAWINGS_RECORD, _drawings_record_text(drawings))
-    _write_index(published, writer, common)
+    _write_index(published, writer, common, reports)
     if left_out:
         writer.write_text(LEFT_OUT_FILE, _left_out_json(left_out, specs_dir))
     _write_reports(reports, writer, specs_dir)
@@ -197,19 +202,25 @@ def _write_shared_files(writer: _Writer, *, site_title: str) -> dict[str, Any]:
     return {
         "csp": CSP,
         "site_title": site_title,
+        "license": project_license(),  # of the charts that declare none
         "theme_css": _theme_css(writer),
         "versions": _bundle_info(),
         "static": _copy_static(writer),
     }
 
 
-def _write_index(charts: list[Chart], writer: _Writer, common: dict[str, Any]) -> None:
-    """Write the gallery and the licences page."""
+def _write_index(
+    charts: list[Chart], writer: _Writer, common: dict[str, Any], reports: Sequence[Path]
+) -> None:
+    """Write the gallery, with the reports' titles and links, and the licences page."""
     env = _jinja_env()
     ordered = [c for c in charts if c.featured] + [c for c in charts if not c.featured]
     cards = [{"chart": chart, "href": f"{chart.name}.html"} for chart in ordered]
+    listed = [{"title": report_title(r), "href": f"{r.stem}.html"} for r in sorted(reports)]
     site_title = common["site_title"]
-    index = env.get_template("index.html").render(cards=cards, page_title=site_title, **common)
+    index = env.get_template("index.html").render(
+        cards=cards, reports=listed, page_title=site_title, **common
+    )
     writer.write_text("index.html", index)
     licenses = env.get_template("licenses.html").render(
         page_title=f"Licences · {site_title}", **common
@@ -238,21 +249,27 @@ def _write_chart(
     """
     name = chart.name
     spec_rel = f"charts/{_spec_relpath(chart)}"
-    writer.copy_file(chart.spec_file, spec_rel)
-    data_links = []
+    spec_bytes = _read_bytes(chart.spec_file)
+    writer.write_bytes(spec_rel, spec_bytes)
+    data_files = []  # site path, dataset, bytes: what readers download of the data
     for i, ds in enumerate(chart.datasets, start=1):
         if ds.source_file is not None:
             rel = f"charts/{_data_relpath(chart, ds.source_file)}"
-            writer.copy_file(ds.source_file, rel, shared=True)  # charts may share a file
+            content = _read_bytes(ds.source_file)
+            writer.write_bytes(rel, content, shared=True)  # charts may share a file
             if not ds.declared:  # the file as it is; declared columns are the chart's
-                kind = ds.source_file.suffix.lower() or ".txt"
-                data_links.append({"href": rel, "label": ds.label, "kind": kind})
+                data_files.append((rel, ds, content))
                 continue
         csv_rel = (
             f"charts/{name}.csv" if len(chart.datasets) == 1 else f"charts/{name}-data-{i}.csv"
         )
-        writer.write_text(csv_rel, dataset_to_csv(ds))
-        data_links.append({"href": csv_rel, "label": ds.label, "kind": ".csv"})
+        content = dataset_to_csv(ds).encode("utf-8")
+        writer.write_bytes(csv_rel, content)
+        data_files.append((csv_rel, ds, content))
+    data_links = [
+        {"href": rel, "label": ds.label, "kind": Path(rel).suffix.lower() or ".txt"}
+        for rel, ds, _ in data_files
+    ]
     for source, image_rel in chart.images:
         if image_rel is not None:
             writer.copy_file(source, image_rel, shared=True)
@@ -270,7 +287,8 @@ def _write_chart(
     writer.write_text(spec_script, "".join(_script("chartspecSpecs", k, v) for k, v in specs))
     scripts.append(spec_script)
 
-    for rel, data in _drawing_files(name, still).items():
+    drawings = _drawing_files(name, still)
+    for rel, data in drawings.items():
         writer.write_bytes(rel, data)
     chart.width, chart.height = svg_size(still.svg)
     chart.dark_drawing = _dark_drawing(name, [rel for rel, _, _ in writer.files])
@@ -282,21 +300,36 @@ def _write_chart(
     if base_url:
         root = base_url.rstrip("/") + "/"
         og_image, page_url, embed_src = root + og_image, root + page_url, root + embed_src
+    metadata = _write_provenance(
+        chart,
+        writer,
+        common,
+        data_files=data_files,
+        other_files=[  # the light drawing: reused, the chart looks as it does printed
+            (spec_rel, spec_bytes),
+            *((rel, drawings[rel]) for rel in (f"charts/{name}.svg", f"charts/{name}.png")),
+        ],
+        page_url=page_url if base_url else None,
+    )
     snippet = (
         f'<iframe src="{_attr(embed_src)}" title="{_attr(chart.title)}" '
         f'width="{chart.width + 16}" height="{chart.height + 48}" loading="lazy"></iframe>'
     )
+    dark = dark_theme_for(live_spec)  # None: the chart draws on its own background in both
     page_ctx = {
         **common,
         "chart": chart,
         "page_title": f"{chart.title} · {common['site_title']}",
         "chart_scripts": scripts,
         "files_url": f"charts/{_folder_relpath(chart)}",
-        "dark_config_json": spec_to_script_json(dark_config_for(live_spec)),
+        "dark_theme_json": "null" if dark is None else spec_to_script_json(dark),
         "layouts": layouts,
         "layouts_json": json.dumps([[lay["width"], lay["spec_id"]] for lay in layouts]),
         "spec_href": spec_rel,
         "data_links": data_links,
+        "zip_href": f"charts/{name}.zip",
+        "metadata_href": f"charts/{name}.metadata.json",
+        "about": metadata,
         "tables": [data_table(ds) for ds in chart.datasets],
         "snippet": snippet,
         "og_image": og_image,
@@ -308,6 +341,42 @@ def _write_chart(
     writer.write_text(f"{name}.html", page)
     embed = env.get_template("embed.html").render(**page_ctx, gutter=16)
     writer.write_text(f"{name}.embed.html", embed)
+
+
+def _write_provenance(
+    chart: Chart,
+    writer: _Recorder,
+    common: dict[str, Any],
+    *,
+    data_files: list[tuple[str, Dataset, bytes]],
+    other_files: list[tuple[str, bytes]],
+    page_url: str | None,
+) -> dict[str, Any]:
+    """Write a chart's metadata and its ZIP (those files, the data files and a README), named
+    as under charts/ so that the spec finds its data; return the metadata."""
+    metadata = chart_metadata(
+        chart.spec,
+        name=chart.name,
+        title=chart.title,
+        description=chart.description,
+        data_files=[
+            (_in_charts(rel), ds.label, len(ds.rows), data) for rel, ds, data in data_files
+        ],
+        license=common["license"],
+        versions={"vega": common["versions"]["vega"]},
+    )
+    metadata_rel = f"charts/{chart.name}.metadata.json"
+    text = metadata_to_json(metadata).encode("utf-8")
+    writer.write_bytes(metadata_rel, text)
+    packed = [(rel, data) for rel, _, data in data_files] + [*other_files, (metadata_rel, text)]
+    files = {_in_charts(rel): data for rel, data in packed}
+    writer.write_bytes(f"charts/{chart.name}.zip", chart_zip(files, metadata, page_url=page_url))
+    return metadata
+
+
+def _in_charts(rel: str) -> str:
+    """Return a site path under charts/ as the chart's ZIP and metadata name it."""
+    return rel.removeprefix("charts/")
 
 
 def _script(registry: str, key: str, value: Any) -> str:
@@ -415,15 +484,18 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
     check_page_name(name, file=path)
     title = _text(meta.get("title")) or _title_of(spec) or name
     description = _text(spec.get("description")) or title
+    source = _text(meta.get("source"))
     chart = Chart(
         name=name,
         spec_file=path,
         spec=spec,
         title=title,
         description=description,
-        source=_text(meta.get("source")),
+        source=source,
         specs_dir=specs_dir,
         featured=meta.get("featured") is True,  # any other value is ignored, like a bad title
+        title_drawn=_title_of(spec) == title,
+        source_drawn=bool(source) and source in _subtitle_of(spec),
     )
     files = _data_files(chart)
     chart.datasets = reader_datasets(spec, files, title=title, source=path)
@@ -578,6 +650,15 @@ def _title_of(spec: dict[str, Any]) -> str:
     if isinstance(title, list):
         return " ".join(str(t) for t in title)
     return _text(title)
+
+
+def _subtitle_of(spec: dict[str, Any]) -> str:
+    """Return the spec's subtitle text, if any."""
+    title = spec.get("title")
+    subtitle = title.get("subtitle") if isinstance(title, dict) else None
+    if isinstance(subtitle, list):
+        return " ".join(str(t) for t in subtitle)
+    return _text(subtitle)
 
 
 def _text(value: Any) -> str:

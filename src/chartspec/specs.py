@@ -27,8 +27,13 @@ if TYPE_CHECKING:
 SIGNIFICANT_DIGITS = 12
 
 
-def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
-    """Return the canonical spec of `chart`, titled, described and sourced by `definition`."""
+def chart_to_spec(
+    chart: Any, definition: ChartDef, *, inputs: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """Return the canonical spec of `chart`, titled, described and sourced by `definition`.
+
+    `inputs` are the table files it was drawn from (see `provenance.table_input`).
+    """
     import altair as alt
 
     from chartspec.pushdown import is_lazy, pushed_down_dict  # defers pandas until a chart runs
@@ -54,6 +59,12 @@ def chart_to_spec(chart: Any, definition: ChartDef) -> dict[str, Any]:
             meta[item] = declared[item]
     if definition.featured:  # only when set, so other specs keep their bytes
         meta["featured"] = True
+    if definition.notes:
+        meta["notes"] = list(definition.notes)
+    if definition.license:
+        meta["license"] = definition.license
+    if inputs:
+        meta["inputs"] = sorted(inputs, key=lambda found: (found["path"], found["sha256"]))
     spec.setdefault("usermeta", {})["chartspec"] = meta
     spec = canonical_spec(spec, name=definition.name)
     check_drawable(spec, file=definition.location)  # never write a spec no command can read

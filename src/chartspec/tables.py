@@ -16,7 +16,7 @@ import pandas as pd
 
 from chartspec.errors import ChartspecError
 from chartspec.errors import ChartspecWarning as ChartspecWarning
-from chartspec.inputs import declare_input
+from chartspec.inputs import declare_table
 from chartspec.sandbox import read_regular_file
 
 ColumnType = Literal["string", "number", "integer", "date"]
@@ -81,7 +81,7 @@ def load_table(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     """
 
     path = Path(path)
-    declare_input(path)  # a chart that reads this table is rebuilt when it changes
+    declare_table(path)  # a chart that reads this table is rebuilt when it changes
     header, cells, lines = _read_csv(path)
     return _check_cells(path, schema, header, cells, lines, header_row=1)
 
@@ -92,6 +92,7 @@ def load_records(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     Errors name the file, the record (the first is 1) and the column, as for `load_table`.
     """
     path = Path(path)
+    declare_table(path)
     raw = read_regular_file(path)
     try:
         records = json.loads(raw.decode("utf-8-sig"))

@@ -16,6 +16,7 @@ from typing import Any, TypeGuard
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
+from chartspec import themes as themes_
 from chartspec.errors import ChartspecError
 from chartspec.rules import Problem, problem
 from chartspec.sandbox import is_remote, read_regular_file
@@ -28,6 +29,7 @@ from chartspec.spec_data import (
     topojson_rows,
     values_to_rows,
 )
+from chartspec.themes import Theme
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 
@@ -338,7 +340,39 @@ def lint_spec(spec: dict[str, Any], *, base_dir: Path | None = None) -> list[Pro
     ]
     problems.extend(linter.run())
     problems.extend(_lint_usermeta(spec.get("usermeta"), ("usermeta",)))
+    problems.extend(_lint_contrast(spec))
     return list(dict.fromkeys(problems))
+
+
+def _lint_contrast(spec: dict[str, Any]) -> Iterator[Problem]:
+    """Measure each colour a spec sets against the page it stands on, in each theme the site
+    draws it in; in the dark one, after the site lightened what it could."""
+    own = themes_.own_background(spec) is not None
+    themes: list[tuple[Theme, dict[str, Any]]] = [("light", spec)]
+    if not own:  # a chart on its own background looks the same in both
+        themes.append(("dark", themes_.in_dark_theme(spec)))
+    for theme, drawn in themes:
+        page = themes_.background(drawn, theme)
+        for use in themes_.colour_uses(drawn):
+            needed = themes_.NEEDED[use.role]
+            ratio = themes_.contrast(use.value, page)
+            if ratio >= needed:
+                continue
+            what = "text" if use.role == "text" else "mark"
+            message = (
+                f"{what} colour {use.value!r} has {ratio:.2f}:1 against "
+                f"{'its own' if own else f'the {theme}'} background {page}; needs {needed:g}:1"
+            )
+            if theme == "dark":
+                why = (
+                    f"it may stand on the layer's {use.over} marks"
+                    if use.over
+                    else "too transparent to reach it"
+                )
+                message += f"; the dark theme cannot lighten it: {why}"
+            elif use.over:
+                message += f" (unless it stands on the layer's {use.over} marks)"
+            yield problem("CS401", format_path(use.path), message)
 
 
 _VIEW_LISTS = ("layer", "concat", "hconcat", "vconcat")

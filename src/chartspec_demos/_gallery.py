@@ -10,8 +10,11 @@ from vega_datasets import local_data
 from chartspec.fonts import FONT_FAMILY
 from chartspec.specs import with_key
 
-# Categorical colours that stay apart for readers with the common colour-vision deficiencies.
-PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d"]
+# Categorical colours that stay apart for readers with the common colour-vision deficiencies,
+# each with at least 3:1 contrast against the light and the dark page (rule CS401).
+PALETTE = ["#4c78a8", "#e27700", "#54a24b", "#e45756", "#5a9f9a", "#b279a2", "#9d755d"]
+# The same hues dark enough for text on the light page (4.5:1), for charts that label in colour.
+TEXT_PALETTE = ["#4c78a8", "#b65e00", "#37852e", "#d04446", "#3a807b"]
 WIDTH, HEIGHT = 560, 320
 
 

@@ -50,7 +50,7 @@ def chartspec_benchmarks() -> alt.LayerChart:
         color=alt.Color(
             "status:N",
             scale=alt.Scale(
-                domain=["met", "missed", "report only"], range=["#1f77b4", "#ff7f0e", "#9aa0a6"]
+                domain=["met", "missed", "report only"], range=["#1f77b4", "#e97200", "#8e949a"]
             ),
             title="target",
         ),
@@ -63,7 +63,7 @@ def chartspec_benchmarks() -> alt.LayerChart:
         ],
     )
     # one rule at ratio 1 (aggregated to one row, so the chart keeps a single table)
-    one = base.transform_aggregate(n="count()").mark_rule(color="#333").encode(x=alt.datum(1))
+    one = base.transform_aggregate(n="count()").mark_rule(color="#666").encode(x=alt.datum(1))
     layered = alt.layer(bars, one).properties(width=480, height=alt.Step(18))
     return with_key(layered.configure(font=FONT_FAMILY), "benchmark")
 

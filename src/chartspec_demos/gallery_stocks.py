@@ -7,7 +7,7 @@ import pandas as pd
 
 from chartspec.registry import chart
 from chartspec.tables import Column, TableSchema, load_table
-from chartspec_demos._gallery import HEIGHT, PALETTE, WIDTH, dataset_file, finish
+from chartspec_demos._gallery import HEIGHT, TEXT_PALETTE, WIDTH, dataset_file, finish
 
 SOURCE = "vega_datasets stocks.csv: monthly closing prices, January 2000 to March 2010"
 STOCKS = TableSchema(
@@ -44,7 +44,7 @@ def _dodge(values: list[float], *, top: float, gap: float) -> list[float]:
 
 
 def _color() -> alt.Color:
-    return alt.Color("symbol:N", title=None, scale=alt.Scale(domain=SYMBOLS, range=PALETTE[:5]))
+    return alt.Color("symbol:N", title=None, scale=alt.Scale(domain=SYMBOLS, range=TEXT_PALETTE))
 
 
 @chart(

@@ -23,7 +23,8 @@ WEATHER = TableSchema(
     description="one row per day",
 )
 WEATHER_KINDS = ["sun", "fog", "drizzle", "rain", "snow"]
-WEATHER_COLORS = ["#e7ba52", "#a7a7a7", "#aec7e8", "#1f77b4", "#9467bd"]
+WEATHER_COLORS = ["#b88d16", "#7f7f7f", "#7e95b5", "#1f77b4", "#9467bd"]
+UNSELECTED = "#939393"  # days outside the brush: grey, yet 3:1 against either page
 
 
 def _weather() -> pd.DataFrame:
@@ -174,7 +175,7 @@ def seattle_weather_brush() -> alt.VConcatChart:
         .encode(
             x=alt.X("day:T", title=None, axis=alt.Axis(format="%b", tickCount="month")),
             y=alt.Y("temp_max:Q", title="Daily maximum (°C)"),
-            color=alt.condition(brush, color, alt.value("#d9d9d9")),
+            color=alt.condition(brush, color, alt.value(UNSELECTED)),
         )
         .add_params(brush)
         .properties(width=WIDTH, height=220)

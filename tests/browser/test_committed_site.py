@@ -140,7 +140,9 @@ def test_brush_selection_filters_the_linked_view(
     v.page.mouse.move(plot["x"] + plot["width"] * 0.10, y, steps=5)
     v.page.mouse.up()
     v.page.wait_for_timeout(200)
-    grey = v.page.locator(".chart.is-live g.mark-symbol.role-mark path[fill='#d9d9d9']").count()
+    spec = json.loads((REPO / "specs" / "seattle-weather-brush.vl.json").read_text("utf-8"))
+    faded = spec["vconcat"][0]["encoding"]["color"]["value"]
+    grey = v.page.locator(f".chart.is-live g.mark-symbol.role-mark path[fill='{faded}']").count()
     assert grey > 1000  # the points outside the brush fade
     assert _largest_axis_number(v) <= 200  # the bars count only the brushed days
     _assert_clean(v)

@@ -87,14 +87,49 @@
     return out;
   }
 
+  // The spec as the dark theme draws it: the dark config merged over its own, then the colours
+  // too dark for the dark page set to lighter ones at their paths (chartspec.themes).
+  function inDarkTheme(spec, theme) {
+    var out = merge(spec, {config: merge(spec.config || {}, theme.config)});
+    (theme.colours || []).forEach(function (change) {
+      var path = change[0];
+      var node = out;
+      for (var i = 0; i < path.length - 1; i++) {
+        node[path[i]] = Array.isArray(node[path[i]]) ? node[path[i]].slice() : merge(node[path[i]], {});
+        node = node[path[i]];
+      }
+      node[path[path.length - 1]] = change[1];
+    });
+    return out;
+  }
+
+  // Vega names a mark to screen readers from its items' descriptions; a mark whose items have
+  // none (an interval brush, a rule at a constant) would be an image without a name. It is
+  // decoration: hidden from assistive technology, now and when Vega adds such marks later.
+  var UNNAMED = '[role="graphics-symbol"]:not([aria-label]), [role="img"]:not([aria-label])';
+
+  function hideUnnamedMarks(svg) {
+    var hide = function () {
+      Array.prototype.forEach.call(svg.querySelectorAll(UNNAMED), function (el) {
+        el.removeAttribute('role');
+        el.removeAttribute('aria-roledescription');
+        el.setAttribute('aria-hidden', 'true');
+      });
+    };
+    hide();
+    if (window.MutationObserver) {
+      new MutationObserver(hide).observe(svg, {subtree: true, childList: true, attributeFilter: ['role']});
+    }
+  }
+
   var views = {};
 
-  function render(container, spec, darkConfig) {
+  function render(container, spec, darkTheme) {
     // Relative urls (images) resolve against the spec's own folder, copied into the site.
     var baseURL = container.getAttribute('data-files-url') || '';
-    var dark = !!(darkQuery && darkQuery.matches && darkConfig);
+    var dark = !!(darkQuery && darkQuery.matches && darkTheme);
     var own = withoutEmbedOptions(spec);
-    var theSpec = dark ? merge(own, {config: merge(own.config || {}, darkConfig)}) : own;
+    var theSpec = dark ? inDarkTheme(own, darkTheme) : own;
     var target = document.createElement('div');
     target.className = 'live';
     return lib
@@ -112,7 +147,10 @@
         if (views[container.id]) views[container.id].finalize();
         views[container.id] = result.view;
         var svg = target.querySelector('svg');
-        if (svg) svg.classList.add('chart-svg');
+        if (svg) {
+          svg.classList.add('chart-svg');
+          hideUnnamedMarks(svg);
+        }
         container.replaceChildren(target);
         container.classList.add('is-live');
         container.classList.toggle('is-dark', dark);
@@ -129,14 +167,14 @@
       console.error('chartspec: chartspec-vega.min.js did not load');
       return;
     }
-    var darkConfig = readJson('chartspec-dark-config');
+    var darkTheme = readJson('chartspec-dark-theme');
     var containers = document.querySelectorAll('[data-spec-id]');
     Array.prototype.forEach.call(containers, function (container) {
       var id = chosenSpecId(container);
       if (changed === true && container.getAttribute('data-shown') === id) return;
       container.setAttribute('data-shown', id);
       var spec = specFor(id);
-      if (spec) render(container, spec, darkConfig);
+      if (spec) render(container, spec, darkTheme);
     });
   }
 

@@ -1,0 +1,324 @@
+"""Provenance of published charts: metadata JSON, the ZIP download, the page's About section."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import subprocess
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from chartspec.datatable import reader_datasets
+from chartspec.errors import ChartspecError
+from chartspec.project import specs_to_site
+from chartspec.provenance import (
+    ZIP_DATE,
+    chart_metadata,
+    files_to_zip,
+    metadata_schema,
+    table_input,
+)
+from chartspec.settings import project_license
+from chartspec.spec import find_specs, load_spec_file
+from chartspec.spec_data import LocalFiles, dataset_to_csv
+
+TITLE = "Rainfall at two stations"
+SOURCE = "Met Office station records"
+DESCRIPTION = "Bar chart of the yearly rainfall at Oxford and Durham in 2020."
+
+
+def _validator() -> jsonschema.protocols.Validator:
+    schema = metadata_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _hand_written_spec() -> dict[str, Any]:
+    """A spec written by hand, giving its provenance through `usermeta`."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "title": {"text": TITLE, "subtitle": f"Source: {SOURCE}"},
+        "description": DESCRIPTION,
+        "data": {"url": "data/rain.csv"},
+        "mark": "bar",
+        "encoding": {
+            "x": {"field": "station", "type": "nominal"},
+            "y": {"field": "rain", "type": "quantitative"},
+        },  # fmt: skip
+        "usermeta": {
+            "chartspec": {
+                "title": TITLE,
+                "source": SOURCE,
+                "sources": [
+                    {
+                        "name": SOURCE,
+                        "url": "https://www.metoffice.gov.uk/research/climate/maps-and-data",
+                        "retrieved": "2021-01-04",
+                        "note": "monthly totals",
+                    },
+                    "Station metadata, Met Office",
+                ],
+                "notes": ["Monthly totals summed by year.", "Months with a gap are left out."],
+                "license": "Open Government Licence v3.0",
+                "key": "station",
+                "columns": [
+                    {"name": "station", "description": "the station's name"},
+                    {"name": "rain", "type": "number", "unit": "mm", "decimals": 1},
+                ],
+            }
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def hand_written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A specs folder with one hand-written spec and its data file, and a report."""
+    root = tmp_path_factory.mktemp("provenance")
+    specs = root / "specs"
+    (specs / "data").mkdir(parents=True)
+    (specs / "data" / "rain.csv").write_text("station,rain\nOxford,712.4\nDurham,655.0\n")
+    text = json.dumps(_hand_written_spec(), indent=2, ensure_ascii=False) + "\n"
+    (specs / "rain.vl.json").write_text(text, encoding="utf-8")
+    (root / "reports").mkdir()
+    (root / "reports" / "rain-report.md").write_text("# Rain in 2020\n\n{{ chart: rain }}\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def site(hand_written: Path) -> Path:
+    out = hand_written / "site"
+    specs_to_site(hand_written / "specs", out, reports=[hand_written / "reports/rain-report.md"])
+    return out
+
+
+def test_zip_bytes_depend_only_on_the_files() -> None:
+    files = {"b.csv": b"x,y\n1,2\n", "a.png": b"\x89PNG" + bytes(200), "README.md": b"# A\n"}
+    packed = files_to_zip(files)
+    assert packed == files_to_zip(dict(reversed(files.items())))
+    with zipfile.ZipFile(io.BytesIO(packed)) as archive:
+        infos = archive.infolist()
+        assert [i.filename for i in infos] == ["README.md", "a.png", "b.csv"]
+        assert {i.date_time for i in infos} == {ZIP_DATE}
+        assert {i.external_attr >> 16 for i in infos} == {0o100644}
+        assert [i.compress_type for i in infos] == [
+            zipfile.ZIP_DEFLATED,
+            zipfile.ZIP_STORED,  # a PNG is compressed already
+            zipfile.ZIP_DEFLATED,
+        ]
+        assert {i.filename: archive.read(i) for i in infos} == files
+
+
+def test_an_input_is_named_by_its_project_path_and_git_object(tmp_path: Path) -> None:
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "data").mkdir()
+    table = tmp_path / "data" / "sales.csv"
+    table.write_bytes(b"region,revenue\nnorth,12.5\n")
+    found = table_input(table, module_file=tmp_path / "charts" / "sales.py")
+    git = subprocess.run(["git", "hash-object", str(table)], capture_output=True, check=True)
+    assert found == {
+        "path": "data/sales.csv",
+        "sha256": hashlib.sha256(table.read_bytes()).hexdigest(),
+        "git_object": git.stdout.decode().strip(),
+    }
+    elsewhere = table_input(table, module_file=tmp_path / "a" / "b" / "c" / "x.py")
+    assert elsewhere["path"] == "sales.csv"  # outside the project: no local folders named
+
+
+def test_metadata_of_a_hand_written_spec_is_valid_and_complete(site: Path) -> None:
+    metadata = json.loads((site / "charts/rain.metadata.json").read_text(encoding="utf-8"))
+    _validator().validate(metadata)
+    assert metadata["title"] == TITLE and metadata["description"] == DESCRIPTION
+    assert metadata["sources"] == [
+        {
+            "name": SOURCE,
+            "url": "https://www.metoffice.gov.uk/research/climate/maps-and-data",
+            "retrieved": "2021-01-04",
+            "note": "monthly totals",
+        },
+        {"name": "Station metadata, Met Office"},
+    ]
+    assert metadata["notes"] == [
+        "Monthly totals summed by year.",
+        "Months with a gap are left out.",
+    ]
+    assert metadata["license"] == "Open Government Licence v3.0"
+    assert metadata["key"] == "station"
+    assert metadata["columns"][1] == {"name": "rain", "type": "number", "unit": "mm", "decimals": 1}
+    [data] = metadata["data"]
+    csv = (site / "charts" / data["file"]).read_bytes()
+    assert data["rows"] == 2 and data["sha256"] == hashlib.sha256(csv).hexdigest()
+    assert metadata["versions"]["vega-lite"] == "6"  # the version the spec's $schema names
+
+
+def test_zip_holds_readme_data_spec_and_drawings_the_same_across_builds(
+    hand_written: Path, site: Path, tmp_path: Path
+) -> None:
+    again = tmp_path / "site"
+    specs_to_site(hand_written / "specs", again, reports=[hand_written / "reports/rain-report.md"])
+    packed = (site / "charts/rain.zip").read_bytes()
+    assert packed == (again / "charts/rain.zip").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(packed)) as archive:
+        names = archive.namelist()
+        assert names == sorted(names)
+        assert names == [
+            "README.md",
+            "rain.csv",  # the declared columns, as the page's table shows them
+            "rain.metadata.json",
+            "rain.png",
+            "rain.svg",
+            "rain.vl.json",
+        ]
+        for name in names[1:]:
+            assert archive.read(name) == (site / "charts" / name).read_bytes(), name
+        readme = archive.read("README.md").decode("utf-8")
+    assert readme.startswith(f"# {TITLE}\n\n{DESCRIPTION}\n")
+    assert f"- {SOURCE}, <https://www.metoffice.gov.uk/" in readme
+    assert "| rain | number | mm |" in readme
+    assert "Open Government Licence v3.0" in readme
+    assert "- Months with a gap are left out." in readme
+
+
+class _Text(HTMLParser):
+    """The text of a page, leaving out the drawing, the embed snippet and the head."""
+
+    SKIPPED = ("fallback", "snippet")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.sections: dict[str, list[str]] = {}
+        self._skip: list[str] = []
+        self._in_body = False
+        self._section: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self._in_body |= tag == "body"
+        if self._skip or any(c in (found.get("class") or "").split() for c in self.SKIPPED):
+            self._skip.append(tag)
+        if tag == "section":
+            self._section.append(found.get("id") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip and self._skip[-1] == tag:
+            self._skip.pop()
+        if tag == "section":
+            self._section.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_body and not self._skip and data.strip():
+            self.text.append(data)
+            if self._section:
+                self.sections.setdefault(self._section[-1], []).append(data)
+
+
+def _page_text(page: Path) -> _Text:
+    parser = _Text()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_page_states_title_description_and_source_once(site: Path) -> None:
+    page = _page_text(site / "rain.html")
+    text = " ".join(page.text)
+    assert text.count(TITLE) == 1  # the heading; the drawing shows it to sighted readers
+    assert text.count(DESCRIPTION) == 1
+    assert text.count(SOURCE) == 1  # in About this data; the drawing's subtitle shows it too
+    html = (site / "rain.html").read_text(encoding="utf-8")
+    assert f'<h1 class="visually-hidden">{TITLE}</h1>' in html
+
+
+def test_page_says_where_the_data_comes_from(site: Path) -> None:
+    about = " ".join(_page_text(site / "rain.html").sections["about"])
+    assert "About this data" in about
+    for said in (SOURCE, "retrieved 2021-01-04", "Station metadata, Met Office",
+                 "Monthly totals summed by year.", "Open Government Licence v3.0", "mm"):  # fmt: skip
+        assert said in about, said
+    html = (site / "rain.html").read_text(encoding="utf-8")
+    assert 'href="charts/rain.zip" download' in html
+    assert 'href="charts/rain.metadata.json" download' in html
+
+
+def test_index_lists_the_reports(site: Path) -> None:
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert '<a href="rain-report.html">Rain in 2020</a>' in html
+    assert "1 chart and 1 report" in html
+    assert (site / "rain-report.html").is_file()
+
+
+def test_a_chart_function_gives_notes_licence_and_inputs(project: Path, cli: Any) -> None:
+    module = project / "charts" / "speed.py"
+    code = module.read_text(encoding="utf-8")
+    module.write_text(
+        code.replace('source="made up")', 'source="made up", notes="Speeds rounded.")'),
+        encoding="utf-8",
+    )
+    (project / "pyproject.toml").write_text('[tool.chartspec]\nlicense = "CC-BY-4.0"\n')
+    done = cli("build", cwd=project)
+    assert done.returncode == 0, done.stderr
+    spec = json.loads((project / "specs/speed.vl.json").read_text(encoding="utf-8"))
+    table = (project / "charts/data.csv").read_bytes()
+    assert spec["usermeta"]["chartspec"]["notes"] == ["Speeds rounded."]
+    assert spec["usermeta"]["chartspec"]["inputs"] == [
+        {
+            "path": "charts/data.csv",
+            "sha256": hashlib.sha256(table).hexdigest(),
+            "git_object": hashlib.sha1(b"blob %d\0" % len(table) + table).hexdigest(),
+        }
+    ]
+    metadata = json.loads((project / "site/charts/speed.metadata.json").read_text("utf-8"))
+    _validator().validate(metadata)
+    assert metadata["license"] == "CC-BY-4.0"  # the project's, since the chart gives none
+    assert metadata["notes"] == ["Speeds rounded."]
+    assert metadata["inputs"] == spec["usermeta"]["chartspec"]["inputs"]
+    assert metadata["sources"] == [{"name": "made up"}]
+    check = cli("check", cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    (project / "pyproject.toml").write_text('[tool.chartspec]\nlicense = "CC0-1.0"\n')
+    assert cli("check", cwd=project).returncode == 1  # the site names the old licence
+    assert cli("build", cwd=project).returncode == 0
+    metadata = json.loads((project / "site/charts/speed.metadata.json").read_text("utf-8"))
+    assert metadata["license"] == "CC0-1.0"
+
+
+def test_every_builtin_chart_has_valid_metadata(repo: Path) -> None:
+    validator = _validator()
+    specs = repo / "specs"
+    for path in find_specs(specs):
+        spec = load_spec_file(path)
+        meta = spec["usermeta"]["chartspec"]
+        files = LocalFiles(path.parent, roots=[specs], source=path)
+        datasets = reader_datasets(spec, files, title=meta["title"], source=path)
+        metadata = chart_metadata(
+            spec,
+            name=meta["name"],
+            title=meta["title"],
+            description=spec["description"],
+            data_files=[
+                (f"{meta['name']}.csv", ds.label, len(ds.rows), dataset_to_csv(ds).encode())
+                for ds in datasets
+            ],
+        )
+        errors = [e.message for e in validator.iter_errors(metadata)]
+        assert errors == [], (path.name, errors)
+        assert metadata["sources"], path.name
+        if meta.get("columns"):
+            assert all(c["type"] for c in metadata["columns"]), path.name
+
+
+def test_a_project_licence_must_be_a_text(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    assert project_license(pyproject) is None
+    pyproject.write_text("[tool.chartspec]\nlicense = 4\n")
+    with pytest.raises(ChartspecError, match=re.escape("license = 4 in [tool.chartspec]")):
+        project_license(pyproject)
+    pyproject.write_text('[tool.chartspec]\nlicense = " CC0-1.0 "\n')
+    assert project_license(pyproject) == "CC0-1.0"
