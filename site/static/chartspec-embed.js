@@ -28,22 +28,18 @@
     return out;
   }
 
-  // Let the drawing shrink with its container: label positions were computed for the spec's
-  // fixed size, so the whole picture scales instead of being laid out again. It keeps its
-  // width as its largest size (the stylesheet caps it at the container's width): the width of
-  // the pre-rendered drawing it replaces, when there is one, so that nothing moves (the two
-  // measure text with different engines and may differ by a pixel).
-  function fitSvg(root, shownWidth) {
-    var svg = root.querySelector('svg');
-    if (!svg) return;
-    var w = parseFloat(svg.getAttribute('width'));
-    var h = parseFloat(svg.getAttribute('height'));
-    if (!svg.getAttribute('viewBox') && w > 0 && h > 0) {
-      svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h);
-    }
-    if (shownWidth > 0) svg.setAttribute('width', shownWidth);
-    svg.removeAttribute('height');
-    svg.classList.add('chart-svg');
+  // The drawing keeps its size: text drawn smaller than the spec says would be hard to read.
+  // A chart laid out for narrower pages has a spec for each layout (data-layouts: drawing
+  // width and spec id, narrowest first); the widest that fits the room is drawn, or else the
+  // narrowest, which then scrolls inside its box.
+  function chosenSpecId(container) {
+    var id = container.getAttribute('data-spec-id');
+    var layouts = JSON.parse(container.getAttribute('data-layouts') || '[]');
+    var room = container.clientWidth;
+    if (!layouts.length || room >= parseFloat(container.getAttribute('data-width'))) return id;
+    var chosen = layouts[0][1];
+    layouts.forEach(function (layout) { if (layout[0] <= room) chosen = layout[1]; });
+    return chosen;
   }
 
   // A page's spec and data come from scripts the page and its embed page share: the spec
@@ -131,8 +127,6 @@
   function render(container, spec, darkTheme) {
     // Relative urls (images) resolve against the spec's own folder, copied into the site.
     var baseURL = container.getAttribute('data-files-url') || '';
-    var shown = container.querySelector('svg, img');
-    var shownWidth = shown ? parseFloat(shown.getAttribute('width')) : 0;
     var dark = !!(darkQuery && darkQuery.matches && darkTheme);
     var own = withoutEmbedOptions(spec);
     var theSpec = dark ? inDarkTheme(own, darkTheme) : own;
@@ -152,9 +146,11 @@
       .then(function (result) {
         if (views[container.id]) views[container.id].finalize();
         views[container.id] = result.view;
-        fitSvg(target, shownWidth);
         var svg = target.querySelector('svg');
-        if (svg) hideUnnamedMarks(svg);
+        if (svg) {
+          svg.classList.add('chart-svg');
+          hideUnnamedMarks(svg);
+        }
         container.replaceChildren(target);
         container.classList.add('is-live');
         container.classList.toggle('is-dark', dark);
@@ -165,7 +161,8 @@
       });
   }
 
-  function renderAll() {
+  // Draw every chart, or with `changed` only those whose layout the room no longer fits.
+  function renderAll(changed) {
     if (!lib || !lib.vegaEmbed) {
       console.error('chartspec: chartspec-vega.min.js did not load');
       return;
@@ -173,7 +170,10 @@
     var darkTheme = readJson('chartspec-dark-theme');
     var containers = document.querySelectorAll('[data-spec-id]');
     Array.prototype.forEach.call(containers, function (container) {
-      var spec = specFor(container.getAttribute('data-spec-id'));
+      var id = chosenSpecId(container);
+      if (changed === true && container.getAttribute('data-shown') === id) return;
+      container.setAttribute('data-shown', id);
+      var spec = specFor(id);
       if (spec) render(container, spec, darkTheme);
     });
   }
@@ -216,7 +216,14 @@
   function start() {
     fontsReady().then(renderAll);
     setUpCopyButtons();
-    if (darkQuery && darkQuery.addEventListener) darkQuery.addEventListener('change', renderAll);
+    if (darkQuery && darkQuery.addEventListener) {
+      darkQuery.addEventListener('change', function () { renderAll(); });
+    }
+    var pending = null;
+    window.addEventListener('resize', function () {
+      clearTimeout(pending);
+      pending = setTimeout(function () { renderAll(true); }, 150);
+    });
   }
 
   if (document.readyState === 'loading') {
