@@ -119,7 +119,7 @@ from chartspec.labels import label_points
 @chart("labelled", title="Points", description="Labelled points.", source="made up")
 def labelled():
     frame = pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0], "name": ["a", "b"]})
-    points = alt.Chart(frame).mark_circle().encode(x="x:Q", y="y:Q")
+    points = alt.Chart(frame).mark_circle().encode(x="x:Q", y="y:Q").properties(width="container")
     return label_points(points, "name")
 """
 
@@ -131,5 +131,6 @@ def test_an_error_a_chart_helper_raises_names_the_chart_function(tmp_path: Path,
     assert done.returncode == 2
     assert done.stderr == (
         f"chartspec: error: {tmp_path}/charts/labelled.py:8: label_points needs the chart's "
-        "width in pixels, got None; call .properties(width=...) with a number on the point chart\n"
+        "width in pixels, got 'container'; call .properties(width=...) with a number on the point "
+        "chart\n"
     )

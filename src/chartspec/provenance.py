@@ -126,7 +126,7 @@ def readme_text(metadata: Mapping[str, Any], *, files: Sequence[str], page_url: 
     lines += ["", "## Files", ""] + [f"- `{f}`" for f in files]
     lines += ["", "## Made with", ""]
     lines += [f"- {lib} {version}" for lib, version in sorted(m["versions"].items())]
-    lines += [f"- input `{i['path']}` (SHA-256 {i['sha256']})" for i in m["inputs"]]
+    lines += [f"- input `{i['path']}`" for i in m["inputs"]]
     return "\n".join(lines) + "\n"
 
 
@@ -154,19 +154,18 @@ def files_to_zip(files: Mapping[str, bytes]) -> bytes:
 
 
 def table_input(path: Path, *, module_file: Path) -> dict[str, str]:
-    """Return how a spec records a table file it was built from: its path and its hashes.
+    """Return how a spec records a table file it was built from: its path.
 
     The path is relative to the chart module's project (the folder holding its folder), or
-    else the file's name, so it does not depend on where the project lives. `git_object` is
-    the id git gives these bytes (`git hash-object`): `git log --find-object=ID` finds the
-    commits that hold them.
+    else the file's name, so it does not depend on where the project lives. The file's bytes
+    are not hashed: a byte order mark, line endings a checkout converts or an ignored column
+    would change the spec while its data stays the same; the data's own hash is in the
+    metadata.
     """
-    content = path.read_bytes()
     root = module_file.resolve().parent.parent
     resolved = path.resolve()
     rel = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else path.name
-    blob = hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False)
-    return {"path": rel, "sha256": _sha256(content), "git_object": blob.hexdigest()}
+    return {"path": rel}
 
 
 def _source_line(source: Mapping[str, str]) -> str:
@@ -203,12 +202,7 @@ def _columns(columns: Any) -> list[dict[str, Any]]:
 def _inputs(inputs: Any) -> list[dict[str, str]]:
     if not isinstance(inputs, list):
         return []
-    keys = ("path", "sha256", "git_object")
-    return [
-        {k: i[k] for k in keys if _text(i.get(k))}
-        for i in inputs
-        if isinstance(i, dict) and _text(i.get("path")) and _text(i.get("sha256"))
-    ]
+    return [{"path": i["path"]} for i in inputs if isinstance(i, dict) and _text(i.get("path"))]
 
 
 def _strings(value: Any) -> list[str]:

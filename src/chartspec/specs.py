@@ -64,7 +64,7 @@ def chart_to_spec(
     if definition.license:
         meta["license"] = definition.license
     if inputs:
-        meta["inputs"] = sorted(inputs, key=lambda found: (found["path"], found["sha256"]))
+        meta["inputs"] = [{"path": path} for path in sorted({found["path"] for found in inputs})]
     spec.setdefault("usermeta", {})["chartspec"] = meta
     spec = canonical_spec(spec, name=definition.name)
     check_drawable(spec, file=definition.location)  # never write a spec no command can read

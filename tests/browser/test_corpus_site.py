@@ -173,3 +173,12 @@ def test_site_weighs_at_most_max_weight_times_its_inputs(corpus_site: tuple[Path
     print(f"site {weight} bytes and ZIPs {zips}, inputs {inputs} bytes: {weight / inputs:.2f}x")
     assert weight <= MAX_WEIGHT * inputs, (weight, inputs)
     assert zips <= MAX_ZIP_WEIGHT * inputs, (zips, inputs)
+
+
+def test_every_page_reads_well_at_every_width(browser: Browser, corpus_server: str) -> None:
+    """At 360, 768 and 1280 px in both themes: text of 11 px or more, no page scrolling
+    sideways, drawings never shrunk (a chart that cannot narrow scrolls in its own box)."""
+    from .test_layouts import _visit_all  # that module reads this one's sample
+
+    names = sorted(set(SAMPLE) - REMOTE)
+    assert _visit_all(browser, corpus_server, names, "corpus") == []
