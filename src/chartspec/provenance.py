@@ -9,7 +9,6 @@ Outputs are byte-stable: sorted keys, no clock, ZIP entries sorted with fixed da
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import json
 import re
@@ -19,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from chartspec.cache import sha256_bytes
 from chartspec.spec import VEGA_LITE_VERSION, chartspec_meta
 
 METADATA_SCHEMA = "chart-metadata.schema.json"
@@ -64,7 +64,7 @@ def chart_metadata(
         "key": _text(meta.get("key")) or None,
         "columns": _columns(meta.get("columns")),
         "data": [
-            {"file": file, "label": label, "rows": rows, "sha256": _sha256(content)}
+            {"file": file, "label": label, "rows": rows, "sha256": sha256_bytes(content)}
             for file, label, rows, content in data_files
         ],
         "inputs": _inputs(meta.get("inputs")),
@@ -213,10 +213,6 @@ def _strings(value: Any) -> list[str]:
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
-
-
-def _sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
 
 
 def _spec_version(spec: Mapping[str, Any]) -> str:
