@@ -17,7 +17,8 @@ from typing import Any
 from chartspec.errors import ChartspecError
 from chartspec.fonts import MEASURED_FAMILIES, text_width
 from chartspec.labels import LABEL_COLUMNS, relabel_view
-from chartspec.spec import iter_views
+from chartspec.spec import iter_views, mark_type
+from chartspec.spec_data import resolve
 
 MIN_FONT_SIZE = 11
 """The smallest text, in CSS pixels, any chart of the site shows."""
@@ -157,7 +158,7 @@ def _labelled(
         for layer in layers
         if isinstance(layer, dict)
         and isinstance(layer.get("mark"), dict | str)
-        and _mark_type(layer) in ("point", "circle", "square")
+        and mark_type(layer) in ("point", "circle", "square")
     ]
     rows = _rows(spec)
     if len(labels) != 1 or len(points) != 1 or rows is None:
@@ -172,7 +173,7 @@ def _is_label_layer(layer: dict[str, Any]) -> bool:
     return (
         isinstance(mark, dict)
         and isinstance(encoding, dict)
-        and _mark_type(layer) == "text"
+        and mark_type(layer) == "text"
         and mark.get("align") == {"expr": "datum.label_align"}
         and isinstance(encoding.get("x"), dict)
         and encoding["x"].get("field") == "label_x"
@@ -180,22 +181,12 @@ def _is_label_layer(layer: dict[str, Any]) -> bool:
     )
 
 
-def _mark_type(view: dict[str, Any]) -> Any:
-    mark = view.get("mark")
-    return mark.get("type") if isinstance(mark, dict) else mark
-
-
 def _rows(spec: dict[str, Any]) -> list[dict[str, Any]] | None:
     """Return the rows of a spec's inline data, if they carry the label columns."""
-    data = spec.get("data")
-    if not isinstance(data, dict):
+    rows = resolve(spec.get("data"), datasets=spec.get("datasets")).rows
+    if rows is None or not all(set(LABEL_COLUMNS) <= row.keys() for row in rows):
         return None
-    rows = data.get("values")
-    if "name" in data and isinstance(spec.get("datasets"), dict):
-        rows = spec["datasets"].get(data["name"])
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        return None
-    return rows if all(set(LABEL_COLUMNS) <= row.keys() for row in rows) else None
+    return rows
 
 
 def laid_out(spec: dict[str, Any], layout: Layout) -> dict[str, Any]:

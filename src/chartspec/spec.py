@@ -350,6 +350,13 @@ def child_views(view: dict[str, Any]) -> Iterator[tuple[Path_, dict[str, Any]]]:
                     yield (key, i), child
 
 
+def mark_type(view: dict[str, Any]) -> str | None:
+    """Return the type of a view's mark (`"point"` for `"point"` or `{"type": "point"}`)."""
+    mark = view.get("mark")
+    kind = mark.get("type") if isinstance(mark, dict) else mark
+    return kind if isinstance(kind, str) else None
+
+
 def iter_views(spec: dict[str, Any]) -> Iterator[tuple[Path_, dict[str, Any]]]:
     """Yield every view of a spec, the spec itself first, each with its location, depth first."""
     stack: list[tuple[Path_, dict[str, Any]]] = [((), spec)]

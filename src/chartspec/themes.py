@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from coloraide import Color
 
-from chartspec.spec import Path_, iter_views
+from chartspec.spec import Path_, iter_views, mark_type
 
 LIGHT_BACKGROUND = "#ffffff"  # the site's light page (chartspec-site.css `--bg`), Vega's default
 # Colours of the live chart and the pre-rendered SVG in dark mode, by role; text contrast is
@@ -148,12 +148,6 @@ _STROKED = frozenset({"line", "rule"})
 _COLOUR_CHANNELS = ("color", "fill", "stroke")
 
 
-def _mark_type(view: dict[str, Any]) -> str | None:
-    mark = view.get("mark")
-    kind = mark.get("type") if isinstance(mark, dict) else mark
-    return kind if isinstance(kind, str) else None
-
-
 def _drawing_keys(kind: str | None, mark: dict[str, Any]) -> tuple[str, ...]:
     """Return the mark properties whose colour draws a mark of this type (a fill's stroke is
     its outline, a line's fill is unused)."""
@@ -170,8 +164,8 @@ def colour_uses(spec: dict[str, Any]) -> list[ColourUse]:
     if isinstance(config, dict):
         uses.extend(_config_uses(config))
     for loc, view in iter_views(spec):
-        kind = _mark_type(view)
-        kinds = {kind} if kind else {k for _, v in iter_views(view) if (k := _mark_type(v))}
+        kind = mark_type(view)
+        kinds = {kind} if kind else {k for _, v in iter_views(view) if (k := mark_type(v))}
         role: Role = "text" if kinds == {"text"} else "graphic"
         over = _filled_neighbour(spec, loc) if kind == "text" else None
         title = view.get("title")
@@ -209,7 +203,7 @@ def _colours_text(spec: dict[str, Any], loc: Path_, channel: str) -> bool:
     for part in loc[: loc.index("layer")]:
         top = top[part]
     return any(
-        _mark_type(view) == "text" and isinstance(_dict_at(view, "encoding").get(channel), dict)
+        mark_type(view) == "text" and isinstance(_dict_at(view, "encoding").get(channel), dict)
         for _, view in iter_views(top)
     )
 
@@ -223,7 +217,7 @@ def _filled_neighbour(spec: dict[str, Any], loc: Path_) -> str | None:
         parent = parent[part]
     for child in parent.get("layer", []):
         for _, view in iter_views(child) if isinstance(child, dict) else ():
-            if (kind := _mark_type(view)) in _FILLED:
+            if (kind := mark_type(view)) in _FILLED:
                 return kind
     return None
 
