@@ -17,17 +17,22 @@ import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
 from chartspec.errors import ChartspecError
 from chartspec.inputs import declare_files, declare_version
+from chartspec.progress import Progress
 from chartspec.settings import tool_settings
 from chartspec.tables import ChartspecWarning, Column, TableSchema
 from chartspec.vega_sql import quote_name, string_literal
 
 DEFAULT_QUERY_TIMEOUT = 600.0
+# Whether a long query tells how far it has come (on stderr); `build --quiet` turns it off.
+SHOW_QUERY_PROGRESS: ContextVar[bool] = ContextVar("show_query_progress", default=True)
+PROGRESS_POLL_SECONDS = 0.5
 # What each declared type is read as, so a query gives the types a loaded CSV would have.
 SQL_TYPES = {"string": "VARCHAR", "number": "DOUBLE", "integer": "BIGINT", "date": "TIMESTAMP"}
 _ACCEPTED = {
@@ -169,7 +174,9 @@ def connect(table: LazyTable) -> Iterator[Any]:
             ) from None
         try:
             con.execute("SET TimeZone = 'UTC'")  # dates carry no zone; keep DuckDB's clock out
-            con.execute("SET enable_progress_bar = false")  # it would write between our lines
+            # DuckDB's own bar would write to stdout between our lines: track, don't print.
+            con.execute("SET enable_progress_bar = true")
+            con.execute("SET enable_progress_bar_print = false")
             yield con
         finally:
             con.close()
@@ -182,8 +189,9 @@ def run_query(con: Any, table: LazyTable, sql: str, *, limit: int | None = None)
     timer = threading.Timer(timeout, con.interrupt)
     timer.start()
     try:
-        relation = con.sql(sql)
-        return (relation.limit(limit) if limit is not None else relation).df()
+        with _progress_shown(con, table):
+            relation = con.sql(sql)
+            return (relation.limit(limit) if limit is not None else relation).df()
     except duckdb.InterruptException:
         raise ChartspecError(
             f"the query over the table ran longer than {timeout:g} s",
@@ -195,6 +203,34 @@ def run_query(con: Any, table: LazyTable, sql: str, *, limit: int | None = None)
         raise _engine_error(error, table) from None
     finally:
         timer.cancel()
+
+
+@contextmanager
+def _progress_shown(con: Any, table: LazyTable) -> Iterator[None]:
+    """Tell how far the query on `con` has come, once it runs longer than the progress delay.
+
+    Log lines, not a bar: queries run in worker processes while the build draws its own bar.
+    """
+    progress = Progress(
+        f"querying {table.source} (percent)", 100, quiet=not SHOW_QUERY_PROGRESS.get(), bar=False
+    )
+    finished = threading.Event()
+
+    def poll() -> None:
+        while not finished.wait(PROGRESS_POLL_SECONDS):
+            done = con.query_progress()  # -1 while DuckDB cannot tell
+            if done >= 0:
+                progress.update(min(int(done), 99))
+
+    poller = threading.Thread(target=poll, daemon=True)
+    with progress:
+        poller.start()
+        try:
+            yield
+        finally:
+            finished.set()
+            poller.join()
+        progress.update(100)
 
 
 # --- files -----------------------------------------------------------------------------------

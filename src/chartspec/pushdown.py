@@ -78,10 +78,10 @@ def _dataflow(vega: dict[str, Any], table: LazyTable) -> list[dict[str, Any]]:
         or ((mark.get("from") or {}).get("facet") or {}).get("data")
         for mark in vega.get("marks", [])
     } - {None}
-    lineages = {name: _lineage(name, datasets) for name in drawn}
+    lineages = {str(name): _lineage(str(name), datasets) for name in drawn}
     # A line's points draw its own rows, less the invalid ones: the spec keeps both marks,
     # so the rows of the dataset every other drawn one derives from are what it needs.
-    common = [name for name in drawn if all(name in lineage for lineage in lineages.values())]
+    common = [name for name in lineages if all(name in line for line in lineages.values())]
     if len(common) != 1:
         raise ChartspecError(
             f"the chart draws {len(drawn)} datasets from the lazy table {table.source}",
