@@ -84,15 +84,20 @@ SCALING_SCHEMA = TableSchema(
 def big_tables_scaling() -> alt.VConcatChart:
     """Time and peak memory of charts over a Parquet table as it grows, against the query."""
     base = alt.Chart(load_table(SCALING, SCALING_SCHEMA)).encode(
-        alt.X("rows:Q", scale=alt.Scale(type="log"), title="rows of the table (log scale)"),
+        alt.X(
+            "rows:Q",
+            scale=alt.Scale(type="log", domain=[10**6, 10**8]),
+            axis=alt.Axis(values=[10**6, 10**7, 10**8], format="~s"),
+            title="rows of the table (log scale)",
+        ),
         alt.Color("chart:N", title="chart"),
         alt.StrokeDash("by:N", title="measured"),
         tooltip=["chart:N", "by:N", alt.Tooltip("rows:Q", format=","), "seconds:Q", "peak_mb:Q"],
     )
-    time = base.mark_line(point=True).encode(
+    time = base.mark_line().encode(
         alt.Y("seconds:Q", scale=alt.Scale(type="log"), title="seconds (log scale)")
     )
-    memory = base.mark_line(point=True).encode(alt.Y("peak_mb:Q", title="peak memory (MB)"))
+    memory = base.mark_line().encode(alt.Y("peak_mb:Q", title="peak memory (MB)"))
     both = alt.vconcat(
         time.properties(width=420, height=180), memory.properties(width=420, height=180)
     )
