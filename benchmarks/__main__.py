@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0]
     started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     results = []
+    scaling: list[list[object]] = []  # lazy charts' time and memory by table size
     skipped = []
     try:
         only = set(args.only)
@@ -91,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         if "big" in only:
             results += suite.bench_big_tables(work, sizes=args.rows)
         if "lazy" in only:
-            results += suite.bench_lazy_tables(work, sizes=args.rows, repeat=args.repeat)
+            results += suite.bench_lazy_tables(
+                work, sizes=args.rows, repeat=args.repeat, scaling=scaling
+            )
         if "browser" in only and (args.no_browser or args.quick):
             skipped.append("browser timings: " + ("--no-browser" if args.no_browser else "--quick"))
         elif "browser" in only:
@@ -114,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_csv and not args.quick:
         suite.write_csv(results, run=started)
         print(f"added {len(results)} results to {suite.RESULTS_CSV}")
+    if not args.no_csv and not args.quick and len(set(args.rows)) > 1 and scaling:
+        suite.write_scaling_csv(scaling)
+        print(f"wrote {suite.SCALING_CSV}")
     return 0
 
 

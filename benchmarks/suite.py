@@ -701,8 +701,16 @@ def _measure(script: str, *args: str | Path, cwd: Path) -> list[float]:
     return [float(x) for x in done.stdout.split()]
 
 
-def bench_lazy_tables(work: Path, *, sizes: Sequence[int], repeat: int) -> list[Result]:
-    """Charts over a Parquet table DuckDB reduces, against the same query written by hand."""
+SCALING_CSV = REPO / "benchmarks" / "lazy-scaling.csv"
+
+
+def bench_lazy_tables(
+    work: Path, *, sizes: Sequence[int], repeat: int, scaling: list[list[object]] | None = None
+) -> list[Result]:
+    """Charts over a Parquet table DuckDB reduces, against the same query written by hand.
+
+    Each chart's time and peak memory at each size go into `scaling`, when given.
+    """
     results = []
     for rows in sizes:
         example = work / f"big-tables-{rows}"
@@ -718,6 +726,11 @@ def bench_lazy_tables(work: Path, *, sizes: Sequence[int], repeat: int) -> list[
             ours_s, theirs_s = medians([(a[0], b[0]) for a, b in pairs])
             size, peak = pairs[-1][0][1], max(a[2] for a, _ in pairs)
             by_hand_peak = max(b[2] for _, b in pairs)
+            if scaling is not None:
+                scaling.append([name, rows, "chartspec", round(ours_s, 3), round(peak)])
+                scaling.append(
+                    [name, rows, "query by hand", round(theirs_s, 3), round(by_hand_peak)]
+                )
             results.append(
                 Result(
                     f"{name} {rows:,} rows",
@@ -731,6 +744,14 @@ def bench_lazy_tables(work: Path, *, sizes: Sequence[int], repeat: int) -> list[
                 )
             )
     return results
+
+
+def write_scaling_csv(points: list[list[object]], path: Path = SCALING_CSV) -> None:
+    """Write each lazy chart's time and peak memory by table size, for the scaling chart."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["chart", "rows", "by", "seconds", "peak_mb"])
+        writer.writerows(sorted(points, key=lambda p: (str(p[0]), int(str(p[1])), str(p[2]))))
 
 
 CSV_COLUMNS = [
