@@ -741,6 +741,8 @@ def bench_lazy_tables(
                     "s",
                     "<= 1.2x the query (ratio >= 0.83)",
                     theirs_s / ours_s >= 1 / 1.2,
+                    peak=peak,
+                    reference_peak=by_hand_peak,
                 )
             )
     return results
