@@ -6,9 +6,9 @@ under the plot, long titles wrapped and set flush left, and labels that `labels.
 placed in pixels placed again for the new plot. Charts made of several views (facets,
 concatenations, repeats) have only their natural size and scroll inside their own box.
 
-A layout whose text still collides is tried once more compact: the labels of a discrete x
-axis turned to 45 degrees, and text marks (notes beside a rule, say) broken into one word
-per line.
+A layout whose text collides, or squeezes its plot, is also tried compact (see
+`drawings.layout_drawings`): the labels of a discrete x axis turned by 45 degrees, and text
+marks (notes beside a rule, say) broken into one word per line.
 """
 
 from __future__ import annotations

@@ -232,7 +232,6 @@ def colour_uses(spec: dict[str, Any]) -> list[ColourUse]:
 
 # Vega-Lite draws these marks at 0.7 opacity unless they are aggregated or the spec says.
 _TRANSLUCENT_MARKS = frozenset({"point", "tick", "circle", "square"})
-_OPACITY_KEYS = {"fill": "fillOpacity", "color": "fillOpacity", "stroke": "strokeOpacity"}
 
 
 def mark_opacity(view: dict[str, Any], config: dict[str, Any], key: str) -> float:
@@ -241,7 +240,8 @@ def mark_opacity(view: dict[str, Any], config: dict[str, Any], key: str) -> floa
     config, as Vega-Lite defaults them."""
     kind = mark_type(view)
     mark, encoding = _dict_at(view, "mark"), _dict_at(view, "encoding")
-    part = "strokeOpacity" if key == "stroke" or kind in _STROKED else _OPACITY_KEYS[key]
+    stroked = "stroke" in _drawing_keys(kind, mark)  # a line, or a point not filled
+    part = "strokeOpacity" if key == "stroke" or stroked else "fillOpacity"
     total = 1.0
     for name in ("opacity", part):
         sources = [_dict_at(encoding, name).get("value"), mark.get(name)]
@@ -464,14 +464,17 @@ def dark_colours(dark: dict[str, Any]) -> list[tuple[Path_, str]]:
     Text drawn in a layer with filled marks is left as it is: it may stand on those marks.
     """
     page = background(dark, "dark")
-    out = []
+    out: dict[Path_, str] = {}
     for use in colour_uses(dark):
         needed = NEEDED[use.role]
         if use.over is None and use.scheme is None and contrast(use.drawn, page) < needed:
             lighter = lightened(use.value, page, needed, opacity=use.opacity)
-            if lighter is not None:
-                out.append((use.path, lighter))
-    return out
+            # a colour drawn twice (text, and a translucent mark) is lightened for both
+            if lighter is not None and contrast(out.get(use.path, lighter), page) <= contrast(
+                lighter, page
+            ):
+                out[use.path] = lighter
+    return list(out.items())
 
 
 @functools.lru_cache(maxsize=1024)

@@ -359,7 +359,7 @@ def _lint_contrast(spec: dict[str, Any]) -> Iterator[Problem]:
             what = "text" if use.role == "text" else "mark"
             colour = f"{what} colour {use.value!r}"
             if use.scheme:
-                colour = f"{what} colour {use.value!r} of the scheme {use.scheme!r}"
+                colour += f" of the scheme {use.scheme!r}"
             if use.opacity < 1:
                 colour += f" at opacity {use.opacity:g}"
             ratio = themes_.contrast(use.drawn, page)
