@@ -44,6 +44,12 @@ def declare_table(path: str | Path) -> None:
     version of the data a chart shows.
     """
     declare_input(path)
+    note_table(path)
+
+
+def note_table(path: str | Path) -> None:
+    """Note that the chart being drawn charts the table at `path` (a file, folder or glob),
+    for its provenance only: the cache knows a lazy table by its files' metadata instead."""
     thread = threading.get_ident()
     for owner, found in _tables:
         if owner == thread:
