@@ -536,7 +536,7 @@ def valid_specs(csv_url: str) -> dict[str, dict[str, Any]]:
             mark={"type": "point", "size": {"expr": "size"}},
             encoding={
                 "x": {"field": "val", "type": "quantitative"},
-                "color": {"condition": {"param": "pick", "field": "cat"}, "value": "grey"},
+                "color": {"condition": {"param": "pick", "field": "cat"}, "value": "#666"},
             },
         ),
         "transforms": spec(

@@ -370,8 +370,9 @@ def lint_spec(spec: dict[str, Any], *, base_dir: Path | None = None) -> list[Pro
 
 
 def _lint_contrast(spec: dict[str, Any]) -> Iterator[Problem]:
-    """Measure each colour a spec sets against the page it stands on, in each theme the site
-    draws it in; in the dark one, after the site lightened what it could."""
+    """Measure each colour a spec sets, as drawn with its mark's opacity, against the page it
+    stands on in each theme the site draws it in (in the dark one, after the site lightened
+    what it could), and text against the filled marks of its layer it may stand on."""
     own = themes_.own_background(spec) is not None
     themes: list[tuple[Theme, dict[str, Any]]] = [("light", spec)]
     if not own:  # a chart on its own background looks the same in both
@@ -380,23 +381,47 @@ def _lint_contrast(spec: dict[str, Any]) -> Iterator[Problem]:
         page = themes_.background(drawn, theme)
         for use in themes_.colour_uses(drawn):
             needed = themes_.NEEDED[use.role]
-            ratio = themes_.contrast(use.value, page)
-            if ratio >= needed:
-                continue
             what = "text" if use.role == "text" else "mark"
-            message = (
-                f"{what} colour {use.value!r} has {ratio:.2f}:1 against "
-                f"{'its own' if own else f'the {theme}'} background {page}; needs {needed:g}:1"
-            )
-            if theme == "dark":
-                why = (
-                    f"it may stand on the layer's {use.over} marks"
-                    if use.over
-                    else "too transparent to reach it"
+            colour = f"{what} colour {use.value!r}"
+            if use.scheme:
+                colour += f" of the scheme {use.scheme!r}"
+            if use.opacity < 1:
+                colour += f" at opacity {use.opacity:g}"
+            ratio = themes_.contrast(use.drawn, page)
+            if ratio < needed:
+                message = (
+                    f"{colour} has {ratio:.2f}:1 against "
+                    f"{'its own' if own else f'the {theme}'} background {page}; needs {needed:g}:1"
                 )
-                message += f"; the dark theme cannot lighten it: {why}"
-            elif use.over:
-                message += f" (unless it stands on the layer's {use.over} marks)"
+                if theme == "dark":
+                    message += f"; the dark theme cannot lighten it: {_unlightened(use)}"
+                elif use.over:
+                    message += f" (unless it stands on the layer's {use.over} marks)"
+                yield problem("CS401", format_path(use.path), message)
+            yield from _lint_text_on_marks(use, colour, page, needed)
+
+
+def _unlightened(use: themes_.ColourUse) -> str:
+    """Say why the dark theme leaves a colour as it is."""
+    if use.over:
+        return f"it may stand on the layer's {use.over} marks"
+    if use.scheme:
+        return "it comes from a named scheme; give the scale a range of colours"
+    return "too transparent to reach it"
+
+
+def _lint_text_on_marks(
+    use: themes_.ColourUse, colour: str, page: str, needed: float
+) -> Iterator[Problem]:
+    """Measure text against each colour the filled marks it may stand on are drawn in."""
+    for under in use.under:
+        mark = themes_.drawn_over(under, page)
+        ratio = themes_.contrast(use.drawn, mark)
+        if ratio < needed:
+            message = (
+                f"{colour} has {ratio:.2f}:1 against the layer's {use.over} colour {mark} "
+                f"it may stand on; needs {needed:g}:1"
+            )
             yield problem("CS401", format_path(use.path), message)
 
 

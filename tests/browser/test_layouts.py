@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
-from chartspec.layouts import MIN_FONT_SIZE
+from chartspec.layouts import MIN_FONT_SIZE, layout_widths
+from chartspec.spec import load_spec_file
 
 from .conftest import ARTIFACTS, CSP_LISTENER, REPO, Visit, serve_folder, visit_each
 from .test_site_pages import SMALLEST_TEXT, _boxes, _overlap
@@ -23,6 +24,27 @@ BUILT_IN = sorted(p.name.removesuffix(".vl.json") for p in (REPO / "specs").glob
 WIDTHS = [360, 768, 1280]
 SCHEMES = ["light", "dark"]
 LABELLED = "memory3-speed-vs-score"
+# Charts of one view (no facets, concatenations or repeats), which a phone gets a layout of.
+SINGLE_VIEW = [
+    name
+    for name in BUILT_IN
+    if layout_widths(load_spec_file(REPO / "specs" / f"{name}.vl.json"), natural_width=1e9)
+]
+# The corners of every shown text of the live drawing, in page pixels, as the browser turns it.
+TEXT_QUADS = """() => {
+  const svg = document.querySelector('.chart.is-live svg');
+  return Array.from(svg.querySelectorAll('text')).filter(t =>
+    t.textContent.trim() && getComputedStyle(t).opacity !== '0'
+  ).map(t => {
+    const b = t.getBBox(), m = t.getScreenCTM();
+    const corners = [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height],
+                     [b.x, b.y + b.height]];
+    return {text: t.textContent, quad: corners.map(([x, y]) => {
+      const p = new DOMPoint(x, y).matrixTransform(m);
+      return [p.x + scrollX, p.y + scrollY];
+    })};
+  });
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +151,53 @@ def test_phone_without_javascript_shows_the_narrow_drawing(
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         context.close()
+
+
+def _quads_overlap(a: list[list[float]], b: list[list[float]]) -> bool:
+    """Tell whether two convex quadrilaterals overlap by more than a pixel's rounding."""
+    for shape in (a, b):
+        for i, (x0, y0) in enumerate(shape):
+            x1, y1 = shape[(i + 1) % 4]
+            nx, ny = y0 - y1, x1 - x0
+            length = (nx * nx + ny * ny) ** 0.5 or 1.0
+            pa = [(nx * x + ny * y) / length for x, y in a]
+            pb = [(nx * x + ny * y) / length for x, y in b]
+            if max(pa) <= min(pb) + 0.5 or max(pb) <= min(pa) + 0.5:
+                return False
+    return True
+
+
+def test_phone_gets_every_single_view_chart_laid_out_with_text_apart(
+    browser: Browser, built_in_server: str
+) -> None:
+    """At 360 px every chart of one view fits the page without scrolling in its box, and no
+    text (tick labels, notes, titles, legends) overlaps another or leaves the drawing."""
+    context = browser.new_context(viewport={"width": 360, "height": 900})
+    page = context.new_page()
+    failed = []
+    try:
+        for name in SINGLE_VIEW:
+            page.goto(f"{built_in_server}{name}.html", wait_until="load")
+            page.wait_for_selector(".chart.is-live svg", timeout=15_000)
+            svg = page.locator(".chart.is-live svg")
+            frame = svg.bounding_box()
+            assert frame
+            if frame["width"] > 288:
+                failed.append(f"{name}: no phone layout, drawn {frame['width']}px wide")
+            texts = page.evaluate(TEXT_QUADS)
+            for i, a in enumerate(texts):
+                for b in texts[i + 1 :]:
+                    if _quads_overlap(a["quad"], b["quad"]):
+                        failed.append(f"{name}: {a['text']!r} overlaps {b['text']!r}")
+                right, bottom = frame["x"] + frame["width"], frame["y"] + frame["height"]
+                if any(
+                    not (
+                        frame["x"] - 0.5 <= x <= right + 0.5
+                        and frame["y"] - 0.5 <= y <= bottom + 0.5
+                    )
+                    for x, y in a["quad"]
+                ):
+                    failed.append(f"{name}: {a['text']!r} leaves the drawing")
+    finally:
+        context.close()
+    assert failed == []
