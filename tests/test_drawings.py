@@ -225,7 +225,7 @@ def test_a_still_drawing_says_what_marks_share_once() -> None:
     assert out.count(symbol) == 2  # once shared, once outside the marks
     assert f'<defs><path id="shape0" d="{symbol}" /></defs>' in out
     assert '<g class="mark-symbol role-mark" fill="#4c78a8" stroke-width="2">' in out
-    assert '<use transform="translate(1,1)" opacity="0.1" href="#shape0" />' in out
+    assert '<use opacity="0.1" href="#shape0" x="1" y="1" />' in out
     assert still_svg(out) == out
     themed = drawing_file(out)
     assert file_to_still_svg(svg_with_font(themed), themed=True) == out

@@ -405,7 +405,7 @@ _SHAPE_ID = "shape"
 
 def _share_repeated_shapes(root: ET.Element) -> None:
     """Draw a shape that several marks repeat (a scatter plot's symbols) once, in `<defs>`,
-    and each mark as a `<use>` of it, where that takes fewer bytes."""
+    and each mark as a `<use>` of it, moved by its `x` and `y`, where that takes fewer bytes."""
     items = [
         child
         for group in root.iter(_GROUP)
@@ -430,6 +430,11 @@ def _share_repeated_shapes(root: ET.Element) -> None:
             del el.attrib["d"]
             el.tag = _USE
             el.set("href", f"#{name}")
+            moved = _TRANSLATE.fullmatch(el.get("transform", ""))
+            if moved is not None:  # a use's x and y move it as a translation does
+                del el.attrib["transform"]
+                el.set("x", moved.group(1))
+                el.set("y", moved.group(2))
     root.insert(0, defs)
 
 
