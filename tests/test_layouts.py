@@ -13,8 +13,8 @@ from chartspec.fonts import MEASURED_FAMILIES, text_width
 from chartspec.labels import LABEL_COLUMNS
 from chartspec.layouts import (
     LAYOUT_WIDTHS,
-    MIN_NARROWING,
     MIN_FONT_SIZE,
+    MIN_NARROWING,
     first_plot_width,
     laid_out,
     layout_for,
