@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import textwrap
@@ -220,6 +221,8 @@ def test_the_cache_keys_a_lazy_table_by_its_files_metadata(tmp_path: Path, cli) 
     log = tmp_path / "drawn.log"
     env = {"DRAWN_LOG": str(log)}
     assert cli("build", cwd=project, env=env).returncode == 0
+    spec = json.loads((project / "specs" / "trips.vl.json").read_text(encoding="utf-8"))
+    assert spec["usermeta"]["chartspec"]["inputs"] == [{"path": "charts/data"}]  # the folder
     (project / "notes.txt").write_text("unrelated", encoding="utf-8")
     assert cli("check", cwd=project, env=env).returncode == 0
     assert log.read_text().count("drawn") == 1  # check did not query the table again

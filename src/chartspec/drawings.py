@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from PIL import Image
-
 from chartspec import fonts, layouts, render
 from chartspec.cache import key_of, sha256_bytes
 from chartspec.errors import ChartspecError
@@ -126,6 +124,8 @@ def _text_collisions(svg: str) -> int:
 def palette_png(png: bytes) -> bytes:
     """Return a PNG in at most 256 colours, compressed hard: the same picture at about an eighth
     of the bytes, since a chart's flat colours and their edges fit a palette. Deterministic."""
+    from PIL import Image
+
     with Image.open(io.BytesIO(png)) as image:
         quantised = image.convert("RGBA").quantize(256, method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()

@@ -39,10 +39,16 @@ def declare_input(path: str | Path) -> None:
 def declare_table(path: str | Path) -> None:
     """Note that the chart being drawn loads a table from the file at `path`.
 
-    The file is an input for the cache, and the spec names it with its hash (see
-    `tables_read`) so that readers know which version of the data a chart shows.
+    The file is an input for the cache, and the spec names it (see `tables_read`) so that
+    readers know what data a chart shows.
     """
     declare_input(path)
+    note_table(path)
+
+
+def note_table(path: str | Path) -> None:
+    """Note that the chart being drawn charts the table at `path` (a file, folder or glob),
+    for its provenance only: the cache knows a lazy table by its files' metadata instead."""
     thread = threading.get_ident()
     for owner, found in _tables:
         if owner == thread:

@@ -1,20 +1,22 @@
 """Every built-in chart and a sample of the official examples at a phone's, a tablet's and a
-desktop's width, light and dark: readable text, no sideways page scroll, labels clear.
+desktop's width, light and dark: drawn without errors, readable text, no sideways page scroll,
+labels clear.
 
-The built-in charts are published afresh from specs/ (the committed site may be older).
+The built-in charts are built afresh (the committed site may be older).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
+from playwright.sync_api import Error as PlaywrightError
 
 from chartspec.layouts import MIN_FONT_SIZE
-from chartspec.project import specs_to_site
 
-from .conftest import ARTIFACTS, CSP_LISTENER, REPO, serve_folder
+from .conftest import ARTIFACTS, CSP_LISTENER, REPO, Visit, serve_folder, visit_each
 from .test_site_pages import SMALLEST_TEXT, _boxes, _overlap
 
 BUILT_IN = sorted(p.name.removesuffix(".vl.json") for p in (REPO / "specs").glob("*.vl.json"))
@@ -24,19 +26,29 @@ LABELLED = "memory3-speed-vs-score"
 
 
 @pytest.fixture(scope="module")
-def built_in_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Publish specs/ and serve it; yield its base URL."""
-    site = tmp_path_factory.mktemp("built-in") / "site"
-    specs_to_site(REPO / "specs", site, jobs=2)
-    with serve_folder(site) as url:
+def built_in_server(repository_build: Path) -> Iterator[str]:
+    """Serve the site of a fresh build of the repository; yield its base URL."""
+    with serve_folder(repository_build / "site") as url:
         yield url
 
 
-def _problems(page: Page, url: str, width: int) -> list[str]:
-    """Open a chart page and return what a reader at this width would find wrong."""
-    page.goto(url, wait_until="load")
-    page.wait_for_selector(".chart.is-live svg", timeout=15_000)
-    found = []
+def _not_drawn_cleanly(v: Visit) -> list[str]:
+    """Return why this loaded page's live chart is not drawn cleanly: not drawn, errors, no marks."""
+    try:
+        v.page.wait_for_selector(".chart.is-live svg", timeout=15_000)
+    except PlaywrightError as error:
+        return [f"not drawn ({str(error).splitlines()[0]})", *v.errors]
+    marks = v.page.locator(".chart.is-live g.role-mark > *").count()
+    return [f"error: {e}" for e in v.errors] + ([] if marks else ["no marks"])
+
+
+def _problems(v: Visit, width: int) -> list[str]:
+    """Return what a reader of this loaded chart page at this width would find wrong: a chart
+    not drawn cleanly, small text, a page scrolling sideways, a drawing shrunk."""
+    found = _not_drawn_cleanly(v)
+    if found:
+        return found
+    page = v.page
     scroll = page.evaluate("document.documentElement.scrollWidth")
     if scroll > width:
         found.append(f"the page scrolls sideways ({scroll}px)")
@@ -60,15 +72,14 @@ def _visit_all(browser: Browser, base: str, names: list[str], tag: str) -> list[
                 viewport={"width": width, "height": 900}, color_scheme=scheme
             )
             context.add_init_script(CSP_LISTENER)
-            page = context.new_page()
             try:
-                for name in names:
-                    problems = _problems(page, f"{base}{name}.html", width)
-                    if problems:  # a picture of what the reader would see, to look at
+                for url, v in visit_each(context, [f"{base}{name}.html" for name in names]):
+                    if problems := _problems(v, width):  # and a picture of what the reader sees
+                        name = url.removeprefix(base).removesuffix(".html")
                         failed.append(f"{name} at {width}px {scheme}: {', '.join(problems)}")
                         ARTIFACTS.mkdir(exist_ok=True)
                         shot = ARTIFACTS / f"{tag}-{name}-{width}-{scheme}.png"
-                        page.screenshot(path=str(shot), full_page=True)
+                        v.page.screenshot(path=str(shot), full_page=True)
             finally:
                 context.close()
     return failed
