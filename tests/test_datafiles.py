@@ -172,9 +172,11 @@ def project(built, tmp_path):
 
 
 def points_in(svg: str) -> int:
-    """Count the point marks Vega drew (one path each in the symbol mark's group)."""
+    """Count the point marks Vega drew (one path each in the symbol mark's group, or a use of
+    the one shape they share)."""
     start = svg.index("mark-symbol")
-    return svg[start : svg.index("</g>", start)].count("<path")
+    group = svg[start : svg.index("</g>", start)]
+    return group.count("<path") + group.count("<use")
 
 
 def data_files(project) -> list[str]:

@@ -96,7 +96,7 @@ def test_a_drawing_file_gives_back_the_still_drawing_it_was_written_from() -> No
 @pytest.mark.parametrize(
     "change",
     [
-        ("<text ", '<text onclick="alert(1)" '),
+        ("<text", '<text onclick="alert(1)"'),
         ("</g>", "</g><script>alert(1)</script>"),
         ("</g>", "</g><foreignObject><p>x</p></foreignObject>"),
         ("<path ", '<a href="javascript:alert(1)"/><path '),
@@ -180,3 +180,54 @@ def test_tidy_drawings_fall_back_to_sans_serif_where_the_font_cannot_load() -> N
     out = tidy_svg(svg)
     assert '<text font-family="Fira Sans, sans-serif">a</text>' in out
     assert '<text font-family="Georgia, serif">b</text>' in out
+
+
+def _points(d: str) -> list[tuple[float, float]]:
+    """Return the points a path of moves and straight lines visits, absolute or relative."""
+    found: list[tuple[float, float]] = []
+    x = y = 0.0
+    start = (x, y)
+    for letter, numbers in re.findall(r"([MLlZ])([^MLlZ]*)", d):
+        values = [float(n) for n in re.findall(r"-?(?:\d+\.?\d*|\.\d+)", numbers)]
+        if letter == "Z":
+            x, y = start
+            continue
+        for i, (a, b) in enumerate(zip(values[::2], values[1::2], strict=True)):
+            x, y = (x + a, y + b) if letter == "l" else (a, b)
+            start = (x, y) if letter == "M" and i == 0 else start
+            found.append((round(x, 2), round(y, 2)))
+    return found
+
+
+def test_a_still_drawing_says_lines_as_offsets_and_visits_the_same_points() -> None:
+    d = "M126.03,16.86L124.88,22.25L119.47,21.09L120.3,17.34ZM5,6L0.25,0.5L-3,7.1ZL1,1"
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><path d="{d}"/><path d="M0,0h9v9h-9Z"/></svg>'
+    out = still_svg(svg)
+    short = re.findall(r' d="([^"]*)"', out)
+    assert short[0] == "M126.03,16.86l-1.15,5.39-5.41-1.16,.83-3.75ZM5,6l-4.75-5.5-3.25,6.6Zl-4-5"
+    assert _points(short[0]) == _points(d)
+    assert short[1] == "M0,0h9v9h-9Z"  # not only lines: as it was
+    assert still_svg(out) == out
+
+
+def test_a_still_drawing_says_what_marks_share_once() -> None:
+    symbol = "M2.7,0A2.7,2.7,0,1,1,-2.7,0A2.7,2.7,0,1,1,2.7,0"
+    marks = "".join(
+        f'<path transform="translate({i},1)" d="{symbol}" fill="rgb(76, 120, 168)"'
+        f' stroke-width="2" opacity="0.{i}"/>'
+        for i in range(1, 5)
+    )
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><g class="mark-symbol role-mark">'
+        f'{marks}</g><g><path d="{symbol}" fill="red"/></g></svg>'
+    )
+    out = still_svg(svg)
+    assert out.count(symbol) == 2  # once shared, once outside the marks
+    assert f'<defs><path id="shape0" d="{symbol}" /></defs>' in out
+    assert '<g class="mark-symbol role-mark" fill="#4c78a8" stroke-width="2">' in out
+    assert '<use opacity="0.1" href="#shape0" x="1" y="1" />' in out
+    assert still_svg(out) == out
+    themed = drawing_file(out)
+    assert file_to_still_svg(svg_with_font(themed), themed=True) == out
+    elsewhere = svg_with_font(out).replace('href="#shape0"', 'href="other.svg#shape0"')
+    assert file_to_still_svg(elsewhere, themed=False) is None

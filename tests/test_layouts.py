@@ -14,6 +14,7 @@ from chartspec.labels import LABEL_COLUMNS
 from chartspec.layouts import (
     LAYOUT_WIDTHS,
     MIN_FONT_SIZE,
+    MIN_NARROWING,
     Layout,
     first_plot_width,
     laid_out,
@@ -60,6 +61,9 @@ def test_charts_of_several_views_keep_their_natural_size() -> None:
     assert layout_widths({"mark": "point"}, natural_width=500) == [288]
     assert layout_widths({"mark": "point"}, natural_width=900) == list(LAYOUT_WIDTHS)
     assert layout_widths({"mark": "point"}, natural_width=200) == []
+    # a chart little wider than a layout scrolls in its box rather than being drawn again
+    assert layout_widths({"mark": "point"}, natural_width=288 + MIN_NARROWING) == []
+    assert layout_widths({"mark": "point"}, natural_width=736 + MIN_NARROWING) == [288]
 
 
 def test_labels_are_placed_again_for_a_narrow_plot() -> None:

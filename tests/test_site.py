@@ -19,6 +19,7 @@ from chartspec.project import specs_to_site
 from chartspec.site import (
     CSP,
     DRAWINGS_RECORD,
+    PAGE_TABLE_ROWS,
     _drawing_files,
     _files_hash,
     _packed,
@@ -392,6 +393,28 @@ def test_a_data_file_is_shown_with_its_declared_columns_only(tmp_path: Path) -> 
     table = page[page.index('<details class="data-table">') : page.index("</details>")]
     assert '<th scope="col">score (%)</th>' in table and "label_x" not in table
     assert "<td>47.80" in table and "0123456789abcdef" not in table
+
+
+def test_a_long_table_shows_its_first_rows_and_links_every_row(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    (specs / "data").mkdir(parents=True)
+    rows = "".join(f"{i},{i * i}\n" for i in range(PAGE_TABLE_ROWS + 5))
+    (specs / "data" / "squares.csv").write_text("n,square\n" + rows)
+    (specs / "short.csv").write_text("n\n1\n")
+    for name, url in (("long", "data/squares.csv"), ("short", "short.csv")):
+        spec = {"data": {"url": url}, "mark": "point", "encoding": {"x": {"field": "n"}}}
+        (specs / f"{name}.vl.json").write_text(json.dumps(spec))
+    site = tmp_path / "site"
+    specs_to_site(specs, site)
+    page = (site / "long.html").read_text()
+    table = page[page.index('<details class="data-table">') : page.index("</details>")]
+    assert table.count("<tr><td>") == PAGE_TABLE_ROWS
+    assert f"<td>{PAGE_TABLE_ROWS - 1}<td>" in table and f"<td>{PAGE_TABLE_ROWS}<td>" not in table
+    assert f"The first {PAGE_TABLE_ROWS} of {PAGE_TABLE_ROWS + 5} rows" in table
+    link = re.search(r'all of them: <a href="([^"]+)" download>', table)
+    assert link and (site / link.group(1)).read_text() == "n,square\n" + rows
+    short = (site / "short.html").read_text()
+    assert "<td>1" in short and "all of them" not in short
 
 
 @pytest.mark.parametrize(

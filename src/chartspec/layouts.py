@@ -29,6 +29,10 @@ MIN_FONT_SIZE = 11
 LAYOUT_WIDTHS = (288, 736)
 """The total widths of the layouts made for charts wider than these: the room a page gives a
 chart on a 320-px phone and on a 768-px tablet (16 px margins)."""
+MIN_NARROWING = 40
+"""Pixels a chart must be wider than a layout to be drawn again for it: one at most this much
+wider fits the next common screen (a 360-px phone, an 810-px tablet) and scrolls in its box by
+no more on the narrowest, where another drawing would weigh as much as the chart again."""
 # Vega-Lite's defaults below MIN_FONT_SIZE (axis, legend and facet header labels are 10 px).
 _SMALL_DEFAULTS = {"axis": "labelFontSize", "legend": "labelFontSize", "header": "labelFontSize"}
 # Parts of a spec that hold a user's data or notes, not drawing properties.
@@ -91,7 +95,7 @@ def layout_widths(spec: dict[str, Any], *, natural_width: float) -> list[int]:
     wide: none for a chart of several views (facets, concatenations, repeats)."""
     if not ("mark" in spec or "layer" in spec) or _has_composition(spec):
         return []
-    return [width for width in LAYOUT_WIDTHS if width < natural_width]
+    return [width for width in LAYOUT_WIDTHS if width + MIN_NARROWING < natural_width]
 
 
 def layout_for(

@@ -75,6 +75,9 @@ LEFT_OUT_FILE = ".chartspec-left-out.json"
 """Where a site names the specs it left out, and why: a site that comes unchanged from the
 cache still tells (see `left_out_specs`)."""
 MAX_NUMBER_COLUMNS = 40
+PAGE_TABLE_ROWS = 100
+"""Rows a chart page shows of each table, its full download linked beside them: a table of
+every row would weigh more than the rest of the page, on every page that reads the file."""
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_NAMES = {"index"}
 # Starting a process costs about a second: below this many drawings they are made here.
@@ -332,7 +335,10 @@ def _write_chart(
         "zip_href": f"charts/{name}.zip",
         "metadata_href": f"charts/{name}.metadata.json",
         "about": metadata,
-        "tables": [data_table(ds) for ds in chart.datasets],
+        "tables": [
+            {"table": data_table(ds, max_rows=PAGE_TABLE_ROWS), "download": link}
+            for ds, link in zip(chart.datasets, data_links, strict=True)
+        ],
         "snippet": snippet,
         "og_image": og_image,
         "page_url": page_url if base_url else None,
