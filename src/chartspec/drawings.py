@@ -101,7 +101,7 @@ def _text_collisions(svg: str) -> int:
         if moved is None:
             return
         at = _times(at, moved)
-        font = {**font, **{k: el.attrib[k] for k in _INHERITED if k in el.attrib}}
+        font = {**font, **{k: el.attrib[k] for k in _FONT_INHERITED if k in el.attrib}}
         classes = set(el.get("class", "").split())
         if {"mark-text", "role-mark"} <= classes:
             gap = _TEXT_GAP
@@ -122,7 +122,7 @@ def _text_collisions(svg: str) -> int:
     return outside + overlaps
 
 
-_INHERITED = ("font-size", "font-weight", "text-anchor")  # as a still drawing may hoist them
+_FONT_INHERITED = ("font-size", "font-weight", "text-anchor")  # a still drawing may hoist them
 
 
 def _text_box(el: ET.Element, gap: float, font: dict[str, str]) -> list[Point] | None:
