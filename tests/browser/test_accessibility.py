@@ -1,7 +1,7 @@
 """Every page of the built-in site, audited with axe-core in Chromium: the WCAG 2.1 A and AA rules
-and axe's best practices, in the light and the dark theme, with the live charts drawn and the data tables opened, and again
-after a brush is drawn on the charts that have one. axe-core comes with the test dependencies
-(axe-playwright-python bundles it); the site never ships it."""
+and axe's best practices, in the light and the dark theme, with the live charts drawn and the data
+tables opened, and again after a brush is drawn on the charts that have one. axe-core comes with
+the test dependencies (axe-playwright-python bundles it); the site never ships it."""
 
 from __future__ import annotations
 
