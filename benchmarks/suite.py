@@ -529,7 +529,7 @@ from chartspec.specs import chart_to_spec, spec_to_json
 charts = load_charts(Path(sys.argv[1]))
 start = time.perf_counter()
 if os.environ["CHARTSPEC_ENGINE"] == "spark":
-    from chartspec.spark import session
+    from chartspec.spark import spark_session
     spark_session()
 print("start", time.perf_counter() - start, "-")
 for name in sys.argv[2:]:

@@ -10,11 +10,9 @@ from pathlib import Path
 
 import altair as alt
 import duckdb
-import numpy as np
-import pandas as pd
 import pytest
 
-from chartspec import Column, TableSchema, load_table, scan_csv, scan_parquet
+from chartspec import Column, TableSchema, scan_csv, scan_parquet
 from chartspec.errors import ChartspecError
 from chartspec.inputs import FILES_PREFIX, VERSION_PREFIX, track_inputs
 from chartspec.lazy import engine_settings
@@ -22,7 +20,7 @@ from chartspec.spark import scan_spark, spark_session, to_spark_sql
 from chartspec.specs import chart_to_spec
 from test_lazy import GOOD_ROWS, SCHEMA_ERRORS, error_of, lazy_project, parquet
 from test_lazy import SCHEMA as KEYED
-from test_pushdown import DEFINITION, ROWS, SCHEMA, charts, spec_text
+from test_pushdown import DEFINITION, ROWS, SCHEMA, charts, spec_text, write_small_table
 
 pytestmark = pytest.mark.slow  # a Java process starts: about 20 s before the first query
 
@@ -42,24 +40,7 @@ def on_spark(monkeypatch: pytest.MonkeyPatch) -> None:
 def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """The same small table loaded into pandas, read by DuckDB, and read by Spark three ways."""
     folder = tmp_path_factory.mktemp("tables")
-    rng = np.random.default_rng(11)
-    frame = pd.DataFrame(
-        {
-            "x": rng.normal(size=ROWS).round(4),
-            "y": rng.normal(size=ROWS).round(4),
-            "t": pd.date_range("2024-01-01", periods=ROWS, freq="5h"),
-            "c": rng.choice(["a", "b", "c"], ROWS),
-            "i": rng.integers(0, 10, ROWS),
-        }
-    )
-    frame = frame.astype({"y": object, "c": object, "i": object})
-    frame.loc[5, "y"] = None  # empty cells, where the schema allows them
-    frame.loc[9, "i"] = None
-    frame.loc[11, "c"] = None
-    frame.to_csv(folder / "t.csv", index=False)
-    loaded = load_table(folder / "t.csv", SCHEMA)
-    # Microseconds, the finest time Spark reads from Parquet.
-    loaded.to_parquet(folder / "t.parquet", coerce_timestamps="us")
+    loaded = write_small_table(folder)
     with pytest.MonkeyPatch.context() as patch:
         duck = scan_parquet(folder / "t.parquet", SCHEMA)
         patch.setenv("CHARTSPEC_ENGINE", "spark")
@@ -211,8 +192,9 @@ def test_translated_functions_give_duckdbs_values(sql) -> None:
 
 def test_a_spark_query_past_its_time_limit_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHARTSPEC_QUERY_TIMEOUT", "2")
-    endless = spark_session().range(10**6).crossJoin(spark_session().range(10**6))
-    frame = endless.selectExpr("CAST(id AS DOUBLE) AS x")
+    ids = spark_session().range(10**6)
+    endless = ids.crossJoin(ids.withColumnRenamed("id", "j"))
+    frame = endless.selectExpr("CAST(id * j AS DOUBLE) AS x")
     message = error_of(lambda: scan_spark(frame, TableSchema([Column("x", "number")])))
     assert message.startswith("Spark DataFrame: the query over the table ran longer than 2 s")
 

@@ -141,10 +141,12 @@ def run_query(spark: Any, table: LazyTable, sql: str, *, limit: int | None = Non
         if limit is not None:
             frame = frame.limit(limit)
         rows = frame.toArrow().to_pandas()
-    except _errors() as error:
+    except Exception as error:  # a cancelled job ends in whatever error its fetch meets
         if time.monotonic() - start >= timeout:
             raise timed_out(table, timeout) from None
-        raise engine_error(error, table) from None
+        if isinstance(error, _errors()):
+            raise engine_error(error, table) from None
+        raise
     finally:
         timer.cancel()
     for name, column in rows.items():
