@@ -8,8 +8,15 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from chartspec.datatable import declared_columns, reader_view, schema_to_columns, table_label
+from chartspec.datatable import (
+    declared_columns,
+    reader_datasets,
+    reader_view,
+    schema_to_columns,
+    table_label,
+)
 from chartspec.registry import ChartDef
+from chartspec.spec_data import DataFiles
 from chartspec.specs import chart_to_spec, with_schema
 from chartspec.tables import Column, TableSchema
 
@@ -86,3 +93,71 @@ def test_tables_are_named_after_the_chart_never_a_hash() -> None:
     assert table_label("data/speed.0123456789abcdef.csv", "Speed") == "Speed"
     assert table_label("", "Speed") == "Speed"
     assert table_label("data/cars.json", "Speed") == "data/cars.json"
+
+
+TRIPS = pd.DataFrame(
+    {
+        "pickup": pd.date_range("2024-01-01", periods=6000, freq="37min"),  # a Monday
+        "km": [round(0.1 + (i * 7919 % 1000) / 100, 2) for i in range(6000)],
+    }
+)
+TRIPS_SCHEMA = TableSchema([Column("pickup", "date"), Column("km", "number", unit="km")])
+
+
+def aggregated_table(chart: alt.Chart) -> tuple[list[str], list[dict[str, object]]]:
+    """Return the columns and rows readers see of a chart over 6,000 rows, aggregated."""
+    definition = ChartDef("t", "Trips", "d", "s", lambda: chart, "t.py")
+    spec = chart_to_spec(with_schema(chart, TRIPS_SCHEMA), definition)
+    assert spec["usermeta"]["chartspec"]["aggregated"] is True
+    (table,) = reader_datasets(spec, DataFiles(), title="Trips")
+    assert table.declared
+    return table.columns, table.rows
+
+
+def test_an_aggregate_is_shown_as_the_chart_encodes_it_not_as_its_helper_columns() -> None:
+    trips = alt.Chart(TRIPS)
+    columns, rows = aggregated_table(
+        trips.mark_rect().encode(
+            alt.X("hours(pickup):O", title="Hour"), alt.Y("day(pickup):O"), color="count()"
+        )
+    )
+    assert columns == ["Hour", "pickup (day)", "Count of Records"]
+    at = TRIPS["pickup"].dt
+    counts = TRIPS.groupby([at.hour, at.dayofweek]).size()
+    assert rows[:2] == [  # pandas counts Monday as day 0, Vega-Lite Sunday
+        {"Hour": 0, "pickup (day)": "Sunday", "Count of Records": counts[0, 6]},
+        {"Hour": 0, "pickup (day)": "Monday", "Count of Records": counts[0, 0]},
+    ]
+    assert sum(row["Count of Records"] for row in rows) == 6000
+
+    columns, rows = aggregated_table(
+        trips.mark_bar().encode(alt.X("km:Q", bin=alt.Bin(step=2)), y="count()")
+    )
+    assert columns == ["km (binned) from", "km (binned) to", "Count of Records"]
+    assert [(row["km (binned) from"], row["km (binned) to"]) for row in rows[:2]] == [
+        (0, 2),
+        (2, 4),
+    ]
+
+    columns, rows = aggregated_table(
+        trips.mark_line(point=True).encode(alt.X("yearmonth(pickup):T"), alt.Y("mean(km):Q"))
+    )
+    assert columns == ["pickup (yearmonth)", "Mean of km"]
+    months = sorted(TRIPS["pickup"].dt.strftime("%Y-%m").unique())
+    assert [row["pickup (yearmonth)"] for row in rows] == months == ["2024-01", *months[1:]]
+
+
+def test_a_raw_field_of_an_aggregate_names_its_unit_and_times_read_as_their_unit() -> None:
+    columns, rows = aggregated_table(
+        alt.Chart(TRIPS)
+        .mark_point()
+        .encode(
+            alt.X("max(km):Q"),
+            alt.Y("km:Q", aggregate="min"),
+            detail="yearmonthdatehours(pickup):T",
+        )
+    )
+    assert columns[:2] == ["Max of km", "Min of km"]
+    hours = {row["pickup (yearmonthdatehours)"] for row in rows}
+    assert len(hours) == len(rows) == TRIPS["pickup"].dt.floor("h").nunique()
+    assert {"2024-01-01 00:00", "2024-01-01 01:00"} <= hours

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from chartspec import Column, TableSchema, scan_csv, scan_parquet, scan_query
 from chartspec.cache import files_fingerprint
 from chartspec.errors import ChartspecError
 from chartspec.inputs import FILES_PREFIX, VERSION_PREFIX, track_inputs
-from chartspec.lazy import connect, engine_settings
+from chartspec.lazy import SHOW_QUERY_PROGRESS, connect, engine_settings, run_query
 
 SCHEMA = TableSchema(
     [Column("id"), Column("km", "number", min=0, unit="km"), Column("n", "integer")], key="id"
@@ -136,6 +137,28 @@ def test_a_query_past_its_time_limit_is_stopped(monkeypatch: pytest.MonkeyPatch)
     endless = "SELECT sum(a.i * b.i)::DOUBLE AS x FROM range(100000) a(i), range(100000) b(i)"
     message = error_of(lambda: scan_query(endless, TableSchema([Column("x", "number")])))
     assert message.startswith("query: the query over the table ran longer than 0.3 s; raise")
+
+
+@pytest.mark.parametrize("shown", [True, False], ids=["shown", "quiet"])
+def test_a_long_query_tells_how_far_it_has_come(monkeypatch, capsys, shown) -> None:
+    table = scan_query("SELECT 1.0 AS x", TableSchema([Column("x", "number")]))
+    monkeypatch.setenv("CHARTSPEC_PROGRESS_DELAY", "0")
+    monkeypatch.setattr("chartspec.lazy.PROGRESS_POLL_SECONDS", 0.01)
+    long_query = "SELECT sum(hash(i) % 7) AS n FROM range(60000000) r(i)"
+    token = SHOW_QUERY_PROGRESS.set(shown)
+    try:
+        with connect(table) as con:
+            assert run_query(con, table, long_query)["n"][0] > 0
+    finally:
+        SHOW_QUERY_PROGRESS.reset(token)
+    lines = capsys.readouterr().err.splitlines()
+    if not shown:
+        assert lines == []
+        return
+    done = [int(re.fullmatch(r"chartspec: querying query \(percent\): (\d+)/100 \(.*s\)", line)[1])
+            for line in lines]  # fmt: skip
+    assert done[-1] == 100 and any(0 < n < 100 for n in done), lines
+    assert done == sorted(done)
 
 
 def test_engine_settings_come_from_pyproject_and_the_environment(

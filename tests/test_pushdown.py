@@ -93,6 +93,9 @@ def charts(data: object) -> dict[str, alt.Chart]:
             alt.X("hours(t):O"), alt.Y("day(t):O"), color="count()"
         ),
         "month-max": base.mark_line().encode(alt.X("month(t):O"), alt.Y("max(i):Q")),
+        "line-points": base.mark_line(point=True).encode(
+            alt.X("yearmonth(t):T"), alt.Y("mean(y):Q"), color="c:N"
+        ),
         "quartiles-distinct": base.mark_point().encode(
             x="c:N",
             y="median(y):Q",

@@ -106,3 +106,53 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
     while time.monotonic() < deadline and not condition():
         time.sleep(0.1)
     assert condition()
+
+
+LAZY_CHART = """
+from pathlib import Path
+
+import altair as alt
+from chartspec import Column, TableSchema, chart, scan_parquet
+
+PARTS = Path(__file__).resolve().parent.parent / "data" / "parts"
+
+
+@chart("sizes", title="Sizes", description="How many rows of each size.", source="test")
+def sizes():
+    table = scan_parquet(PARTS, TableSchema([Column("size", "integer")]))
+    return alt.Chart(table).mark_bar().encode(x="size:O", y="count():Q")
+"""
+
+
+def test_serve_rebuilds_when_a_part_is_added_to_a_lazy_tables_folder(tmp_path, serve_cli):
+    import duckdb
+
+    from chartspec.scaffold import init_project
+
+    project = tmp_path / "big"
+    init_project(project)
+    (project / "charts" / "sizes.py").write_text(LAZY_CHART)
+    parts = project / "data" / "parts"
+    parts.mkdir()
+
+    def write_part(name: str, sizes: str) -> None:
+        query = f"COPY (SELECT unnest([{sizes}]) AS size) TO '{parts / name}' (FORMAT parquet)"
+        duckdb.sql(query)
+
+    write_part("a.parquet", "1, 2, 2")
+    server = serve_cli(project, "--jobs", "1")
+    assert _get(server.url + "charts/sizes.csv").splitlines() == ["__count,size", "1,1", "2,2"]
+    time.sleep(0.5)  # let the watcher start
+    write_part("b.parquet", "2, 3")  # a file the last build never saw
+    deadline = time.monotonic() + 120
+    while (
+        time.monotonic() < deadline
+        and json.loads(_get(server.url + RELOAD_PATH[1:]))["version"] == 0
+    ):
+        time.sleep(0.2)
+    assert _get(server.url + "charts/sizes.csv").splitlines() == [
+        "__count,size",
+        "1,1",
+        "3,2",
+        "1,3",
+    ]

@@ -215,7 +215,9 @@ def build_texts(
             texts[name] = entry["text"]
             _replay(entry.get("warnings") or [])
     results: dict[str, Built | Failed] = {}
-    task = ChartsTask(project.charts_dir, project.time_limit, project.generation, settings)
+    task = ChartsTask(
+        project.charts_dir, project.time_limit, project.generation, settings, quiet=quiet
+    )
     with Progress("building specs", len(todo), quiet=quiet) as progress:
         for batch, built in _run(todo, task, jobs=jobs):
             for info, result in zip(batch, built, strict=True):

@@ -271,7 +271,11 @@ def cached_spec(store: Store, name: str, key: str, prints: Fingerprints) -> dict
 
 
 def recorded_inputs(specs_dir: Path, names: Iterable[str]) -> set[Path]:
-    """Return the files the cached builds of charts `names` read while drawn."""
+    """Return the files the cached builds of charts `names` read while drawn.
+
+    A declared glob gives the folder it searches as well as its matches, so that a file
+    added there (a new Parquet part) is seen too.
+    """
     store = Store(cache_dir_for(specs_dir))
     found: set[Path] = set()
     for name in names:
@@ -279,10 +283,21 @@ def recorded_inputs(specs_dir: Path, names: Iterable[str]) -> set[Path]:
         inputs = entry.get("inputs") if isinstance(entry, dict) else None
         for path in inputs or {}:
             if path.startswith(FILES_PREFIX):
-                found.update(map(Path, glob.glob(path.removeprefix(FILES_PREFIX), recursive=True)))
+                pattern = path.removeprefix(FILES_PREFIX)
+                found.update(map(Path, glob.glob(pattern, recursive=True)))
+                if glob.has_magic(pattern):
+                    found.add(_searched_folder(pattern))
             elif not path.startswith(VERSION_PREFIX):
                 found.add(Path(path))
     return found
+
+
+def _searched_folder(pattern: str) -> Path:
+    """Return the deepest folder of a glob pattern that holds no wildcard."""
+    folder = Path(pattern).parent
+    while glob.has_magic(str(folder)):
+        folder = folder.parent
+    return folder
 
 
 def store_spec(

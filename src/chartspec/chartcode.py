@@ -16,6 +16,7 @@ from typing import Any
 from chartspec.cache import key_of, sha256_bytes
 from chartspec.errors import ChartspecError
 from chartspec.inputs import tables_read, track_inputs
+from chartspec.lazy import SHOW_QUERY_PROGRESS
 from chartspec.provenance import table_input
 from chartspec.registry import (
     DEFAULT_TIME_LIMIT,
@@ -36,13 +37,15 @@ class ChartsTask:
 
     `generation` names the version of the modules and of what they read on import that the
     build planned with: a worker that imported another version imports the module again.
-    `settings` are the lint rules charts are checked with (None: the project's).
+    `settings` are the lint rules charts are checked with (None: the project's); `quiet`
+    keeps long queries over lazy tables from telling their progress.
     """
 
     charts_dir: Path | None
     time_limit: float = DEFAULT_TIME_LIMIT
     generation: str | None = None
     settings: LintSettings | None = None
+    quiet: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ def build_chart(task: ChartsTask, chart: ChartInfo) -> Built | Failed:
         return Failed.of(error)
     with warnings.catch_warnings(record=True) as caught, track_inputs() as read:
         warnings.simplefilter("always", UserWarning)  # each chart's own, for the cache
+        shown = SHOW_QUERY_PROGRESS.set(not task.quiet)
         try:
             spec = build_spec(definition, time_limit=task.time_limit, settings=task.settings)
             text = spec_to_json(spec)
@@ -130,6 +134,8 @@ def build_chart(task: ChartsTask, chart: ChartInfo) -> Built | Failed:
             if error.file is None:  # raised by a helper the chart called: say which chart
                 error.file = definition.location
             return Failed.of(error)
+        finally:
+            SHOW_QUERY_PROGRESS.reset(shown)
     return Built(text, sorted(read), [str(w.message) for w in caught])
 
 

@@ -9,6 +9,7 @@ Spark, files are read by Spark instead (`spark.py`), and the same DuckDB SQL run
 
 from __future__ import annotations
 
+import atexit
 import glob
 import math
 import os
@@ -17,13 +18,15 @@ import tempfile
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
 from chartspec.errors import ChartspecError
 from chartspec.inputs import declare_files, declare_version
+from chartspec.progress import Progress
 from chartspec.settings import tool_settings
 from chartspec.tables import ChartspecWarning, Column, TableSchema
 from chartspec.vega_sql import quote_name, string_literal
@@ -32,6 +35,9 @@ DEFAULT_QUERY_TIMEOUT = 600.0
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 _SETTINGS = ("name", "query-timeout", "memory-limit", "temp-directory", "spark-master")
+# Whether a long query tells how far it has come (on stderr); `build --quiet` turns it off.
+SHOW_QUERY_PROGRESS: ContextVar[bool] = ContextVar("show_query_progress", default=True)
+PROGRESS_POLL_SECONDS = 0.5
 # What each declared type is read as, so a query gives the types a loaded CSV would have.
 SQL_TYPES = {"string": "VARCHAR", "number": "DOUBLE", "integer": "BIGINT", "date": "TIMESTAMP"}
 _ACCEPTED = {
@@ -190,37 +196,62 @@ def engine_settings(pyproject: Path = Path("pyproject.toml")) -> EngineSettings:
 def connect(table: LazyTable) -> Iterator[Any]:
     """Open a DuckDB connection for `table`, with the memory limit and spill folder set.
 
-    A table Spark reads is queried in the process's Spark session instead.
+    A database file is opened afresh each time (it may have been rewritten since); tables of
+    files and queries share one in-memory engine per thread and settings, since starting one
+    costs about 0.1 s, each query with a connection of its own to it. A table Spark reads is
+    queried in the process's Spark session instead.
     """
     if table.engine == "spark":
         from chartspec.spark import spark_session
 
         yield spark_session()
         return
-    duckdb = _duckdb()
     settings = engine_settings()
-    config: dict[str, str] = {}
-    if settings.memory_limit:
-        config["memory_limit"] = settings.memory_limit
-    with tempfile.TemporaryDirectory(
-        prefix="chartspec-duckdb-", dir=settings.temp_directory
-    ) as tmp:
-        config["temp_directory"] = tmp  # spill here, never into the project folder
+    with ExitStack() as cleanup:
         try:
-            con = duckdb.connect(table.database or ":memory:", read_only=bool(table.database),
-                                 config=config)  # fmt: skip
-        except duckdb.Error as error:
+            if table.database:
+                spill = cleanup.enter_context(_spill_folder(settings))
+                con = _open_engine(table.database, settings, spill)
+            else:
+                con = _shared_engine(settings).cursor()
+        except _duckdb().Error as error:
             raise ChartspecError(
                 f"cannot open the engine: {_first_line(error)}",
                 file=table.database,
                 hint="check memory-limit and temp-directory in [tool.chartspec.engine]",
             ) from None
-        try:
-            con.execute("SET TimeZone = 'UTC'")  # dates carry no zone; keep DuckDB's clock out
-            con.execute("SET enable_progress_bar = false")  # it would write between our lines
-            yield con
-        finally:
-            con.close()
+        cleanup.callback(con.close)
+        con.execute("SET TimeZone = 'UTC'")  # dates carry no zone; keep DuckDB's clock out
+        # DuckDB's own bar would write to stdout between our lines: track, don't print.
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
+        yield con
+
+
+_engines = threading.local()
+
+
+def _shared_engine(settings: EngineSettings) -> Any:
+    """Return this thread's in-memory engine for `settings`, started on first use."""
+    engines: dict[EngineSettings, Any] = _engines.__dict__.setdefault("by_settings", {})
+    if settings not in engines:
+        spill = _spill_folder(settings)
+        engines[settings] = _open_engine(":memory:", settings, spill.__enter__())
+        atexit.register(spill.cleanup)
+    return engines[settings]
+
+
+def _spill_folder(settings: EngineSettings) -> tempfile.TemporaryDirectory[str]:
+    """Return a new folder for the engine to spill to: never the project folder (its default)."""
+    return tempfile.TemporaryDirectory(prefix="chartspec-duckdb-", dir=settings.temp_directory)
+
+
+def _open_engine(database: str, settings: EngineSettings, spill: str) -> Any:
+    """Connect to `database` (read-only unless in memory)."""
+    config = {"temp_directory": spill}
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    return _duckdb().connect(database, read_only=database != ":memory:", config=config)
 
 
 def run_query(con: Any, table: LazyTable, sql: str, *, limit: int | None = None) -> Any:
@@ -234,14 +265,43 @@ def run_query(con: Any, table: LazyTable, sql: str, *, limit: int | None = None)
     timer = threading.Timer(timeout, con.interrupt)
     timer.start()
     try:
-        relation = con.sql(sql)
-        return (relation.limit(limit) if limit is not None else relation).df()
+        with _progress_shown(con, table):
+            relation = con.sql(sql)
+            return (relation.limit(limit) if limit is not None else relation).df()
     except duckdb.InterruptException:
         raise timed_out(table, timeout) from None
     except duckdb.Error as error:
         raise engine_error(error, table) from None
     finally:
         timer.cancel()
+
+
+@contextmanager
+def _progress_shown(con: Any, table: LazyTable) -> Iterator[None]:
+    """Tell how far the query on `con` has come, once it runs longer than the progress delay.
+
+    Log lines, not a bar: queries run in worker processes while the build draws its own bar.
+    """
+    progress = Progress(
+        f"querying {table.source} (percent)", 100, quiet=not SHOW_QUERY_PROGRESS.get(), bar=False
+    )
+    finished = threading.Event()
+
+    def poll() -> None:
+        while not finished.wait(PROGRESS_POLL_SECONDS):
+            done = con.query_progress()  # -1 while DuckDB cannot tell
+            if done >= 0:
+                progress.update(min(int(done), 99))
+
+    poller = threading.Thread(target=poll, daemon=True)
+    with progress:
+        poller.start()
+        try:
+            yield
+        finally:
+            finished.set()
+            poller.join()
+        progress.update(100)
 
 
 # --- files -----------------------------------------------------------------------------------

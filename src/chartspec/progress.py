@@ -26,12 +26,14 @@ class Progress:
         quiet: bool = False,
         stream: TextIO | None = None,
         delay: float | None = None,
+        bar: bool = True,
     ) -> None:
         self.what = what
         self.total = total
         self.quiet = quiet
         self.stream = stream if stream is not None else sys.stderr
         self.delay = default_delay() if delay is None else delay
+        self.bar = bar  # False where another process may be drawing its own bar on the terminal
         self.done = 0
         self.start = time.monotonic()
         self._last_log = 0.0
@@ -57,14 +59,18 @@ class Progress:
 
     def advance(self, name: str = "") -> None:
         """Count one more finished item, called `name`."""
-        self.done += 1
+        self.update(self.done + 1, name)
+
+    def update(self, done: int, name: str = "") -> None:
+        """Say that `done` items are finished, the last called `name`."""
+        self.done = done
         if self.quiet:
             return
         now = time.monotonic()
         elapsed = now - self.start
         if elapsed < self.delay and self._bar is None:
             return
-        if self._is_terminal():
+        if self.bar and self._is_terminal():
             self._show_bar(name)
         elif now - self._last_log >= LOG_INTERVAL_SECONDS or self.done == self.total:
             self._last_log = now

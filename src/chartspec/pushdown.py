@@ -78,19 +78,27 @@ def _dataflow(vega: dict[str, Any], table: LazyTable) -> list[dict[str, Any]]:
         or ((mark.get("from") or {}).get("facet") or {}).get("data")
         for mark in vega.get("marks", [])
     } - {None}
-    if len(drawn) != 1:
+    lineages = {str(name): _lineage(str(name), datasets) for name in drawn}
+    # A line's points draw its own rows, less the invalid ones: the spec keeps both marks,
+    # so the rows of the dataset every other drawn one derives from are what it needs.
+    common = [name for name in lineages if all(name in line for line in lineages.values())]
+    if len(common) != 1:
         raise ChartspecError(
             f"the chart draws {len(drawn)} datasets from the lazy table {table.source}",
             hint=f"draw one view of one dataset, or {_ADVICE}",
         )
     chain: list[dict[str, Any]] = []
-    name = drawn.pop()
-    while name in datasets and datasets[name].get("source") is not None:
-        chain[:0] = datasets[name].get("transform", [])
-        name = datasets[name]["source"]
-    if datasets.get(name, {}).get("transform"):
-        chain[:0] = datasets[name]["transform"]
+    for name in lineages[common[0]]:
+        chain[:0] = datasets.get(name, {}).get("transform", [])
     return chain
+
+
+def _lineage(name: str, datasets: dict[str, dict[str, Any]]) -> list[str]:
+    """Return the dataset `name` and the datasets it derives from, nearest first."""
+    lineage = [name]
+    while (source := datasets.get(lineage[-1], {}).get("source")) is not None:
+        lineage.append(source)
+    return lineage
 
 
 def _reduce(table: LazyTable, transforms: list[dict[str, Any]]) -> Any:

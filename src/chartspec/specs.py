@@ -38,9 +38,10 @@ def chart_to_spec(
 
     from chartspec.pushdown import is_lazy, pushed_down_dict  # defers pandas until a chart runs
 
+    aggregated = is_lazy(chart) or needs_preaggregation(chart)
     if is_lazy(chart):
         spec = pushed_down_dict(chart)
-    elif needs_preaggregation(chart):
+    elif aggregated:
         spec = preaggregated_dict(chart)
     else:
         with alt.data_transformers.enable("default", max_rows=None):
@@ -57,6 +58,8 @@ def chart_to_spec(
     for item in ("key", "columns"):  # set by `with_key` and `with_schema`
         if declared.get(item):
             meta[item] = declared[item]
+    if aggregated:  # the rows are the chart's aggregate: readers see them as it encodes them
+        meta["aggregated"] = True
     if definition.featured:  # only when set, so other specs keep their bytes
         meta["featured"] = True
     if definition.notes:
