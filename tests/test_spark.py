@@ -12,6 +12,7 @@ import altair as alt
 import duckdb
 import pytest
 
+import chartspec.spark
 from chartspec import Column, TableSchema, scan_csv, scan_parquet
 from chartspec.errors import ChartspecError
 from chartspec.inputs import FILES_PREFIX, VERSION_PREFIX, track_inputs
@@ -209,3 +210,13 @@ def test_a_build_set_to_spark_writes_duckdbs_spec_and_nothing_else(tmp_path: Pat
     assert done.returncode == 0 and "WARN" not in done.stderr + done.stdout  # Spark's log kept out
     spec = Path("specs") / "trips.vl.json"
     assert (on_spark / spec).read_bytes() == (on_duckdb / spec).read_bytes()
+
+
+def test_without_pyspark_the_spark_engine_asks_for_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "pyspark.sql", None)
+    assert error_of(chartspec.spark._start) == (
+        "the Spark engine needs PySpark and sqlglot, which are not installed; "
+        "pip install 'chartspec[spark]'"
+    )

@@ -195,10 +195,11 @@ def _same_meaning(node: Any) -> Any:
 def _start() -> Any:
     """Return the running Spark session, or start a local one that ends with the process."""
     try:
+        import sqlglot  # noqa: F401  (every query is translated with it)
         from pyspark.sql import SparkSession
     except ImportError:
         raise ChartspecError(
-            "the Spark engine needs PySpark, which is not installed",
+            "the Spark engine needs PySpark and sqlglot, which are not installed",
             hint="pip install 'chartspec[spark]'",
         ) from None
     running = SparkSession.getActiveSession()
