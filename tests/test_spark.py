@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 import chartspec.spark
-from chartspec import Column, TableSchema, scan_csv, scan_parquet
+from chartspec import scan_csv, scan_parquet
 from chartspec.errors import ChartspecError
 from chartspec.inputs import FILES_PREFIX, VERSION_PREFIX, track_inputs
 from chartspec.lazy import engine_settings
@@ -192,15 +192,6 @@ def test_translated_functions_give_duckdbs_values(sql) -> None:
     assert json.dumps([list(r) for r in found], default=str) == json.dumps(
         [list(r) for r in expected], default=str
     )
-
-
-def test_a_spark_query_past_its_time_limit_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CHARTSPEC_QUERY_TIMEOUT", "2")
-    ids = spark_session().range(10**6)
-    endless = ids.crossJoin(ids.withColumnRenamed("id", "j"))
-    frame = endless.selectExpr("CAST(id * j AS DOUBLE) AS x")
-    message = error_of(lambda: scan_spark(frame, TableSchema([Column("x", "number")])))
-    assert message.startswith("Spark DataFrame: the query over the table ran longer than 2 s")
 
 
 def test_a_build_set_to_spark_writes_duckdbs_spec_and_nothing_else(tmp_path: Path) -> None:
