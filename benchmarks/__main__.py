@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import platform
 import shutil
 import sys
@@ -11,13 +12,30 @@ import time
 
 from benchmarks import suite
 
-SECTIONS = ("builds", "baselines", "corpus", "site", "startup", "big", "lazy", "spark", "browser")
+SECTIONS = (
+    "builds",
+    "baselines",
+    "targets",
+    "corpus",
+    "site",
+    "startup",
+    "big",
+    "lazy",
+    "spark",
+    "browser",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run every benchmark, print the table of ratios and write the results CSV."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--charts", type=int, default=200, help="charts in the generated project")
+    parser.add_argument(
+        "--varied-charts", type=int, default=100, help="charts in the varied cold-build project"
+    )
+    parser.add_argument(
+        "--noop-charts", type=int, default=1000, help="charts in the no-op build project (0: skip)"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument("--cold-repeat", type=int, default=3, help="runs per cold build")
     parser.add_argument("--rows", type=int, nargs="*", default=[1_000_000, 10_000_000])
@@ -36,9 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.charts, args.repeat, args.cold_repeat, args.rows = 2, 1, 1, [6000]
+        args.varied_charts, args.noop_charts = 3, 3
     work = suite.scratch()
-    started = time.strftime("%Y-%m-%d %H:%M")
+    load = os.getloadavg()[0]
+    started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     results = []
+    scaling: list[list[object]] = []  # lazy charts' time and memory by table size
     skipped = []
     try:
         only = set(args.only)
@@ -50,6 +71,14 @@ def main(argv: list[str] | None = None) -> int:
             results += suite.bench_cpu_ceiling(repeat=args.repeat)
         if "baselines" in only:
             results += suite.bench_baselines(work, repeat=args.repeat)
+        if "targets" in only:
+            results += suite.bench_targets(
+                work,
+                charts=args.varied_charts,
+                noop_charts=args.noop_charts,
+                repeat=args.repeat,
+                cold_repeat=args.cold_repeat,
+            )
         if "corpus" in only and suite.CORPUS.is_dir():
             sample = 40 if args.quick else None
             results += suite.bench_corpus(work, repeat=args.repeat, sample=sample)
@@ -65,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         if "big" in only:
             results += suite.bench_big_tables(work, sizes=args.rows)
         if "lazy" in only:
-            results += suite.bench_lazy_tables(work, sizes=args.rows, repeat=args.repeat)
+            results += suite.bench_lazy_tables(
+                work, sizes=args.rows, repeat=args.repeat, scaling=scaling
+            )
         if "spark" in only and importlib.util.find_spec("pyspark") is not None:
             results += suite.bench_spark(work, sizes=args.rows)
         elif "spark" in only:
@@ -82,14 +113,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(
-        f"chartspec benchmarks, {started}, {platform.machine()}, Python {platform.python_version()}"
+        f"chartspec benchmarks, {started} UTC, {platform.machine()}, "
+        f"Python {platform.python_version()}, load average {load:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after"
     )
     print(suite.table(results))
     for line in skipped:
         print(f"skipped: {line}")
-    if not args.no_csv and not args.quick and only == set(SECTIONS):
-        suite.write_csv(results)
-        print(f"wrote {suite.RESULTS_CSV}")
+    if not args.no_csv and not args.quick:
+        suite.write_csv(results, run=started)
+        print(f"added {len(results)} results to {suite.RESULTS_CSV}")
+    if not args.no_csv and not args.quick and len(set(args.rows)) > 1 and scaling:
+        suite.write_scaling_csv(scaling)
+        print(f"wrote {suite.SCALING_CSV}")
     return 0
 
 

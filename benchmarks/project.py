@@ -1,4 +1,8 @@
-"""Generate a chart project of N gallery-like charts with varied parameters, one table each."""
+"""Generate a chart project of N gallery-like charts with varied parameters, one table each.
+
+The kinds cycle through single views, layers, facets, concatenations and selections, as a
+gallery of examples does.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,11 @@ KINDS = (
     "layered",
     "strip",
     "tick",
+    "facet",
+    "concat",
+    "brush",
+    "legend-pick",
+    "band",
 )
 CHARTS_PER_MODULE = 20
 
@@ -73,6 +82,37 @@ def draw(index: int, kind: str, width: int, scheme: str) -> alt.TopLevelMixin:
         return alt.layer(line, points)
     if kind == "strip":
         return base.mark_tick().encode(x="value:Q", y="group:N", color=color)
+    if kind == "facet":
+        small = base.properties(width=width // 3, height=width // 4)
+        points = small.mark_point().encode(x="x:Q", y="y:Q", color=color)
+        return points.facet(column=alt.Column("group:N", title=None), columns=3)
+    if kind == "concat":
+        half = base.properties(width=width // 2)
+        bars = half.mark_bar().encode(x="group:N", y="mean(value):Q", color=color)
+        trend = half.mark_line().encode(x="yearmonth(day):T", y="sum(value):Q")
+        return alt.hconcat(bars, trend)
+    if kind == "brush":
+        brush = alt.selection_interval(encodings=["x"])
+        points = base.mark_point().encode(
+            x="x:Q", y="y:Q", color=alt.condition(brush, color, alt.value("#767676"))
+        ).add_params(brush)
+        bars = base.mark_bar().encode(x="count()", y="group:N", color=color).transform_filter(
+            brush
+        )
+        return alt.vconcat(points, bars.properties(height=width // 4))
+    if kind == "legend-pick":
+        pick = alt.selection_point(fields=["group"], bind="legend")
+        return base.mark_line().encode(
+            x="day:T",
+            y="mean(value):Q",
+            color=color,
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.2)),
+        ).add_params(pick)
+    if kind == "band":
+        band = base.mark_errorband(extent="stdev").encode(x="yearmonth(day):T", y="value:Q")
+        mean = base.mark_line().encode(x="yearmonth(day):T", y="mean(value):Q")
+        rule = base.mark_rule(strokeDash=[4, 2]).encode(y="mean(value):Q")
+        return alt.layer(band, mean, rule)
     return base.mark_circle().encode(x="x:Q", y="group:N", size="value:Q", color=color)
 
 

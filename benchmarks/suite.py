@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import os
 import shutil
 import statistics
@@ -32,6 +34,8 @@ class Result:
     unit: str
     target: str
     ok: bool
+    peak: float | None = None  # MB: the largest process of `measured`, workers included
+    reference_peak: float | None = None  # MB, of `baseline`
 
     @property
     def ratio(self) -> float:
@@ -56,6 +60,43 @@ def run(args: Sequence[str | Path], *, cwd: Path, ok: Sequence[int] = (0,)) -> f
         msg = f"{' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}"
         raise RuntimeError(msg)
     return elapsed
+
+
+def measure(args: Sequence[str | Path], *, cwd: Path, ok: Sequence[int] = (0,)) -> Timing:
+    """Run a command; return its wall time and the peak memory of its largest process.
+
+    The peak is the maximum resident size of the process or of any process it waited for
+    (its workers), as `wait4` reports it.
+    """
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in ok:
+        raise RuntimeError(f"{' '.join(map(str, args))} failed:\n{stderr.decode()}")
+    return Timing(elapsed, usage.ru_maxrss / 1024)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """A command's wall time in seconds and peak memory in MB."""
+
+    seconds: float
+    peak_mb: float
+
+
+def median_timing(timings: Sequence[Timing]) -> Timing:
+    """Return the median time of `timings` and their highest peak."""
+    return Timing(statistics.median(t.seconds for t in timings), max(t.peak_mb for t in timings))
 
 
 def chartspec(*args: str | Path, cwd: Path) -> float:
@@ -206,6 +247,184 @@ def bench_corpus(work: Path, *, repeat: int, sample: int | None = None) -> list[
             plain / check >= 1,
         )
     ]
+
+
+# A plain loop over the same charts, as a user without chartspec would write it: import the
+# chart modules, then `to_dict()` and `json.dump` each chart. "-" stands for the built-in charts.
+PLAIN_LOOP = """
+import json, sys
+from pathlib import Path
+from chartspec.registry import select_charts
+charts = select_charts(None if sys.argv[1] == "-" else Path(sys.argv[1]))
+out = Path(sys.argv[2]); out.mkdir(exist_ok=True)
+for name, d in charts.items():
+    with open(out / f"{name}.json", "w") as handle:
+        json.dump(d.draw().to_dict(), handle)
+"""
+
+# The spec phase of a cold build: every chart built, validated and linted on every core.
+SPEC_PHASE = """
+import sys
+from pathlib import Path
+from chartspec.pool import worker_count
+from chartspec.project import project_texts, write_specs
+folder = None if sys.argv[1] == "-" else Path(sys.argv[1])
+write_specs(project_texts(folder, jobs=worker_count(None)), Path(sys.argv[2]))
+"""
+
+IMPORT_CLI = "import chartspec.cli"
+
+
+def _cold(project: Path) -> Timing:
+    for name in ("specs", "site", ".chartspec-cache"):
+        shutil.rmtree(project / name, ignore_errors=True)
+    return measure([sys.executable, "-m", "chartspec", "build", "--quiet"], cwd=project)
+
+
+def _alternate(
+    a: Callable[[], Timing], b: Callable[[], Timing], *, repeat: int
+) -> tuple[Timing, Timing]:
+    pairs = [(a(), b()) for _ in range(repeat)]
+    return median_timing([x for x, _ in pairs]), median_timing([y for _, y in pairs])
+
+
+def _result(
+    name: str,
+    measured: str,
+    ours: Timing,
+    baseline: str,
+    theirs: Timing,
+    target: str,
+    least_ratio: float,
+) -> Result:
+    ratio = theirs.seconds / ours.seconds
+    return Result(
+        name,
+        measured,
+        baseline,
+        ours.seconds,
+        theirs.seconds,
+        "s",
+        target,
+        ratio >= least_ratio,
+        ours.peak_mb,
+        theirs.peak_mb,
+    )
+
+
+def bench_targets(
+    work: Path, *, charts: int, noop_charts: int, repeat: int, cold_repeat: int
+) -> list[Result]:
+    """The fixed costs and cold builds, on this repository's charts and on generated ones.
+
+    No-op builds and warm checks are compared with importing chartspec's command line; cold
+    builds (the spec phase alone, and with the drawings) with a plain loop of import,
+    `to_dict()` and `json.dump` over the same charts, in one process.
+    """
+    py = sys.executable
+
+    def chartspec_run(*args: str, cwd: Path) -> Callable[[], Timing]:
+        return lambda: measure([py, "-m", "chartspec", *args], cwd=cwd)
+
+    def script(code: str, *args: str | Path, cwd: Path) -> Callable[[], Timing]:
+        return lambda: measure([py, "-c", code, *args], cwd=cwd)
+
+    results = []
+    repo = work / "repo"
+    repo.mkdir()
+    if (REPO / "reports").is_dir():
+        shutil.copytree(REPO / "reports", repo / "reports")
+    generated = work / "varied"
+    make_project(generated, charts=charts)
+    where = {"this repository": (repo, "-"), f"{charts} varied charts": (generated, "charts")}
+    for label, (project, folder) in where.items():
+        spec_phase, loop = _alternate(
+            script(SPEC_PHASE, folder, project / "spec-phase", cwd=project),
+            script(PLAIN_LOOP, folder, project / "plain", cwd=project),
+            repeat=repeat,
+        )
+        cold, loop_again = _alternate(
+            functools.partial(_cold, project),
+            script(PLAIN_LOOP, folder, project / "plain", cwd=project),
+            repeat=cold_repeat,
+        )
+        loop = median_timing([loop, loop_again]) if cold_repeat else loop
+        plain = "plain loop: import, to_dict(), json.dump"
+        results += [
+            _result(
+                f"cold spec phase, {label}",
+                "specs built, validated, linted (every core)",
+                spec_phase,
+                plain,
+                loop,
+                "<= 1.2x the loop (ratio >= 0.83)",
+                1 / 1.2,
+            ),
+            _result(
+                f"cold build, {label}",
+                "chartspec build: specs, drawings, site (every core)",
+                cold,
+                plain,
+                loop,
+                "<= 2.5x the loop (ratio >= 0.4)",
+                1 / 2.5,
+            ),
+        ]
+        if project is repo:
+            importing = script(IMPORT_CLI, cwd=repo)
+            noop, imported = _alternate(
+                chartspec_run("build", "--quiet", cwd=repo), importing, repeat=repeat
+            )
+            check, imported_again = _alternate(
+                chartspec_run("check", cwd=repo), importing, repeat=repeat
+            )
+            results += [
+                _result(
+                    "no-op build, this repository",
+                    "chartspec build, nothing changed",
+                    noop,
+                    "python -c 'import chartspec.cli'",
+                    imported,
+                    "<= 3x the import (ratio >= 0.33)",
+                    1 / 3,
+                ),
+                _result(
+                    "warm check, this repository",
+                    "chartspec check, nothing changed",
+                    check,
+                    "python -c 'import chartspec.cli'",
+                    imported_again,
+                    "<= 3x the import (ratio >= 0.33)",
+                    1 / 3,
+                ),
+                _result(
+                    "cold / no-op build, this repository",
+                    "chartspec build, nothing changed",
+                    noop,
+                    "cold chartspec build",
+                    cold,
+                    ">= 50x",
+                    50,
+                ),
+            ]
+    if noop_charts:
+        many = work / "many"
+        make_project(many, charts=noop_charts)
+        _cold(many)
+        noop, imported = _alternate(
+            chartspec_run("build", "--quiet", cwd=many), script(IMPORT_CLI, cwd=many), repeat=repeat
+        )
+        result = _result(
+            f"no-op build, {noop_charts:,} charts",
+            "chartspec build, nothing changed",
+            noop,
+            "python -c 'import chartspec.cli'",
+            imported,
+            "<= 1.5 s",
+            0,
+        )
+        results.append(dataclasses.replace(result, ok=noop.seconds <= 1.5))
+    return results
 
 
 def _burn(n: int) -> float:
@@ -482,8 +701,16 @@ def _measure(script: str, *args: str | Path, cwd: Path) -> list[float]:
     return [float(x) for x in done.stdout.split()]
 
 
-def bench_lazy_tables(work: Path, *, sizes: Sequence[int], repeat: int) -> list[Result]:
-    """Charts over a Parquet table DuckDB reduces, against the same query written by hand."""
+SCALING_CSV = REPO / "benchmarks" / "lazy-scaling.csv"
+
+
+def bench_lazy_tables(
+    work: Path, *, sizes: Sequence[int], repeat: int, scaling: list[list[object]] | None = None
+) -> list[Result]:
+    """Charts over a Parquet table DuckDB reduces, against the same query written by hand.
+
+    Each chart's time and peak memory at each size go into `scaling`, when given.
+    """
     results = []
     for rows in sizes:
         example = trips_example(work, rows)
@@ -497,6 +724,11 @@ def bench_lazy_tables(work: Path, *, sizes: Sequence[int], repeat: int) -> list[
             ours_s, theirs_s = medians([(a[0], b[0]) for a, b in pairs])
             size, peak = pairs[-1][0][1], max(a[2] for a, _ in pairs)
             by_hand_peak = max(b[2] for _, b in pairs)
+            if scaling is not None:
+                scaling.append([name, rows, "chartspec", round(ours_s, 3), round(peak)])
+                scaling.append(
+                    [name, rows, "query by hand", round(theirs_s, 3), round(by_hand_peak)]
+                )
             results.append(
                 Result(
                     f"{name} {rows:,} rows",
@@ -507,6 +739,8 @@ def bench_lazy_tables(work: Path, *, sizes: Sequence[int], repeat: int) -> list[
                     "s",
                     "<= 1.2x the query (ratio >= 0.83)",
                     theirs_s / ours_s >= 1 / 1.2,
+                    peak=peak,
+                    reference_peak=by_hand_peak,
                 )
             )
     return results
@@ -580,27 +814,42 @@ def bench_spark(work: Path, *, sizes: Sequence[int]) -> list[Result]:
     return results
 
 
-def write_csv(results: list[Result], path: Path = RESULTS_CSV) -> None:
-    """Write the results where the built-in benchmarks chart reads them."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_scaling_csv(points: list[list[object]], path: Path = SCALING_CSV) -> None:
+    """Write each lazy chart's time and peak memory by table size, for the scaling chart."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(
-            [
-                "benchmark",
-                "measured",
-                "baseline",
-                "value",
-                "reference",
-                "unit",
-                "ratio",
-                "target",
-                "met",
-            ]
-        )
+        writer.writerow(["chart", "rows", "by", "seconds", "peak_mb"])
+        writer.writerows(sorted(points, key=lambda p: (str(p[0]), int(str(p[1])), str(p[2]))))
+
+
+CSV_COLUMNS = [
+    "run",
+    "benchmark",
+    "measured",
+    "baseline",
+    "value",
+    "reference",
+    "unit",
+    "ratio",
+    "target",
+    "met",
+    "peak_mb",
+    "reference_peak_mb",
+]
+
+
+def write_csv(results: list[Result], path: Path = RESULTS_CSV, *, run: str) -> None:
+    """Add the results of `run` (when it started, UTC) to the history the benchmarks chart draws."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.is_file() or path.stat().st_size == 0
+    with path.open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        if new:
+            writer.writerow(CSV_COLUMNS)
         for r in results:
             writer.writerow(
                 [
+                    run,
                     r.name,
                     r.measured,
                     r.baseline,
@@ -610,6 +859,8 @@ def write_csv(results: list[Result], path: Path = RESULTS_CSV) -> None:
                     f"{r.ratio:.3g}",
                     r.target,
                     "yes" if r.ok else "no",
+                    "" if r.peak is None else f"{r.peak:.0f}",
+                    "" if r.reference_peak is None else f"{r.reference_peak:.0f}",
                 ]
             )
 
@@ -622,9 +873,9 @@ def table(results: list[Result]) -> str:
             (
                 r.name,
                 r.measured,
-                _fmt(r.value, r.unit),
+                _fmt(r.value, r.unit, r.peak),
                 r.baseline,
-                _fmt(r.reference, r.unit),
+                _fmt(r.reference, r.unit, r.reference_peak),
                 f"{r.ratio:.2f}x",
                 r.target,
                 "yes" if r.ok else "NO",
@@ -636,10 +887,10 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def _fmt(value: float, unit: str) -> str:
+def _fmt(value: float, unit: str, peak: float | None = None) -> str:
     if unit == "bytes":
         return f"{value / 1000:,.1f} KB"
-    return f"{value:.3f} s"
+    return f"{value:.3f} s" + ("" if peak is None else f", {peak:.0f} MB")
 
 
 def scratch() -> Path:

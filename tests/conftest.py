@@ -9,10 +9,12 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 from chart_samples import make_scatter_spec
 from chartspec.fonts import FONT_FAMILY
@@ -26,7 +28,12 @@ os.environ.setdefault("CHARTSPEC_LOCK_TIMEOUT", "900")
 BROWSER_TESTS = REPO / "tests" / "browser"
 
 
-def run_cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None):
+def run_cli(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+):
     """Run `python -m chartspec ARGS` as a user would and return the finished process."""
     return subprocess.run(
         [sys.executable, "-m", "chartspec", *map(str, args)],
@@ -34,7 +41,7 @@ def run_cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | No
         env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
 
 
@@ -115,13 +122,45 @@ def write_project(folder: Path, *, csv: str = PROJECT_CSV) -> Path:
     return folder
 
 
+def made_once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """Return folder `name`, made by `make` once for the whole run: the first test process to
+    ask makes it, the others wait for it. Tests only read it (or copy it to change it)."""
+    root = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the run's workers
+    folder, made = root / name, root / f"{name}.made"
+    with FileLock(root / f"{name}.lock"):
+        if not made.is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            made.touch()
+    return folder
+
+
+def _build_test_project(root: Path) -> None:
+    done = run_cli("build", cwd=write_project(root))
+    assert done.returncode == 0, done.stderr
+
+
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test project, built once per session, so that its specs and site exist."""
-    root = write_project(tmp_path_factory.mktemp("built-project"))
-    done = run_cli("build", cwd=root)
+    """The test project, built once per run, so that its specs and site exist."""
+    return made_once(tmp_path_factory, "built-project", _build_test_project)
+
+
+def _build_repository(out: Path) -> None:
+    """Build the repository's charts into out/specs and out/site, under Python's hash seed 0."""
+    args = ("build", "--specs", out / "specs", "--site", out / "site")
+    # the suite's largest build: on a busy machine it takes minutes
+    done = run_cli(*args, env={"PYTHONHASHSEED": "0"}, cwd=REPO, timeout=900)
     assert done.returncode == 0, done.stderr
-    return root
+
+
+@pytest.fixture(scope="session")
+def repository_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's charts built once per run into a new folder (its specs and site)."""
+    return made_once(tmp_path_factory, "repository-build", _build_repository)
 
 
 @pytest.fixture

@@ -37,9 +37,9 @@ def test_quick_run_prints_a_table_of_ratios(capsys):
 
 def test_results_are_written_as_csv(tmp_path):
     result = Result("warm build", "build", "cold", 0.5, 10.0, "s", ">= 20x", True)
-    write_csv([result], tmp_path / "r.csv")
+    write_csv([result], tmp_path / "r.csv", run="2026-11-29 12:00")
     lines = (tmp_path / "r.csv").read_text().splitlines()
-    assert lines[1] == "warm build,build,cold,0.5,10,s,20,>= 20x,yes"
+    assert lines[1] == "2026-11-29 12:00,warm build,build,cold,0.5,10,s,20,>= 20x,yes,,"
     assert "20.00x" in table([result])
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from chartspec.build import MIN_PARALLEL_SPECS
 from chartspec.project import project_texts
@@ -82,7 +85,8 @@ def test_the_caller_runs_no_chart_code_and_gets_no_hook(tmp_path: Path) -> None:
     write_project(tmp_path)
     (tmp_path / "charts" / "noted.py").write_text(NOTED.format(prefix="noted", count=1))
     built = run_caller(tmp_path, "library")
-    assert built["charts"] == [] and built["hook"] is False
+    # Drawing and writing the site here needs neither pandas nor Altair: only chart code does.
+    assert built["charts"] == [] and built["heavy"] == [] and built["hook"] is False
     imports = (tmp_path / "imports.log").read_text().split("\n")
     assert imports[0].split()[1] != str(built["pid"])  # imported, but by a worker
     assert (tmp_path / "specs" / "speed.vl.json").is_file()
@@ -134,3 +138,29 @@ def test_an_error_a_chart_helper_raises_names_the_chart_function(tmp_path: Path,
         "width in pixels, got 'container'; call .properties(width=...) with a number on the point "
         "chart\n"
     )
+
+
+@pytest.mark.slow
+def test_a_check_without_cache_uses_every_worker_and_imports_each_module_once(
+    tmp_path: Path, cli
+) -> None:
+    """A fresh clone: the specs and site are there, the cache is not."""
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    half = MIN_PARALLEL_SPECS // 2 + 1
+    # Charts that take a while, so the second worker starts before the first has built them all.
+    slow = NOTED.replace("    def bars():\n", "    def bars():\n        time.sleep(0.5)\n")
+    slow = slow.replace("import os\n", "import os\nimport time\n")
+    for prefix in ("one", "two"):
+        (charts / f"{prefix}.py").write_text(slow.format(prefix=prefix, count=half))
+    assert cli("build", "-q", "--jobs", "2", cwd=tmp_path).returncode == 0
+    shutil.rmtree(tmp_path / ".chartspec-cache")
+    log = tmp_path / "imports.log"
+    log.unlink()
+    done = cli("check", "--jobs", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    imports = Counter(log.read_text().split("\n")[:-1])
+    assert set(imports.values()) == {1}, imports  # no module twice in one process
+    modules = {line.split()[0] for line in imports}
+    assert modules == {"chartspec_user_one", "chartspec_user_two"}
+    assert len({line.split()[1] for line in imports}) == 2  # both workers built charts

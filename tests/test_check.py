@@ -349,8 +349,9 @@ def test_corpus_with_default_settings() -> None:
     contrast = [p for c in checked for p in c.problems if p.code == "CS401"]
     assert contrast and all(p.severity == "warning" for p in contrast)
     said = re.compile(
-        r"(text|mark) colour '[^']+' has \d+\.\d\d:1 against (the light|the dark|its own) "
-        r"background #[0-9a-f]{6}; needs (4\.5|3):1"
+        r"(text|mark) colour '[^']+'( of the scheme '\w+')?( at opacity [\d.]+)? has "
+        r"\d+\.\d\d:1 against ((the light|the dark|its own) background|the layer's \w+ "
+        r"colour) #[0-9a-f]{6}.*; needs (4\.5|3):1"
     )
     assert all(said.match(p.message) for p in contrast), [p.message for p in contrast]
 

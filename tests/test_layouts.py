@@ -14,6 +14,7 @@ from chartspec.labels import LABEL_COLUMNS
 from chartspec.layouts import (
     LAYOUT_WIDTHS,
     MIN_FONT_SIZE,
+    Layout,
     first_plot_width,
     laid_out,
     layout_for,
@@ -115,3 +116,66 @@ def test_text_collisions_counts_overlaps_and_text_outside(second_x: int, expecte
         "</g></g></svg>"
     )
     assert _text_collisions(svg) == expected
+
+
+def _svg(*texts: str) -> str:
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="200">'
+        f'<g class="mark-text role-axis-label">{"".join(texts)}</g></svg>'
+    )
+
+
+@pytest.mark.parametrize(("step", "expected"), [(30, 0), (8, 1)])
+def test_text_collisions_measures_turned_labels_as_turned(step: int, expected: int) -> None:
+    """Labels turned by 45 degrees stand apart when their ticks do, though their upright
+    boxes would overlap."""
+    svg = _svg(
+        *(
+            f'<text text-anchor="end" transform="translate({100 + i * step},20) rotate(315)" '
+            f'font-size="11px">University Farm</text>'
+            for i in range(2)
+        )
+    )
+    assert _text_collisions(svg) == expected
+
+
+def test_text_collisions_measures_every_line_of_a_text() -> None:
+    note = (
+        '<text transform="translate(100,20)" font-size="11px"><tspan>Lehman</tspan>'
+        '<tspan x="0" dy="13">Brothers</tspan><tspan x="0" dy="13">fails</tspan></text>'
+    )
+    below = '<text transform="translate(100,{y})" font-size="11px">AAPL</text>'
+    assert _text_collisions(_svg(note, below.format(y=52))) == 1  # on the third line
+    assert _text_collisions(_svg(note, below.format(y=70))) == 0
+
+
+def test_a_compact_layout_turns_discrete_labels_and_breaks_notes_into_words() -> None:
+    spec = {
+        "layer": [
+            {
+                "mark": "bar",
+                "encoding": {"x": {"field": "site", "type": "nominal", "axis": {"labelAngle": 0}}},
+            },
+            {"mark": {"type": "text", "dx": 4}, "encoding": {"text": {"field": "note"}}},
+        ]
+    }
+    plain = laid_out(spec, Layout(288))
+    assert plain["layer"][0]["encoding"]["x"]["axis"] == {"labelAngle": 0}
+    compact = laid_out(spec, Layout(288, compact=True))
+    assert compact["layer"][0]["encoding"]["x"]["axis"] == {"labelAngle": -45}
+    assert compact["layer"][1]["mark"] == {"type": "text", "dx": 4, "lineBreak": " "}
+    # labels placed in pixels are measured as one line: never broken
+    labelled = laid_out(_memory3(), Layout(288, 235, compact=True))
+    text_layers = [v for v in labelled["layer"] if v["mark"].get("type") == "text"]
+    assert text_layers and all("lineBreak" not in v["mark"] for v in text_layers)
+
+
+@pytest.mark.parametrize("name", ["barley-sites-by-year", "stocks-annotated"])
+def test_crowded_charts_get_a_compact_phone_layout(name: str) -> None:
+    """Bars with long category names and notes beside rules read on a phone once compact."""
+    live = (REPO / "specs" / f"{name}.vl.json").read_text(encoding="utf-8")
+    natural = spec_to_drawings(live, png=False)
+    assert not isinstance(natural, str)
+    found = layout_drawings(live, natural[0].decode("utf-8"))
+    assert [(d.layout.width, d.layout.compact) for d in found] == [(288, True)]
+    assert svg_size(found[0].svg)[0] <= 288 and _text_collisions(found[0].svg) == 0

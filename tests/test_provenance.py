@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import re
+import subprocess
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,12 +17,14 @@ import pytest
 
 from chartspec.datatable import reader_datasets
 from chartspec.errors import ChartspecError
+from chartspec.inputs import input_version
 from chartspec.project import specs_to_site
 from chartspec.provenance import (
     ZIP_DATE,
     chart_metadata,
     files_to_zip,
     metadata_schema,
+    spec_inputs,
     table_input,
 )
 from chartspec.settings import project_license
@@ -268,7 +271,8 @@ def test_a_chart_function_gives_notes_licence_and_inputs(project: Path, cli: Any
     _validator().validate(metadata)
     assert metadata["license"] == "CC-BY-4.0"  # the project's, since the chart gives none
     assert metadata["notes"] == ["Speeds rounded."]
-    assert metadata["inputs"] == spec["usermeta"]["chartspec"]["inputs"]
+    table = (project / "charts/data.csv").read_bytes()
+    assert metadata["inputs"] == [{"path": "charts/data.csv", **input_version(table)}]
     assert metadata["sources"] == [{"name": "made up"}]
     check = cli("check", cwd=project)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -312,3 +316,62 @@ def test_a_project_licence_must_be_a_text(tmp_path: Path) -> None:
         project_license(pyproject)
     pyproject.write_text('[tool.chartspec]\nlicense = " CC0-1.0 "\n')
     assert project_license(pyproject) == "CC0-1.0"
+
+
+def test_an_input_version_is_the_same_on_every_checkout() -> None:
+    unix = input_version(b"region,revenue\nnorth,12.5\n")
+    assert input_version(b"region,revenue\r\nnorth,12.5\r\n") == unix  # a Windows checkout
+    bom = input_version(b"\xef\xbb\xbfregion,revenue\nnorth,12.5\n")
+    assert bom["sha256"] == unix["sha256"]  # the same data
+    assert bom["git_blob"] != unix["git_blob"]  # git keeps a byte order mark
+    assert unix == {
+        "sha256": hashlib.sha256(b"region,revenue\nnorth,12.5\n").hexdigest(),
+        "git_blob": hashlib.sha1(b"blob 26\0region,revenue\nnorth,12.5\n").hexdigest(),
+    }
+    binary = b"PAR1\r\n\0\xff"
+    assert input_version(binary)["sha256"] == hashlib.sha256(binary).hexdigest()
+
+
+def test_only_inputs_inside_the_project_are_versioned(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.csv").write_text("x\n1\n")
+    (tmp_path.parent / "outside.csv").write_text("x\n2\n")
+    recorded = ["data/a.csv", "../outside.csv", "missing.csv", str(tmp_path / "data" / "a.csv")]
+    spec = {"usermeta": {"chartspec": {"inputs": [{"path": p} for p in recorded]}}}
+    found = spec_inputs(spec, root=tmp_path)
+    assert found[0] == {"path": "data/a.csv", **input_version(b"x\n1\n")}
+    assert found[1:] == [{"path": p} for p in recorded[1:]]
+    assert spec_inputs(spec) == [{"path": p} for p in recorded]  # no project: no versions
+
+
+def test_build_commit_check_stays_clean_with_input_versions(project: Path, cli: Any) -> None:
+    """No revision is written into the site, so committing it leaves it a rebuild's equal;
+    the input's git blob is the one git stores, even from a checkout with CRLF line ends."""
+    git = [
+        "git",
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.org",
+        "-c",
+        "core.autocrlf=false",
+    ]
+    assert cli("build", cwd=project).returncode == 0
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "charts"], cwd=project, check=True)
+    done = cli("check", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    metadata = json.loads((project / "site/charts/speed.metadata.json").read_text("utf-8"))
+    stored = subprocess.run(
+        ["git", "rev-parse", "HEAD:charts/data.csv"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert metadata["inputs"][0]["git_blob"] == stored
+    table = project / "charts" / "data.csv"
+    table.write_bytes(table.read_bytes().replace(b"\n", b"\r\n"))  # as Windows checks it out
+    done = cli("check", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -30,9 +30,10 @@ from chartspec.validate import check_spec
 from conftest import REPO
 
 ARTIFACTS = REPO / "test-artifacts"
-UNIFORM_KILLS = 10  # spread evenly over the build's duration
-STAGING_KILLS = 10  # spread over the staging, once the journal names the staging folders
-JOURNAL_KILLS = 10  # fired the moment the journal records the change: inside the swap
+# Each kill point costs a build of its own.
+UNIFORM_KILLS = 5  # spread evenly over the build's duration
+STAGING_KILLS = 5  # spread over the staging, once the journal names the staging folders
+JOURNAL_KILLS = 5  # fired the moment the journal records the change: inside the swap
 KILL_POINTS = UNIFORM_KILLS + STAGING_KILLS + JOURNAL_KILLS
 
 LOCK, CACHE = ".chartspec-lock", ".chartspec-cache"

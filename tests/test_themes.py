@@ -4,6 +4,7 @@ reports them, and the lighter colours the dark theme draws instead."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,11 @@ from chartspec.themes import (
     dark_theme_for,
     in_dark_theme,
     lightened,
+    scheme_colours,
+    with_opacity,
 )
-from chartspec.validate import check_spec
+from chartspec.validate import check_spec, load_spec_file
+from test_check import CORPUS
 
 DARK = DARK_COLOURS["background"]
 ROWS = [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
@@ -36,7 +40,7 @@ def labelled(**colours: Any) -> dict[str, Any]:
         "data": {"values": ROWS},
         "encoding": {"x": {"field": "a", "type": "quantitative"}},
         "layer": [
-            {"mark": {"type": "point", "color": colours.get("point", "#4c78a8")}},
+            {"mark": {"type": "point", "color": colours.get("point", "#4c78a8"), "opacity": 1}},
             {
                 "mark": {"type": "text", "dy": -8, "color": colours.get("text", "#333333")},
                 "encoding": {"text": {"field": "b"}},
@@ -183,3 +187,170 @@ def test_check_reports_the_rule_as_a_warning_or_an_error(
     with pytest.raises(SystemExit) as done:
         main(["check", "pale.vl.json"])
     assert (done.value.code, capsys.readouterr().out.splitlines()[0]) == (1, line.format(""))
+
+
+def bars_with_text(bar: dict[str, Any], text: str | None = None) -> dict[str, Any]:
+    """A valid spec: bars coloured as `bar` says, labelled with text (in `text`, if given)."""
+    return {
+        **ABOUT,
+        "data": {"values": ROWS},
+        "encoding": {
+            "y": {"field": "b", "type": "nominal"},
+            "x": {"field": "a", "type": "quantitative"},
+        },
+        "layer": [
+            {"mark": {"type": "bar"}, **bar},
+            {
+                "mark": {"type": "text", **({"color": text} if text else {})},
+                "encoding": {"text": {"field": "b"}},
+            },
+        ],
+    }
+
+
+def test_a_mark_is_measured_as_drawn_with_its_opacity() -> None:
+    # Vega-Lite draws points at 0.7 unless told otherwise
+    points = labelled()
+    del points["layer"][0]["mark"]["opacity"]
+    assert contrast_problems(points) == [
+        "layer[0].mark.color: mark colour '#4c78a8' at opacity 0.7 has 2.70:1 against the light "
+        "background #ffffff; needs 3:1",
+    ]
+    assert contrast(with_opacity("#4c78a8", 0.7), "#fff") == pytest.approx(2.70, abs=0.005)
+    # the encoding's opacity, the mark's fill opacity, the config's
+    half = bars_with_text({"mark": {"type": "bar", "color": "#4c78a8", "fillOpacity": 0.5}})
+    assert contrast_problems(half)[0].startswith(
+        "layer[0].mark.color: mark colour '#4c78a8' at opacity 0.5 has 1.96:1 against the light"
+    )
+    encoded = bars_with_text(
+        {"mark": {"type": "bar", "color": "#4c78a8"}, "encoding": {"opacity": {"value": 0.4}}}
+    )
+    assert "at opacity 0.4 has" in contrast_problems(encoded)[0]
+    configured = bars_with_text({"mark": {"type": "bar", "color": "#4c78a8"}})
+    configured["config"] = {"bar": {"opacity": 0.3}}
+    assert "at opacity 0.3 has" in contrast_problems(configured)[0]
+    # the dark theme lightens a translucent mark until it reads as drawn
+    dark = in_dark_theme(points)
+    lighter = dark["layer"][0]["mark"]["color"]
+    assert 3 <= contrast(with_opacity(lighter, 0.7), DARK) < 3.2
+
+
+def test_discrete_schemes_and_config_ranges_are_measured_continuous_ones_are_not() -> None:
+    assert scheme_colours("category10")[:2] == ("#1f77b4", "#ff7f0e")
+    assert len(scheme_colours("tableau10")) == 10 and scheme_colours("blues") == ()
+    schemed = bars_with_text(
+        {"encoding": {"color": {"field": "b", "type": "nominal", "scale": {"scheme": "pastel1"}}}}
+    )
+    problems = contrast_problems(schemed)
+    assert problems[0] == (
+        "layer[0].encoding.color.scale.scheme: mark colour '#fbb4ae' of the scheme 'pastel1' "
+        "has 1.72:1 against the light background #ffffff; needs 3:1"
+    )
+    assert any(
+        "the dark theme cannot lighten it: it comes from a named scheme; give the scale a range"
+        in p
+        for p in contrast_problems(
+            bars_with_text(
+                {
+                    "encoding": {
+                        "color": {
+                            "field": "b",
+                            "type": "nominal",
+                            "scale": {"scheme": "category20b"},
+                        }
+                    }
+                }
+            )
+        )
+    )
+    # a domain of two uses the scheme's first two colours
+    two = bars_with_text(
+        {
+            "encoding": {
+                "color": {
+                    "field": "b",
+                    "type": "nominal",
+                    "scale": {"scheme": "tableau10", "domain": ["x", "y"]},
+                }
+            }
+        }
+    )
+    found = [p.split(" has ")[0].split("'")[1] for p in contrast_problems(two) if "scheme" in p]
+    assert found == ["#f58518"]
+    # a sequential scheme is read against its legend: not measured
+    ramp = bars_with_text(
+        {
+            "encoding": {
+                "color": {"field": "a", "type": "quantitative", "scale": {"scheme": "blues"}}
+            }
+        }
+    )
+    assert contrast_problems(ramp) == []
+    # the config's category range, as colours or as a scheme
+    ranged = bars_with_text({"encoding": {"color": {"field": "b", "type": "nominal"}}})
+    ranged["config"] = {"range": {"category": ["#4c78a8", "#ffd700"]}}
+    assert contrast_problems(ranged) == [
+        "config.range.category[1]: mark colour '#ffd700' has 1.40:1 against the light "
+        "background #ffffff; needs 3:1",
+    ]
+    dark_range = {**ranged, "config": {"range": {"category": ["#1f3b73"]}}}
+    theme = dark_theme_for(dark_range)
+    assert theme is not None and [p for p, _ in theme["colours"]] == [
+        ["config", "range", "category", 0]
+    ]
+    ranged["config"] = {"range": {"category": {"scheme": "set3"}}}
+    assert "of the scheme 'set3'" in contrast_problems(ranged)[0]
+
+
+def test_guide_and_title_colours_set_in_config_are_measured() -> None:
+    spec = labelled()
+    spec["config"] = {
+        "axis": {"labelColor": "#cccccc"},
+        "legend": {"titleColor": "#dddddd"},
+        "title": {"color": "#eeeeee"},
+    }
+    assert [p.split(":")[0] for p in contrast_problems(spec)] == [
+        "config.axis.labelColor",
+        "config.legend.titleColor",
+        "config.title.color",
+    ]
+
+
+def test_text_on_bars_is_measured_against_the_bar_colours() -> None:
+    white_on_yellow = bars_with_text({"mark": {"type": "bar", "color": "#f2cf5b"}}, "#ffffff")
+    problems = contrast_problems(white_on_yellow)
+    assert (
+        "layer[1].mark.color: text colour '#ffffff' has 1.52:1 against the layer's bar colour "
+        "#f2cf5b it may stand on; needs 4.5:1"
+    ) in problems
+    # Vega-Lite's blue for bars that set no colour, and each colour of a bar range
+    assert any(
+        "against the layer's bar colour #4c78a8" in p
+        for p in contrast_problems(bars_with_text({}, "#444444"))
+    )
+    ranged = bars_with_text(
+        {
+            "encoding": {
+                "color": {"field": "b", "type": "nominal", "scale": {"range": ["#111", "#eee"]}}
+            }
+        },
+        "#1a1a1a",
+    )
+    # the dark bar is lightened in the dark theme, and measured as drawn there too
+    assert [p for p in contrast_problems(ranged) if "bar colour" in p] == [
+        "layer[1].mark.color: text colour '#1a1a1a' has 1.08:1 against the layer's bar colour "
+        "#111111 it may stand on; needs 4.5:1",
+        "layer[1].mark.color: text colour '#1a1a1a' has 2.99:1 against the layer's bar colour "
+        "#656565 it may stand on; needs 4.5:1",
+    ]
+    dark_on_yellow = bars_with_text({"mark": {"type": "bar", "color": "#f2cf5b"}}, "#222222")
+    assert not any("bar colour" in p for p in contrast_problems(dark_on_yellow))
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the corpus is not at {CORPUS}")
+def test_the_rule_reads_a_sample_of_the_official_examples_without_crashing() -> None:
+    sample = sorted(CORPUS.glob("*.vl.json"))[::4]
+    problems = [p for path in sample for p in contrast_problems(load_spec_file(path))]
+    assert len(sample) == 204 and problems
+    said = re.compile(r"[\w.\[\]]+: (text|mark) colour '[^']+'.* has \d+\.\d\d:1 against .*")
+    assert all(said.fullmatch(p) for p in problems), problems

@@ -22,7 +22,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from chartspec.inputs import FILES_PREFIX, VERSION_PREFIX, is_declared_entry
+from chartspec.inputs import (
+    FILES_PREFIX,
+    VERSION_PREFIX,
+    is_declared_entry,
+    project_input_version,
+)
 from chartspec.settings import project_license
 
 CACHE_DIR_NAME = ".chartspec-cache"
@@ -321,16 +326,37 @@ def site_inputs_key(specs_dir: Path, reports: Sequence[Path]) -> str | None:
     """Return a hash of everything a site is built from, or None when a file cannot be read."""
     specs_dir = Path(specs_dir)
     try:
-        files = {
-            p.relative_to(specs_dir).as_posix(): sha256_bytes(p.read_bytes())
+        contents = {
+            p.relative_to(specs_dir).as_posix(): p.read_bytes()
             for p in sorted(specs_dir.rglob("*"))
             if p.is_file()
         }
         texts = {str(p.resolve()): sha256_bytes(p.read_bytes()) for p in reports}
     except OSError:
         return None
+    files = {rel: sha256_bytes(data) for rel, data in contents.items()}
+    # the metadata gives the version of each table file a spec was built from
+    root = specs_dir.resolve().parent
+    recorded = sorted({path for data in contents.values() for path in _recorded_inputs(data)})
+    inputs = {path: project_input_version(root, path) for path in recorded}
     # the project's licence is the one setting the site reads (see `site.write_site`)
-    return key_of(environment_key(), str(specs_dir.resolve()), files, texts, project_license())
+    return key_of(
+        environment_key(), str(specs_dir.resolve()), files, texts, inputs, project_license()
+    )
+
+
+def _recorded_inputs(spec_bytes: bytes) -> list[str]:
+    """Return the table files a spec's bytes name in `usermeta.chartspec.inputs`, if any."""
+    if b'"inputs"' not in spec_bytes:
+        return []
+    try:
+        meta = json.loads(spec_bytes)["usermeta"]["chartspec"]
+    except (ValueError, KeyError, TypeError):
+        return []
+    inputs = meta.get("inputs") if isinstance(meta, dict) else None
+    return [
+        i["path"] for i in inputs or [] if isinstance(i, dict) and isinstance(i.get("path"), str)
+    ]
 
 
 def site_record(store: Store, site_dir: Path) -> dict[str, Any] | None:

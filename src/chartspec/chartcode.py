@@ -16,7 +16,6 @@ from typing import Any
 from chartspec.cache import key_of, sha256_bytes
 from chartspec.errors import ChartspecError
 from chartspec.inputs import tables_read, track_inputs
-from chartspec.lazy import SHOW_QUERY_PROGRESS
 from chartspec.provenance import table_input
 from chartspec.registry import (
     DEFAULT_TIME_LIMIT,
@@ -120,6 +119,9 @@ def build_charts(task: ChartsTask, charts: list[ChartInfo]) -> list[Built | Fail
 
 def build_chart(task: ChartsTask, chart: ChartInfo) -> Built | Failed:
     """Draw one chart and return its canonical spec text, what it read and its warnings."""
+    # deferred: lazy tables bring pandas, which the process planning a build does not import
+    from chartspec.lazy import SHOW_QUERY_PROGRESS
+
     try:
         definition = _definition(task, chart)
     except ChartspecError as error:

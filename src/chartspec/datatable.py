@@ -14,11 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chartspec.spec import chartspec_meta
 from chartspec.spec_data import DataFiles, Dataset, spec_datasets
-from chartspec.tables import Column, TableSchema
+
+if TYPE_CHECKING:  # its pandas is for loading tables, not for showing them
+    from chartspec.tables import Column, TableSchema
 
 # Names chartspec gives data by content hash: `data-<hash>` datasets and `<chart>.<hash>.csv` files.
 _INTEGER = re.compile(r"-?\d+")

@@ -10,14 +10,14 @@ from __future__ import annotations
 import functools
 import io
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-
-from PIL import Image
+from typing import Any
 
 from chartspec import fonts, layouts, render
 from chartspec.cache import key_of, sha256_bytes
@@ -77,55 +77,124 @@ def spec_to_drawings(
     return light.encode("utf-8"), dark.encode("utf-8"), picture
 
 
-_TRANSLATE = re.compile(r"translate\(([-\d.e]+),([-\d.e]+)\)")
+_TRANSFORM = re.compile(r"(translate|rotate)\(([^)]*)\)")
 _ANCHOR_SHARE = {"start": 0.0, "middle": 0.5, "end": 1.0}
-_LABELS = {"role-axis-label", "role-legend-label"}
+_LABELS = {"role-axis-label", "role-legend-label", "role-title-text", "role-title-subtitle"}
 _TEXT_GAP = 3.0  # least room, in pixels, on either side of a text mark that reads as apart
+Matrix = tuple[float, float, float, float, float, float]  # SVG's (a, b, c, d, e, f)
+Point = tuple[float, float]
 
 
 def _text_collisions(svg: str) -> int:
-    """Return how many pairs of a drawing's text marks and axis and legend labels overlap or
-    touch, plus how many leave it.
+    """Return how many pairs of a drawing's text marks, axis and legend labels and titles
+    overlap or touch, plus how many leave it.
 
-    Boxes come from the bundled font's metrics; rotated text is not measured.
+    Boxes come from the bundled font's metrics, turned as their text is; a text of several
+    lines (`tspan`s) is one box around them all.
     """
     root = ET.fromstring(svg)
-    boxes: list[tuple[float, float, float, float]] = []
+    boxes: list[list[Point]] = []
 
-    def walk(el: ET.Element, x: float, y: float, gap: float | None) -> None:
-        transform = el.get("transform", "")
-        moved = _TRANSLATE.fullmatch(transform)
-        if transform and moved is None:
+    def walk(el: ET.Element, at: Matrix, gap: float | None, font: dict[str, str]) -> None:
+        moved = _matrix(el.get("transform", ""))
+        if moved is None:
             return
-        if moved is not None:
-            x, y = x + float(moved.group(1)), y + float(moved.group(2))
+        at = _times(at, moved)
+        font = {**font, **{k: el.attrib[k] for k in _INHERITED if k in el.attrib}}
         classes = set(el.get("class", "").split())
         if {"mark-text", "role-mark"} <= classes:
             gap = _TEXT_GAP
         elif _LABELS & classes:
             gap = 0.0  # as Vega tells overlapping axis labels: it hides them (opacity 0)
-        if el.tag == _TEXT and gap is not None and el.get("opacity") != "0" and el.text:
-            size = float(el.get("font-size", "11px").removesuffix("px"))
-            width = fonts.text_width(el.text, size=size, bold=el.get("font-weight") == "bold")
-            left = x - width * _ANCHOR_SHARE.get(el.get("text-anchor", "start"), 0.0)
-            boxes.append((left - gap, y - 0.75 * size, left + width + gap, y + 0.2 * size))
+        if el.tag == _TEXT and gap is not None and el.get("opacity") != "0":
+            box = _text_box(el, gap, font)
+            if box is not None:
+                boxes.append([_apply(at, corner) for corner in box])
+            return
         for child in el:
-            walk(child, x, y, gap)
+            walk(child, at, gap, font)
 
-    walk(root, 0.0, 0.0, None)
+    walk(root, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), None, {})
     width, height = svg_size(svg)
-    outside = sum(x0 < 0 or y0 < 0 or x1 > width or y1 > height for x0, y0, x1, y1 in boxes)
-    overlaps = sum(
-        a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-        for i, a in enumerate(boxes)
-        for b in boxes[i + 1 :]
-    )
+    outside = sum(any(x < 0 or y < 0 or x > width or y > height for x, y in box) for box in boxes)
+    overlaps = sum(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     return outside + overlaps
+
+
+_INHERITED = ("font-size", "font-weight", "text-anchor")  # as a still drawing may hoist them
+
+
+def _text_box(el: ET.Element, gap: float, font: dict[str, str]) -> list[Point] | None:
+    """Return the corners of a text element's box in its own coordinates, `gap` wider on
+    either side, in the `font` its attributes or its ancestors' give; None for empty text."""
+    lines = [el.text or ""] + [span.text or "" for span in el.iter(_TSPAN)]
+    lines = [line for line in lines if line]
+    if not lines:
+        return None
+    size = float(font.get("font-size", "11px").removesuffix("px"))
+    bold = font.get("font-weight") == "bold"
+    width = max(fonts.text_width(line, size=size, bold=bold) for line in lines)
+    below = sum(float(span.get("dy", "0")) for span in el.iter(_TSPAN))
+    left = -width * _ANCHOR_SHARE.get(font.get("text-anchor", "start"), 0.0) - gap
+    right, top, bottom = left + width + 2 * gap, -0.75 * size, below + 0.2 * size
+    return [(left, top), (right, top), (right, bottom), (left, bottom)]
+
+
+def _matrix(transform: str) -> Matrix | None:
+    """Return the matrix of an SVG transform of translations and rotations, else None."""
+    at: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    parts = _TRANSFORM.findall(transform)
+    if "".join(f"{kind}({args})" for kind, args in parts) != transform.replace(" ", ""):
+        return None
+    for kind, args in parts:
+        numbers = [float(n) for n in re.split(r"[\s,]+", args.strip())]
+        if kind == "translate":
+            dx, dy = (numbers + [0.0])[:2]
+            at = _times(at, (1.0, 0.0, 0.0, 1.0, dx, dy))
+        else:
+            turn = math.radians(numbers[0])
+            cos, sin = math.cos(turn), math.sin(turn)
+            at = _times(at, (cos, sin, -sin, cos, 0.0, 0.0))
+    return at
+
+
+def _times(m: Matrix, n: Matrix) -> Matrix:
+    """Return the matrix that applies `n`, then `m`."""
+    a, b, c, d, e, f = m
+    p, q, r, s, t, u = n
+    return (
+        a * p + c * q,
+        b * p + d * q,
+        a * r + c * s,
+        b * r + d * s,
+        a * t + c * u + e,
+        b * t + d * u + f,
+    )
+
+
+def _apply(m: Matrix, point: Point) -> Point:
+    x, y = point
+    return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+
+
+def _overlap(a: list[Point], b: list[Point]) -> bool:
+    """Tell whether two convex quadrilaterals overlap (no axis of their edges parts them)."""
+    for shape in (a, b):
+        for i, (x0, y0) in enumerate(shape):
+            x1, y1 = shape[(i + 1) % len(shape)]
+            normal = (y0 - y1, x1 - x0)
+            pa = [normal[0] * x + normal[1] * y for x, y in a]
+            pb = [normal[0] * x + normal[1] * y for x, y in b]
+            if max(pa) <= min(pb) or max(pb) <= min(pa):
+                return False
+    return True
 
 
 def palette_png(png: bytes) -> bytes:
     """Return a PNG in at most 256 colours, compressed hard: the same picture at about an eighth
     of the bytes, since a chart's flat colours and their edges fit a palette. Deterministic."""
+    from PIL import Image
+
     with Image.open(io.BytesIO(png)) as image:
         quantised = image.convert("RGBA").quantize(256, method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()
@@ -247,37 +316,66 @@ def layout_drawings(
     live_text: str, natural: str, *, base_dir: Path | None = None
 ) -> tuple[LayoutDrawing, ...]:
     """Draw a live spec's narrower layouts, each at most its width, from its `natural` light
-    SVG; leave out those that do not fit, cannot be drawn, or have text marks that collide
-    or leave the drawing where the natural one has none (the page then shows a wider one,
-    scrolled in its box)."""
+    SVG; leave out those that do not fit, cannot be drawn, or have text that collides or
+    leaves the drawing where the natural one has none (the page then shows a wider one,
+    scrolled in its box).
+
+    A layout whose text collides, or pushes its plot narrower than the room it was given, is
+    also tried compact (see `layouts.Layout`); the one with the wider plot is kept.
+    """
     spec = json.loads(live_text)
     natural_width = svg_size(natural)[0]
     allowed = _text_collisions(natural)
     found = []
     for width in layouts.layout_widths(spec, natural_width=natural_width):
-        plot_width = layouts.first_plot_width(spec, width=width, natural_width=natural_width)
-        best: tuple[float, LayoutDrawing] | None = None
-        for _ in range(_LAYOUT_TRIES):
-            layout = layouts.layout_for(spec, width=width, plot_width=plot_width)
-            if layout is None:
-                break
-            text = json.dumps(layouts.laid_out(spec, layout), sort_keys=True)
-            parts = spec_to_drawings(text, base_dir=base_dir, png=False)
-            if isinstance(parts, str):
-                break
-            light = parts[0].decode("utf-8")
-            drawn = svg_size(light)[0]
-            if drawn <= width and (best is None or drawn > best[0]):
-                if _text_collisions(light) > allowed:
-                    break
-                still = still_drawing(parts)
-                best = (drawn, LayoutDrawing(layout, still.svg, still.dark))
-            if plot_width is None or width - _LAYOUT_SLACK <= drawn <= width:
-                break
-            plot_width += width - drawn - _LAYOUT_MARGIN
-        if best is not None:
-            found.append(best[1])
+        room = layouts.first_plot_width(spec, width=width, natural_width=natural_width)
+        plain = _fitted_layout(spec, width, room, compact=False, allowed=allowed, base_dir=base_dir)
+        if plain is None or (room is not None and (plain.layout.plot_width or 0) < room):
+            compact = _fitted_layout(
+                spec, width, room, compact=True, allowed=allowed, base_dir=base_dir
+            )
+            if plain is None or (compact and _plot(compact) > _plot(plain)):
+                plain = compact
+        if plain is not None:
+            found.append(plain)
     return tuple(found)
+
+
+def _plot(drawing: LayoutDrawing) -> float:
+    return drawing.layout.plot_width or 0.0
+
+
+def _fitted_layout(
+    spec: dict[str, Any],
+    width: int,
+    plot_width: float | None,
+    *,
+    compact: bool,
+    allowed: int,
+    base_dir: Path | None,
+) -> LayoutDrawing | None:
+    """Return the widest drawing of a layout at most `width` pixels wide, its plot first
+    tried `plot_width` pixels wide, with no more text collisions than `allowed`; or None."""
+    best: tuple[float, LayoutDrawing] | None = None
+    for _ in range(_LAYOUT_TRIES):
+        layout = layouts.layout_for(spec, width=width, plot_width=plot_width, compact=compact)
+        if layout is None:
+            break
+        text = json.dumps(layouts.laid_out(spec, layout), sort_keys=True)
+        parts = spec_to_drawings(text, base_dir=base_dir, png=False)
+        if isinstance(parts, str):
+            break
+        light = parts[0].decode("utf-8")
+        drawn = svg_size(light)[0]
+        if drawn <= width and (best is None or drawn > best[0]):
+            if _text_collisions(light) > allowed:
+                break
+            still = still_drawing(parts)
+            best = (drawn, LayoutDrawing(layout, still.svg, still.dark))
+        if plot_width is None or width - _LAYOUT_SLACK <= drawn <= width:
+            break
+        plot_width += width - drawn - _LAYOUT_MARGIN
+    return None if best is None else best[1]
 
 
 def still_drawing(parts: RenderParts) -> StillDrawing:
@@ -366,6 +464,7 @@ def _is_link_attribute(name: str) -> bool:
 
 
 _TEXT = f"{{{_SVG_NS}}}text"
+_TSPAN = f"{{{_SVG_NS}}}tspan"
 _TEXT_ATTRIBUTES = ("font-family", "font-size", "text-anchor")  # inherited by a text's content
 
 

@@ -39,10 +39,17 @@ def declare_input(path: str | Path) -> None:
 def declare_table(path: str | Path) -> None:
     """Note that the chart being drawn loads a table from the file at `path`.
 
-    The file is an input for the cache, and the spec names it with its hash (see
-    `tables_read`) so that readers know which version of the data a chart shows.
+    The file is an input for the cache, the spec names it (see `tables_read`), and the
+    site's metadata gives its version (see `input_version`), so that readers know which
+    version of the data a chart shows.
     """
     declare_input(path)
+    note_table(path)
+
+
+def note_table(path: str | Path) -> None:
+    """Note that the chart being drawn charts the table at `path` (a file, folder or glob),
+    for its provenance only: the cache knows a lazy table by its files' metadata instead."""
     thread = threading.get_ident()
     for owner, found in _tables:
         if owner == thread:
@@ -59,6 +66,45 @@ def tables_read() -> Iterator[set[str]]:
         yield found
     finally:
         _tables.remove(entry)
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def input_version(data: bytes) -> dict[str, str]:
+    """Return the version of a table file's bytes, the same on every checkout of it.
+
+    `sha256` is the SHA-256 of its content; a text file (UTF-8, no NUL byte) is read without
+    a byte order mark and with CRLF line ends as LF, so a Windows checkout gives the same.
+    `git_blob` is the id git gives that content with LF line ends (its BOM kept, as git keeps
+    it): `git log --find-object=<id>` lists the commits that added or removed exactly it.
+    """
+    text = b"\0" not in data and _is_utf8(data)
+    lf = data.replace(b"\r\n", b"\n") if text else data
+    content = lf.removeprefix(_BOM) if text else lf
+    blob = hashlib.sha1(b"blob %d\0" % len(lf) + lf, usedforsecurity=False)
+    return {"sha256": hashlib.sha256(content).hexdigest(), "git_blob": blob.hexdigest()}
+
+
+def project_input_version(root: Path, recorded: str) -> dict[str, str] | None:
+    """Return the version of the table file a spec records as `recorded` (relative to the
+    project folder `root`), or None when it is not a regular file inside it."""
+    base = root.resolve()
+    found = (base / recorded).resolve()
+    if Path(recorded).is_absolute() or not found.is_relative_to(base) or not found.is_file():
+        return None
+    try:
+        return input_version(found.read_bytes())
+    except OSError:
+        return None
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def declare_files(pattern: str) -> None:

@@ -17,13 +17,8 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 
-import altair as alt
-import numpy as np
-import pandas as pd
-
-from chartspec import render
 from chartspec.errors import ChartspecError
 from chartspec.fonts import (
     FONT_STACK,
@@ -33,6 +28,11 @@ from chartspec.fonts import (
     text_ink,
     text_width,
 )
+
+if TYPE_CHECKING:  # imported where used: laying a page out needs none of them
+    import altair as alt
+    import numpy as np
+    import pandas as pd
 
 Rect = tuple[float, float, float, float]
 """An axis-aligned rectangle (x0, y0, x1, y1) in pixels, y growing downwards."""
@@ -235,6 +235,8 @@ def _blocked(
     padding: float,
 ) -> np.ndarray:
     """Return which boxes leave the plot or come too close to a marker or an obstacle."""
+    import numpy as np
+
     eps = 1e-9
     x0, y0, x1, y1 = (boxes[:, i : i + 1] for i in range(4))
     outside = (
@@ -387,6 +389,8 @@ def place_labels(
         When no placement without collisions exists (or none was found within the search
         budget); the message names the labels that could not be placed.
     """
+    import numpy as np
+
     if len(points) != len(texts):
         msg = f"place_labels got {len(points)} points but {len(texts)} texts"
         raise ValueError(msg)
@@ -514,6 +518,12 @@ def label_points(
         When the chart does not say what placement needs (the message says what to set), or
         when no collision-free placement exists.
     """
+    # deferred: chart code labels points; laying a page out for a narrower width does not
+    import altair as alt
+    import pandas as pd
+
+    from chartspec import render  # deferred with them: vl-convert
+
     if not isinstance(points, alt.Chart):
         msg = f"label_points labels one point chart (alt.Chart), not {type(points).__name__}"
         raise ChartspecError(msg, hint="label the point layer, then layer the result with others")
@@ -667,6 +677,8 @@ def _stated_scale(channel: dict[str, Any], domain: tuple[float, float]) -> alt.S
 
     A domain Vega chose from the data would otherwise grow to take in the labels' positions.
     """
+    import altair as alt
+
     scale = dict(channel.get("scale") or {})
     if "domain" not in scale:
         scale = {k: v for k, v in scale.items() if k not in _DOMAIN_MAKERS}

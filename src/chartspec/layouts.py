@@ -2,9 +2,13 @@
 
 A page never shrinks a drawing (its text would shrink with it): it shows the widest layout that
 fits the room it has. Each layout is the spec drawn at a smaller total width, its legends moved
-under the plot and long titles wrapped, and labels that `labels.label_points` placed in pixels
-placed again for the new plot. Charts made of several views (facets, concatenations, repeats)
-have only their natural size and scroll inside their own box.
+under the plot, long titles wrapped and set flush left, and labels that `labels.label_points`
+placed in pixels placed again for the new plot. Charts made of several views (facets,
+concatenations, repeats) have only their natural size and scroll inside their own box.
+
+A layout whose text collides, or squeezes its plot, is also tried compact (see
+`drawings.layout_drawings`): the labels of a discrete x axis turned by 45 degrees, and text
+marks (notes beside a rule, say) broken into one word per line.
 """
 
 from __future__ import annotations
@@ -72,12 +76,14 @@ class Layout:
     """How a spec is laid out for pages at most `width` pixels wide.
 
     `plot_width` is the width of its plot in pixels, or None when Vega-Lite fits the whole
-    chart into `width`; `labels` are the rows of its label layer, placed for that plot.
+    chart into `width`; `labels` are the rows of its label layer, placed for that plot;
+    `compact` turns discrete x axis labels and breaks text marks into words.
     """
 
     width: int
     plot_width: float | None = None
     labels: list[dict[str, Any]] | None = None
+    compact: bool = False
 
 
 def layout_widths(spec: dict[str, Any], *, natural_width: float) -> list[int]:
@@ -88,7 +94,9 @@ def layout_widths(spec: dict[str, Any], *, natural_width: float) -> list[int]:
     return [width for width in LAYOUT_WIDTHS if width < natural_width]
 
 
-def layout_for(spec: dict[str, Any], *, width: int, plot_width: float | None) -> Layout | None:
+def layout_for(
+    spec: dict[str, Any], *, width: int, plot_width: float | None, compact: bool = False
+) -> Layout | None:
     """Return the layout of a live spec (its data inline) for `width` pixels with a plot
     `plot_width` pixels wide, or None when the plot would be too narrow or its labels find
     no room there.
@@ -98,11 +106,11 @@ def layout_for(spec: dict[str, Any], *, width: int, plot_width: float | None) ->
     """
     labelled = _labelled(spec)
     if plot_width is None:
-        return None if labelled else Layout(width)
+        return None if labelled else Layout(width, compact=compact)
     if plot_width < MIN_PLOT_WIDTH:
         return None
     if labelled is None:
-        return Layout(width, plot_width)
+        return Layout(width, plot_width, compact=compact)
     points, label_layer, rows = labelled
     height = spec.get("height")
     if not isinstance(height, int | float):
@@ -120,7 +128,7 @@ def layout_for(spec: dict[str, Any], *, width: int, plot_width: float | None) ->
         )
     except (ChartspecError, KeyError, TypeError, ValueError):
         return None  # no room for the labels: the chart keeps its natural size
-    return Layout(width, plot_width, placed)
+    return Layout(width, plot_width, placed, compact)
 
 
 def first_plot_width(spec: dict[str, Any], *, width: int, natural_width: float) -> float | None:
@@ -201,6 +209,8 @@ def laid_out(spec: dict[str, Any], layout: Layout) -> dict[str, Any]:
     for view in _views(out):
         _legends_below(view)
         _wrap_axis_titles(view, room)
+        if layout.compact:
+            _compact(view)
     config = out.setdefault("config", {})
     legend = config.setdefault("legend", {})
     if legend.get("orient", "right") in _INSIDE_ORIENTS:
@@ -238,6 +248,20 @@ def _legends_below(view: dict[str, Any]) -> None:
                 legend.pop(key, None)
 
 
+def _compact(view: dict[str, Any]) -> None:
+    """Turn a view's discrete x axis labels by 45 degrees and break its text marks (not
+    placed labels, which are measured as one line) into one word per line."""
+    encoding = view.get("encoding")
+    x = encoding.get("x") if isinstance(encoding, dict) else None
+    if isinstance(x, dict) and x.get("type") in ("nominal", "ordinal"):
+        axis = x.get("axis", {})
+        if isinstance(axis, dict):  # an axis of None is not drawn
+            x["axis"] = {**axis, "labelAngle": -45}
+    mark = view.get("mark")
+    if mark_type(view) == "text" and not _is_label_layer(view):
+        view["mark"] = {**(mark if isinstance(mark, dict) else {"type": mark}), "lineBreak": " "}
+
+
 def _wrap_axis_titles(view: dict[str, Any], room: float) -> None:
     """Break the x axis title of a view into lines at most `room` pixels wide."""
     encoding = view.get("encoding")
@@ -256,7 +280,7 @@ def _wrapped_title(title: Any, room: float, config: dict[str, Any]) -> Any:
         title = {"text": title}
     if not isinstance(title, dict):
         return title
-    out = dict(title)
+    out = {**title, "anchor": "start"}  # centred over the plot, it may pass the edge
     for key, (size, bold) in _TITLE_SIZES.items():
         size_key = "fontSize" if key == "text" else "subtitleFontSize"
         font_size = title.get(size_key, config.get(size_key, size))

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, NoReturn
 
 from chartspec.errors import ChartspecError
-from chartspec.inputs import declare_files, declare_version
+from chartspec.inputs import declare_files, declare_version, note_table
 from chartspec.progress import Progress
 from chartspec.settings import tool_settings
 from chartspec.tables import ChartspecWarning, Column, TableSchema
@@ -142,6 +142,7 @@ def scan_query(
         if not Path(db).is_file():
             raise ChartspecError("no such database file", file=database, hint="check the path")
         declare_files(glob.escape(db))
+        note_table(db)
     for pattern in inputs:
         declare_files(os.path.abspath(os.fspath(pattern)))
     declare_version(f"{sql}\0{version}")
@@ -318,6 +319,7 @@ def source_files(path: str | Path, suffix: str) -> list[str]:
         pattern = glob.escape(text)
     files = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
     declare_files(pattern)
+    note_table(text)
     if not files:
         what = f"no {suffix.upper()} file in the folder" if os.path.isdir(text) else "no such file"
         if glob.has_magic(text):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from chartspec.cache import sha256_bytes
+from chartspec.inputs import project_input_version
 from chartspec.spec import VEGA_LITE_VERSION, chartspec_meta
 
 METADATA_SCHEMA = "chart-metadata.schema.json"
@@ -46,11 +47,14 @@ def chart_metadata(
     data_files: Sequence[tuple[str, str, int, bytes]],
     license: str | None = None,
     versions: Mapping[str, str] = {},
+    inputs: Sequence[Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Return a chart's metadata: what it shows, where its numbers come from, how it was made.
 
     `data_files` are the downloads of its data (file name, label, rows, bytes); `license`
-    applies unless the spec gives its own; `versions` are of the libraries that drew it.
+    applies unless the spec gives its own; `versions` are of the libraries that drew it;
+    `inputs` are the table files it was built from with their versions (see
+    `spec_inputs`), by default those the spec names, without versions.
     """
     meta = chartspec_meta(spec)
     return {
@@ -67,13 +71,28 @@ def chart_metadata(
             {"file": file, "label": label, "rows": rows, "sha256": sha256_bytes(content)}
             for file, label, rows, content in data_files
         ],
-        "inputs": _inputs(meta.get("inputs")),
+        "inputs": [dict(i) for i in inputs] if inputs is not None else spec_inputs(spec),
         "versions": {
             "chartspec": _chartspec_version(),
             "vega-lite": _spec_version(spec),
             **versions,
         },
     }
+
+
+def spec_inputs(spec: dict[str, Any], *, root: Path | None = None) -> list[dict[str, str]]:
+    """Return the table files a spec names (`usermeta.chartspec.inputs`), each with its
+    version (see `inputs.input_version`) when it is a file inside the project folder `root`.
+
+    No git revision is given: a revision written into the site cannot be the commit that
+    holds the site, so the committed site would never match a rebuild. The input's
+    `git_blob` finds the commits that hold it instead.
+    """
+    found = []
+    for item in _inputs(chartspec_meta(spec).get("inputs")):
+        version = project_input_version(root, item["path"]) if root is not None else None
+        found.append({**item, **(version or {})})
+    return found
 
 
 def spec_sources(meta: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -126,7 +145,7 @@ def readme_text(metadata: Mapping[str, Any], *, files: Sequence[str], page_url: 
     lines += ["", "## Files", ""] + [f"- `{f}`" for f in files]
     lines += ["", "## Made with", ""]
     lines += [f"- {lib} {version}" for lib, version in sorted(m["versions"].items())]
-    lines += [f"- input `{i['path']}`" for i in m["inputs"]]
+    lines += [_input_line(i) for i in m["inputs"]]
     return "\n".join(lines) + "\n"
 
 
@@ -158,14 +177,19 @@ def table_input(path: Path, *, module_file: Path) -> dict[str, str]:
 
     The path is relative to the chart module's project (the folder holding its folder), or
     else the file's name, so it does not depend on where the project lives. The file's bytes
-    are not hashed: a byte order mark, line endings a checkout converts or an ignored column
-    would change the spec while its data stays the same; the data's own hash is in the
-    metadata.
+    are not hashed here: an ignored column would change the spec while its data stays the
+    same; the site's metadata gives each input's version (see `spec_inputs`).
     """
     root = module_file.resolve().parent.parent
     resolved = path.resolve()
     rel = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else path.name
     return {"path": rel}
+
+
+def _input_line(item: Mapping[str, str]) -> str:
+    if "sha256" not in item:
+        return f"- input `{item['path']}` (not in the project: no version)"
+    return f"- input `{item['path']}`, SHA-256 {item['sha256']}, git blob {item['git_blob']}"
 
 
 def _source_line(source: Mapping[str, str]) -> str:

@@ -175,6 +175,7 @@ class _Query:
         self.kinds = kinds
         self.sql = f"SELECT * FROM {table.reader}"
         self.extents: dict[str, tuple[float, float]] | None = None
+        self.may_hold_nan = True  # whether a binned field may hold NaN, which sorts above all
         self.keyed: dict[str, Keyed] = {}
 
     def add(self, transform: dict[str, Any], transforms: list[dict[str, Any]], con: Any) -> bool:
@@ -228,8 +229,10 @@ class _Query:
         if transform.get("anchor") is not None:
             raise Untranslatable("a bin anchor")
         extent: Any = transform.get("extent")
+        within = None  # the range every value lies in, when the bins are made from it
         if isinstance(extent, dict):
             extent = self._extent(extent.get("signal"), transforms, con)
+            within = None if self.may_hold_nan else extent
         if not isinstance(extent, list | tuple) or len(extent) != 2:
             raise Untranslatable("a bin without an extent")
         low, high = float(extent[0]), float(extent[1])
@@ -242,7 +245,8 @@ class _Query:
             options["nice"] = bool(transform["nice"])
         bins: Bins = vega_bins((low, high), **options)
         start, end = transform.get("as") or ("bin0", "bin1")
-        for name, keyed in zip((start, end), bin_sql(quote_name(field), bins), strict=True):
+        keys = bin_sql(quote_name(field), bins, within=within)
+        for name, keyed in zip((start, end), keys, strict=True):
             self._keyed(name, keyed, "number")
 
     def _extent(
@@ -262,7 +266,8 @@ class _Query:
             # Plain minima and maxima come from a Parquet footer without a scan; NaN, which only
             # a calculated field can hold (and Vega's extent skips), sorts above every number.
             values = self._extremes([quote_name(_field(t, self.kinds)) for t in wanted], con, "")
-            if any(v != v for v in values):
+            self.may_hold_nan = any(v != v for v in values)
+            if self.may_hold_nan:
                 values = self._extremes(
                     [quote_name(_field(t, self.kinds)) for t in wanted], con, "NOT isnan({v})"
                 )

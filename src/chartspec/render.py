@@ -18,14 +18,15 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-import vl_convert as vlc
+from typing import TYPE_CHECKING, Any
 
 from chartspec import fonts
 from chartspec.errors import ChartspecError
 from chartspec.sandbox import is_remote, read_inside
 from chartspec.spec import VEGA_LITE_VERSION
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 VL_VERSION = VEGA_LITE_VERSION.rsplit(".", 1)[0]  # vl-convert names Vega-Lite by minor version
 MAX_PIXELS = 64_000_000
@@ -51,7 +52,7 @@ def vegalite_to_svg(
     """
     fonts.register_fonts()
     svg = _with_cause(
-        vlc.vegalite_to_svg, spec, vl_version=VL_VERSION, config=config, allowed_base_urls=[]
+        _vlc().vegalite_to_svg, spec, vl_version=VL_VERSION, config=config, allowed_base_urls=[]
     )
     return local_images(svg, base_dir=base_dir, source=source)
 
@@ -62,7 +63,7 @@ def position_scales(spec: dict[str, Any]) -> dict[str, tuple[list[float], list[f
     Asked of Vega itself, so every default (`nice`, `zero`, the default size, padding, reverse)
     is applied as it is when the chart is drawn. The spec's data must be inline.
     """
-    vega = vlc.vegalite_to_vega(spec, vl_version=VL_VERSION)
+    vega = _vlc().vegalite_to_vega(spec, vl_version=VL_VERSION)
     ask = ", ".join(f"{kind}('{name}')" for name in ("x", "y") for kind in ("domain", "range"))
     # One text item whose lines are the answers: a scenegraph holds no scales, only marks.
     vega.setdefault("marks", []).append(
@@ -72,7 +73,7 @@ def position_scales(spec: dict[str, Any]) -> dict[str, tuple[list[float], list[f
             "encode": {"enter": {"text": {"signal": f"[{ask}]"}}},
         }
     )
-    scenegraph = vlc.vega_to_scenegraph(vega, allowed_base_urls=[])
+    scenegraph = _vlc().vega_to_scenegraph(vega, allowed_base_urls=[])
     root = scenegraph["scenegraph"]["items"][0]
     (probe,) = (mark for mark in root["items"] if mark.get("name") == "chartspec_scales")
     x_domain, x_range, y_domain, y_range = probe["items"][0]["text"]
@@ -141,12 +142,14 @@ def svg_to_png(svg: str, *, scale: float | None = None, ppi: float | None = None
             hint="choose a smaller --scale or --ppi",
         )
     options = {k: v for k, v in (("scale", scale), ("ppi", ppi)) if v is not None}
-    return vlc.svg_to_png(svg, **options)
+    png: bytes = _vlc().svg_to_png(svg, **options)
+    return png
 
 
 def svg_to_pdf(svg: str) -> bytes:
     """Turn a drawing made by `vegalite_to_svg` into a PDF with text kept as text."""
-    return vlc.svg_to_pdf(svg)
+    pdf: bytes = _vlc().svg_to_pdf(svg)
+    return pdf
 
 
 def error_line(exc: Exception) -> str:
@@ -171,3 +174,10 @@ def _svg_size(svg: str) -> tuple[float, float]:
     sizes = [re.search(rf'\s{name}="([0-9.]+)"', root.group(0)) if root else None
              for name in ("width", "height")]  # fmt: skip
     return tuple(float(m.group(1)) if m else 0.0 for m in sizes)  # type: ignore[return-value]
+
+
+def _vlc() -> ModuleType:
+    """Return vl-convert, imported on first use: a process that draws nothing never loads it."""
+    import vl_convert
+
+    return vl_convert

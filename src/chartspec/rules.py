@@ -80,8 +80,11 @@ RULES: dict[str, Rule] = {
             "CS401",
             "contrast",
             "warning",
-            "Colours a spec sets have WCAG contrast against the site's light and dark page "
-            "backgrounds: 4.5:1 for text, 3:1 for marks (the dark theme lightens those it can).",
+            "Colours a spec sets, as drawn (at their mark's opacity; discrete schemes and "
+            "config ranges too), have WCAG contrast against the site's light and dark page "
+            "backgrounds, and text against the bars it may stand on: 4.5:1 for text, 3:1 for "
+            "marks (the dark theme lightens those it can). Continuous schemes and colours from "
+            "data or expressions are not measured.",
         ),
     )
 }

@@ -40,7 +40,7 @@ from chartspec.files import os_error, sync_files
 from chartspec.layouts import Layout, laid_out, readable_spec
 from chartspec.pool import map_in_pool
 from chartspec.progress import Progress
-from chartspec.provenance import chart_metadata, chart_zip, metadata_to_json
+from chartspec.provenance import chart_metadata, chart_zip, metadata_to_json, spec_inputs
 from chartspec.registry import check_page_name
 from chartspec.report import markdown_to_html, report_title
 from chartspec.sandbox import is_remote, read_inside, read_regular_file, resolve_inside
@@ -110,6 +110,8 @@ class Chart:
     data_scripts: list[tuple[str, bytes]] = field(default_factory=list)  # site path, content
     # file, and its site path (None outside the specs folder: the page's spec then carries it)
     images: list[tuple[Path, str | None]] = field(default_factory=list)
+    # the table files it was built from, with their versions (see provenance.spec_inputs)
+    inputs: list[dict[str, str]] = field(default_factory=list)
 
 
 def write_site(
@@ -364,6 +366,7 @@ def _write_provenance(
         ],
         license=common["license"],
         versions={"vega": common["versions"]["vega"]},
+        inputs=chart.inputs,
     )
     metadata_rel = f"charts/{chart.name}.metadata.json"
     text = metadata_to_json(metadata).encode("utf-8")
@@ -498,6 +501,8 @@ def _load_chart(path: Path, specs_dir: Path) -> Chart:
         source_drawn=bool(source) and source in _subtitle_of(spec),
     )
     files = _data_files(chart)
+    # the project folder holds the specs folder, as it does the lock (see publish.project_root)
+    chart.inputs = spec_inputs(spec, root=specs_dir.resolve().parent)
     chart.datasets = reader_datasets(spec, files, title=title, source=path)
     images, drawn = _images(chart)
     chart.images = [(source, rel) for source, rel, _ in images.values()]
@@ -752,6 +757,7 @@ def chart_files(
             _spec_relpath(chart),
             sha256_bytes(_read_bytes(chart.spec_file)),
             [sha256_bytes(_read_bytes(path)) for path in files],
+            chart.inputs,
             common,
             base_url,
         )

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from importlib import resources
 from typing import Any, Literal
 
 from coloraide import Color
@@ -125,6 +127,11 @@ def contrast(colour: str, background: str) -> float:
     return float(fg.contrast(bg, method="wcag21"))
 
 
+def drawn_over(colour: str, background: str) -> str:
+    """Return a colour as drawn over an opaque background, as opaque hex."""
+    return hex_of(Color.layer([Color(colour), Color(background)], space="srgb"))
+
+
 def hex_of(colour: Color) -> str:
     """Return a colour as lower-case hex, with alpha only when it is not opaque."""
     return str(colour.convert("srgb").to_string(hex=True))
@@ -139,6 +146,24 @@ class ColourUse:
     role: Role
     # The filled marks of the same layer (e.g. "bar"): a text may stand on them instead of the page.
     over: str | None = None
+    # The colours those marks are drawn in, as drawn (with their opacity), when the spec says.
+    under: tuple[str, ...] = ()
+    opacity: float = 1.0  # the mark's, which the colour is drawn with
+    scheme: str | None = None  # the named colour scheme the colour comes from
+
+    @property
+    def drawn(self) -> str:
+        """Return the colour as drawn: with the mark's opacity."""
+        return with_opacity(self.value, self.opacity)
+
+
+def with_opacity(colour: str, opacity: float) -> str:
+    """Return a CSS colour drawn at `opacity` (its own alpha times it)."""
+    if opacity >= 1:
+        return colour
+    shade = Color(colour)
+    shade.set("alpha", shade.alpha() * opacity)
+    return str(shade.convert("srgb").to_string())
 
 
 _TEXT_KEYS = ("labelColor", "titleColor")
@@ -157,24 +182,27 @@ def _drawing_keys(kind: str | None, mark: dict[str, Any]) -> tuple[str, ...]:
 
 
 def colour_uses(spec: dict[str, Any]) -> list[ColourUse]:
-    """Return every colour a spec sets for text or marks: in marks, encodings, titles, guides
-    and config. Colours given by expressions, signals or data are not known before drawing."""
+    """Return every colour a spec sets for text or marks: in marks, encodings, titles, guides,
+    config and its ranges, and discrete colour schemes, each with the opacity it is drawn
+    with. Colours given by expressions, signals or data are not known before drawing, and a
+    continuous scheme is read against its legend, not the page: neither is returned."""
     uses: list[ColourUse] = []
-    config = spec.get("config")
-    if isinstance(config, dict):
-        uses.extend(_config_uses(config))
+    config = _dict_at(spec, "config")
+    uses.extend(_config_uses(config, text_range=_colours_text(spec, (), "color")))
     for loc, view in iter_views(spec):
         kind = mark_type(view)
         kinds = {kind} if kind else {k for _, v in iter_views(view) if (k := mark_type(v))}
         role: Role = "text" if kinds == {"text"} else "graphic"
         over = _filled_neighbour(spec, loc) if kind == "text" else None
+        under = _neighbour_colours(spec, loc) if over else ()
         title = view.get("title")
         if isinstance(title, dict):
             uses.extend(_keys(title, (*loc, "title"), ("color", "subtitleColor"), "text"))
-        mark = view.get("mark")
-        if isinstance(mark, dict):
-            keys = _drawing_keys(kind, mark)
-            uses.extend(_keys(mark, (*loc, "mark"), keys, role, over))
+        mark = _dict_at(view, "mark")
+        for key in _drawing_keys(kind, mark):
+            opacity = mark_opacity(view, config, key)
+            found = _values(mark.get(key), (*loc, "mark", key), role, over)
+            uses.extend(replace(u, under=under, opacity=opacity) for u in found)
         for key in ("encoding", "facet"):
             channels = view.get(key)
             if not isinstance(channels, dict):
@@ -184,23 +212,87 @@ def colour_uses(spec: dict[str, Any]) -> list[ColourUse]:
                     continue
                 where = (*loc, key, channel)
                 if channel in _COLOUR_CHANNELS and (
-                    kind is None or channel in _drawing_keys(kind, _dict_at(view, "mark"))
+                    kind is None or channel in _drawing_keys(kind, mark)
                 ):
                     # a layer's views share their scales: a range that colours text anywhere in
                     # it is text everywhere
                     shared = "text" if _colours_text(spec, loc, channel) else role
-                    uses.extend(_channel_uses(cdef, where, role, over, range_role=shared))
+                    opacity = mark_opacity(view, config, channel)
+                    for use in _channel_uses(cdef, where, role, over, range_role=shared):
+                        if use.role == role:
+                            uses.append(replace(use, under=under, opacity=opacity))
+                            continue
+                        uses.append(use)  # as the layer's text draws it
+                        if opacity < 1:  # and as this mark does
+                            uses.append(replace(use, role=role, opacity=opacity))
                 for guide in _GUIDES:
                     uses.extend(_keys(_dict_at(cdef, guide), (*where, guide), _TEXT_KEYS, "text"))
     return uses
 
 
+# Vega-Lite draws these marks at 0.7 opacity unless they are aggregated or the spec says.
+_TRANSLUCENT_MARKS = frozenset({"point", "tick", "circle", "square"})
+
+
+def mark_opacity(view: dict[str, Any], config: dict[str, Any], key: str) -> float:
+    """Return the opacity a view's mark draws its `key` colour ("color", "fill" or "stroke")
+    with: its opacity times its fill or stroke opacity, from the encoding, the mark or the
+    config, as Vega-Lite defaults them."""
+    kind = mark_type(view)
+    mark, encoding = _dict_at(view, "mark"), _dict_at(view, "encoding")
+    stroked = "stroke" in _drawing_keys(kind, mark)  # a line, or a point not filled
+    part = "strokeOpacity" if key == "stroke" or stroked else "fillOpacity"
+    total = 1.0
+    for name in ("opacity", part):
+        sources = [_dict_at(encoding, name).get("value"), mark.get(name)]
+        sources += [_dict_at(config, kind or "mark").get(name), _dict_at(config, "mark").get(name)]
+        given = next((v for v in sources if v is not None), None)
+        if given is None and name == "opacity" and kind in _TRANSLUCENT_MARKS:
+            given = None if _aggregated(view) else 0.7
+        if isinstance(given, int | float) and not isinstance(given, bool):
+            total *= min(max(float(given), 0.0), 1.0)
+    return total
+
+
+def _aggregated(view: dict[str, Any]) -> bool:
+    """Tell whether a view aggregates its data (Vega-Lite then draws points opaque)."""
+    channels = _dict_at(view, "encoding").values()
+    return any(isinstance(c, dict) and ("aggregate" in c or "bin" in c) for c in channels)
+
+
+def _neighbour_colours(spec: dict[str, Any], loc: Path_) -> tuple[str, ...]:
+    """Return the colours, as drawn, of the filled marks of the layer around the view at `loc`
+    that the spec sets (Vega-Lite's blue for a filled mark given no colour at all)."""
+    parent: Any = spec
+    for part in loc[:-2]:
+        parent = parent[part]
+    found: list[str] = []
+    for child in parent.get("layer", []):
+        if not isinstance(child, dict) or mark_type(child) not in _FILLED:
+            continue
+        uses = [u for u in colour_uses(child) if u.role == "graphic" and u.scheme is None]
+        colours = [u.drawn for u in uses if "stroke" not in u.path]
+        if not colours and not _colour_channel(child):
+            colours = [with_opacity(_DEFAULT_MARK, mark_opacity(child, {}, "color"))]
+        found.extend(colours)
+    return tuple(dict.fromkeys(found))
+
+
+_DEFAULT_MARK = "#4c78a8"  # Vega-Lite's colour for a mark that sets none
+
+
+def _colour_channel(view: dict[str, Any]) -> bool:
+    encoding = _dict_at(view, "encoding")
+    return any(channel in encoding for channel in _COLOUR_CHANNELS)
+
+
 def _colours_text(spec: dict[str, Any], loc: Path_, channel: str) -> bool:
-    """Say whether a text mark in the outermost layer around `loc` is coloured by `channel`."""
-    if "layer" not in loc:
+    """Say whether a text mark in the outermost layer around `loc` (anywhere, for `()`) is
+    coloured by `channel`."""
+    if loc and "layer" not in loc:
         return False
     top: Any = spec
-    for part in loc[: loc.index("layer")]:
+    for part in loc[: loc.index("layer")] if loc else ():
         top = top[part]
     return any(
         mark_type(view) == "text" and isinstance(_dict_at(view, "encoding").get(channel), dict)
@@ -250,26 +342,77 @@ def _channel_uses(
         where = (*loc, "condition", i) if isinstance(condition, list) else (*loc, "condition")
         if isinstance(cond, dict):
             yield from _values(cond.get("value"), (*where, "value"), role, over)
-    scale_range = _dict_at(cdef, "scale").get("range")
+    scale = _dict_at(cdef, "scale")
+    scale_range = scale.get("range")
     if isinstance(scale_range, list):
         for i, value in enumerate(scale_range):
             yield from _values(value, (*loc, "scale", "range", i), range_role, over)
+    elif cdef.get("type") in ("nominal", "ordinal", None) and "scheme" in scale:
+        domain = scale.get("domain")
+        count = len(domain) if isinstance(domain, list) else None
+        yield from _scheme_uses(scale["scheme"], (*loc, "scale", "scheme"), range_role, count)
 
 
-def _config_uses(config: dict[str, Any]) -> Iterator[ColourUse]:
-    """Yield the colours a config sets for marks, titles and guides."""
+def _scheme_uses(
+    scheme: Any, loc: Path_, role: Role, count: int | None = None
+) -> Iterator[ColourUse]:
+    """Yield the colours a discrete scheme (a name, or `{"name": ...}`) gives, the first
+    `count` of them when only those are used."""
+    name = scheme.get("name") if isinstance(scheme, dict) else scheme
+    colours = scheme_colours(name) if isinstance(name, str) else ()
+    if isinstance(scheme, dict) and isinstance(scheme.get("count"), int):
+        count = min(count or scheme["count"], scheme["count"])
+    for colour in colours[:count]:
+        yield ColourUse(loc, colour, role, scheme=name)
+
+
+_VEGA_BUNDLE = "chartspec-vega.min.js"  # the Vega the site ships, whose schemes it draws
+
+
+@functools.cache
+def scheme_colours(name: str) -> tuple[str, ...]:
+    """Return the colours of Vega's discrete colour scheme `name` (e.g. "tableau10"), read
+    from the bundled Vega, or none for an unknown or continuous scheme."""
+    bundle = (resources.files("chartspec") / "static" / _VEGA_BUNDLE).read_text(encoding="utf-8")
+    at = bundle.find("category10:")
+    table = bundle[bundle.rfind("{", 0, at) + 1 : bundle.find("}", at)]
+    entry = re.search(rf'(?:^|,){re.escape(name)}:(?:"([0-9a-f]+)"|([\w$]+))', table)
+    if at < 0 or entry is None:
+        return ()
+    digits = entry[1]
+    if digits is None:  # a variable, defined as a call on its hex string
+        defined = re.search(rf'[,;\s]{re.escape(entry[2])}=[\w$]*\(?"([0-9a-f]+)"', bundle)
+        digits = defined[1] if defined else ""
+    return tuple(f"#{digits[i : i + 6]}" for i in range(0, len(digits) - 5, 6))
+
+
+def _config_uses(config: dict[str, Any], *, text_range: bool) -> Iterator[ColourUse]:
+    """Yield the colours a config sets for marks, titles and guides, and its discrete colour
+    ranges (for text when `text_range`)."""
     for section, node in config.items():
         if not isinstance(node, dict):
             continue
         loc = ("config", section)
-        if section == "title":
+        if section == "range":
+            role: Role = "text" if text_range else "graphic"
+            for name in ("category", "ordinal"):
+                given = node.get(name)
+                if isinstance(given, list):
+                    for i, value in enumerate(given):
+                        yield from _values(value, (*loc, name, i), role, None)
+                elif isinstance(given, dict) and "scheme" in given:
+                    yield from _scheme_uses(given["scheme"], (*loc, name, "scheme"), role)
+        elif section == "title":
             yield from _keys(node, loc, ("color", "subtitleColor"), "text")
         elif section.startswith(_GUIDES):
             yield from _keys(node, loc, _TEXT_KEYS, "text")
         elif section == "text":
             yield from _keys(node, loc, ("color", "fill"), "text")
         elif section == "mark" or section in _FILLED | _STROKED | {"point", "tick"}:
-            yield from _keys(node, loc, _drawing_keys(section, node), "graphic")
+            view = {"mark": {**node, "type": section}} if section != "mark" else {}
+            opacity = mark_opacity(view, config, "color")
+            found = _keys(node, loc, _drawing_keys(section, node), "graphic")
+            yield from (replace(u, opacity=opacity) for u in found)
 
 
 # --------------------------------------------------------------------------- backgrounds
@@ -288,8 +431,7 @@ def background(spec: dict[str, Any], theme: Theme) -> str:
     own = own_background(spec)
     if own is None and theme == "light":
         own = _dict_at(spec, "config").get("background")
-    colour = parse_colour(own)
-    return page if colour is None else hex_of(Color.layer([colour, page], space="srgb"))
+    return drawn_over(own, page) if isinstance(own, str) and parse_colour(own) else page
 
 
 def dark_theme_for(spec: dict[str, Any]) -> dict[str, Any] | None:
@@ -322,20 +464,24 @@ def dark_colours(dark: dict[str, Any]) -> list[tuple[Path_, str]]:
     Text drawn in a layer with filled marks is left as it is: it may stand on those marks.
     """
     page = background(dark, "dark")
-    out = []
+    out: dict[Path_, str] = {}
     for use in colour_uses(dark):
         needed = NEEDED[use.role]
-        if use.over is None and contrast(use.value, page) < needed:
-            lighter = lightened(use.value, page, needed)
-            if lighter is not None:
-                out.append((use.path, lighter))
-    return out
+        if use.over is None and use.scheme is None and contrast(use.drawn, page) < needed:
+            lighter = lightened(use.value, page, needed, opacity=use.opacity)
+            # a colour drawn twice (text, and a translucent mark) is lightened for both
+            if lighter is not None and contrast(out.get(use.path, lighter), page) <= contrast(
+                lighter, page
+            ):
+                out[use.path] = lighter
+    return list(out.items())
 
 
 @functools.lru_cache(maxsize=1024)
-def lightened(colour: str, page: str, needed: float) -> str | None:
-    """Return the darkest colour of the same hue (OKLCh) that has `needed` contrast over `page`,
-    as hex, or None when even the lightest has not (a colour too transparent)."""
+def lightened(colour: str, page: str, needed: float, *, opacity: float = 1.0) -> str | None:
+    """Return the darkest colour of the same hue (OKLCh) that has `needed` contrast over `page`
+    drawn at `opacity`, as hex, or None when even the lightest has not (a colour too
+    transparent)."""
     base = Color(colour).convert("oklch")
     low, high = float(base["lightness"]), 1.0
 
@@ -345,12 +491,14 @@ def lightened(colour: str, page: str, needed: float) -> str | None:
         # as hex, so the colour written is the colour measured
         return hex_of(shade.convert("srgb").fit("srgb", method="oklch-chroma"))
 
-    margin = needed + 0.05
-    if contrast(at(high), page) < margin:
+    def enough(lightness: float) -> bool:
+        return contrast(with_opacity(at(lightness), opacity), page) >= needed + 0.05
+
+    if not enough(high):
         return None
     for _ in range(16):
         middle = (low + high) / 2
-        low, high = (low, middle) if contrast(at(middle), page) >= margin else (middle, high)
+        low, high = (low, middle) if enough(middle) else (middle, high)
     return at(high)
 
 
@@ -377,10 +525,14 @@ __all__ = [
     "dark_colours",
     "dark_config_for",
     "dark_theme_for",
+    "drawn_over",
     "in_dark_theme",
     "is_colour",
     "lightened",
+    "mark_opacity",
     "merge",
     "own_background",
     "parse_colour",
+    "scheme_colours",
+    "with_opacity",
 ]

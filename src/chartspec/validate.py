@@ -47,9 +47,34 @@ def schema_validator() -> jsonschema.Draft7Validator:
 def validate_spec(spec: dict[str, Any]) -> list[Problem]:
     """Check `spec` against the Vega-Lite schema; return one readable problem per location."""
     validator = schema_validator()
-    if validator.is_valid(spec):
+    if validator.is_valid(_rows_set_aside(spec)):
         return []
     return _explain(validator.iter_errors(spec))
+
+
+def _rows_set_aside(node: Any, key: str | None = None) -> Any:
+    """Return a copy of a spec whose inline tables the schema surely accepts are left empty.
+
+    The schema takes a table's rows if they are all objects, all numbers, all strings or all
+    booleans, and only then; trying each row against each of those (an `anyOf`) costs most
+    of the time of checking a spec with its data, to the same answer.
+    """
+    if isinstance(node, list):
+        return [_rows_set_aside(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if key == "datasets":
+        return {name: [] if _plain_rows(rows) else rows for name, rows in node.items()}
+    if key == "data" and _plain_rows(node.get("values")):
+        return {k: [] if k == "values" else _rows_set_aside(v, k) for k, v in node.items()}
+    return {k: _rows_set_aside(v, k) for k, v in node.items()}
+
+
+def _plain_rows(values: Any) -> bool:
+    if not isinstance(values, list):
+        return False
+    kinds = {float if type(v) is int else type(v) for v in values}
+    return len(kinds) <= 1 and kinds <= {dict, float, str, bool}
 
 
 _KIND_VALIDATORS = frozenset({"type", "const", "enum"})
@@ -345,8 +370,9 @@ def lint_spec(spec: dict[str, Any], *, base_dir: Path | None = None) -> list[Pro
 
 
 def _lint_contrast(spec: dict[str, Any]) -> Iterator[Problem]:
-    """Measure each colour a spec sets against the page it stands on, in each theme the site
-    draws it in; in the dark one, after the site lightened what it could."""
+    """Measure each colour a spec sets, as drawn with its mark's opacity, against the page it
+    stands on in each theme the site draws it in (in the dark one, after the site lightened
+    what it could), and text against the filled marks of its layer it may stand on."""
     own = themes_.own_background(spec) is not None
     themes: list[tuple[Theme, dict[str, Any]]] = [("light", spec)]
     if not own:  # a chart on its own background looks the same in both
@@ -355,23 +381,47 @@ def _lint_contrast(spec: dict[str, Any]) -> Iterator[Problem]:
         page = themes_.background(drawn, theme)
         for use in themes_.colour_uses(drawn):
             needed = themes_.NEEDED[use.role]
-            ratio = themes_.contrast(use.value, page)
-            if ratio >= needed:
-                continue
             what = "text" if use.role == "text" else "mark"
-            message = (
-                f"{what} colour {use.value!r} has {ratio:.2f}:1 against "
-                f"{'its own' if own else f'the {theme}'} background {page}; needs {needed:g}:1"
-            )
-            if theme == "dark":
-                why = (
-                    f"it may stand on the layer's {use.over} marks"
-                    if use.over
-                    else "too transparent to reach it"
+            colour = f"{what} colour {use.value!r}"
+            if use.scheme:
+                colour += f" of the scheme {use.scheme!r}"
+            if use.opacity < 1:
+                colour += f" at opacity {use.opacity:g}"
+            ratio = themes_.contrast(use.drawn, page)
+            if ratio < needed:
+                message = (
+                    f"{colour} has {ratio:.2f}:1 against "
+                    f"{'its own' if own else f'the {theme}'} background {page}; needs {needed:g}:1"
                 )
-                message += f"; the dark theme cannot lighten it: {why}"
-            elif use.over:
-                message += f" (unless it stands on the layer's {use.over} marks)"
+                if theme == "dark":
+                    message += f"; the dark theme cannot lighten it: {_unlightened(use)}"
+                elif use.over:
+                    message += f" (unless it stands on the layer's {use.over} marks)"
+                yield problem("CS401", format_path(use.path), message)
+            yield from _lint_text_on_marks(use, colour, page, needed)
+
+
+def _unlightened(use: themes_.ColourUse) -> str:
+    """Say why the dark theme leaves a colour as it is."""
+    if use.over:
+        return f"it may stand on the layer's {use.over} marks"
+    if use.scheme:
+        return "it comes from a named scheme; give the scale a range of colours"
+    return "too transparent to reach it"
+
+
+def _lint_text_on_marks(
+    use: themes_.ColourUse, colour: str, page: str, needed: float
+) -> Iterator[Problem]:
+    """Measure text against each colour the filled marks it may stand on are drawn in."""
+    for under in use.under:
+        mark = themes_.drawn_over(under, page)
+        ratio = themes_.contrast(use.drawn, mark)
+        if ratio < needed:
+            message = (
+                f"{colour} has {ratio:.2f}:1 against the layer's {use.over} colour {mark} "
+                f"it may stand on; needs {needed:g}:1"
+            )
             yield problem("CS401", format_path(use.path), message)
 
 

@@ -110,16 +110,30 @@ class Keyed:
         return self.value.format(*(f"({key})" for key in self.keys))
 
 
-def bin_sql(value: str, bins: Bins) -> tuple[Keyed, Keyed]:
-    """Return the bin start and end Vega gives `value` (-/+ infinity outside the bins)."""
+def bin_sql(
+    value: str, bins: Bins, *, within: tuple[float, float] | None = None
+) -> tuple[Keyed, Keyed]:
+    """Return the bin start and end Vega gives `value` (-/+ infinity outside the bins).
+
+    `within` is the range every value is known to lie in, NaN excluded (the extent the bins
+    were made from): when the bins cover it, no value can fall outside them, and the bin is
+    the one expression, about a third cheaper per row.
+    """
     start, stop, step = (number_literal(x) for x in (bins.start, bins.stop, bins.step))
-    clamped = f"greatest({start}, least({value}, {stop} - {step}))"
-    index = (
-        f"CASE WHEN {value} IS NULL THEN NULL "
-        f"WHEN {value} < {start} THEN '-infinity'::DOUBLE "
-        f"WHEN {value} > {stop} THEN 'infinity'::DOUBLE "
-        f"ELSE floor(1e-14::DOUBLE + ({clamped} - {start}) / {step}) END"
-    )
+    if within is not None and bins.start <= within[0] and within[1] <= bins.stop:
+        # A value at or above the last bin's start falls in it; `least` would skip a NULL.
+        index = (
+            f"CASE WHEN {value} IS NULL THEN NULL "
+            f"ELSE floor(1e-14::DOUBLE + (least({value}, {stop} - {step}) - {start}) / {step}) END"
+        )
+    else:
+        clamped = f"greatest({start}, least({value}, {stop} - {step}))"
+        index = (
+            f"CASE WHEN {value} IS NULL THEN NULL "
+            f"WHEN {value} < {start} THEN '-infinity'::DOUBLE "
+            f"WHEN {value} > {stop} THEN 'infinity'::DOUBLE "
+            f"ELSE floor(1e-14::DOUBLE + ({clamped} - {start}) / {step}) END"
+        )
     first = f"CASE WHEN isinf({{0}}) THEN {{0}} ELSE {start} + {step} * {{0}} END"
     return Keyed((index,), first), Keyed((index,), f"({first}) + {step}")
 

@@ -104,7 +104,7 @@ def barley_small_multiples() -> alt.FacetChart:
     varieties = list(table.groupby("variety")["yield"].median().sort_values(ascending=False).index)
     dots = (
         alt.Chart(table)
-        .mark_point(filled=True, size=40)
+        .mark_point(filled=True, size=40, opacity=1)  # 0.7 would fall below 3:1
         .encode(
             x=alt.X("yield:Q", title="Yield (bushels per acre)", scale=alt.Scale(zero=False)),
             y=alt.Y("variety:N", sort=varieties, title=None),

@@ -103,7 +103,8 @@ def cars_weight_vs_mpg() -> alt.LayerChart:
     )
     y = alt.Y("Miles_per_Gallon:Q", title="Fuel economy (miles per gallon)")
     base = alt.Chart(cars)
-    points = base.mark_circle(size=28, opacity=0.55).encode(
+    # rings at full opacity: 3:1 against the page, and overlaps still show
+    points = base.mark_point(size=28, filled=False, opacity=1).encode(
         x=x,
         y=y,
         color=color,

@@ -171,7 +171,7 @@ def seattle_weather_brush() -> alt.VConcatChart:
     )
     points = (
         alt.Chart(days)
-        .mark_point(filled=True, size=14, opacity=0.7)
+        .mark_point(filled=True, size=14, opacity=1)
         .encode(
             x=alt.X("day:T", title=None, axis=alt.Axis(format="%b", tickCount="month")),
             y=alt.Y("temp_max:Q", title="Daily maximum (°C)"),

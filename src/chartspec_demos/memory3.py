@@ -318,7 +318,7 @@ def memory3_retrieval_cost() -> alt.LayerChart:
         alt.Tooltip("slowdown:Q", title="Slowdown (times)", format=".2f"),
     ]
     base = alt.Chart(data)
-    bars = base.mark_rule(strokeWidth=2, opacity=0.6).encode(
+    bars = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("with:Q", scale=x_scale, axis=x_axis, title="Server decoding speed (token/sec)"),
         x2="without:Q",
         y=y,

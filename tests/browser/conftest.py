@@ -7,15 +7,17 @@ import functools
 import http.server
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from chartspec.project import specs_to_site
+from conftest import made_once
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -38,9 +40,11 @@ document.addEventListener('securitypolicyviolation', function (e) {
 @pytest.fixture(scope="session")
 def site_dir(specs_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the test site once."""
-    out = tmp_path_factory.mktemp("browser") / "site"
-    specs_to_site(specs_dir, out, site_title="Test charts")
-    return out
+
+    def build(folder: Path) -> None:
+        specs_to_site(specs_dir, folder / "site", site_title="Test charts")
+
+    return made_once(tmp_path_factory, "browser-site", build) / "site"
 
 
 @pytest.fixture(scope="session")
@@ -90,9 +94,11 @@ def repo_server() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def handwritten_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Publish tests/handwritten/ as a site and serve it; yield its base URL."""
-    out = tmp_path_factory.mktemp("handwritten") / "site"
-    specs_to_site(REPO / "tests" / "handwritten", out)
-    with serve_folder(out) as url:
+
+    def build(folder: Path) -> None:
+        specs_to_site(REPO / "tests" / "handwritten", folder / "site")
+
+    with serve_folder(made_once(tmp_path_factory, "handwritten", build) / "site") as url:
         yield url
 
 
@@ -105,6 +111,53 @@ class Visit:
     requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
 
+    @classmethod
+    def watching(cls, page: Page) -> Visit:
+        """Collect the page's console errors, requests and dialogs (dismissed) from now on."""
+        v = cls(page)
+        page.on("console", lambda m: v.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: v.errors.append(f"page error: {e}"))
+        page.on("request", lambda r: v.requests.append(r.url))
+
+        def on_dialog(d: Any) -> None:
+            v.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
+        return v
+
+    def start(self, url: str) -> None:
+        """Navigate to url, forgetting what the previous page reported; return once it commits."""
+        self.errors.clear()
+        self.requests.clear()
+        self.dialogs.clear()
+        self.page.goto(url, wait_until="commit")
+
+
+AT_ONCE = 3
+"""Pages loading side by side in a browser context: while one waits on its scripts, fonts and
+drawings, another lays out and draws."""
+
+
+def visit_each(context: BrowserContext, urls: Iterable[str]) -> Iterator[tuple[str, Visit]]:
+    """Load every URL in the context, `AT_ONCE` at a time, and yield each with its page once
+    the page's load event fired; the page loads the next URL when the caller is done with it."""
+    queue = iter(urls)
+    loading: deque[tuple[str, Visit]] = deque()
+
+    def load_next(v: Visit) -> None:
+        if (url := next(queue, None)) is not None:
+            v.start(url)
+            loading.append((url, v))
+
+    for _ in range(AT_ONCE):
+        load_next(Visit.watching(context.new_page()))
+    while loading:
+        url, v = loading.popleft()
+        v.page.wait_for_load_state("load")
+        yield url, v
+        load_next(v)
+
 
 @pytest.fixture
 def visit(browser: Browser) -> Iterator[Callable[..., Visit]]:
@@ -115,20 +168,10 @@ def visit(browser: Browser) -> Iterator[Callable[..., Visit]]:
         ctx = browser.new_context(viewport={"width": width, "height": 900}, **options)
         contexts.append(ctx)
         ctx.add_init_script(CSP_LISTENER)
-        page = ctx.new_page()
-        v = Visit(page)
-        page.on("console", lambda m: v.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: v.errors.append(f"page error: {e}"))
-        page.on("request", lambda r: v.requests.append(r.url))
-
-        def on_dialog(d: Any) -> None:
-            v.dialogs.append(d.message)
-            d.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.goto(url, wait_until="load")
+        v = Visit.watching(ctx.new_page())
+        v.page.goto(url, wait_until="load")
         if wait_live:
-            page.wait_for_selector(".chart.is-live svg", timeout=15_000)
+            v.page.wait_for_selector(".chart.is-live svg", timeout=15_000)
         return v
 
     yield open_

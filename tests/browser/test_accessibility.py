@@ -6,7 +6,6 @@ after a brush is drawn on the charts that have one. axe-core comes with the test
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from playwright.sync_api import Browser, Page
 from chartspec import themes
 from chartspec.project import specs_to_site
 
-from .conftest import REPO, serve_folder
+from .conftest import REPO, serve_folder, visit_each
 
 SITE = REPO / "site"
 PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html"))
@@ -57,20 +56,6 @@ def _brushed(name: str) -> bool:
     return spec.is_file() and _has_interval(json.loads(spec.read_text("utf-8")))
 
 
-@pytest.fixture
-def page_in(browser: Browser) -> Iterator[Any]:
-    contexts = []
-
-    def open_(scheme: str) -> Page:
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield open_
-    for ctx in contexts:
-        ctx.close()
-
-
 def test_the_site_has_every_kind_of_page() -> None:
     names = set(PAGES)
     assert {"index.html", "report.html", "memory3-speed-vs-score.html"} <= names
@@ -79,29 +64,32 @@ def test_the_site_has_every_kind_of_page() -> None:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_page_has_no_axe_violations(page_in: Any, repo_server: str, scheme: str) -> None:
-    page = page_in(scheme)
+def test_every_page_has_no_axe_violations(browser: Browser, repo_server: str, scheme: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
     found: dict[str, list[str]] = {}
-    for rel in PAGES:
-        page.goto(repo_server + rel, wait_until="load")
-        charts = page.locator("[data-spec-id]").count()
-        if charts:
-            page.wait_for_function(
-                "n => document.querySelectorAll('.is-live svg').length === n", arg=charts
-            )
-        if violations := _violations(page):
-            found[rel] = violations
-        name = rel.removesuffix(".html")
-        if _brushed(name):
-            plot = page.locator(".chart.is-live svg g.role-mark").first.bounding_box()
-            assert plot, rel
-            y = plot["y"] + plot["height"] / 2
-            page.mouse.move(plot["x"] + plot["width"] * 0.2, y)
-            page.mouse.down()
-            page.mouse.move(plot["x"] + plot["width"] * 0.5, y, steps=4)
-            page.mouse.up()
+    try:
+        for url, v in visit_each(context, [repo_server + rel for rel in PAGES]):
+            rel, page = url.removeprefix(repo_server), v.page
+            charts = page.locator("[data-spec-id]").count()
+            if charts:
+                page.wait_for_function(
+                    "n => document.querySelectorAll('.is-live svg').length === n", arg=charts
+                )
             if violations := _violations(page):
-                found[f"{rel}, brushed"] = violations
+                found[rel] = violations
+            name = rel.removesuffix(".html")
+            if _brushed(name):
+                plot = page.locator(".chart.is-live svg g.role-mark").first.bounding_box()
+                assert plot, rel
+                y = plot["y"] + plot["height"] / 2
+                page.mouse.move(plot["x"] + plot["width"] * 0.2, y)
+                page.mouse.down()
+                page.mouse.move(plot["x"] + plot["width"] * 0.5, y, steps=4)
+                page.mouse.up()
+                if violations := _violations(page):
+                    found[f"{rel}, brushed"] = violations
+    finally:
+        context.close()
     assert found == {}
 
 

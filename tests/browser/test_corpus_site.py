@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
-from playwright.sync_api import Error as PlaywrightError
 
 from chartspec.project import specs_to_site
 from chartspec.site import left_out_specs
 
-from .conftest import CSP_LISTENER, REPO, Visit, serve_folder
+from .conftest import CSP_LISTENER, REPO, Visit, serve_folder, visit_each
+from .test_layouts import _not_drawn_cleanly, _visit_all
 
 CORPUS = (
     Path(os.environ.get("CHARTSPEC_CORPUS") or REPO.parent / "shared/corpus") / "vega-lite-examples"
@@ -90,28 +90,17 @@ def test_remote_data_is_left_out_and_listed_and_the_rest_published(
     assert published >= {*SAMPLE} - REMOTE
 
 
-def test_every_page_renders_cleanly_with_marks(browser: Browser, corpus_server: str) -> None:
-    # One page visits them all: a context per page would cost more than the page itself.
+def test_every_embed_page_renders_cleanly_with_marks(browser: Browser, corpus_server: str) -> None:
+    """The chart pages themselves are drawn and checked at every width and in both themes
+    by test_every_page_reads_well_at_every_width."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_init_script(CSP_LISTENER)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     failed = []
     try:
-        for name in sorted(set(SAMPLE) - REMOTE):
-            for url in (f"{name}.html", f"{name}.embed.html"):
-                errors.clear()
-                try:
-                    page.goto(corpus_server + url, wait_until="load")
-                    page.wait_for_selector(".chart.is-live svg", timeout=15_000)
-                except PlaywrightError as error:
-                    failed.append(f"{url}: not drawn ({str(error).splitlines()[0]}) {errors}")
-                    continue
-                marks = page.locator(".chart.is-live g.role-mark > *").count()
-                if errors or marks == 0:
-                    failed.append(f"{url}: {marks} marks, errors {errors}")
+        urls = [f"{corpus_server}{name}.embed.html" for name in sorted(set(SAMPLE) - REMOTE)]
+        for url, v in visit_each(context, urls):
+            if problems := _not_drawn_cleanly(v):
+                failed.append(f"{url.removeprefix(corpus_server)}: {', '.join(problems)}")
     finally:
         context.close()
     assert failed == []
@@ -176,9 +165,8 @@ def test_site_weighs_at_most_max_weight_times_its_inputs(corpus_site: tuple[Path
 
 
 def test_every_page_reads_well_at_every_width(browser: Browser, corpus_server: str) -> None:
-    """At 360, 768 and 1280 px in both themes: text of 11 px or more, no page scrolling
-    sideways, drawings never shrunk (a chart that cannot narrow scrolls in its own box)."""
-    from .test_layouts import _visit_all  # that module reads this one's sample
-
+    """At 360, 768 and 1280 px in both themes: drawn with marks and without errors, text of
+    11 px or more, no page scrolling sideways, drawings never shrunk (a chart that cannot
+    narrow scrolls in its own box)."""
     names = sorted(set(SAMPLE) - REMOTE)
     assert _visit_all(browser, corpus_server, names, "corpus") == []
