@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import shutil
@@ -20,6 +21,7 @@ SECTIONS = (
     "startup",
     "big",
     "lazy",
+    "spark",
     "browser",
 )
 
@@ -95,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
             results += suite.bench_lazy_tables(
                 work, sizes=args.rows, repeat=args.repeat, scaling=scaling
             )
+        if "spark" in only and importlib.util.find_spec("pyspark") is not None:
+            results += suite.bench_spark(work, sizes=args.rows)
+        elif "spark" in only:
+            skipped.append("Spark: PySpark is not installed (pip install 'chartspec[spark]')")
         if "browser" in only and (args.no_browser or args.quick):
             skipped.append("browser timings: " + ("--no-browser" if args.no_browser else "--quick"))
         elif "browser" in only:

@@ -713,9 +713,7 @@ def bench_lazy_tables(
     """
     results = []
     for rows in sizes:
-        example = work / f"big-tables-{rows}"
-        shutil.copytree(REPO / "examples" / "big-tables", example, dirs_exist_ok=True)
-        run([sys.executable, example / "make_trips.py", "--rows", str(rows)], cwd=example)
+        example = trips_example(work, rows)
         table = f"'{example / 'data' / 'trips' / 'trips.parquet'}'"
         for name, query in LAZY_BY_HAND.items():
             pairs = []
@@ -743,6 +741,74 @@ def bench_lazy_tables(
                     theirs_s / ours_s >= 1 / 1.2,
                     peak=peak,
                     reference_peak=by_hand_peak,
+                )
+            )
+    return results
+
+
+def trips_example(work: Path, rows: int) -> Path:
+    """Return a copy of the big-tables example with its table of `rows` trips written once."""
+    example = work / f"big-tables-{rows}"
+    if not (example / "data" / "trips" / "trips.parquet").is_file():
+        shutil.copytree(REPO / "examples" / "big-tables", example, dirs_exist_ok=True)
+        run([sys.executable, example / "make_trips.py", "--rows", str(rows)], cwd=example)
+    return example
+
+
+ON_ENGINE = """
+import hashlib, os, sys, time
+from pathlib import Path
+from chartspec.registry import draw_chart, load_charts
+from chartspec.specs import chart_to_spec, spec_to_json
+charts = load_charts(Path(sys.argv[1]))
+start = time.perf_counter()
+if os.environ["CHARTSPEC_ENGINE"] == "spark":
+    from chartspec.spark import spark_session
+    spark_session()
+print("start", time.perf_counter() - start, "-")
+for name in sys.argv[2:]:
+    start = time.perf_counter()
+    text = spec_to_json(chart_to_spec(draw_chart(charts[name]), charts[name]))
+    print(name, time.perf_counter() - start, hashlib.sha256(text.encode()).hexdigest())
+"""
+
+
+def bench_spark(work: Path, *, sizes: Sequence[int]) -> list[Result]:
+    """The big-tables example on Spark in local mode, against DuckDB: the same spec, and times."""
+    results = []
+    for rows in sizes:
+        example = trips_example(work, rows)
+        runs = {}
+        for engine in ("duckdb", "spark"):
+            done = subprocess.run(
+                [sys.executable, "-c", ON_ENGINE, example / "charts", *LAZY_BY_HAND],
+                cwd=example,
+                env={**env(), "CHARTSPEC_ENGINE": engine},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            runs[engine] = {
+                n: (float(s), h) for n, s, h in map(str.split, done.stdout.splitlines())
+            }
+        start = runs["spark"]["start"][0]
+        for name in LAZY_BY_HAND:
+            (spark_s, spark_hash), (duckdb_s, duckdb_hash) = (
+                runs["spark"][name],
+                runs["duckdb"][name],
+            )
+            same = spark_hash == duckdb_hash
+            results.append(
+                Result(
+                    f"{name} {rows:,} rows on Spark",
+                    f"Spark, local[1] ({'the same' if same else 'ANOTHER'} spec; "
+                    f"session start {start:.1f} s not counted)",
+                    "DuckDB, the same chart",
+                    spark_s,
+                    duckdb_s,
+                    "s",
+                    "byte-identical spec",
+                    same,
                 )
             )
     return results

@@ -38,10 +38,8 @@ def preaggregate_loaded_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("chartspec.specs.needs_preaggregation", lambda chart: True)
 
 
-@pytest.fixture(scope="module")
-def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """The same small table, loaded into pandas and as Parquet, CSV and a query over Parquet."""
-    folder = tmp_path_factory.mktemp("tables")
+def write_small_table(folder: Path) -> pd.DataFrame:
+    """Write a small table of every kind of column to t.csv and t.parquet; return it loaded."""
     rng = np.random.default_rng(7)
     frame = pd.DataFrame(
         {
@@ -58,9 +56,17 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     frame.loc[11, "c"] = None
     frame.to_csv(folder / "t.csv", index=False)
     loaded = load_table(folder / "t.csv", SCHEMA)
-    loaded.to_parquet(folder / "t.parquet")
+    # In microseconds, the finest time Spark reads from Parquet.
+    loaded.to_parquet(folder / "t.parquet", coerce_timestamps="us")
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The same small table, loaded into pandas and as Parquet, CSV and a query over Parquet."""
+    folder = tmp_path_factory.mktemp("tables")
     return {
-        "pandas": loaded,
+        "pandas": write_small_table(folder),
         "parquet": scan_parquet(folder / "t.parquet", SCHEMA),
         "csv": scan_csv(folder / "t.csv", SCHEMA),
         "query": scan_query(f"SELECT * FROM '{folder / 't.parquet'}'", SCHEMA),

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from chartspec.registry import chart as chart
     from chartspec.registry import load_charts as load_charts
     from chartspec.report import to_html_fragment as to_html_fragment
+    from chartspec.spark import scan_spark as scan_spark
+    from chartspec.spark import spark_session as spark_session
     from chartspec.specs import chart_to_spec as chart_to_spec
     from chartspec.specs import load_chart as load  # the name earlier READMEs used
     from chartspec.specs import load_chart as load_chart
@@ -96,12 +98,14 @@ __all__ = [
     "scan_csv",
     "scan_parquet",
     "scan_query",
+    "scan_spark",
     "spec_to_chart",
     "spec_to_facts",
     "spec_to_json",
     "spec_to_pdf",
     "spec_to_png",
     "spec_to_svg",
+    "spark_session",
     "specs_to_site",
     "symbol_radius",
     "to_html_fragment",
@@ -142,6 +146,7 @@ _MODULES = {
     ),
     "chartspec.lazy": ("LazyTable", "scan_csv", "scan_parquet", "scan_query"),
     "chartspec.registry": ("ChartDef", "chart", "load_charts"),
+    "chartspec.spark": ("scan_spark", "spark_session"),
     "chartspec.report": ("to_html_fragment",),
     "chartspec.project": ("specs_to_site",),
     "chartspec.specs": (

@@ -3,7 +3,8 @@
 A lazy table is never loaded into Python. Its schema is checked by queries (types, nulls,
 ranges, keys), a chart over it is reduced by the engine (`pushdown.py`), and the build cache
 knows it by its files' names, sizes and modification times, never by their bytes.
-DuckDB is an optional dependency: `pip install 'chartspec[duckdb]'`.
+DuckDB is an optional dependency: `pip install 'chartspec[duckdb]'`. With the engine set to
+Spark, files are read by Spark instead (`spark.py`), and the same DuckDB SQL runs there.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
@@ -31,6 +32,9 @@ from chartspec.tables import ChartspecWarning, Column, TableSchema
 from chartspec.vega_sql import quote_name, string_literal
 
 DEFAULT_QUERY_TIMEOUT = 600.0
+Engine = Literal["duckdb", "spark"]
+ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
+_SETTINGS = ("name", "query-timeout", "memory-limit", "temp-directory", "spark-master")
 # Whether a long query tells how far it has come (on stderr); `build --quiet` turns it off.
 SHOW_QUERY_PROGRESS: ContextVar[bool] = ContextVar("show_query_progress", default=True)
 PROGRESS_POLL_SECONDS = 0.5
@@ -48,11 +52,13 @@ _ACCEPTED = {
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """How queries run: their time limit, the engine's memory limit and where it spills."""
+    """How queries run: the engine, their time limit, its memory limit and where it spills."""
 
     query_timeout: float = DEFAULT_QUERY_TIMEOUT
     memory_limit: str | None = None
     temp_directory: str | None = None
+    name: Engine = "duckdb"
+    spark_master: str = "local[1]"
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,14 @@ class LazyTable:
     """A table read by the engine: where it lives, and the schema it was checked against."""
 
     source: str  # what errors name: the file, folder, glob or database
-    kind: Literal["parquet", "csv", "query"]
+    kind: Literal["parquet", "csv", "query", "dataframe"]
     schema: TableSchema
     reader: str = field(repr=False)  # SQL that selects the declared columns, typed
     database: str | None = None
+    # SQL of the rows with the file and row (from 1) each comes from, as `filename` and `__row`,
+    # where the engine can tell them.
+    numbered: str | None = field(default=None, repr=False)
+    engine: Engine = "duckdb"
 
     def columns(self) -> dict[str, str]:
         """Return each declared column's type."""
@@ -72,14 +82,26 @@ class LazyTable:
 
 def scan_parquet(path: str | Path, schema: TableSchema) -> LazyTable:
     """Return the Parquet file, folder of files or glob at `path` as a checked lazy table."""
-    files = _files(path, "parquet")
-    reader = f"read_parquet([{', '.join(string_literal(f) for f in files)}])"
-    return _checked(LazyTable(str(path), "parquet", schema, reader=reader))
+    if engine_settings().name == "spark":
+        from chartspec.spark import scan_files  # PySpark and sqlglot only when asked for
+
+        return scan_files(path, "parquet", schema)
+    files = ", ".join(string_literal(f) for f in source_files(path, "parquet"))
+    numbered = (
+        "SELECT *, file_row_number + 1 AS __row "
+        f"FROM read_parquet([{files}], filename = true, file_row_number = true)"
+    )
+    table = LazyTable(str(path), "parquet", schema, f"read_parquet([{files}])", numbered=numbered)
+    return _checked(table)
 
 
 def scan_csv(path: str | Path, schema: TableSchema) -> LazyTable:
     """Return the CSV file, folder of files or glob at `path` as a checked lazy table."""
-    files = ", ".join(string_literal(f) for f in _files(path, "csv"))
+    if engine_settings().name == "spark":
+        from chartspec.spark import scan_files
+
+        return scan_files(path, "csv", schema)
+    files = ", ".join(string_literal(f) for f in source_files(path, "csv"))
     # The engine refuses types for columns the header lacks: type those it has, and let the
     # schema check name a missing one as for any table.
     header = LazyTable(str(path), "csv", schema, reader=f"read_csv([{files}], header = true)")
@@ -91,8 +113,13 @@ def scan_csv(path: str | Path, schema: TableSchema) -> LazyTable:
         for c in schema.columns
         if c.name in names
     )
-    reader = f"read_csv([{files}], header = true, types = {{{types}}})"
-    return _checked(LazyTable(str(path), "csv", schema, reader=reader))
+    options = f"[{files}], header = true, types = {{{types}}}"
+    numbered = (  # a line number: the header is line 1
+        "SELECT *, row_number() OVER (PARTITION BY filename) + 1 AS __row "
+        f"FROM read_csv({options}, filename = true)"
+    )
+    table = LazyTable(str(path), "csv", schema, f"read_csv({options})", numbered=numbered)
+    return _checked(table)
 
 
 def scan_query(
@@ -126,17 +153,26 @@ def scan_query(
 def engine_settings(pyproject: Path = Path("pyproject.toml")) -> EngineSettings:
     """Read `[tool.chartspec.engine]` of ./pyproject.toml and CHARTSPEC_* variables over it."""
     engine = dict(tool_settings(pyproject).get("engine", {}))
-    unknown = sorted(set(engine) - {"query-timeout", "memory-limit", "temp-directory"})
+    unknown = sorted(set(engine) - set(_SETTINGS))
     if unknown:
         raise ChartspecError(
             f"unknown setting {unknown[0]!r} in [tool.chartspec.engine]",
             file=pyproject,
-            hint="use query-timeout, memory-limit or temp-directory",
+            hint=f"use {', '.join(_SETTINGS[:-1])} or {_SETTINGS[-1]}",
         )
-    for key, variable in (("query-timeout", "CHARTSPEC_QUERY_TIMEOUT"),
-                          ("memory-limit", "CHARTSPEC_MEMORY_LIMIT")):  # fmt: skip
+    for key, variable in (("name", "CHARTSPEC_ENGINE"),
+                          ("query-timeout", "CHARTSPEC_QUERY_TIMEOUT"),
+                          ("memory-limit", "CHARTSPEC_MEMORY_LIMIT"),
+                          ("spark-master", "CHARTSPEC_SPARK_MASTER")):  # fmt: skip
         if os.environ.get(variable):
             engine[key] = os.environ[variable]
+    name = engine.get("name", "duckdb")
+    if name not in ENGINES:
+        raise ChartspecError(
+            f"unknown engine {name!r}",
+            file=pyproject,
+            hint='set name = "duckdb" or "spark" in [tool.chartspec.engine] (or CHARTSPEC_ENGINE)',
+        )
     try:
         timeout = float(engine.get("query-timeout", DEFAULT_QUERY_TIMEOUT))
     except (TypeError, ValueError):
@@ -149,7 +185,11 @@ def engine_settings(pyproject: Path = Path("pyproject.toml")) -> EngineSettings:
         )
     memory, temp = engine.get("memory-limit"), engine.get("temp-directory")
     return EngineSettings(
-        timeout, None if memory is None else str(memory), None if temp is None else str(temp)
+        timeout,
+        None if memory is None else str(memory),
+        None if temp is None else str(temp),
+        name,
+        str(engine.get("spark-master", "local[1]")),
     )
 
 
@@ -159,8 +199,14 @@ def connect(table: LazyTable) -> Iterator[Any]:
 
     A database file is opened afresh each time (it may have been rewritten since); tables of
     files and queries share one in-memory engine per thread and settings, since starting one
-    costs about 0.1 s, each query with a connection of its own to it.
+    costs about 0.1 s, each query with a connection of its own to it. A table Spark reads is
+    queried in the process's Spark session instead.
     """
+    if table.engine == "spark":
+        from chartspec.spark import spark_session
+
+        yield spark_session()
+        return
     settings = engine_settings()
     with ExitStack() as cleanup:
         try:
@@ -211,6 +257,10 @@ def _open_engine(database: str, settings: EngineSettings, spill: str) -> Any:
 
 def run_query(con: Any, table: LazyTable, sql: str, *, limit: int | None = None) -> Any:
     """Run `sql` within the query time limit; return its rows as a pandas DataFrame."""
+    if table.engine == "spark":
+        from chartspec.spark import run_query as run_on_spark
+
+        return run_on_spark(con, table, sql, limit=limit)
     duckdb = _duckdb()
     timeout = engine_settings().query_timeout
     timer = threading.Timer(timeout, con.interrupt)
@@ -220,14 +270,9 @@ def run_query(con: Any, table: LazyTable, sql: str, *, limit: int | None = None)
             relation = con.sql(sql)
             return (relation.limit(limit) if limit is not None else relation).df()
     except duckdb.InterruptException:
-        raise ChartspecError(
-            f"the query over the table ran longer than {timeout:g} s",
-            file=table.source,
-            hint="raise query-timeout in [tool.chartspec.engine] (or CHARTSPEC_QUERY_TIMEOUT), "
-            "or reduce the table in its query",
-        ) from None
+        raise timed_out(table, timeout) from None
     except duckdb.Error as error:
-        raise _engine_error(error, table) from None
+        raise engine_error(error, table) from None
     finally:
         timer.cancel()
 
@@ -263,7 +308,7 @@ def _progress_shown(con: Any, table: LazyTable) -> Iterator[None]:
 # --- files -----------------------------------------------------------------------------------
 
 
-def _files(path: str | Path, suffix: str) -> list[str]:
+def source_files(path: str | Path, suffix: str) -> list[str]:
     """Return the files a file, folder or glob names, sorted, and declare them to the cache."""
     text = os.path.abspath(os.fspath(path))
     if os.path.isdir(text):
@@ -290,7 +335,17 @@ def _checked(table: LazyTable) -> LazyTable:
     """Check `table` against its schema by queries; return it reading the declared columns."""
     with connect(table) as con:
         described = run_query(con, table, f"DESCRIBE SELECT * FROM {table.reader}")
-        found = dict(zip(described["column_name"], described["column_type"], strict=True))
+    return check_table(
+        table, dict(zip(described["column_name"], described["column_type"], strict=True))
+    )
+
+
+def check_table(table: LazyTable, found: dict[str, str]) -> LazyTable:
+    """Check `table`, whose columns have the SQL types `found`, against its schema by queries.
+
+    Return it reading the declared columns, typed.
+    """
+    with connect(table) as con:
         schema = table.schema
         for column in schema.columns:
             if column.name not in found:
@@ -312,20 +367,14 @@ def _checked(table: LazyTable) -> LazyTable:
             warnings.warn(
                 f"{table.source}: ignoring undeclared column(s) {', '.join(map(repr, extra))}",
                 ChartspecWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         _check_values(con, table)
     typed = ", ".join(
         f"CAST({quote_name(c.name)} AS {SQL_TYPES[c.type]}) AS {quote_name(c.name)}"
         for c in schema.columns
     )
-    return LazyTable(
-        table.source,
-        table.kind,
-        schema,
-        reader=f"(SELECT {typed} FROM {table.reader})",
-        database=table.database,
-    )
+    return replace(table, reader=f"(SELECT {typed} FROM {table.reader})")
 
 
 def _check_values(con: Any, table: LazyTable) -> None:
@@ -368,8 +417,8 @@ def _check_values(con: Any, table: LazyTable) -> None:
             what = f"{{value:g}}{unit} is not positive (a log scale needs values > 0)"
             _broken(con, table, column, "{c} <= 0", what, "check the value")
     if key is not None and next(found) < rows:
-        repeats = f"PARTITION BY {quote_name(key)} ORDER BY filename, __row"
-        file, row, value = _first_row(con, table, key, f"QUALIFY row_number() OVER ({repeats}) > 1")
+        repeats = f"row_number() OVER (PARTITION BY {quote_name(key)} ORDER BY filename, __row)"
+        file, row, value = _first_row(con, table, key, "WHERE __nth > 1", nth=repeats)
         raise ChartspecError(
             f"duplicate key {value!r}", file=file, row=row, column=key,
             hint="each row needs its own key",
@@ -388,30 +437,28 @@ def _broken(
     raise ChartspecError(what, file=file, row=row, column=column.name, hint=hint)
 
 
-def _first_row(con: Any, table: LazyTable, column: str, where: str) -> tuple[str, int | None, Any]:
+def _first_row(
+    con: Any, table: LazyTable, column: str, where: str, *, nth: str = "NULL"
+) -> tuple[str, int | None, Any]:
     """Return the file, row (the first is 1) and value of the first row `where` selects.
 
-    A query's rows have no place to name: only the value is found.
+    `where` may test `__nth`, the SQL `nth` over the rows. A query's or data frame's rows have
+    no place to name: only the value is found.
     """
-    if table.kind == "parquet":
-        reader = table.reader[:-1] + ", filename = true, file_row_number = true)"
-        numbered = f"SELECT *, file_row_number + 1 AS __row FROM {reader}"
-    elif table.kind == "csv":  # a line number: the header is line 1
-        reader = table.reader[:-1] + ", filename = true)"
-        numbered = f"SELECT *, row_number() OVER (PARTITION BY filename) + 1 AS __row FROM {reader}"
-    else:
-        numbered = f"SELECT *, NULL AS filename, NULL::BIGINT AS __row FROM {table.reader}"
+    numbered = table.numbered or (
+        f"SELECT *, NULL AS filename, CAST(NULL AS BIGINT) AS __row FROM {table.reader}"
+    )
     name = quote_name(column)
     rows = run_query(
         con,
         table,
-        f"SELECT filename, __row, {name} FROM ({numbered}) {where} "
-        f"ORDER BY filename, __row, {name} LIMIT 1",
+        f"SELECT filename, __row, {name} FROM (SELECT *, {nth} AS __nth FROM ({numbered})) "
+        f"{where} ORDER BY filename, __row, {name} LIMIT 1",
     )
     if rows.empty:
         return table.source, None, None
     file, row, value = rows.iloc[0]
-    if table.kind == "query":
+    if table.numbered is None:
         return table.source, None, value
     return str(file), int(row), value
 
@@ -430,7 +477,17 @@ def _duckdb() -> Any:
     return duckdb
 
 
-def _engine_error(error: Exception, table: LazyTable) -> ChartspecError:
+def timed_out(table: LazyTable, timeout: float) -> ChartspecError:
+    """Return the error of a query stopped at the time limit."""
+    return ChartspecError(
+        f"the query over the table ran longer than {timeout:g} s",
+        file=table.source,
+        hint="raise query-timeout in [tool.chartspec.engine] (or CHARTSPEC_QUERY_TIMEOUT), "
+        "or reduce the table in its query",
+    )
+
+
+def engine_error(error: Exception, table: LazyTable) -> ChartspecError:
     """Return the one-line error for what the engine refused, naming the file it names."""
     message = _first_line(error)
     file = table.source

@@ -210,8 +210,9 @@ class _Query:
         self.keyed = {k: v for k, v in self.keyed.items() if quoted not in "".join(v.keys)}
         self.keyed.pop(name, None)
         if sql != quoted:
-            if name in self.kinds:
-                self.sql = f"SELECT * REPLACE ({sql} AS {quoted}) FROM ({self.sql})"
+            if name in self.kinds:  # every column named: SQL of both engines can replace one
+                columns = (f"{sql} AS {quoted}" if c == name else quote_name(c) for c in self.kinds)
+                self.sql = f"SELECT {', '.join(columns)} FROM ({self.sql})"
             else:
                 self.sql = f"SELECT *, {sql} AS {quoted} FROM ({self.sql})"
         self.kinds[name] = kind
