@@ -141,7 +141,11 @@ def test_serve_rebuilds_when_a_part_is_added_to_a_lazy_tables_folder(tmp_path, s
 
     write_part("a.parquet", "1, 2, 2")
     server = serve_cli(project, "--jobs", "1")
-    assert _get(server.url + "charts/sizes.csv").splitlines() == ["__count,size", "1,1", "2,2"]
+    assert _get(server.url + "charts/sizes.csv").splitlines() == [
+        "size,Count of Records",
+        "1,1",
+        "2,2",
+    ]
     time.sleep(0.5)  # let the watcher start
     write_part("b.parquet", "2, 3")  # a file the last build never saw
     deadline = time.monotonic() + 120
@@ -151,8 +155,8 @@ def test_serve_rebuilds_when_a_part_is_added_to_a_lazy_tables_folder(tmp_path, s
     ):
         time.sleep(0.2)
     assert _get(server.url + "charts/sizes.csv").splitlines() == [
-        "__count,size",
+        "size,Count of Records",
         "1,1",
-        "3,2",
-        "1,3",
+        "2,3",
+        "3,1",
     ]

@@ -20,7 +20,7 @@ from chartspec import scan_csv, scan_parquet
 from chartspec.errors import ChartspecError
 from chartspec.inputs import FILES_PREFIX, VERSION_PREFIX, track_inputs
 from chartspec.lazy import engine_settings
-from chartspec.spark import scan_spark, spark_session, to_spark_sql
+from chartspec.spark import SPARK, scan_spark, spark_session, to_spark_sql
 from chartspec.specs import chart_to_spec
 from test_lazy import GOOD_ROWS, SCHEMA_ERRORS, error_of, lazy_project, parquet
 from test_lazy import SCHEMA as KEYED
@@ -51,7 +51,8 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         spark_parquet = scan_parquet(folder / "t.parquet", SCHEMA)
         spark_csv = scan_csv(folder / "t.csv", SCHEMA)
     dataframe = scan_spark(spark_session().read.parquet(str(folder / "t.parquet")), SCHEMA)
-    assert (duck.engine, spark_parquet.engine, dataframe.engine) == ("duckdb", "spark", "spark")
+    assert duck.engine is None  # the embedded DuckDB
+    assert spark_parquet.engine is dataframe.engine is SPARK
     return {
         "pandas": loaded,
         "duckdb": duck,

@@ -36,14 +36,14 @@ if TYPE_CHECKING:
     from chartspec.labels import place_labels as place_labels
     from chartspec.labels import symbol_radius as symbol_radius
     from chartspec.lazy import LazyTable as LazyTable
-    from chartspec.lazy import scan_csv as scan_csv
-    from chartspec.lazy import scan_parquet as scan_parquet
     from chartspec.lazy import scan_query as scan_query
     from chartspec.project import specs_to_site as specs_to_site
     from chartspec.registry import ChartDef as ChartDef
     from chartspec.registry import chart as chart
     from chartspec.registry import load_charts as load_charts
     from chartspec.report import to_html_fragment as to_html_fragment
+    from chartspec.sources import scan_csv as scan_csv
+    from chartspec.sources import scan_parquet as scan_parquet
     from chartspec.spark import scan_spark as scan_spark
     from chartspec.spark import spark_session as spark_session
     from chartspec.specs import chart_to_spec as chart_to_spec
@@ -144,7 +144,8 @@ _MODULES = {
         "place_labels",
         "symbol_radius",
     ),
-    "chartspec.lazy": ("LazyTable", "scan_csv", "scan_parquet", "scan_query"),
+    "chartspec.lazy": ("LazyTable", "scan_query"),
+    "chartspec.sources": ("scan_csv", "scan_parquet"),
     "chartspec.registry": ("ChartDef", "chart", "load_charts"),
     "chartspec.spark": ("scan_spark", "spark_session"),
     "chartspec.report": ("to_html_fragment",),

@@ -17,7 +17,7 @@ import re
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -62,6 +62,14 @@ class EngineSettings:
 
 
 @dataclass(frozen=True)
+class QueryEngine:
+    """An engine other than the embedded DuckDB: its session, and how a query runs in it."""
+
+    session: Callable[[], Any]
+    run: Callable[[Any, LazyTable, str, int | None], Any]
+
+
+@dataclass(frozen=True)
 class LazyTable:
     """A table read by the engine: where it lives, and the schema it was checked against."""
 
@@ -73,19 +81,15 @@ class LazyTable:
     # SQL of the rows with the file and row (from 1) each comes from, as `filename` and `__row`,
     # where the engine can tell them.
     numbered: str | None = field(default=None, repr=False)
-    engine: Engine = "duckdb"
+    engine: QueryEngine | None = field(default=None, repr=False)  # None: the embedded DuckDB
 
     def columns(self) -> dict[str, str]:
         """Return each declared column's type."""
         return {c.name: c.type for c in self.schema.columns}
 
 
-def scan_parquet(path: str | Path, schema: TableSchema) -> LazyTable:
-    """Return the Parquet file, folder of files or glob at `path` as a checked lazy table."""
-    if engine_settings().name == "spark":
-        from chartspec.spark import scan_files  # PySpark and sqlglot only when asked for
-
-        return scan_files(path, "parquet", schema)
+def duckdb_parquet(path: str | Path, schema: TableSchema) -> LazyTable:
+    """Return the Parquet file, folder of files or glob at `path`, read by DuckDB, checked."""
     files = ", ".join(string_literal(f) for f in source_files(path, "parquet"))
     numbered = (
         "SELECT *, file_row_number + 1 AS __row "
@@ -95,12 +99,8 @@ def scan_parquet(path: str | Path, schema: TableSchema) -> LazyTable:
     return _checked(table)
 
 
-def scan_csv(path: str | Path, schema: TableSchema) -> LazyTable:
-    """Return the CSV file, folder of files or glob at `path` as a checked lazy table."""
-    if engine_settings().name == "spark":
-        from chartspec.spark import scan_files
-
-        return scan_files(path, "csv", schema)
+def duckdb_csv(path: str | Path, schema: TableSchema) -> LazyTable:
+    """Return the CSV file, folder of files or glob at `path`, read by DuckDB, checked."""
     files = ", ".join(string_literal(f) for f in source_files(path, "csv"))
     # The engine refuses types for columns the header lacks: type those it has, and let the
     # schema check name a missing one as for any table.
@@ -202,10 +202,8 @@ def connect(table: LazyTable) -> Iterator[Any]:
     costs about 0.1 s, each query with a connection of its own to it. A table Spark reads is
     queried in the process's Spark session instead.
     """
-    if table.engine == "spark":
-        from chartspec.spark import spark_session
-
-        yield spark_session()
+    if table.engine is not None:
+        yield table.engine.session()
         return
     settings = engine_settings()
     with ExitStack() as cleanup:
@@ -257,10 +255,8 @@ def _open_engine(database: str, settings: EngineSettings, spill: str) -> Any:
 
 def run_query(con: Any, table: LazyTable, sql: str, *, limit: int | None = None) -> Any:
     """Run `sql` within the query time limit; return its rows as a pandas DataFrame."""
-    if table.engine == "spark":
-        from chartspec.spark import run_query as run_on_spark
-
-        return run_on_spark(con, table, sql, limit=limit)
+    if table.engine is not None:
+        return table.engine.run(con, table, sql, limit)
     duckdb = _duckdb()
     timeout = engine_settings().query_timeout
     timer = threading.Timer(timeout, con.interrupt)

@@ -29,6 +29,7 @@ from chartspec.errors import ChartspecError
 from chartspec.inputs import declare_files, declare_version
 from chartspec.lazy import (
     LazyTable,
+    QueryEngine,
     check_table,
     engine_error,
     engine_settings,
@@ -74,7 +75,7 @@ def spark_session() -> Any:
 def scan_files(path: str | Path, kind: Literal["parquet", "csv"], schema: TableSchema) -> LazyTable:
     """Return the Parquet or CSV file, folder of files or glob at `path`, read by Spark, checked."""
     files = source_files(path, kind)
-    table = LazyTable(str(path), kind, schema, reader="", engine="spark")
+    table = LazyTable(str(path), kind, schema, reader="", engine=SPARK)
     spark = spark_session()
     try:
         if kind == "parquet":
@@ -98,7 +99,7 @@ def scan_files(path: str | Path, kind: Literal["parquet", "csv"], schema: TableS
         raise engine_error(error, table) from None
     table = LazyTable(
         str(path), kind, schema, _view(rows), numbered=f"SELECT * FROM {_view(numbered)}",
-        engine="spark",
+        engine=SPARK,
     )  # fmt: skip
     return check_table(table, found)
 
@@ -111,7 +112,7 @@ def scan_spark(
     The cache keys the table by the local files the frame reads (their sizes and modification
     times) and by `version` when given: declare a version you change when its data changes.
     """
-    table = LazyTable(name, "dataframe", schema, reader="", engine="spark")
+    table = LazyTable(name, "dataframe", schema, reader="", engine=SPARK)
     try:
         files = frame.inputFiles()
         found = _sql_types(frame)
@@ -122,7 +123,7 @@ def scan_spark(
         if parts.scheme in ("", "file"):
             declare_files(glob.escape(unquote(parts.path)))
     declare_version(f"{name}\0{version}")
-    return check_table(LazyTable(name, "dataframe", schema, _view(frame), engine="spark"), found)
+    return check_table(LazyTable(name, "dataframe", schema, _view(frame), engine=SPARK), found)
 
 
 def run_query(spark: Any, table: LazyTable, sql: str, *, limit: int | None = None) -> Any:
@@ -279,3 +280,11 @@ def _errors() -> tuple[type[Exception], ...]:
     from pyspark.errors import PySparkException
 
     return PySparkException, Py4JError
+
+
+def _run(spark: Any, table: LazyTable, sql: str, limit: int | None) -> Any:
+    return run_query(spark, table, sql, limit=limit)
+
+
+# What the engine-neutral code (`lazy.py`, `pushdown.py`) calls for a table Spark reads.
+SPARK = QueryEngine(session=spark_session, run=_run)

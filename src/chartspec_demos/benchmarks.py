@@ -65,7 +65,9 @@ def chartspec_benchmarks() -> alt.LayerChart:
     table["latest"] = table["run"] == table.groupby("benchmark")["run"].transform("max")
     base = alt.Chart(table)
     ratio = alt.X("ratio:Q", scale=alt.Scale(type="log"), title="baseline ÷ chartspec (log scale)")
-    benchmark = alt.Y("benchmark:N", sort=None, title=None)
+    # Names past 170 px end in an ellipsis (the tooltip and the table give them whole), so the
+    # chart keeps a plot on a phone.
+    benchmark = alt.Y("benchmark:N", sort=None, title=None, axis=alt.Axis(labelLimit=170))
     tooltip = [
         alt.Tooltip("benchmark:N", title="Benchmark"),
         alt.Tooltip("run:N", title="Run (UTC)"),

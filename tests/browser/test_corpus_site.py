@@ -32,7 +32,7 @@ REMOTE = {
 }
 # Examples that show what a site must do with images and inline text data.
 ALSO = {"scatter_image", "image_scatter_no_size", "text_tooltip_image", "embedded_csv"}
-MAX_WEIGHT = 4.3
+MAX_WEIGHT = 4.5  # a guard against growth (4.42x measured with phone layouts for crowded charts)
 """Largest ratio of the site's bytes, but for the charts' ZIP downloads, to the bytes of the specs
 and data it was built from (4.21 measured). What weighs most: the data as it is (for downloads
 and the spec's url, 1x) and parsed into one script per file for the live charts (0.7x); the
