@@ -29,6 +29,7 @@ from chartspec.inputs import (
     project_input_version,
 )
 from chartspec.settings import project_license
+from chartspec.spec import chartspec_meta
 
 CACHE_DIR_NAME = ".chartspec-cache"
 CACHE_FORMAT = 2
@@ -350,10 +351,10 @@ def _recorded_inputs(spec_bytes: bytes) -> list[str]:
     if b'"inputs"' not in spec_bytes:
         return []
     try:
-        meta = json.loads(spec_bytes)["usermeta"]["chartspec"]
-    except (ValueError, KeyError, TypeError):
+        spec = json.loads(spec_bytes)
+    except ValueError:
         return []
-    inputs = meta.get("inputs") if isinstance(meta, dict) else None
+    inputs = chartspec_meta(spec).get("inputs") if isinstance(spec, dict) else None
     return [
         i["path"] for i in inputs or [] if isinstance(i, dict) and isinstance(i.get("path"), str)
     ]

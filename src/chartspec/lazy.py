@@ -234,8 +234,8 @@ def _shared_engine(settings: EngineSettings) -> Any:
     """Return this thread's in-memory engine for `settings`, started on first use."""
     engines: dict[EngineSettings, Any] = _engines.__dict__.setdefault("by_settings", {})
     if settings not in engines:
-        spill = _spill_folder(settings)
-        engines[settings] = _open_engine(":memory:", settings, spill.__enter__())
+        spill = _spill_folder(settings)  # kept until the process ends, as the engine is
+        engines[settings] = _open_engine(":memory:", settings, spill.name)
         atexit.register(spill.cleanup)
     return engines[settings]
 
