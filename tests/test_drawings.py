@@ -60,6 +60,16 @@ def test_themed_svg_classes_each_recoloured_element_with_its_dark_role() -> None
     assert '<text fill="#000" class="dark-fill-text">b</text>' in themed
 
 
+def test_themed_svg_names_a_colour_the_theme_lightened_by_its_hex() -> None:
+    """A colour a spec sets, lightened for the dark page, is said once in the file's style."""
+    dark = LIGHT_SVG.replace('fill="#000">a', 'fill="#4f8bbd">a')
+    themed = themed_svg(LIGHT_SVG, dark)
+    assert themed is not None and '<text fill="#000" class="dark-fill-4f8bbd">a</text>' in themed
+    drawn = drawing_file(themed)
+    assert ":root:target .dark-fill-4f8bbd { fill: #4f8bbd; }" in drawn
+    assert file_to_still_svg(svg_with_font(drawn), themed=True) == still_svg(themed)
+
+
 def test_drawing_file_is_light_and_dark_as_its_target() -> None:
     dark = LIGHT_SVG.replace('fill="white"', f'fill="{DARK_COLOURS["background"]}"')
     themed = themed_svg(
@@ -70,8 +80,8 @@ def test_drawing_file_is_light_and_dark_as_its_target() -> None:
     drawn = drawing_file(themed)
     assert f'id="{DARK_TARGET}"' in drawn  # x.svg#dark makes the root the :target
     style = drawn.split("<style>")[1].split("</style>")[0]
-    for role, colour in DARK_COLOURS.items():
-        assert f":root:target .dark-fill-{role} {{ fill: {colour}; }}" in style
+    background = DARK_COLOURS["background"]
+    assert style == f":root:target .dark-fill-background {{ fill: {background}; }}\n"
     assert 'fill="white" class="dark-fill-background"' in drawn  # light unless targeted
     assert "aria-label" not in drawn and "role=" not in drawn  # a still picture
     assert drawing_file(themed) == drawn
@@ -130,7 +140,8 @@ def test_palette_png_keeps_the_picture_in_a_palette_deterministically() -> None:
     "dark",
     [
         LIGHT_SVG.replace("M0,0h10", "M0.5,0.5h10"),  # a stroke moved the layout
-        LIGHT_SVG.replace('fill="white"', 'fill="#123456"'),  # not a dark theme colour
+        LIGHT_SVG.replace('fill="white"', 'fill="navy"'),  # a colour not said in hex
+        LIGHT_SVG.replace('fill="white"', 'fill="white" opacity="0.5"'),
         LIGHT_SVG.replace(">a<", ">c<"),
         LIGHT_SVG.replace("</g>", "<text>c</text></g>"),
     ],

@@ -249,13 +249,27 @@ _SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", _SVG_NS)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 _DARK_NAMES = {colour: name for name, colour in DARK_COLOURS.items()}
+_HEX_COLOUR = re.compile(r"#([0-9a-f]{3}|[0-9a-f]{6})")
+
+
+def _dark_class(attr: str, colour: str) -> str | None:
+    """Return the class that gives an element its dark `fill` or `stroke`: named after its
+    role for a theme colour, else after the colour itself (one the theme lightened); None for
+    any other attribute or a colour not said in hex."""
+    if attr not in ("fill", "stroke"):
+        return None
+    if colour in _DARK_NAMES:
+        return f"dark-{attr}-{_DARK_NAMES[colour]}"
+    found = _HEX_COLOUR.fullmatch(colour)
+    return f"dark-{attr}-{found.group(1)}" if found else None
 
 
 def themed_svg(light: str, dark: str) -> str | None:
-    """Return the light SVG with `dark-<fill|stroke>-<role>` classes where the dark one differs.
+    """Return the light SVG with `dark-<fill|stroke>-<role or colour>` classes where the dark
+    one differs.
 
     As a `drawing_file` the one drawing then shows either theme. None when the two renders differ
-    in anything but fill and stroke colours from DARK_COLOURS: the page shows both instead.
+    in anything but fill and stroke colours said in hex: the page shows both instead.
     """
     light_root, dark_root = ET.fromstring(light), ET.fromstring(dark)
     mine_all, theirs_all = list(light_root.iter()), list(dark_root.iter())
@@ -268,10 +282,10 @@ def themed_svg(light: str, dark: str) -> str | None:
         for attr in sorted(set(mine.attrib) | set(theirs.attrib)):
             if mine.get(attr) == theirs.get(attr):
                 continue
-            role = _DARK_NAMES.get(theirs.get(attr, "")) if attr in ("fill", "stroke") else None
-            if role is None:
+            dark_class = _dark_class(attr, theirs.get(attr, ""))
+            if dark_class is None:
                 return None
-            classes.append(f"dark-{attr}-{role}")
+            classes.append(dark_class)
         if classes:
             mine.set("class", " ".join(filter(None, [mine.get("class"), *classes])))
     return ET.tostring(light_root, encoding="unicode")
@@ -548,7 +562,7 @@ def drawing_file(themed: str) -> str:
     root = _still(ET.fromstring(themed))
     root.set("id", DARK_TARGET)
     style = ET.Element(f"{{{_SVG_NS}}}style")
-    style.text = _dark_rules(":root:target")
+    style.text = _dark_rules(root, ":root:target")
     root.insert(0, style)
     return ET.tostring(root, encoding="unicode")
 
@@ -573,13 +587,19 @@ def file_to_still_svg(text: str, *, themed: bool) -> str | None:
     return ET.tostring(root, encoding="unicode")
 
 
-def _dark_rules(scope: str) -> str:
-    """Return the rules that give a `themed_svg` drawing inside `scope` its dark colours."""
-    return "".join(
-        f"{scope} .dark-{attr}-{role} {{ {attr}: {colour}; }}\n"
-        for role, colour in DARK_COLOURS.items()
-        for attr in ("fill", "stroke")
-    )
+_DARK_CLASS = re.compile(r"dark-(fill|stroke)-([0-9a-z]+)")
+
+
+def _dark_rules(root: ET.Element, scope: str) -> str:
+    """Return the rules that give the `themed_svg` drawing `root` its dark colours inside
+    `scope`, one for each dark class it uses."""
+    rules = []
+    for name in sorted({name for el in root.iter() for name in el.get("class", "").split()}):
+        found = _DARK_CLASS.fullmatch(name)
+        colour = found and DARK_COLOURS.get(found.group(2), f"#{found.group(2)}")
+        if found and colour and _HEX_COLOUR.fullmatch(colour):
+            rules.append(f"{scope} .{name} {{ {found.group(1)}: {colour}; }}\n")
+    return "".join(rules)
 
 
 def svg_size(svg: str) -> tuple[int, int]:
