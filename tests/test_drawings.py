@@ -211,11 +211,11 @@ def _points(d: str) -> list[tuple[float, float]]:
 
 
 def test_a_still_drawing_says_lines_as_offsets_and_visits_the_same_points() -> None:
-    d = "M126.03,16.86L124.88,22.25L119.47,21.09L120.3,17.34ZM5,6L0.25,0.5L-3,7.1ZL1,1"
+    d = "M126.1,16.8L124.9,22.2L119.5,21.1L120.3,17.3ZM5,6L0.2,0.5L-3,7.1ZL1,1"  # as tidied
     svg = f'<svg xmlns="http://www.w3.org/2000/svg"><path d="{d}"/><path d="M0,0h9v9h-9Z"/></svg>'
     out = still_svg(svg)
     short = re.findall(r' d="([^"]*)"', out)
-    assert short[0] == "M126.03,16.86l-1.15,5.39-5.41-1.16,.83-3.75ZM5,6l-4.75-5.5-3.25,6.6Zl-4-5"
+    assert short[0] == "M126.1,16.8l-1.2,5.4-5.4-1.1,.8-3.8ZM5,6l-4.8-5.5-3.2,6.6Zl-4-5"
     assert _points(short[0]) == _points(d)
     assert short[1] == "M0,0h9v9h-9Z"  # not only lines: as it was
     assert still_svg(out) == out
@@ -225,7 +225,7 @@ def test_a_still_drawing_says_what_marks_share_once() -> None:
     symbol = "M2.7,0A2.7,2.7,0,1,1,-2.7,0A2.7,2.7,0,1,1,2.7,0"
     marks = "".join(
         f'<path transform="translate({i},1)" d="{symbol}" fill="rgb(76, 120, 168)"'
-        f' stroke-width="2" opacity="0.{i}"/>'
+        f' stroke-width="2" opacity="0.{i % 2 + 1}"/>'
         for i in range(1, 5)
     )
     svg = (
@@ -233,12 +233,29 @@ def test_a_still_drawing_says_what_marks_share_once() -> None:
         f'{marks}</g><g><path d="{symbol}" fill="red"/></g></svg>'
     )
     out = still_svg(svg)
-    assert out.count(symbol) == 2  # once shared, once outside the marks
-    assert f'<defs><path id="shape0" d="{symbol}" /></defs>' in out
+    assert out.count(symbol) == 3  # once shared for each opacity, once outside the marks
+    shapes = f'<path id="shape0" d="{symbol}" opacity="0.2" /><path id="shape1" d="{symbol}"'
+    assert f"<defs>{shapes} opacity=\"0.1\" /></defs>" in out  # with the marks' opacity
     assert '<g class="mark-symbol role-mark" fill="#4c78a8" stroke-width="2">' in out
-    assert '<use opacity="0.1" href="#shape0" x="1" y="1" />' in out
+    assert '<use href="#shape0" x="1" y="1" />' in out
     assert still_svg(out) == out
     themed = drawing_file(out)
     assert file_to_still_svg(svg_with_font(themed), themed=True) == out
     elsewhere = svg_with_font(out).replace('href="#shape0"', 'href="other.svg#shape0"')
     assert file_to_still_svg(elsewhere, themed=False) is None
+
+
+def test_a_group_says_the_paint_most_of_its_marks_share_with_its_dark_class() -> None:
+    marks = "".join(
+        f'<path d="M{i},0h1v1h-1Z" fill="{fill}"{dark}/>'
+        for i, (fill, dark) in enumerate(
+            [("steelblue", ' class="dark-fill-4f8bbd"')] * 3 + [("goldenrod", ""), ("steelblue", "")]
+        )
+    )
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><g class="mark-rect">{marks}</g></svg>'
+    out = still_svg(svg)
+    assert '<g class="mark-rect dark-fill-4f8bbd" fill="steelblue">' in out
+    assert '<path d="M0,0h1v1h-1Z" />' in out
+    assert '<path d="M3,0h1v1h-1Z" fill="goldenrod" />' in out
+    assert '<path d="M4,0h1v1h-1Z" fill="steelblue" />' in out  # stays light
+    assert still_svg(out) == out
