@@ -235,7 +235,7 @@ def test_a_still_drawing_says_what_marks_share_once() -> None:
     out = still_svg(svg)
     assert out.count(symbol) == 3  # once shared for each opacity, once outside the marks
     shapes = f'<path id="shape0" d="{symbol}" opacity="0.2" /><path id="shape1" d="{symbol}"'
-    assert f"<defs>{shapes} opacity=\"0.1\" /></defs>" in out  # with the marks' opacity
+    assert f'<defs>{shapes} opacity="0.1" /></defs>' in out  # with the marks' opacity
     assert '<g class="mark-symbol role-mark" fill="#4c78a8" stroke-width="2">' in out
     assert '<use href="#shape0" x="1" y="1" />' in out
     assert still_svg(out) == out
@@ -249,7 +249,8 @@ def test_a_group_says_the_paint_most_of_its_marks_share_with_its_dark_class() ->
     marks = "".join(
         f'<path d="M{i},0h1v1h-1Z" fill="{fill}"{dark}/>'
         for i, (fill, dark) in enumerate(
-            [("steelblue", ' class="dark-fill-4f8bbd"')] * 3 + [("goldenrod", ""), ("steelblue", "")]
+            [("steelblue", ' class="dark-fill-4f8bbd"')] * 3
+            + [("goldenrod", ""), ("steelblue", "")]
         )
     )
     svg = f'<svg xmlns="http://www.w3.org/2000/svg"><g class="mark-rect">{marks}</g></svg>'
