@@ -619,9 +619,12 @@ def _dark_rules(root: ET.Element, scope: str) -> str:
     rules = []
     for name in sorted({name for el in root.iter() for name in el.get("class", "").split()}):
         found = _DARK_CLASS.fullmatch(name)
-        colour = found and DARK_COLOURS.get(found.group(2), f"#{found.group(2)}")
-        if found and colour and _HEX_COLOUR.fullmatch(colour):
-            rules.append(f"{scope} .{name} {{ {found.group(1)}: {colour}; }}\n")
+        if found is None:
+            continue
+        attr, role = found.groups()
+        colour = DARK_COLOURS.get(role, f"#{role}")
+        if _HEX_COLOUR.fullmatch(colour):
+            rules.append(f"{scope} .{name} {{ {attr}: {colour}; }}\n")
     return "".join(rules)
 
 
