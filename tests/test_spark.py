@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -194,6 +195,20 @@ def test_translated_functions_give_duckdbs_values(sql) -> None:
     assert json.dumps([list(r) for r in found], default=str) == json.dumps(
         [list(r) for r in expected], default=str
     )
+
+
+def test_a_long_query_on_spark_tells_how_far_it_has_come(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("CHARTSPEC_PROGRESS_DELAY", "0")
+    monkeypatch.setattr("chartspec.lazy.PROGRESS_POLL_SECONDS", 0.01)
+    spark = spark_session()
+    spark.range(0, 2 * 10**8, 1, 8).createOrReplaceTempView("numbers")  # 8 tasks
+    table = LazyTable("numbers", "dataframe", SCHEMA, reader="numbers", engine=SPARK)
+    assert run_query(spark, table, "SELECT sum(id % 7) AS n FROM numbers")["n"][0] > 0
+    lines = capsys.readouterr().err.splitlines()
+    done = [int(re.fullmatch(r"chartspec: querying numbers \(percent\): (\d+)/100 \(.*s\)", line)[1])
+            for line in lines]  # fmt: skip
+    assert len(done) >= 2 and done[-1] == 100, lines  # at least one report before the end
+    assert done == sorted(done)
 
 
 def test_a_query_past_the_time_limit_is_stopped_with_one_line(

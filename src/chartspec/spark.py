@@ -32,6 +32,7 @@ from chartspec.lazy import (
     check_table,
     engine_error,
     engine_settings,
+    progress_shown,
     source_files,
     timed_out,
 )
@@ -149,10 +150,11 @@ def run_query(spark: Any, table: LazyTable, sql: str, *, limit: int | None = Non
     canceller = threading.Thread(target=cancel_when_late, name="chartspec-query-timer", daemon=True)
     canceller.start()
     try:
-        frame = spark.sql(to_spark_sql(sql))
-        if limit is not None:
-            frame = frame.limit(limit)
-        rows = frame.toArrow().to_pandas()
+        with progress_shown(table, lambda: _percent_done(context, group)):
+            frame = spark.sql(to_spark_sql(sql))
+            if limit is not None:
+                frame = frame.limit(limit)
+            rows = frame.toArrow().to_pandas()
     except Exception as error:  # a cancelled job ends in whatever error its fetch meets
         if late.is_set():
             raise timed_out(table, timeout) from None
@@ -166,6 +168,18 @@ def run_query(spark: Any, table: LazyTable, sql: str, *, limit: int | None = Non
         if isinstance(column.dtype, pd.DatetimeTZDtype):  # an instant: its UTC wall clock
             rows[name] = column.dt.tz_convert("UTC").dt.tz_localize(None)
     return rows
+
+
+def _percent_done(context: Any, group: str) -> float:
+    """Return the share of the tasks of the group's jobs done so far, or -1 before the first."""
+    tracker = context.statusTracker()
+    done = total = 0
+    for job in tracker.getJobIdsForGroup(group):
+        info = tracker.getJobInfo(job)
+        for stage in (tracker.getStageInfo(s) for s in (info.stageIds if info else ())):
+            if stage is not None:
+                done, total = done + stage.numCompletedTasks, total + stage.numTasks
+    return 100 * done / total if total else -1
 
 
 def to_spark_sql(sql: str) -> str:
