@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from test_diff import ROWS, make_spec, write
-
 from chartspec.vcs import site_revision
+from test_diff import ROWS, make_spec, write
 
 
 @pytest.mark.parametrize(

@@ -259,7 +259,7 @@ def side_by_side(
     return out.getvalue()
 
 
-# --------------------------------------------------------------------------- the commit a site is built from
+# ------------------------------------------------------------------ the commit a site is built from
 
 
 @dataclass(frozen=True)
