@@ -344,25 +344,89 @@ def test_only_inputs_inside_the_project_are_versioned(tmp_path: Path) -> None:
     assert spec_inputs(spec) == [{"path": p} for p in recorded]  # no project: no versions
 
 
-def test_build_commit_check_stays_clean_with_input_versions(project: Path, cli: Any) -> None:
-    """No revision is written into the site, so committing it leaves it a rebuild's equal;
-    the input's git blob is the one git stores, even from a checkout with CRLF line ends."""
-    git = [
-        "git",
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.org",
-        "-c",
-        "core.autocrlf=false",
-    ]
+_BUILD_FILES = ".chartspec-cache/\n.chartspec-lock\n"  # what a project's .gitignore names
+
+
+def _git(project: Path, *args: str) -> str:
+    """Run git in `project` as a user without settings of their own would."""
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
+def _metadata(project: Path) -> dict[str, Any]:
+    metadata: dict[str, Any] = json.loads(
+        (project / "site/charts/speed.metadata.json").read_text("utf-8")
+    )
+    _validator().validate(metadata)
+    return metadata
+
+
+def test_a_site_outside_version_control_names_its_commit(project: Path, cli: Any) -> None:
+    """A site the repository ignores is deployed, not committed: it names the commit it was
+    built from and the chart's files that differed from it, and a later commit alone does
+    not make it stale."""
+    (project / ".gitignore").write_text("site/\n" + _BUILD_FILES)
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "charts")
     assert cli("build", cwd=project).returncode == 0
-    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
-    subprocess.run([*git, "commit", "-qm", "charts"], cwd=project, check=True)
+    head = _git(project, "rev-parse", "HEAD")
+    metadata = _metadata(project)
+    assert metadata["code"] == "charts/speed.py"
+    assert metadata["revision"] == {"commit": head, "uncommitted": []}
+    page = (project / "site/speed.html").read_text(encoding="utf-8")
+    assert f'Built from commit <code title="{head}">{head[:12]}</code></dd>' in page
+    with zipfile.ZipFile(project / "site/charts/speed.zip") as archive:
+        readme = archive.read("README.md").decode("utf-8")
+    assert f"Built from commit `{head}`." in readme
+
+    table = project / "charts" / "data.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace("47.8", "47.9"), encoding="utf-8")
+    assert cli("build", cwd=project).returncode == 0
+    changed = ["charts/data.csv", "specs/speed.vl.json"]  # the spec holds the data
+    assert _metadata(project)["revision"] == {"commit": head, "uncommitted": changed}
+    page = (project / "site/speed.html").read_text(encoding="utf-8")
+    assert "with uncommitted changes to <code>charts/data.csv</code>, <code>specs/" in page
+    before = {p: p.read_bytes() for p in (project / "site").rglob("*") if p.is_file()}
+    _git(project, "commit", "-qam", "new numbers")
+    done = cli("check", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr  # it names what it was built from
+    assert {p: p.read_bytes() for p in (project / "site").rglob("*") if p.is_file()} == before
+    assert cli("build", cwd=project).returncode == 0
+    head = _git(project, "rev-parse", "HEAD")
+    assert _metadata(project)["revision"] == {"commit": head, "uncommitted": []}
+    (project / ".gitignore").write_text(_BUILD_FILES)  # the site is to be committed
+    done = cli("check", cwd=project)
+    assert done.returncode == 1 and "speed.metadata.json" in done.stdout, done.stdout
+
+
+def test_a_site_outside_a_repository_names_no_commit(site: Path) -> None:
+    metadata = json.loads((site / "charts/rain.metadata.json").read_text(encoding="utf-8"))
+    assert "revision" not in metadata and "code" not in metadata  # a hand-written spec
+    assert "Built from commit" not in (site / "rain.html").read_text(encoding="utf-8")
+
+
+def test_build_commit_check_stays_clean_with_input_versions(project: Path, cli: Any) -> None:
+    """A site committed with the project names no commit (none can be the one holding it), so
+    committing it leaves it a rebuild's equal; the input's git blob is the one git stores,
+    even from a checkout with CRLF line ends."""
+    assert cli("build", cwd=project).returncode == 0
+    (project / ".gitignore").write_text(_BUILD_FILES)
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "-c", "core.autocrlf=false", "commit", "-qm", "charts")
     done = cli("check", cwd=project)
     assert done.returncode == 0, done.stdout + done.stderr
-    metadata = json.loads((project / "site/charts/speed.metadata.json").read_text("utf-8"))
+    assert cli("build", cwd=project).returncode == 0
+    assert _git(project, "status", "--porcelain") == ""  # the rebuild is byte-identical
+    metadata = _metadata(project)
+    assert "revision" not in metadata
     stored = subprocess.run(
         ["git", "rev-parse", "HEAD:charts/data.csv"],
         cwd=project,

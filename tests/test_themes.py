@@ -123,6 +123,25 @@ def test_the_dark_theme_lightens_what_is_too_dark_for_it_keeping_the_hue() -> No
     assert dark["config"]["axis"]["labelColor"] == DARK_COLOURS["muted"]
 
 
+def test_layers_sharing_a_colour_scale_get_one_lighter_range() -> None:
+    """A line and its translucent points share the colour scale: both ranges get the colour
+    the points need, so the scale has one range and each series one colour."""
+    encoding = {
+        "x": {"field": "a", "type": "quantitative"},
+        "y": {"field": "b", "type": "quantitative"},
+        "color": {"field": "c", "type": "nominal", "scale": {"range": ["#b22222", "#1f3b73"]}},
+    }
+    spec = {
+        "data": {"values": [{"a": 1, "b": 2, "c": "x"}]},
+        "layer": [{"mark": "line", "encoding": encoding}, {"mark": "point", "encoding": encoding}],
+    }
+    dark = in_dark_theme(spec)
+    line, points = (layer["encoding"]["color"]["scale"]["range"] for layer in dark["layer"])
+    assert line == points
+    assert all(contrast(with_opacity(c, 0.7), DARK) >= 3 for c in points)  # points are 0.7
+    assert line[0] == lightened("#b22222", DARK, 3, opacity=0.7)
+
+
 def test_the_rule_says_where_the_dark_theme_cannot_lighten() -> None:
     over_bars = {
         **ABOUT,

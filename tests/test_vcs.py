@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from chartspec.vcs import site_revision
 from test_diff import ROWS, make_spec, write
 
 
@@ -202,3 +203,51 @@ def test_visual_side_by_side(git_repo, cli):
         __import__("io").BytesIO(__import__("vl_convert").vegalite_to_png(make_spec()))
     )
     assert image.width > 2 * single.width and image.height > single.height
+
+
+# --------------------------------------------------------------------------- the commit a site names
+
+
+def test_a_site_names_head_when_git_does_not_commit_it(git_repo, tmp_path):
+    specs = git_repo / "specs"
+    head = git(git_repo, "rev-parse", "HEAD").strip()
+    assert site_revision(specs, git_repo / "site") is None  # would be committed with it
+    (git_repo / ".gitignore").write_text("site/\n")
+    ignored = site_revision(specs, git_repo / "site")  # ignored, though not made yet
+    assert ignored is not None and ignored.commit == head
+    outside = site_revision(specs, tmp_path / "deploy" / "site")  # in no repository
+    assert outside is not None and outside.commit == head
+    git(git_repo, "checkout", "-q", "--detach")  # as CI checks a commit out
+    assert site_revision(specs, git_repo / "site") == ignored
+
+
+def test_a_site_names_no_commit_without_one(git_repo, tmp_path, monkeypatch):
+    (git_repo / ".gitignore").write_text("site/\n")
+    (git_repo / "site").mkdir()
+    (git_repo / "site" / "index.html").write_text("<!doctype html>\n")
+    git(git_repo, "add", "-f", "site")  # committed before the folder was ignored
+    git(git_repo, "commit", "-q", "-m", "Publish")
+    assert site_revision(git_repo / "specs", git_repo / "site") is None
+    empty = tmp_path / "empty"
+    (empty / "specs").mkdir(parents=True)
+    git(empty, "init", "-q")
+    assert site_revision(empty / "specs", tmp_path / "out") is None  # no commit yet
+    plain = tmp_path / "plain"
+    (plain / "specs").mkdir(parents=True)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    assert site_revision(plain / "specs", tmp_path / "out") is None  # not a repository
+    assert site_revision(git_repo / "specs", tmp_path / "out", commit="f" * 40) is None
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
+    assert site_revision(git_repo / "specs", tmp_path / "out") is None  # git not installed
+
+
+def test_a_revision_names_files_whose_content_is_not_the_commits(git_repo):
+    revision = site_revision(git_repo / "specs", git_repo.parent / "out")
+    assert revision is not None
+    committed = (git_repo / "specs" / "speed.vl.json").read_bytes()
+    files = {
+        "specs/speed.vl.json": committed.replace(b"\n", b"\r\n"),  # a Windows checkout
+        "specs/other.vl.json": b"{}\n",  # changed
+        "charts/new.csv": b"x\n",  # never committed
+    }
+    assert revision.uncommitted(files) == ["charts/new.csv", "specs/other.vl.json"]

@@ -323,8 +323,13 @@ def store_spec(
 # --- sites ------------------------------------------------------------------------------------
 
 
-def site_inputs_key(specs_dir: Path, reports: Sequence[Path]) -> str | None:
-    """Return a hash of everything a site is built from, or None when a file cannot be read."""
+def site_inputs_key(
+    specs_dir: Path, reports: Sequence[Path], *, commit: str | None = None
+) -> str | None:
+    """Return a hash of everything a site is built from, or None when a file cannot be read.
+
+    `commit` is the one its metadata names (see `vcs.site_revision`), if any.
+    """
     specs_dir = Path(specs_dir)
     try:
         contents = {
@@ -336,28 +341,38 @@ def site_inputs_key(specs_dir: Path, reports: Sequence[Path]) -> str | None:
     except OSError:
         return None
     files = {rel: sha256_bytes(data) for rel, data in contents.items()}
-    # the metadata gives the version of each table file a spec was built from
+    # the metadata gives the version of each table file a spec was built from, and, with a
+    # commit, which of those and of the chart modules differ from it
     root = specs_dir.resolve().parent
     recorded = sorted({path for data in contents.values() for path in _recorded_inputs(data)})
     inputs = {path: project_input_version(root, path) for path in recorded}
     # the project's licence is the one setting the site reads (see `site.write_site`)
     return key_of(
-        environment_key(), str(specs_dir.resolve()), files, texts, inputs, project_license()
+        environment_key(),
+        str(specs_dir.resolve()),
+        files,
+        texts,
+        inputs,
+        project_license(),
+        commit,
     )
 
 
 def _recorded_inputs(spec_bytes: bytes) -> list[str]:
-    """Return the table files a spec's bytes name in `usermeta.chartspec.inputs`, if any."""
-    if b'"inputs"' not in spec_bytes:
+    """Return the table files and the chart module a spec's bytes name in `usermeta.chartspec`
+    (`inputs` and `code`), if any."""
+    if b'"inputs"' not in spec_bytes and b'"code"' not in spec_bytes:
         return []
     try:
         spec = json.loads(spec_bytes)
     except ValueError:
         return []
-    inputs = chartspec_meta(spec).get("inputs") if isinstance(spec, dict) else None
+    meta = chartspec_meta(spec) if isinstance(spec, dict) else {}
+    code = meta.get("code")
+    inputs = meta.get("inputs")
     return [
         i["path"] for i in inputs or [] if isinstance(i, dict) and isinstance(i.get("path"), str)
-    ]
+    ] + ([code] if isinstance(code, str) else [])
 
 
 def site_record(store: Store, site_dir: Path) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from typing import Any
 from chartspec.cache import key_of, sha256_bytes
 from chartspec.errors import ChartspecError
 from chartspec.inputs import tables_read, track_inputs
-from chartspec.provenance import table_input
+from chartspec.provenance import module_path, table_input
 from chartspec.registry import (
     DEFAULT_TIME_LIMIT,
     ChartDef,
@@ -180,7 +180,9 @@ def build_spec(
         drawn = draw_chart(definition, time_limit=time_limit)
     inputs = [table_input(Path(path), module_file=definition.module_file) for path in tables]
     try:
-        spec = chart_to_spec(drawn, definition, inputs=inputs)
+        spec = chart_to_spec(
+            drawn, definition, inputs=inputs, code=module_path(definition.module_file)
+        )
     except ChartspecError:
         raise
     except Exception as error:

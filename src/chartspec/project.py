@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chartspec.build import (
     Stale,
@@ -39,6 +39,7 @@ from chartspec.datafiles import DEFAULT_INLINE_MAX_ROWS, DataPlacement
 from chartspec.errors import ChartspecError
 from chartspec.manifest import LEGACY_SITE_MARKER, Manifest, file_hash
 from chartspec.pool import shared_workers, worker_count
+from chartspec.provenance import recorded_commit
 from chartspec.publish import (
     Published,
     build_lock,
@@ -51,6 +52,9 @@ from chartspec.publish import (
 from chartspec.registry import DEFAULT_TIME_LIMIT
 from chartspec.rules import LintSettings
 from chartspec.spec import find_specs
+
+if TYPE_CHECKING:
+    from chartspec.vcs import Revision
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,8 @@ def publish_outputs(
     root = project_root(specs_dir)
     with build_lock(root):
         recover(root)
+        revision = _site_revision(specs_dir, site_dir)
+        commit = revision.commit if revision else None
         done = publish(
             specs_dir=specs_dir,
             site_dir=site_dir,
@@ -173,12 +179,15 @@ def publish_outputs(
                 quiet=quiet,
                 previous=site_dir,
                 leave_out=leave_out,
+                revision=revision,
             ),
-            site_is_current=lambda: use_cache and site_is_current(specs_dir, site_dir, reports),
+            site_is_current=lambda: (
+                use_cache and site_is_current(specs_dir, site_dir, reports, commit=commit)
+            ),
             unused_data=unused_data,
         )
         if use_cache:
-            _record_site(specs_dir, site_dir, reports)
+            _record_site(specs_dir, site_dir, reports, commit=commit)
     return done
 
 
@@ -243,6 +252,7 @@ def specs_to_site(
                 quiet=quiet,
                 previous=out_dir,
                 leave_out=leave_out,
+                revision=_site_revision(specs_dir, out_dir),
             ),
         )
     return done.site_files
@@ -264,17 +274,29 @@ def report_sources(reports_dir: Path | None) -> list[Path]:
 # --- the record of the last site build ----------------------------------------------------------
 
 
-def _record_site(specs_dir: Path, site_dir: Path, reports: list[Path]) -> None:
+def _site_revision(specs_dir: Path, site_dir: Path, *, commit: str = "HEAD") -> Revision | None:
+    """Return the commit a site in `site_dir` names (see `vcs.site_revision`), if any."""
+    from chartspec.vcs import site_revision  # deferred: git's diff stage, for builds only
+
+    return site_revision(specs_dir, site_dir, commit=commit)
+
+
+def _record_site(
+    specs_dir: Path, site_dir: Path, reports: list[Path], *, commit: str | None
+) -> None:
     """Remember that `site_dir` is what a build of these inputs writes, for `site_is_current`."""
-    inputs = site_inputs_key(specs_dir, reports)
+    inputs = site_inputs_key(specs_dir, reports, commit=commit)
     if inputs is not None:
         files = Manifest.read(site_dir, legacy=False).files
         store_site_record(Store(cache_dir_for(specs_dir)), site_dir, inputs=inputs, files=files)
 
 
-def site_is_current(specs_dir: Path, site_dir: Path, reports: list[Path]) -> bool:
-    """Tell whether chartspec's files in `site_dir` are exactly what it wrote from these inputs."""
-    inputs = site_inputs_key(specs_dir, reports)
+def site_is_current(
+    specs_dir: Path, site_dir: Path, reports: list[Path], *, commit: str | None = None
+) -> bool:
+    """Tell whether chartspec's files in `site_dir` are exactly what it wrote from these inputs
+    (and naming `commit`)."""
+    inputs = site_inputs_key(specs_dir, reports, commit=commit)
     record = site_record(Store(cache_dir_for(specs_dir)), site_dir)
     if inputs is None or record is None or record.get("inputs") != inputs:
         return False
@@ -294,16 +316,29 @@ def stale_site(
 
     Files in `site_dir` that chartspec did not write are not compared. Drawings are compared
     by what they were drawn from: the rebuild takes those whose key `site_dir` records from
-    there, and draws only the others.
+    there, and draws only the others. A site that names the commit it was built from is
+    rebuilt naming that commit, not the one checked out now: a new commit alone does not
+    make it stale.
     """
     reports = report_sources(reports_dir)
-    if site_is_current(specs_dir, site_dir, reports):
+    built_from = recorded_commit(site_dir / "charts")
+    revision = _site_revision(specs_dir, site_dir, commit=built_from) if built_from else None
+    commit = revision.commit if revision else None
+    if site_is_current(specs_dir, site_dir, reports, commit=commit):
         return []  # the record of its last build matches every input and every file
     manifest = Manifest.read(site_dir, legacy=(site_dir / LEGACY_SITE_MARKER).is_file())
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "site"
         cache = cache_dir_for(specs_dir)
-        write_site(specs_dir, fresh, reports=reports, jobs=jobs, cache_dir=cache, previous=site_dir)
+        write_site(
+            specs_dir,
+            fresh,
+            reports=reports,
+            jobs=jobs,
+            cache_dir=cache,
+            previous=site_dir,
+            revision=revision,
+        )
         made = _files(fresh)
         owned = _files(site_dir) - {LEGACY_SITE_MARKER} if manifest.legacy else set(manifest.files)
         stale = []

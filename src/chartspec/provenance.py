@@ -29,6 +29,7 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a ZIP entry can hold
 ZIP_MODE = 0o100644  # a regular file, read-write for its owner, readable by all
 _SCHEMA_VERSION = re.compile(r"/v(\d+(?:\.\d+)*)\.json$")
 _SOURCE_KEYS = ("name", "url", "retrieved", "note")
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256 object ids
 
 
 def metadata_schema() -> dict[str, Any]:
@@ -48,16 +49,19 @@ def chart_metadata(
     license: str | None = None,
     versions: Mapping[str, str] = {},
     inputs: Sequence[Mapping[str, str]] | None = None,
+    revision: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return a chart's metadata: what it shows, where its numbers come from, how it was made.
 
     `data_files` are the downloads of its data (file name, label, rows, bytes); `license`
     applies unless the spec gives its own; `versions` are of the libraries that drew it;
     `inputs` are the table files it was built from with their versions (see
-    `spec_inputs`), by default those the spec names, without versions.
+    `spec_inputs`), by default those the spec names, without versions; `revision` is the
+    commit it was built from and which of its files differed from it (see `site_revision`
+    in vcs.py), given only for a site that is not committed with the project.
     """
     meta = chartspec_meta(spec)
-    return {
+    found = {
         "format": METADATA_FORMAT,
         "name": name,
         "title": title,
@@ -78,15 +82,19 @@ def chart_metadata(
             **versions,
         },
     }
+    if _text(meta.get("code")):
+        found["code"] = meta["code"]
+    if revision is not None:
+        found["revision"] = dict(revision)
+    return found
 
 
 def spec_inputs(spec: dict[str, Any], *, root: Path | None = None) -> list[dict[str, str]]:
     """Return the table files a spec names (`usermeta.chartspec.inputs`), each with its
     version (see `inputs.input_version`) when it is a file inside the project folder `root`.
 
-    No git revision is given: a revision written into the site cannot be the commit that
-    holds the site, so the committed site would never match a rebuild. The input's
-    `git_blob` finds the commits that hold it instead.
+    The version depends on the content alone, so a committed site still matches a rebuild
+    after `git commit`: the input's `git_blob` finds the commits that hold it.
     """
     found = []
     for item in _inputs(chartspec_meta(spec).get("inputs")):
@@ -108,6 +116,20 @@ def spec_sources(meta: Mapping[str, Any]) -> list[dict[str, str]]:
         elif isinstance(item, dict) and _text(item.get("name")):
             sources.append({k: _text(item[k]) for k in _SOURCE_KEYS if _text(item.get(k))})
     return sources
+
+
+def recorded_commit(charts_dir: Path) -> str | None:
+    """Return the commit the metadata files in `charts_dir` (a site's `charts/`) name, if any:
+    one site build names one commit."""
+    for path in sorted(Path(charts_dir).glob("*.metadata.json")):
+        try:
+            revision = json.loads(path.read_text(encoding="utf-8")).get("revision")
+        except (OSError, ValueError, AttributeError):
+            continue
+        commit = revision.get("commit") if isinstance(revision, dict) else None
+        if isinstance(commit, str) and _COMMIT.fullmatch(commit):
+            return commit
+    return None
 
 
 def metadata_to_json(metadata: Mapping[str, Any]) -> str:
@@ -145,8 +167,20 @@ def readme_text(metadata: Mapping[str, Any], *, files: Sequence[str], page_url: 
     lines += ["", "## Files", ""] + [f"- `{f}`" for f in files]
     lines += ["", "## Made with", ""]
     lines += [f"- {lib} {version}" for lib, version in sorted(m["versions"].items())]
+    if m.get("code"):
+        lines.append(f"- chart code `{m['code']}`")
     lines += [_input_line(i) for i in m["inputs"]]
+    if m.get("revision"):
+        lines += ["", _revision_line(m["revision"])]
     return "\n".join(lines) + "\n"
+
+
+def _revision_line(revision: Mapping[str, Any]) -> str:
+    text = f"Built from commit `{revision['commit']}`"
+    if revision["uncommitted"]:
+        files = ", ".join(f"`{rel}`" for rel in revision["uncommitted"])
+        return f"{text}, with uncommitted changes to {files}."
+    return f"{text}."
 
 
 def chart_zip(
@@ -184,6 +218,11 @@ def table_input(path: Path, *, module_file: Path) -> dict[str, str]:
     resolved = path.resolve()
     rel = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else path.name
     return {"path": rel}
+
+
+def module_path(module_file: Path) -> str:
+    """Return how a spec records the chart module that drew it, as `table_input` a table."""
+    return table_input(module_file, module_file=module_file)["path"]
 
 
 def _input_line(item: Mapping[str, str]) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -67,6 +67,9 @@ from chartspec.spec_data import (
 from chartspec.specs import spec_to_script_json
 from chartspec.themes import dark_theme_for
 
+if TYPE_CHECKING:
+    from chartspec.vcs import Revision
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'"
@@ -115,6 +118,8 @@ class Chart:
     images: list[tuple[Path, str | None]] = field(default_factory=list)
     # the table files it was built from, with their versions (see provenance.spec_inputs)
     inputs: list[dict[str, str]] = field(default_factory=list)
+    # the commit it was built from and which of its files differ (see `_chart_revision`)
+    revision: dict[str, Any] | None = None
 
 
 def write_site(
@@ -129,13 +134,15 @@ def write_site(
     quiet: bool = True,
     leave_out: bool = False,
     previous: Path | None = None,
+    revision: Revision | None = None,
 ) -> list[Path]:
     """Write the site for every `*.vl.json` under specs_dir into the empty folder out_dir.
 
     Returns the written files. `base_url`, when given, makes Open Graph URLs absolute. Each
     Markdown file in `reports` becomes the standalone page `<stem>.html`. Charts are drawn in
     up to `jobs` processes; with `cache_dir`, the files of unchanged charts are reused, and the
-    drawings that the `previous` site records for the same key are reused too.
+    drawings that the `previous` site records for the same key are reused too. With a
+    `revision`, each chart's metadata names its commit (see `vcs.site_revision`).
     Publishing (see publish.py) hands out_dir over and moves the files into place.
     A spec that cannot be published (unreadable, rejected by check, its data or images not
     readable, not drawable) fails the site, or with `leave_out` is left out and named, with
@@ -146,6 +153,9 @@ def write_site(
     charts, left_out = _load_charts(
         _find_specs(specs_dir), specs_dir, leave_out=leave_out, cache_dir=cache_dir
     )
+    if revision is not None:
+        for chart in charts:
+            chart.revision = _chart_revision(chart, revision)
     writer = _Writer(out_dir)
     common = _write_shared_files(writer, site_title=site_title)
     made = chart_files(
@@ -178,6 +188,31 @@ def write_site(
     _write_reports(reports, writer, specs_dir)
     writer.sync()
     return [out_dir / rel for rel in sorted(writer.written)]
+
+
+def _chart_revision(chart: Chart, revision: Revision) -> dict[str, Any]:
+    """Return the commit a chart is built from, and which files of the project it is made
+    from differ from that commit: its spec, the data and images it reads, the chart module
+    and the table files it was built from."""
+    found: dict[str, bytes] = {}
+    read = [chart.spec_file, *(ds.source_file for ds in chart.datasets if ds.source_file)]
+    read += [image for image, _ in chart.images]
+    for path in read:
+        path = path.resolve()
+        named = path  # a build reads a copy of the specs folder staged beside it
+        if path.is_relative_to(chart.specs_dir):
+            named = revision.specs / path.relative_to(chart.specs_dir)
+        if named.is_relative_to(revision.project):
+            found[named.relative_to(revision.project).as_posix()] = _read_bytes(path)
+    code = chartspec_meta(chart.spec).get("code")
+    for rel in [i["path"] for i in chart.inputs] + ([code] if isinstance(code, str) else []):
+        path = (revision.project / rel).resolve()
+        if not Path(rel).is_absolute() and path.is_relative_to(revision.project):
+            try:
+                found[path.relative_to(revision.project).as_posix()] = path.read_bytes()
+            except OSError:
+                continue  # gone, or a folder of a lazy table: not a file git holds
+    return {"commit": revision.commit, "uncommitted": revision.uncommitted(found)}
 
 
 def left_out_specs(site_dir: Path) -> list[str]:
@@ -373,6 +408,7 @@ def _write_provenance(
         license=common["license"],
         versions={"vega": common["versions"]["vega"]},
         inputs=chart.inputs,
+        revision=chart.revision,
     )
     metadata_rel = f"charts/{chart.name}.metadata.json"
     text = metadata_to_json(metadata).encode("utf-8")
@@ -764,6 +800,7 @@ def chart_files(
             sha256_bytes(_read_bytes(chart.spec_file)),
             [sha256_bytes(_read_bytes(path)) for path in files],
             chart.inputs,
+            chart.revision,
             common,
             base_url,
         )

@@ -28,11 +28,16 @@ SIGNIFICANT_DIGITS = 12
 
 
 def chart_to_spec(
-    chart: Any, definition: ChartDef, *, inputs: list[dict[str, str]] | None = None
+    chart: Any,
+    definition: ChartDef,
+    *,
+    inputs: list[dict[str, str]] | None = None,
+    code: str | None = None,
 ) -> dict[str, Any]:
     """Return the canonical spec of `chart`, titled, described and sourced by `definition`.
 
-    `inputs` are the table files it was drawn from (see `provenance.table_input`).
+    `inputs` are the table files it was drawn from (see `provenance.table_input`), `code`
+    the chart module that drew it (see `provenance.module_path`).
     """
     import altair as alt
 
@@ -66,6 +71,8 @@ def chart_to_spec(
         meta["notes"] = list(definition.notes)
     if definition.license:
         meta["license"] = definition.license
+    if code:
+        meta["code"] = code
     if inputs:
         meta["inputs"] = [{"path": path} for path in sorted({found["path"] for found in inputs})]
     spec.setdefault("usermeta", {})["chartspec"] = meta

@@ -462,10 +462,13 @@ def dark_colours(dark: dict[str, Any]) -> list[tuple[Path_, str]]:
     each with the colour of the same hue and chroma that is just light enough.
 
     Text drawn in a layer with filled marks is left as it is: it may stand on those marks.
+    A colour of a scale range becomes one colour in every range that gives it, the lightest
+    any of its uses needs: views share their colour scales, so their ranges must agree.
     """
     page = background(dark, "dark")
+    uses = colour_uses(dark)
     out: dict[Path_, str] = {}
-    for use in colour_uses(dark):
+    for use in uses:
         needed = NEEDED[use.role]
         if use.over is None and use.scheme is None and contrast(use.drawn, page) < needed:
             lighter = lightened(use.value, page, needed, opacity=use.opacity)
@@ -474,7 +477,23 @@ def dark_colours(dark: dict[str, Any]) -> list[tuple[Path_, str]]:
                 lighter, page
             ):
                 out[use.path] = lighter
+    ranges = [use for use in uses if _in_scale_range(use.path)]
+    lightest: dict[str, str] = {}
+    for use in ranges:
+        lighter = out.get(use.path)
+        if lighter is not None and contrast(lighter, page) > contrast(
+            lightest.get(use.value, use.value), page
+        ):
+            lightest[use.value] = lighter
+    for use in ranges:
+        if use.value in lightest:
+            out[use.path] = lightest[use.value]
     return list(out.items())
+
+
+def _in_scale_range(path: Path_) -> bool:
+    """Tell whether a colour's path is in an encoding's scale range."""
+    return len(path) >= 3 and path[-3:-1] == ("scale", "range")
 
 
 @functools.lru_cache(maxsize=1024)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import posixpath
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from chartspec.diff import ChartDiff, diff_specs
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
 from chartspec.fonts import FONT_FILES
+from chartspec.inputs import input_version
 from chartspec.spec import SPEC_SUFFIX, find_specs, load_spec_file, load_spec_text, spec_name
 from chartspec.spec_data import NO_FILES, DataFiles, FilesFrom, data_urls, inline_data, spec_files
 
@@ -255,6 +257,72 @@ def side_by_side(
     out = io.BytesIO()
     sheet.save(out, format="PNG")
     return out.getvalue()
+
+
+# ------------------------------------------------------------------ the commit a site is built from
+
+
+@dataclass(frozen=True)
+class Revision:
+    """The commit a site is built from, and what it holds of the project's files."""
+
+    commit: str
+    project: Path  # the folder that holds the specs folder
+    specs: Path  # the specs folder as published (a build's site reads a copy staged beside it)
+    blobs: Mapping[str, str]  # each file of the project at `commit`, by path: its git blob id
+
+    def uncommitted(self, files: Mapping[str, bytes]) -> list[str]:
+        """Return the files (project path: content) whose content is not the commit's."""
+        return sorted(rel for rel, data in files.items() if self.blobs.get(rel) not in _blobs(data))
+
+
+def site_revision(specs_dir: Path, site_dir: Path, *, commit: str = "HEAD") -> Revision | None:
+    """Return `commit` of the git repository that holds the project of `specs_dir`, for a site
+    in `site_dir` that is not committed to that repository: ignored by it, or outside it.
+
+    None for a site git would commit with the project (a commit cannot name itself), and when
+    git is missing or fails, outside a repository, before its first commit, or when the
+    repository does not know `commit`: the site then names no commit.
+    """
+    project = Path(specs_dir).resolve().parent
+    try:
+        root = git_root(project)
+        if _committed_with(Path(site_dir).resolve(), root):
+            return None
+        found = git("rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}", cwd=project)
+        commit_id = found.decode().strip()
+        listing = git("ls-tree", "-r", "-z", commit_id, cwd=project)  # paths below project
+    except ChartspecError:
+        return None
+    blobs = {}
+    for entry in filter(None, listing.decode("utf-8", "surrogateescape").split("\0")):
+        info, path = entry.split("\t", 1)
+        _mode, kind, blob = info.split()
+        if kind == "blob":
+            blobs[path] = blob
+    return Revision(commit_id, project, Path(specs_dir).resolve(), blobs)
+
+
+def _committed_with(site_dir: Path, root: Path) -> bool:
+    """Tell whether git would commit a site in `site_dir` to the repository at `root`: the
+    folder is in its work tree (not another repository's) and its index page is not ignored."""
+    folder = next(p for p in (site_dir, *site_dir.parents) if p.is_dir())
+    try:
+        if git_root(folder) != root:
+            return False
+    except ChartspecError:
+        return False  # in no repository
+    try:
+        git("check-ignore", "-q", str(site_dir / "index.html"), cwd=root)
+    except ChartspecError:
+        return True  # not ignored (or git could not tell): committed, as far as is known
+    return False
+
+
+def _blobs(data: bytes) -> set[str]:
+    """Return the ids git may store a file's content under: as it is, and with LF line ends."""
+    raw = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+    return {raw, input_version(data)["git_blob"]}
 
 
 # --------------------------------------------------------------------------- what changed

@@ -89,7 +89,8 @@ def test_without_javascript_fallback_and_table_are_visible(
     page = v.page
     img = page.locator(".chart .fallback img")
     img.wait_for()
-    assert img.get_attribute("alt") == page.locator(".chart").get_attribute("aria-label")
+    description = page.locator('meta[name="description"]').get_attribute("content")
+    assert img.get_attribute("alt") == description
     shown = page.evaluate("i => [i.currentSrc, i.complete && i.naturalWidth]", img.element_handle())
     assert shown[0].endswith("charts/memory3.w288.svg") and shown[1], shown
     box = img.bounding_box()
@@ -113,6 +114,31 @@ LIGHTENED_RED = (0xE4, 0x5B, 0x4A)  # memory3's red (#c0392b) as the dark page s
     # colours are the theme's
     ["memory3", "faceted"],
 )
+def _named(page: Page, name: str) -> list[str]:
+    """Return the role of every element of the page's accessibility tree named `name` (not
+    the text of a paragraph that says it)."""
+    nodes = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+    return [
+        n["role"]["value"]
+        for n in nodes
+        if not n.get("ignored")
+        and n.get("name", {}).get("value") == name
+        and n["role"]["value"] not in ("StaticText", "InlineTextBox", "paragraph")
+    ]
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_a_screen_reader_hears_the_description_of_the_drawing_once(
+    visit: Callable[..., Visit], server: str, live: bool
+) -> None:
+    """The figure around the drawing has no name of its own, so its description is said once:
+    as the still image's alt text, or as the live chart's label."""
+    v = visit(server + "memory3.html", wait_live=live, java_script_enabled=live)
+    description = v.page.locator('meta[name="description"]').get_attribute("content") or ""
+    roles = _named(v.page, description)
+    assert roles == (["graphics-document"] if live else ["image"]), roles
+
+
 def test_drawing_files_show_the_theme_of_the_page(
     visit: Callable[..., Visit], server: str, scheme: str, name: str
 ) -> None:
