@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import altair as alt
@@ -19,8 +21,8 @@ import chartspec.spark
 from chartspec import scan_csv, scan_parquet
 from chartspec.errors import ChartspecError
 from chartspec.inputs import FILES_PREFIX, VERSION_PREFIX, track_inputs
-from chartspec.lazy import engine_settings
-from chartspec.spark import SPARK, scan_spark, spark_session, to_spark_sql
+from chartspec.lazy import LazyTable, engine_settings
+from chartspec.spark import SPARK, run_query, scan_spark, spark_session, to_spark_sql
 from chartspec.specs import chart_to_spec
 from test_lazy import GOOD_ROWS, SCHEMA_ERRORS, error_of, lazy_project, parquet
 from test_lazy import SCHEMA as KEYED
@@ -193,6 +195,50 @@ def test_translated_functions_give_duckdbs_values(sql) -> None:
     assert json.dumps([list(r) for r in found], default=str) == json.dumps(
         [list(r) for r in expected], default=str
     )
+
+
+def test_a_long_query_on_spark_tells_how_far_it_has_come(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("CHARTSPEC_PROGRESS_DELAY", "0")
+    monkeypatch.setattr("chartspec.lazy.PROGRESS_POLL_SECONDS", 0.01)
+    spark = spark_session()
+    spark.range(0, 2 * 10**8, 1, 8).createOrReplaceTempView("numbers")  # 8 tasks
+    table = LazyTable("numbers", "dataframe", SCHEMA, reader="numbers", engine=SPARK)
+    assert run_query(spark, table, "SELECT sum(id % 7) AS n FROM numbers")["n"][0] > 0
+    lines = capsys.readouterr().err.splitlines()
+    done = [int(re.fullmatch(r"chartspec: querying numbers \(percent\): (\d+)/100 \(.*s\)", line)[1])
+            for line in lines]  # fmt: skip
+    assert len(done) >= 2 and done[-1] == 100, lines  # at least one report before the end
+    assert done == sorted(done)
+
+
+def test_a_query_past_the_time_limit_is_stopped_with_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A join of 10^12 row pairs would run for hours: the limit stops it, whichever job is running."""
+    monkeypatch.setenv("CHARTSPEC_QUERY_TIMEOUT", "2")
+    spark = spark_session()
+    left = spark.range(10**6).withColumnRenamed("id", "a")
+    left.crossJoin(spark.range(10**6).withColumnRenamed("id", "b")).createOrReplaceTempView("pairs")
+    table = LazyTable("pairs", "dataframe", SCHEMA, reader="pairs", engine=SPARK)
+    outcome: list[object] = []
+
+    def query() -> None:
+        try:
+            outcome.append(run_query(spark, table, "SELECT sum(a * 0.5 + b) AS x FROM pairs"))
+        except ChartspecError as error:
+            outcome.append(str(error))
+
+    running = threading.Thread(target=query, daemon=True)
+    running.start()
+    running.join(600)  # seconds, not hours: generous for a busy machine
+    try:
+        assert not running.is_alive(), "the query still runs 10 minutes past its 2 s limit"
+        assert outcome == [
+            "pairs: the query over the table ran longer than 2 s; raise query-timeout in "
+            "[tool.chartspec.engine] (or CHARTSPEC_QUERY_TIMEOUT), or reduce the table in its query"
+        ]
+    finally:
+        spark.sparkContext.cancelAllJobs()
 
 
 def test_a_build_set_to_spark_writes_duckdbs_spec_and_nothing_else(tmp_path: Path) -> None:

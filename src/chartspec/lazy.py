@@ -262,7 +262,7 @@ def run_query(con: Any, table: LazyTable, sql: str, *, limit: int | None = None)
     timer = threading.Timer(timeout, con.interrupt)
     timer.start()
     try:
-        with _progress_shown(con, table):
+        with progress_shown(table, con.query_progress):
             relation = con.sql(sql)
             return (relation.limit(limit) if limit is not None else relation).df()
     except duckdb.InterruptException:
@@ -274,9 +274,10 @@ def run_query(con: Any, table: LazyTable, sql: str, *, limit: int | None = None)
 
 
 @contextmanager
-def _progress_shown(con: Any, table: LazyTable) -> Iterator[None]:
-    """Tell how far the query on `con` has come, once it runs longer than the progress delay.
+def progress_shown(table: LazyTable, percent_done: Callable[[], float]) -> Iterator[None]:
+    """Tell how far the query over `table` has come, once it runs longer than the progress delay.
 
+    `percent_done` is polled from another thread; it returns -1 while the engine cannot tell.
     Log lines, not a bar: queries run in worker processes while the build draws its own bar.
     """
     progress = Progress(
@@ -285,10 +286,12 @@ def _progress_shown(con: Any, table: LazyTable) -> Iterator[None]:
     finished = threading.Event()
 
     def poll() -> None:
+        shown = 0
         while not finished.wait(PROGRESS_POLL_SECONDS):
-            done = con.query_progress()  # -1 while DuckDB cannot tell
-            if done >= 0:
-                progress.update(min(int(done), 99))
+            done = min(int(percent_done()), 99)
+            if done > shown:  # never backwards: an engine may count a later step afresh
+                shown = done
+                progress.update(shown)
 
     poller = threading.Thread(target=poll, daemon=True)
     with progress:

@@ -17,7 +17,6 @@ import os
 import sys
 import tempfile
 import threading
-import time
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from chartspec.lazy import (
     check_table,
     engine_error,
     engine_settings,
+    progress_shown,
     source_files,
     timed_out,
 )
@@ -54,6 +54,7 @@ _CONFIG = {
     "spark.sql.session.timeZone": "UTC",  # times are wall clocks, as in DuckDB and pandas
 }
 # A file's path, from the URI Spark gives it (a literal "+" is kept; url_decode would not).
+CANCEL_POLL_SECONDS = 0.2
 _FILE_PATH = (
     "url_decode(replace(regexp_replace(_metadata.file_path, '^file:(//)?', ''), '+', '%2B'))"
 )
@@ -134,26 +135,51 @@ def run_query(spark: Any, table: LazyTable, sql: str, *, limit: int | None = Non
     group = f"chartspec-{uuid.uuid4().hex}"
     context = spark.sparkContext
     context.setJobGroup(group, "chartspec query", interruptOnCancel=True)
-    timer = threading.Timer(timeout, context.cancelJobGroup, [group])
-    start = time.monotonic()
-    timer.start()
+    finished, late = threading.Event(), threading.Event()
+
+    def cancel_when_late() -> None:
+        # A query runs as several jobs (a broadcast, then the scan): cancelling once can fall
+        # between two of them, so every job the group starts past the deadline is cancelled.
+        if finished.wait(timeout):
+            return
+        late.set()
+        while not finished.is_set():
+            context.cancelJobGroup(group)
+            finished.wait(CANCEL_POLL_SECONDS)
+
+    canceller = threading.Thread(target=cancel_when_late, name="chartspec-query-timer", daemon=True)
+    canceller.start()
     try:
-        frame = spark.sql(to_spark_sql(sql))
-        if limit is not None:
-            frame = frame.limit(limit)
-        rows = frame.toArrow().to_pandas()
+        with progress_shown(table, lambda: _percent_done(context, group)):
+            frame = spark.sql(to_spark_sql(sql))
+            if limit is not None:
+                frame = frame.limit(limit)
+            rows = frame.toArrow().to_pandas()
     except Exception as error:  # a cancelled job ends in whatever error its fetch meets
-        if time.monotonic() - start >= timeout:
+        if late.is_set():
             raise timed_out(table, timeout) from None
         if isinstance(error, _errors()):
             raise engine_error(error, table) from None
         raise
     finally:
-        timer.cancel()
+        finished.set()
+        canceller.join()
     for name, column in rows.items():
         if isinstance(column.dtype, pd.DatetimeTZDtype):  # an instant: its UTC wall clock
             rows[name] = column.dt.tz_convert("UTC").dt.tz_localize(None)
     return rows
+
+
+def _percent_done(context: Any, group: str) -> float:
+    """Return the share of the tasks of the group's jobs done so far, or -1 before the first."""
+    tracker = context.statusTracker()
+    done = total = 0
+    for job in tracker.getJobIdsForGroup(group):
+        info = tracker.getJobInfo(job)
+        for stage in (tracker.getStageInfo(s) for s in (info.stageIds if info else ())):
+            if stage is not None:
+                done, total = done + stage.numCompletedTasks, total + stage.numTasks
+    return 100 * done / total if total else -1
 
 
 def to_spark_sql(sql: str) -> str:
