@@ -18,6 +18,7 @@ from filelock import FileLock
 
 from chart_samples import make_scatter_spec
 from chartspec.fonts import FONT_FAMILY
+from chartspec.project import specs_to_site
 
 REPO = Path(__file__).resolve().parent.parent
 # Tests compare a command's whole stderr; on a loaded machine a stage can pass the one-second mark
@@ -170,10 +171,18 @@ def project(built_project: Path, tmp_path: Path) -> Path:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test under tests/browser/ as a browser test (`-m "not browser"` skips them)."""
+    """Mark every test under tests/browser/ as a browser test (`-m "not browser"` skips them),
+    and put the files of browser and slow tests first: the workers start on the long files
+    and end together on short ones."""
     for item in items:
         if BROWSER_TESTS in item.path.parents:
             item.add_marker(pytest.mark.browser)
+    long = {
+        item.path
+        for item in items
+        if any(item.iter_markers("browser")) or any(item.iter_markers("slow"))
+    }
+    items.sort(key=lambda item: item.path not in long)
 
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
@@ -382,6 +391,16 @@ def write_test_specs(folder: Path) -> Path:
 def specs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return a folder holding the test specs."""
     return write_test_specs(tmp_path_factory.mktemp("specs"))
+
+
+@pytest.fixture(scope="session")
+def site_dir(specs_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of the test specs, built once per run."""
+
+    def build(folder: Path) -> None:
+        specs_to_site(specs_dir, folder / "site")
+
+    return made_once(tmp_path_factory, "test-site", build) / "site"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -38,16 +38,6 @@ document.addEventListener('securitypolicyviolation', function (e) {
 
 
 @pytest.fixture(scope="session")
-def site_dir(specs_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the test site once."""
-
-    def build(folder: Path) -> None:
-        specs_to_site(specs_dir, folder / "site", site_title="Test charts")
-
-    return made_once(tmp_path_factory, "browser-site", build) / "site"
-
-
-@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Launch Debian's Chromium; fail (never skip) when it is missing."""
     exe = shutil.which("chromium")

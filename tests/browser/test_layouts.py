@@ -85,11 +85,19 @@ def _problems(v: Visit, width: int) -> list[str]:
     return found
 
 
-def _visit_all(browser: Browser, base: str, names: list[str], tag: str) -> list[str]:
+def _visit_all(
+    browser: Browser,
+    base: str,
+    names: list[str],
+    tag: str,
+    *,
+    widths: list[int] = WIDTHS,
+    schemes: list[str] = SCHEMES,
+) -> list[str]:
     """Visit every page at every width and scheme; return the problems, one line each."""
     failed = []
-    for width in WIDTHS:
-        for scheme in SCHEMES:
+    for width in widths:
+        for scheme in schemes:
             context = browser.new_context(
                 viewport={"width": width, "height": 900}, color_scheme=scheme
             )

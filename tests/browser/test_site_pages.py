@@ -9,12 +9,12 @@ from urllib.parse import urlparse
 
 import pytest
 from PIL import Image, ImageColor
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from chartspec.drawings import DARK_COLOURS
 from conftest import EXPECTED_MARKS, PAYLOAD_SCRIPT
 
-from .conftest import ARTIFACTS, Visit
+from .conftest import ARTIFACTS, CSP_LISTENER, Visit, visit_each
 
 MARK_SELECTORS = {
     "symbol": "g.mark-symbol.role-mark path",
@@ -190,24 +190,29 @@ SMALLEST_TEXT = """(root) => {
 @pytest.mark.parametrize("width", [360, 768, 1280])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_layout_fits_and_screenshots(
-    visit: Callable[..., Visit], server: str, width: int, scheme: str
+    browser: Browser, server: str, width: int, scheme: str
 ) -> None:
-    for name in [*CHARTS, "index"]:
-        v = visit(
-            f"{server}{name}.html", width=width, color_scheme=scheme, wait_live=name != "index"
-        )
-        scroll = v.page.evaluate("document.documentElement.scrollWidth")
-        assert scroll <= width, f"{name}: page is {scroll}px wide at {width}px"
-        chart = v.page.locator(".chart svg").first if name != "index" else None
-        if chart is not None:  # at its own size, never shrunk; text readable
-            box = chart.bounding_box()
-            natural = float(chart.get_attribute("width") or 0)
-            assert box and natural > 0
-            assert box["width"] == pytest.approx(natural, abs=1), name
-            smallest = v.page.evaluate(SMALLEST_TEXT, ".chart.is-live")
-            assert smallest >= 11, f"{name}: text {smallest:.1f}px at {width}px"
-        v.page.screenshot(path=str(_artifact(f"{name}-{width}-{scheme}.png")), full_page=True)
-        _assert_clean(v)
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    context.add_init_script(CSP_LISTENER)
+    try:
+        for url, v in visit_each(context, [f"{server}{name}.html" for name in [*CHARTS, "index"]]):
+            name = url.removeprefix(server).removesuffix(".html")
+            if name != "index":
+                v.page.wait_for_selector(".chart.is-live svg", timeout=15_000)
+            scroll = v.page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"{name}: page is {scroll}px wide at {width}px"
+            chart = v.page.locator(".chart svg").first if name != "index" else None
+            if chart is not None:  # at its own size, never shrunk; text readable
+                box = chart.bounding_box()
+                natural = float(chart.get_attribute("width") or 0)
+                assert box and natural > 0
+                assert box["width"] == pytest.approx(natural, abs=1), name
+                smallest = v.page.evaluate(SMALLEST_TEXT, ".chart.is-live")
+                assert smallest >= 11, f"{name}: text {smallest:.1f}px at {width}px"
+            v.page.screenshot(path=str(_artifact(f"{name}-{width}-{scheme}.png")), full_page=True)
+            _assert_clean(v)
+    finally:
+        context.close()
 
 
 def _contrast(page: Page, fg_selector: str, bg_selector: str, fg_prop: str = "color") -> float:
