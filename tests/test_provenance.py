@@ -406,6 +406,26 @@ def test_a_site_outside_version_control_names_its_commit(project: Path, cli: Any
     assert done.returncode == 1 and "speed.metadata.json" in done.stdout, done.stdout
 
 
+def test_a_clone_checks_clean_before_its_deployed_site_is_built(
+    project: Path, cli: Any, tmp_path: Path
+) -> None:
+    """CI checks a fresh clone before it builds: a site the repository ignores is not there
+    yet, and not missing; a site the repository commits is missing."""
+    (project / ".gitignore").write_text("site/\n" + _BUILD_FILES)
+    assert cli("build", cwd=project).returncode == 0
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "charts")
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", str(project), str(clone))
+    assert not (clone / "site").exists()
+    done = cli("check", cwd=clone)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (clone / ".gitignore").write_text(_BUILD_FILES)  # the site is to be committed
+    done = cli("check", cwd=clone)
+    assert done.returncode == 1 and "missing from the site" in done.stdout, done.stdout
+
+
 def test_a_site_outside_a_repository_names_no_commit(site: Path) -> None:
     metadata = json.loads((site / "charts/rain.metadata.json").read_text(encoding="utf-8"))
     assert "revision" not in metadata and "code" not in metadata  # a hand-written spec

@@ -320,6 +320,10 @@ def stale_site(
     rebuilt naming that commit, not the one checked out now: a new commit alone does not
     make it stale.
     """
+    from chartspec.vcs import site_is_deployed  # deferred: git, for checks only
+
+    if not site_dir.exists() and site_is_deployed(specs_dir, site_dir):
+        return []  # a site deployed from elsewhere (CI), not built in this checkout
     reports = report_sources(reports_dir)
     built_from = recorded_commit(site_dir / "charts")
     revision = _site_revision(specs_dir, site_dir, commit=built_from) if built_from else None

@@ -285,10 +285,9 @@ def site_revision(specs_dir: Path, site_dir: Path, *, commit: str = "HEAD") -> R
     repository does not know `commit`: the site then names no commit.
     """
     project = Path(specs_dir).resolve().parent
+    if not site_is_deployed(specs_dir, site_dir):
+        return None
     try:
-        root = git_root(project)
-        if _committed_with(Path(site_dir).resolve(), root):
-            return None
         found = git("rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}", cwd=project)
         commit_id = found.decode().strip()
         listing = git("ls-tree", "-r", "-z", commit_id, cwd=project)  # paths below project
@@ -301,6 +300,16 @@ def site_revision(specs_dir: Path, site_dir: Path, *, commit: str = "HEAD") -> R
         if kind == "blob":
             blobs[path] = blob
     return Revision(commit_id, project, Path(specs_dir).resolve(), blobs)
+
+
+def site_is_deployed(specs_dir: Path, site_dir: Path) -> bool:
+    """Tell whether the project of `specs_dir` is in a git repository that would not commit a
+    site in `site_dir` with it (the folder is ignored, or outside the repository)."""
+    try:
+        root = git_root(Path(specs_dir).resolve().parent)
+    except ChartspecError:
+        return False
+    return not _committed_with(Path(site_dir).resolve(), root)
 
 
 def _committed_with(site_dir: Path, root: Path) -> bool:
