@@ -107,13 +107,6 @@ def test_without_javascript_fallback_and_table_are_visible(
 LIGHTENED_RED = (0xE4, 0x5B, 0x4A)  # memory3's red (#c0392b) as the dark page shows it
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize(
-    "name",
-    # memory3's red and grey labels are lightened for the dark page; the faceted chart's dark
-    # colours are the theme's
-    ["memory3", "faceted"],
-)
 def _named(page: Page, name: str) -> list[str]:
     """Return the role of every element of the page's accessibility tree named `name` (not
     the text of a paragraph that says it)."""
@@ -139,6 +132,13 @@ def test_a_screen_reader_hears_the_description_of_the_drawing_once(
     assert roles == (["graphics-document"] if live else ["image"]), roles
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "name",
+    # memory3's red and grey labels are lightened for the dark page; the faceted chart's dark
+    # colours are the theme's
+    ["memory3", "faceted"],
+)
 def test_drawing_files_show_the_theme_of_the_page(
     visit: Callable[..., Visit], server: str, scheme: str, name: str
 ) -> None:
