@@ -657,9 +657,9 @@ def bench_big_tables(work: Path, *, sizes: Sequence[int]) -> list[Result]:
     return results
 
 
-# Both sides start timing with their engine loaded, as for every chart of a build but its first:
-# DuckDB and pandas imported, and the Vega-Lite compiler's JavaScript runtime started (about 0.9 s, paid
-# once per build process, like the imports neither side times).
+# Both sides start timing with their engine loaded, as for every chart of a build but its
+# first: DuckDB and pandas imported, and the Vega-Lite compiler's JavaScript runtime started
+# (about 0.9 s, paid once per build process, like the imports neither side times).
 LAZY = """
 import resource, sys, time
 from pathlib import Path

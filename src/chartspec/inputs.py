@@ -82,8 +82,12 @@ def input_version(data: bytes) -> dict[str, str]:
     text = b"\0" not in data and _is_utf8(data)
     lf = data.replace(b"\r\n", b"\n") if text else data
     content = lf.removeprefix(_BOM) if text else lf
-    blob = hashlib.sha1(b"blob %d\0" % len(lf) + lf, usedforsecurity=False)
-    return {"sha256": hashlib.sha256(content).hexdigest(), "git_blob": blob.hexdigest()}
+    return {"sha256": hashlib.sha256(content).hexdigest(), "git_blob": git_blob_id(lf)}
+
+
+def git_blob_id(data: bytes) -> str:
+    """Return the id git stores `data` under (SHA-1 repositories)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def project_input_version(root: Path, recorded: str) -> dict[str, str] | None:

@@ -54,11 +54,12 @@ _CONFIG = {
     "spark.sql.session.timeZone": "UTC",  # times are wall clocks, as in DuckDB and pandas
 }
 # A file's path, from the URI Spark gives it (a literal "+" is kept; url_decode would not).
-CANCEL_POLL_SECONDS = 0.2
 _FILE_PATH = (
     "url_decode(replace(regexp_replace(_metadata.file_path, '^file:(//)?', ''), '+', '%2B'))"
 )
 _INFINITY = "CAST('infinity' AS DOUBLE)"
+
+CANCEL_POLL_SECONDS = 0.2  # how often a query past its time limit has its jobs cancelled
 
 _lock = threading.Lock()
 _sessions: list[Any] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import posixpath
 import subprocess
 from collections.abc import Callable, Iterable, Mapping
@@ -15,7 +14,7 @@ from chartspec.diff import ChartDiff, diff_specs
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
 from chartspec.fonts import FONT_FILES
-from chartspec.inputs import input_version
+from chartspec.inputs import git_blob_id, input_version
 from chartspec.spec import SPEC_SUFFIX, find_specs, load_spec_file, load_spec_text, spec_name
 from chartspec.spec_data import NO_FILES, DataFiles, FilesFrom, data_urls, inline_data, spec_files
 
@@ -330,8 +329,7 @@ def _committed_with(site_dir: Path, root: Path) -> bool:
 
 def _blobs(data: bytes) -> set[str]:
     """Return the ids git may store a file's content under: as it is, and with LF line ends."""
-    raw = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
-    return {raw, input_version(data)["git_blob"]}
+    return {git_blob_id(data), input_version(data)["git_blob"]}
 
 
 # --------------------------------------------------------------------------- what changed
