@@ -700,9 +700,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         )
     except click.exceptions.Exit as done:
         status = done.exit_code
-    except KeyboardInterrupt:
-        Interrupted("interrupted").show()
-        status = Interrupted.exit_code
+    except (Interrupted, KeyboardInterrupt):
+        Interrupted.end_process()
     except Exception as error:
         failure = _as_chartspec_error(error)
         failure.show()

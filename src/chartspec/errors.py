@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import ClassVar, TextIO
+from typing import ClassVar, NoReturn, TextIO
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -127,6 +127,17 @@ class Interrupted(ChartspecException):
     def show(self, file: TextIO | None = None) -> None:
         """Print `chartspec: interrupted`: not an error of the user's input."""
         print("chartspec: interrupted", file=file or sys.stderr)
+
+    @classmethod
+    def end_process(cls) -> NoReturn:
+        """Print the line, then let Python end the process as it ends one on Ctrl-C: by SIGINT.
+
+        Shells report status 130 either way, but only a process ended by the signal tells a
+        shell script that the user pressed Ctrl-C, so the script stops too instead of going on.
+        """
+        cls("interrupted").show()
+        sys.excepthook = lambda *_: None  # the line replaces Python's traceback
+        raise KeyboardInterrupt
 
 
 class LintWarning(UserWarning):

@@ -8,8 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-import pikepdf
-
 from chartspec import fonts, render
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
@@ -159,6 +157,8 @@ def _convert(spec: dict[str, Any], *, base_dir: Path | None) -> str:
 
 def _deterministic_pdf(raw: bytes) -> bytes:
     """Rewrite a PDF so the same drawing always gives the same bytes (no dates, ids, metadata)."""
+    import pikepdf  # here, not above: builds load this module and make no PDFs
+
     with pikepdf.open(io.BytesIO(raw)) as pdf:
         if "/Info" in pdf.trailer:
             del pdf.trailer["/Info"]
