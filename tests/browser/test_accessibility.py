@@ -20,19 +20,33 @@ from .conftest import REPO, serve_folder, visit_each
 
 SITE = REPO / "site"
 PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html"))
-AXE_OPTIONS = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
-    },
-    "resultTypes": ["violations"],
-}
 AXE = Axe()
+# Every body row of a data table is the same markup (a <tr> of <td> and <td class="num"> holding
+# text) under the same style sheet, so rows past the first two (both parities, should rows ever
+# be striped) have those rows' colours; only their text differs, and contrast does not depend on
+# it. The contrast rule, which costs most of axe's time, skips them; every other rule checks
+# every row.
+RUN_AXE = """async ({tags, sameAsFirstRows}) => {
+  const only = (runOnly, more) => ({runOnly, resultTypes: ['violations'], ...more});
+  const contrast = 'color-contrast';
+  const rest = await axe.run(document, only({type: 'tag', values: tags},
+                                            {rules: {[contrast]: {enabled: false}}}));
+  const contrasts = await axe.run({exclude: [[sameAsFirstRows]]},
+                                  only({type: 'rule', values: [contrast]}));
+  return [...rest.violations, ...contrasts.violations];
+}"""
 
 
 def _violations(page: Page) -> list[str]:
     """Return one line per axe violation on the page: rule, impact, first element, count."""
-    found = AXE.run(page, options=AXE_OPTIONS).response["violations"]
+    page.evaluate(AXE.axe_script)
+    found = page.evaluate(
+        RUN_AXE,
+        {
+            "tags": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+            "sameAsFirstRows": "tbody tr:nth-child(n+3)",
+        },
+    )
     return [
         f"{v['id']} ({v['impact']}) at {v['nodes'][0]['target']} and {len(v['nodes']) - 1} more"
         for v in found

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageFilter
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from chartspec.chartcode import build_spec
 from chartspec.errors import ChartspecError
@@ -45,8 +45,9 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
 # each point's circle, the plot area and the legend, in page pixels.
 DRAW_AND_MEASURE = """
 async ({spec, family}) => {
-  if (family) {
+  if (family && !document.getElementById('forced-family')) {
     const style = document.createElement('style');
+    style.id = 'forced-family';
     style.textContent = `#chart text { font-family: "${family}" !important; }`;
     document.head.appendChild(style);
   }
@@ -96,16 +97,21 @@ def pages(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture(scope="module")
 def draw(browser: Browser, pages: str) -> Iterator[Callable[[dict[str, Any], str | None], Any]]:
-    """Draw a spec on a fresh page in `family` (None: the machine's own fonts); measure it."""
+    """Draw a spec in `family` (None: the machine's own fonts) and measure it, on a page of
+    that family's: vega-embed replaces the chart the page drew before, and the page's fonts
+    and forced family stay as they were, so the page is loaded once per family."""
     context = browser.new_context(viewport={"width": 1000, "height": 800})
+    family_pages: dict[str | None, tuple[Page, list[str]]] = {}
 
     def draw_(spec: dict[str, Any], family: str | None) -> Any:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(pages + ("fira.html" if family == FONT_FAMILY else "plain.html"))
+        if family not in family_pages:
+            page, errors = context.new_page(), []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(pages + ("fira.html" if family == FONT_FAMILY else "plain.html"))
+            family_pages[family] = page, errors
+        page, errors = family_pages[family]
+        errors.clear()
         measured = page.evaluate(DRAW_AND_MEASURE, {"spec": spec, "family": family})
-        page.close()
         assert not errors, errors
         return measured
 

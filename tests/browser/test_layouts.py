@@ -22,7 +22,7 @@ from .test_site_pages import SMALLEST_TEXT, _boxes, _overlap
 
 BUILT_IN = sorted(p.name.removesuffix(".vl.json") for p in (REPO / "specs").glob("*.vl.json"))
 WIDTHS = [360, 768, 1280]
-SCHEMES = ["light", "dark"]
+VIEWS = [(width, scheme) for width in WIDTHS for scheme in ("light", "dark")]
 LABELLED = "memory3-speed-vs-score"
 # Charts of one view (no facets, concatenations or repeats), which a phone gets a layout of.
 SINGLE_VIEW = [
@@ -45,6 +45,16 @@ TEXT_QUADS = """() => {
     })};
   });
 }"""
+
+
+# In one call to the page: how wide it scrolls, its chart's smallest text, and each live
+# drawing's width on the page and as drawn.
+MEASURE_PAGE = f"""() => ({{
+  scroll: document.documentElement.scrollWidth,
+  smallest: ({SMALLEST_TEXT})('.chart.is-live'),
+  drawings: Array.from(document.querySelectorAll('.chart.is-live svg')).map(svg =>
+    [svg.getBoundingClientRect().width, parseFloat(svg.getAttribute('width') || '0')]),
+}})"""
 
 
 @pytest.fixture(scope="module")
@@ -70,18 +80,14 @@ def _problems(v: Visit, width: int) -> list[str]:
     found = _not_drawn_cleanly(v)
     if found:
         return found
-    page = v.page
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    if scroll > width:
-        found.append(f"the page scrolls sideways ({scroll}px)")
-    smallest = page.evaluate(SMALLEST_TEXT, ".chart.is-live")
-    if smallest < MIN_FONT_SIZE:
-        found.append(f"text {smallest:.1f}px")
-    svg = page.locator(".chart.is-live svg")
-    natural = float(svg.get_attribute("width") or 0)
-    box = svg.bounding_box()
-    if not box or abs(box["width"] - natural) > 1:
-        found.append(f"drawing shrunk to {box and box['width']} of {natural}px")
+    seen = v.page.evaluate(MEASURE_PAGE)
+    if seen["scroll"] > width:
+        found.append(f"the page scrolls sideways ({seen['scroll']}px)")
+    if seen["smallest"] < MIN_FONT_SIZE:
+        found.append(f"text {seen['smallest']:.1f}px")
+    for shown, natural in seen["drawings"]:
+        if abs(shown - natural) > 1:
+            found.append(f"drawing shrunk to {shown} of {natural}px")
     return found
 
 
@@ -91,27 +97,23 @@ def _visit_all(
     names: list[str],
     tag: str,
     *,
-    widths: list[int] = WIDTHS,
-    schemes: list[str] = SCHEMES,
+    views: list[tuple[int, str]] = VIEWS,
 ) -> list[str]:
-    """Visit every page at every width and scheme; return the problems, one line each."""
+    """Visit every page in each (width, scheme) of `views`; return the problems, one line each."""
     failed = []
-    for width in widths:
-        for scheme in schemes:
-            context = browser.new_context(
-                viewport={"width": width, "height": 900}, color_scheme=scheme
-            )
-            context.add_init_script(CSP_LISTENER)
-            try:
-                for url, v in visit_each(context, [f"{base}{name}.html" for name in names]):
-                    if problems := _problems(v, width):  # and a picture of what the reader sees
-                        name = url.removeprefix(base).removesuffix(".html")
-                        failed.append(f"{name} at {width}px {scheme}: {', '.join(problems)}")
-                        ARTIFACTS.mkdir(exist_ok=True)
-                        shot = ARTIFACTS / f"{tag}-{name}-{width}-{scheme}.png"
-                        v.page.screenshot(path=str(shot), full_page=True)
-            finally:
-                context.close()
+    for width, scheme in views:
+        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+        context.add_init_script(CSP_LISTENER)
+        try:
+            for url, v in visit_each(context, [f"{base}{name}.html" for name in names]):
+                if problems := _problems(v, width):  # and a picture of what the reader sees
+                    name = url.removeprefix(base).removesuffix(".html")
+                    failed.append(f"{name} at {width}px {scheme}: {', '.join(problems)}")
+                    ARTIFACTS.mkdir(exist_ok=True)
+                    shot = ARTIFACTS / f"{tag}-{name}-{width}-{scheme}.png"
+                    v.page.screenshot(path=str(shot), full_page=True)
+        finally:
+            context.close()
     return failed
 
 
