@@ -82,6 +82,11 @@ def charts(data: object) -> dict[str, alt.Chart]:
             alt.Color("count():Q"),
         ),
         "bin-1d": base.mark_bar().encode(alt.X("x:Q", bin=True), y="count()"),
+        # bins from 0, over a column with an empty cell and over one without
+        "bin-from-zero": base.mark_bar().encode(alt.X("i:Q", bin=True), y="count()"),
+        "bin-from-zero-filled": base.transform_calculate(s="datum.x * datum.x")
+        .mark_bar()
+        .encode(alt.X("s:Q", bin=alt.Bin(maxbins=7)), y="count()"),
         "bin-extent-step": base.mark_bar().encode(
             alt.X("x:Q", bin=alt.Bin(extent=[-2, 2], step=0.5)), y="count()"
         ),

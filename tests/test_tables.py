@@ -153,6 +153,11 @@ def test_schema_refuses_unknown_key():
         TableSchema([Column("model")], key="id")
 
 
+def test_schema_refuses_a_list_of_keys():
+    with pytest.raises(ValueError, match=r"key is one column's name \(a string\), not \['model'\]"):
+        TableSchema([Column("model")], key=["model"])  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("value", ["0", "-2.5"])
 def test_positive_column_refuses_zero_and_negative(tmp_path, value):
     path = write(tmp_path, f"model,rate\na,1\nb,{value}\n")

@@ -42,7 +42,7 @@ def preaggregated_dict(chart: Any) -> dict[str, Any]:
         table: Any = chart.transformed_data()
     if table is None:
         raise ChartspecError("VegaFusion could not evaluate the chart's transforms")
-    return aggregated_spec(chart, table)
+    return aggregated_spec(chart_without_data(chart), table)
 
 
 def require_single_view(chart: Any, what: str) -> None:
@@ -57,23 +57,23 @@ def require_single_view(chart: Any, what: str) -> None:
         )
 
 
-def chart_without_data(chart: Any, *, format: str = "vega-lite") -> dict[str, Any]:
-    """Return the chart's dict (Vega-Lite, or the Vega it compiles to) over a named, empty data."""
+def chart_without_data(chart: Any) -> dict[str, Any]:
+    """Return the chart's Vega-Lite dict over a named, empty data."""
     import altair as alt
 
     light = chart.copy(deep=False)
     light.data = alt.Data(name=AGGREGATED)  # type: ignore[no-untyped-call]
     with alt.data_transformers.enable("default"):
-        spec: dict[str, Any] = light.to_dict(validate=False, format=format)
+        spec: dict[str, Any] = light.to_dict(validate=False)
     return spec
 
 
-def aggregated_spec(chart: Any, table: Any) -> dict[str, Any]:
-    """Return the chart's Vega-Lite dict drawing `table`, the result of its transforms.
+def aggregated_spec(spec: dict[str, Any], table: Any) -> dict[str, Any]:
+    """Return the chart's Vega-Lite dict `spec` (from `chart_without_data`) drawing `table`, the
+    result of its transforms; `spec` is changed.
 
     The rows are sorted, so the spec does not depend on the order the table's rows are stored in.
     """
-    spec = chart_without_data(chart)
     spec.pop("transform", None)  # already applied to `table`
     columns = set(table.columns)
     renames: dict[str, str] = {}

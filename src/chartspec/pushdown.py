@@ -66,8 +66,11 @@ def pushed_down_dict(chart: Any) -> dict[str, Any]:
     """Return the chart's Vega-Lite dict with its data reduced by the engine."""
     table: LazyTable = chart.data
     require_single_view(chart, f"a {type(chart).__name__} over the lazy table {table.source}")
-    transforms = _dataflow(chart_without_data(chart, format="vega"), table)
-    return aggregated_spec(chart, _reduce(table, transforms))
+    from altair.vegalite.v6.compiler import vl_convert_compiler
+
+    vegalite = chart_without_data(chart)  # made once, for the Vega and for the spec
+    transforms = _dataflow(vl_convert_compiler(vegalite), table)
+    return aggregated_spec(vegalite, _reduce(table, transforms))
 
 
 def _dataflow(vega: dict[str, Any], table: LazyTable) -> list[dict[str, Any]]:
@@ -176,6 +179,7 @@ class _Query:
         self.sql = f"SELECT * FROM {table.reader}"
         self.extents: dict[str, tuple[float, float]] | None = None
         self.may_hold_nan = True  # whether a binned field may hold NaN, which sorts above all
+        self.may_hold_null = True  # whether a binned field may hold NULL
         self.keyed: dict[str, Keyed] = {}
 
     def add(self, transform: dict[str, Any], transforms: list[dict[str, Any]], con: Any) -> bool:
@@ -245,7 +249,7 @@ class _Query:
             options["nice"] = bool(transform["nice"])
         bins: Bins = vega_bins((low, high), **options)
         start, end = transform.get("as") or ("bin0", "bin1")
-        keys = bin_sql(quote_name(field), bins, within=within)
+        keys = bin_sql(quote_name(field), bins, within=within, nulls=self.may_hold_null)
         for name, keyed in zip((start, end), keys, strict=True):
             self._keyed(name, keyed, "number")
 
@@ -265,12 +269,12 @@ class _Query:
                 raise Untranslatable("an extent over rows filtered after it")
             # Plain minima and maxima come from a Parquet footer without a scan; NaN, which only
             # a calculated field can hold (and Vega's extent skips), sorts above every number.
-            values = self._extremes([quote_name(_field(t, self.kinds)) for t in wanted], con, "")
+            fields = [quote_name(_field(t, self.kinds)) for t in wanted]
+            *values, filled = self._extremes(fields, con, "")
             self.may_hold_nan = any(v != v for v in values)
+            self.may_hold_null = not filled
             if self.may_hold_nan:
-                values = self._extremes(
-                    [quote_name(_field(t, self.kinds)) for t in wanted], con, "NOT isnan({v})"
-                )
+                *values, _ = self._extremes(fields, con, "NOT isnan({v})")
             values = [None if v is None or v != v else float(v) for v in values]
             if None in values:
                 raise ChartspecError(
@@ -286,11 +290,13 @@ class _Query:
         return self.extents[signal]
 
     def _extremes(self, fields: list[str], con: Any, valid: str) -> list[Any]:
-        """Return the minimum and maximum of each of `fields`, over the values `valid` keeps."""
+        """Return the minimum and maximum of each of `fields`, over the values `valid` keeps, and
+        last whether every row holds every field (no NULL)."""
         parts = []
         for value in fields:
             where = f" FILTER (WHERE {valid.format(v=value)})" if valid else ""
             parts += [f"min({value}){where}", f"max({value}){where}"]
+        parts.append(" AND ".join(f"count({value}) = count(*)" for value in fields))
         found = run_query(con, self.table, f"SELECT {', '.join(parts)} FROM ({self.sql})")
         return list(found.iloc[0])
 

@@ -64,6 +64,9 @@ class TableSchema:
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
+        if self.key is not None and not isinstance(self.key, str):
+            msg = f"key is one column's name (a string), not {self.key!r}"
+            raise ValueError(msg)
         if self.key is not None and self.key not in names:
             msg = f"key column {self.key!r} is not among the declared columns {names}"
             raise ValueError(msg)

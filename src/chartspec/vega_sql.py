@@ -111,21 +111,24 @@ class Keyed:
 
 
 def bin_sql(
-    value: str, bins: Bins, *, within: tuple[float, float] | None = None
+    value: str, bins: Bins, *, within: tuple[float, float] | None = None, nulls: bool = True
 ) -> tuple[Keyed, Keyed]:
     """Return the bin start and end Vega gives `value` (-/+ infinity outside the bins).
 
     `within` is the range every value is known to lie in, NaN excluded (the extent the bins
     were made from): when the bins cover it, no value can fall outside them, and the bin is
-    the one expression, about a third cheaper per row.
+    the one expression, about a third cheaper per row; cheaper still when `value` holds no
+    NULL (`nulls` false) and the bins start at 0. Each form gives Vega's index exactly.
     """
     start, stop, step = (number_literal(x) for x in (bins.start, bins.stop, bins.step))
     if within is not None and bins.start <= within[0] and within[1] <= bins.stop:
         # A value at or above the last bin's start falls in it; `least` would skip a NULL.
-        index = (
-            f"CASE WHEN {value} IS NULL THEN NULL "
-            f"ELSE floor(1e-14::DOUBLE + (least({value}, {stop} - {step}) - {start}) / {step}) END"
-        )
+        offset = f"least({value}, {stop} - {step})"
+        if bins.start != 0:  # x - 0 is x: no subtraction per row
+            offset = f"({offset} - {start})"
+        index = f"floor(1e-14::DOUBLE + {offset} / {step})"
+        if nulls:
+            index = f"CASE WHEN {value} IS NULL THEN NULL ELSE {index} END"
     else:
         clamped = f"greatest({start}, least({value}, {stop} - {step}))"
         index = (
