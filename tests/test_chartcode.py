@@ -148,8 +148,10 @@ def test_a_check_without_cache_uses_every_worker_and_imports_each_module_once(
     charts = tmp_path / "charts"
     charts.mkdir()
     half = MIN_PARALLEL_SPECS // 2 + 1
-    # Charts that take a while, so the second worker starts before the first has built them all.
-    slow = NOTED.replace("    def bars():\n", "    def bars():\n        time.sleep(0.5)\n")
+    # Charts that take a while in the check, so the second worker starts before the first has
+    # checked them all; the build before it need not wait (the modules' text is the same).
+    wait = '        time.sleep(float(os.environ.get("CHART_SECONDS", 0)))\n'
+    slow = NOTED.replace("    def bars():\n", "    def bars():\n" + wait)
     slow = slow.replace("import os\n", "import os\nimport time\n")
     for prefix in ("one", "two"):
         (charts / f"{prefix}.py").write_text(slow.format(prefix=prefix, count=half))
@@ -157,7 +159,7 @@ def test_a_check_without_cache_uses_every_worker_and_imports_each_module_once(
     shutil.rmtree(tmp_path / ".chartspec-cache")
     log = tmp_path / "imports.log"
     log.unlink()
-    done = cli("check", "--jobs", "2", cwd=tmp_path)
+    done = cli("check", "--jobs", "2", cwd=tmp_path, env={"CHART_SECONDS": "0.5"})
     assert done.returncode == 0, done.stdout + done.stderr
     imports = Counter(log.read_text().split("\n")[:-1])
     assert set(imports.values()) == {1}, imports  # no module twice in one process

@@ -194,6 +194,12 @@ def committed(project: Path) -> bool:
         return False
 
 
+def wait_for(proc: subprocess.Popen[bytes], reached: Callable[[], bool], *, every: float) -> None:
+    """Return once `reached()` is true or the process has ended, looking `every` seconds."""
+    while proc.poll() is None and not reached():
+        time.sleep(every)
+
+
 def kill_once(kp: KillProject, work: Path, *, delay: float, after: str | None) -> Killed:
     """Start a build in a fresh copy, SIGKILL it, recover as the next run would, classify.
 
@@ -209,13 +215,13 @@ def kill_once(kp: KillProject, work: Path, *, delay: float, after: str | None) -
         stderr=subprocess.DEVNULL,
     )
     started = time.monotonic()
-    reached = {
-        None: lambda: True,
-        "staging": (project / JOURNAL_NAME).is_file,
-        "swap": lambda: committed(project),
-    }[after]
-    while proc.poll() is None and not reached():
-        time.sleep(0.0002)
+    # Each poll takes CPU from the build being killed: look every 2 ms for the journal (the
+    # staging takes a good part of the build), every 0.2 ms only once it is there and the kill
+    # must follow the record of the change at once.
+    if after is not None:
+        wait_for(proc, (project / JOURNAL_NAME).is_file, every=0.002)
+    if after == "swap":
+        wait_for(proc, lambda: committed(project), every=0.0002)
     time.sleep(delay)
     finished_first = proc.poll() is not None
     proc.send_signal(signal.SIGKILL)

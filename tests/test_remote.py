@@ -67,7 +67,8 @@ def upstream_server(state: Upstream, port: int = 0) -> Iterator[str]:
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # The server looks for shutdown() every 10 ms, not every 0.5 s: each test ends without waiting.
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}/points.csv"
