@@ -29,7 +29,7 @@ from chartspec.inputs import (
     project_input_version,
 )
 from chartspec.settings import project_license
-from chartspec.spec import chartspec_meta
+from chartspec.spec import named_project_files
 
 CACHE_DIR_NAME = ".chartspec-cache"
 CACHE_FORMAT = 2
@@ -359,20 +359,14 @@ def site_inputs_key(
 
 
 def _recorded_inputs(spec_bytes: bytes) -> list[str]:
-    """Return the table files and the chart module a spec's bytes name in `usermeta.chartspec`
-    (`inputs` and `code`), if any."""
+    """Return the project files a spec's bytes name (see `spec.named_project_files`), if any."""
     if b'"inputs"' not in spec_bytes and b'"code"' not in spec_bytes:
         return []
     try:
         spec = json.loads(spec_bytes)
     except ValueError:
         return []
-    meta = chartspec_meta(spec) if isinstance(spec, dict) else {}
-    code = meta.get("code")
-    inputs = meta.get("inputs")
-    return [
-        i["path"] for i in inputs or [] if isinstance(i, dict) and isinstance(i.get("path"), str)
-    ] + ([code] if isinstance(code, str) else [])
+    return named_project_files(spec) if isinstance(spec, dict) else []
 
 
 def site_record(store: Store, site_dir: Path) -> dict[str, Any] | None:

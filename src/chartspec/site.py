@@ -51,6 +51,7 @@ from chartspec.spec import (
     find_specs,
     iter_views,
     load_spec_file,
+    named_project_files,
     spec_name,
 )
 from chartspec.spec_data import (
@@ -204,8 +205,7 @@ def _chart_revision(chart: Chart, revision: Revision) -> dict[str, Any]:
             named = revision.specs / path.relative_to(chart.specs_dir)
         if named.is_relative_to(revision.project):
             found[named.relative_to(revision.project).as_posix()] = _read_bytes(path)
-    code = chartspec_meta(chart.spec).get("code")
-    for rel in [i["path"] for i in chart.inputs] + ([code] if isinstance(code, str) else []):
+    for rel in named_project_files(chart.spec):
         path = (revision.project / rel).resolve()
         if not Path(rel).is_absolute() and path.is_relative_to(revision.project):
             try:

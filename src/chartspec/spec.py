@@ -372,3 +372,16 @@ def chartspec_meta(spec: dict[str, Any]) -> dict[str, Any]:
     usermeta = spec.get("usermeta")
     meta = usermeta.get("chartspec") if isinstance(usermeta, dict) else None
     return meta if isinstance(meta, dict) else {}
+
+
+def named_project_files(spec: dict[str, Any]) -> list[str]:
+    """Return the project files a built spec names in `usermeta.chartspec`: the tables it was
+    built from (`inputs`) and the chart module that drew it (`code`)."""
+    meta = chartspec_meta(spec)
+    inputs = meta.get("inputs")
+    code = meta.get("code")
+    return [
+        i["path"]
+        for i in (inputs if isinstance(inputs, list) else [])
+        if isinstance(i, dict) and isinstance(i.get("path"), str)
+    ] + ([code] if isinstance(code, str) else [])
