@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -194,7 +195,7 @@ def committed(project: Path) -> bool:
         return False
 
 
-def wait_for(proc: subprocess.Popen[bytes], reached: Callable[[], bool], *, every: float) -> None:
+def wait_for(proc: subprocess.Popen[Any], reached: Callable[[], bool], *, every: float) -> None:
     """Return once `reached()` is true or the process has ended, looking `every` seconds."""
     while proc.poll() is None and not reached():
         time.sleep(every)
@@ -500,8 +501,7 @@ def start_build(project: Path, stderr: Path, script: str = "{}") -> subprocess.P
             text=True,
             start_new_session=True,
         )
-    while proc.poll() is None and " chartspec.errors\n" not in stderr.read_text():
-        time.sleep(0.01)
+    wait_for(proc, lambda: " chartspec.errors\n" in stderr.read_text(), every=0.01)
     return proc
 
 
