@@ -64,17 +64,25 @@ def spec_to_drawings(
     is empty.
     """
     live_spec = json.loads(live_text)
+    light = _svg(live_spec, base_dir)
+    if isinstance(light, str):
+        return light
+    dark = _svg(in_dark_theme(live_spec), base_dir)
+    if isinstance(dark, str):
+        return dark
+    # rasterised as drawn, without running Vega again
+    picture = palette_png(render.svg_to_png(light.decode("utf-8"), scale=PNG_SCALE)) if png else b""
+    return light, dark, picture
+
+
+def _svg(spec: dict[str, Any], base_dir: Path | None) -> bytes | str:
+    """Draw a spec as tidy SVG (see `tidy_svg`); or return the error."""
     try:
-        light = render.vegalite_to_svg(live_spec, base_dir=base_dir)
-        dark = render.vegalite_to_svg(in_dark_theme(live_spec), base_dir=base_dir)
+        return tidy_svg(render.vegalite_to_svg(spec, base_dir=base_dir)).encode("utf-8")
     except ValueError as exc:
         return render.error_line(exc)
     except ChartspecError as exc:
         return str(exc)
-    light, dark = tidy_svg(light), tidy_svg(dark)
-    # rasterised as drawn, without running Vega again
-    picture = palette_png(render.svg_to_png(light, scale=PNG_SCALE)) if png else b""
-    return light.encode("utf-8"), dark.encode("utf-8"), picture
 
 
 _TRANSFORM = re.compile(r"(translate|rotate)\(([^)]*)\)")
@@ -353,13 +361,32 @@ def layout_drawings(
             )
             if plain is None or (compact and _plot(compact) > _plot(plain)):
                 plain = compact
-        if plain is not None:
-            found.append(plain)
+        drawing = None if plain is None else _with_dark(plain, base_dir)
+        if drawing is not None:
+            found.append(drawing)
     return tuple(found)
 
 
-def _plot(drawing: LayoutDrawing) -> float:
-    return drawing.layout.plot_width or 0.0
+@dataclass(frozen=True)
+class _Fitted:
+    """A layout that fits, drawn light only: the tries differ in size, not in colours, so only
+    the one kept is drawn dark."""
+
+    layout: layouts.Layout
+    spec: dict[str, Any]
+    light: bytes
+
+
+def _plot(fitted: _Fitted) -> float:
+    return fitted.layout.plot_width or 0.0
+
+
+def _with_dark(fitted: _Fitted, base_dir: Path | None) -> LayoutDrawing | None:
+    dark = _svg(in_dark_theme(fitted.spec), base_dir)
+    if isinstance(dark, str):
+        return None
+    still = still_drawing((fitted.light, dark, b""))
+    return LayoutDrawing(fitted.layout, still.svg, still.dark)
 
 
 def _fitted_layout(
@@ -370,25 +397,25 @@ def _fitted_layout(
     compact: bool,
     allowed: int,
     base_dir: Path | None,
-) -> LayoutDrawing | None:
+) -> _Fitted | None:
     """Return the widest drawing of a layout at most `width` pixels wide, its plot first
     tried `plot_width` pixels wide, with no more text collisions than `allowed`; or None."""
-    best: tuple[float, LayoutDrawing] | None = None
+    best: tuple[float, _Fitted] | None = None
     for _ in range(_LAYOUT_TRIES):
         layout = layouts.layout_for(spec, width=width, plot_width=plot_width, compact=compact)
         if layout is None:
             break
-        text = json.dumps(layouts.laid_out(spec, layout), sort_keys=True)
-        parts = spec_to_drawings(text, base_dir=base_dir, png=False)
-        if isinstance(parts, str):
+        # drawn from its JSON text's key order, as the natural drawing is
+        laid_out = json.loads(json.dumps(layouts.laid_out(spec, layout), sort_keys=True))
+        drawing = _svg(laid_out, base_dir)
+        if isinstance(drawing, str):
             break
-        light = parts[0].decode("utf-8")
+        light = drawing.decode("utf-8")
         drawn = svg_size(light)[0]
         if drawn <= width and (best is None or drawn > best[0]):
             if _text_collisions(light) > allowed:
                 break
-            still = still_drawing(parts)
-            best = (drawn, LayoutDrawing(layout, still.svg, still.dark))
+            best = (drawn, _Fitted(layout, laid_out, drawing))
         if plot_width is None or width - _LAYOUT_SLACK <= drawn <= width:
             break
         plot_width += width - drawn - _LAYOUT_MARGIN
