@@ -163,6 +163,25 @@ def test_every_bad_input_is_one_line_naming_the_file(
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("nested", "too_deep"),
+    [
+        (b'{"a":' * (MAX_DEPTH - 1) + b"1" + b"}" * (MAX_DEPTH - 1), False),
+        (b'{"a":' * (MAX_DEPTH - 1) + b"[]" + b"}" * (MAX_DEPTH - 1), False),
+        (b'{"a":' * (MAX_DEPTH - 1) + b'["x"]' + b"}" * (MAX_DEPTH - 1), True),
+        (b'{"a":' * MAX_DEPTH + b"1" + b"}" * MAX_DEPTH, True),
+        (b'{"a": [1, {"b": ' + b"[" * (MAX_DEPTH - 2) + b"]" * (MAX_DEPTH - 2) + b"}]}", True),
+    ],
+    ids=["leaf-at-limit", "empty-array-at-limit", "value-past-limit", "object-past-limit", "mixed"],
+)
+def test_nesting_counts_every_level_to_the_deepest_value(nested: bytes, too_deep: bool) -> None:
+    if too_deep:
+        with pytest.raises(ChartspecError, match="nested more than"):
+            load_spec_text(nested, source="x")
+    else:
+        assert isinstance(load_spec_text(nested, source="x"), dict)
+
+
 def test_spec_text_errors_name_their_source() -> None:
     with pytest.raises(ChartspecError) as caught:
         load_spec_text(b'{"a": NaN}', source="HEAD:specs/x.vl.json")

@@ -283,7 +283,8 @@ def pin_texts(
     Unpinned URLs are fetched when `fetch` is set, all of them again with `refresh`; otherwise
     they are an error that names the spec and how to opt in.
     """
-    remote = {name: json.loads(text) for name, text in texts.items()}
+    # Canonical spec text spells its keys as they are: one without "url" reads no remote data.
+    remote = {name: json.loads(text) for name, text in texts.items() if '"url"' in text}
     remote = {name: spec for name, spec in remote.items() if any(remote_urls(spec))}
     urls: dict[str, str | Path | None] = {}
     for name, spec in remote.items():
@@ -315,6 +316,8 @@ def unused_data(
     The references are read from the spec files there, or, with `expected`, from those texts
     (by chart name) plus the specs on disk that are not among them.
     """
+    if not candidates:
+        return set()
     texts = dict(expected or {})
     for path in Path(specs_dir).glob(f"*{SPEC_SUFFIX}"):
         name = spec_name(path)

@@ -165,6 +165,14 @@ def publish_outputs(
         recover(root)
         revision = _site_revision(specs_dir, site_dir)
         commit = revision.commit if revision else None
+        found_current: list[bool] = []  # a site found current keeps its record as it is
+
+        def is_current() -> bool:
+            found_current.append(
+                use_cache and site_is_current(specs_dir, site_dir, reports, commit=commit)
+            )
+            return found_current[-1]
+
         done = publish(
             specs_dir=specs_dir,
             site_dir=site_dir,
@@ -181,12 +189,10 @@ def publish_outputs(
                 leave_out=leave_out,
                 revision=revision,
             ),
-            site_is_current=lambda: (
-                use_cache and site_is_current(specs_dir, site_dir, reports, commit=commit)
-            ),
+            site_is_current=is_current,
             unused_data=unused_data,
         )
-        if use_cache:
+        if use_cache and found_current != [True]:
             _record_site(specs_dir, site_dir, reports, commit=commit)
     return done
 

@@ -219,16 +219,16 @@ def _locate(text: str, token: str) -> tuple[int, int]:
 
 
 def _depth_over(value: Any, limit: int) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return False
+    # level by level, containers only: a spec's many numbers and strings are never visited
+    level = [value] if isinstance(value, dict | list) else []
+    for _ in range(limit - 1):
+        level = [
+            child
+            for container in level
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, dict | list)
+        ]
+    return any(level)  # a container `limit` deep that holds anything is too deep
 
 
 def json_kind(value: Any) -> str:
