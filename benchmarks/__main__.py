@@ -16,6 +16,7 @@ SECTIONS = (
     "builds",
     "baselines",
     "targets",
+    "noop",
     "corpus",
     "site",
     "startup",
@@ -75,10 +76,11 @@ def main(argv: list[str] | None = None) -> int:
             results += suite.bench_targets(
                 work,
                 charts=args.varied_charts,
-                noop_charts=args.noop_charts,
                 repeat=args.repeat,
                 cold_repeat=args.cold_repeat,
             )
+        if "noop" in only and args.noop_charts:
+            results += suite.bench_noop(work, charts=args.noop_charts, repeat=args.repeat)
         if "corpus" in only and suite.CORPUS.is_dir():
             sample = 40 if args.quick else None
             results += suite.bench_corpus(work, repeat=args.repeat, sample=sample)
