@@ -10,7 +10,7 @@ from benchmarks.project import chart_name, make_project, write_table
 
 from chartspec.build import MIN_PARALLEL_SPECS
 from chartspec.validate import check_spec
-from conftest import REPO
+from conftest import REPO, write_project
 
 SPECS = sorted((REPO / "specs").glob("*.vl.json"))
 
@@ -202,3 +202,15 @@ def test_changing_featured_rebuilds_the_cached_spec(tmp_path, cli):
     module.write_text(BARS.replace("featured=False", "featured=True"))
     build(cli, tmp_path, "--jobs", "1")
     assert '"featured": true' in spec.read_text()
+
+
+def test_a_builds_warnings_name_the_specs_folder_not_its_staging_copy(tmp_path, cli) -> None:
+    project = write_project(tmp_path)
+    module = project / "charts" / "speed.py"
+    source = module.read_text(encoding="utf-8")
+    module.write_text(source.replace("mark_point()", 'mark_point(color="#ffff66")'))
+    done = cli("build", cwd=project)
+    assert done.returncode == 0, done.stderr
+    warned = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert warned and all(line.startswith("specs/speed.vl.json: warning: ") for line in warned)
+    assert "stage" not in done.stderr

@@ -150,3 +150,45 @@ def test_a_build_rebuilds_exactly_the_charts_whose_inputs_changed(tmp_path, monk
         cache.environment_key.cache_clear()
         assert build() == (ALL, ["chartspec_user_plain", "chartspec_user_readers"])
     cache.environment_key.cache_clear()
+
+
+def test_a_site_check_reads_only_files_whose_size_or_time_changed(tmp_path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    pages = {"a.html": b"<p>one</p>", "b.html": b"<p>two</p>"}
+    hour_ago = time.time_ns() - 3600 * 10**9
+    for rel, data in pages.items():
+        (site / rel).write_bytes(data)
+        os.utime(site / rel, ns=(hour_ago, hour_ago))
+    files = {rel: cache.sha256_bytes(data) for rel, data in pages.items()}
+    store = cache.Store(tmp_path / "cache")
+    cache.store_site_record(store, site, inputs="key", files=files)
+    record = cache.site_record(store, site)
+    assert record is not None and cache.site_files_unchanged(store, site, record)
+
+    # Same size and time: taken as unchanged without being read, as git and make do.
+    (site / "a.html").write_bytes(b"<p>uno</p>")
+    os.utime(site / "a.html", ns=(hour_ago, hour_ago))
+    assert cache.site_files_unchanged(store, site, record)
+    # A new time: read, and the new content is seen.
+    os.utime(site / "a.html", ns=(hour_ago + 10**9, hour_ago + 10**9))
+    assert not cache.site_files_unchanged(store, site, record)
+    (site / "a.html").unlink()
+    assert not cache.site_files_unchanged(store, site, record)
+
+
+def test_a_site_record_without_times_is_checked_by_content_then_given_them(tmp_path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "a.html").write_bytes(b"<p>one</p>")
+    hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(site / "a.html", ns=(hour_ago, hour_ago))
+    store = cache.Store(tmp_path / "cache")
+    files = {"a.html": cache.sha256_bytes(b"<p>one</p>")}
+    store.write_json("sites", key_of(str(site.resolve())), {"inputs": "key", "files": files})
+    record = cache.site_record(store, site)
+    assert record is not None and cache.site_files_unchanged(store, site, record)
+    again = cache.site_record(store, site)
+    assert again is not None and again["prints"] == {"a.html": [10, hour_ago, files["a.html"]]}
+    record["files"] = {"a.html": cache.sha256_bytes(b"<p>two</p>")}
+    assert not cache.site_files_unchanged(store, site, record)

@@ -375,7 +375,47 @@ def site_record(store: Store, site_dir: Path) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
-def store_site_record(store: Store, site_dir: Path, *, inputs: str, files: dict[str, str]) -> None:
-    """Remember that `site_dir` holds `files` ({path: SHA-256}), built from `inputs`."""
-    record = {"inputs": inputs, "files": files}
+def store_site_record(
+    store: Store,
+    site_dir: Path,
+    *,
+    inputs: str,
+    files: dict[str, str],
+    prints: Mapping[str, Fingerprint] | None = None,
+) -> None:
+    """Remember that `site_dir` holds `files` ({path: SHA-256}), built from `inputs`, with each
+    file's fingerprint (taken from its size and time now, unless given)."""
+    if prints is None:
+        prints = {rel: _known_print(Path(site_dir) / rel, digest) for rel, digest in files.items()}
+    record = {"inputs": inputs, "files": files, "prints": prints}
     store.write_json("sites", key_of(str(Path(site_dir).resolve())), record)
+
+
+def site_files_unchanged(store: Store, site_dir: Path, record: dict[str, Any]) -> bool:
+    """Tell whether the files a site record lists hold what it says, reading only those whose
+    size or time changed (see `Fingerprints.current`); times that have settled since are
+    recorded, so that the next call reads none."""
+    files, prints = record.get("files"), record.get("prints")
+    if not isinstance(files, dict):
+        return False
+    prints = prints if isinstance(prints, dict) else {}
+    paths = {rel: str(Path(site_dir) / rel) for rel in files}
+    # a fingerprint without size and time (an older record's) is checked by content
+    recorded = {paths[rel]: prints.get(rel) or [None, None, files[rel]] for rel in files}
+    now = Fingerprints().current(recorded)
+    if now is None or any(sha_of(now[paths[rel]]) != digest for rel, digest in files.items()):
+        return False
+    if now != recorded:
+        refreshed = {rel: now[path] for rel, path in paths.items()}
+        store_site_record(store, site_dir, inputs=record["inputs"], files=files, prints=refreshed)
+    return True
+
+
+def _known_print(path: Path, digest: str) -> Fingerprint:
+    """Return the fingerprint of a file whose SHA-256 is known, from its size and time."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    settled = stat.st_mtime_ns < time.time_ns() - RACY_NS
+    return [stat.st_size, stat.st_mtime_ns if settled else None, digest]

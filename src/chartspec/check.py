@@ -154,13 +154,19 @@ def check_one(path: Path) -> FileCheck:
 
 
 def check_for_publishing(
-    paths: Iterable[Path], *, cache_dir: Path | None, leave_out: bool = False
+    paths: Iterable[Path],
+    *,
+    cache_dir: Path | None,
+    leave_out: bool = False,
+    shown_as: tuple[Path, Path] | None = None,
 ) -> dict[Path, ChartspecError]:
     """Refuse specs that `check` rejects, with the same rules; warn about the rest.
 
     Every spec is taken as hand-written: those `build` wrote passed its stricter check.
     The first refused spec raises; with `leave_out`, every refused spec is returned with
     why instead, one that crashes the checker too (named as a bug), and the rest are kept.
+    With `shown_as` (a staged specs folder, the folder it is published as), warnings name
+    the published files.
     """
     refused: dict[Path, ChartspecError] = {}
     for checked in check_files(paths, cache_dir=cache_dir):
@@ -180,18 +186,25 @@ def check_for_publishing(
             )
         else:
             for found in checked.warnings:
-                warnings.warn(format_problem(_as_given(found)), LintWarning, stacklevel=2)
+                shown = _as_given(found, shown_as)
+                warnings.warn(format_problem(shown), LintWarning, stacklevel=2)
         if refused and not leave_out:
             raise next(iter(refused.values()))
     return refused
 
 
-def _as_given(found: Problem) -> Problem:
-    """Name a problem's file relative to the working folder, as a user names it to `check`."""
-    cwd = Path.cwd()
-    if found.file is None or not found.file.is_relative_to(cwd):
+def _as_given(found: Problem, shown_as: tuple[Path, Path] | None = None) -> Problem:
+    """Name a problem's file as a user names it to `check`: relative to the working folder, and
+    in the specs folder a staged copy is published as (`shown_as`: staged, published)."""
+    file = found.file
+    if file is None:
         return found
-    return dataclasses.replace(found, file=found.file.relative_to(cwd))
+    if shown_as is not None and file.is_relative_to(shown_as[0]):
+        file = shown_as[1] / file.relative_to(shown_as[0])
+    cwd = Path.cwd()
+    return dataclasses.replace(
+        found, file=file.relative_to(cwd) if file.is_relative_to(cwd) else file
+    )
 
 
 __all__ = [

@@ -30,6 +30,7 @@ from chartspec.build import (
 from chartspec.cache import (
     Store,
     cache_dir_for,
+    site_files_unchanged,
     site_inputs_key,
     site_record,
     store_site_record,
@@ -37,7 +38,7 @@ from chartspec.cache import (
 from chartspec.check import CheckResult, LintWarning, check_files
 from chartspec.datafiles import DEFAULT_INLINE_MAX_ROWS, DataPlacement
 from chartspec.errors import ChartspecError
-from chartspec.manifest import LEGACY_SITE_MARKER, Manifest, file_hash
+from chartspec.manifest import LEGACY_SITE_MARKER, Manifest
 from chartspec.pool import shared_workers, worker_count
 from chartspec.provenance import recorded_commit
 from chartspec.publish import (
@@ -188,6 +189,7 @@ def publish_outputs(
                 previous=site_dir,
                 leave_out=leave_out,
                 revision=revision,
+                specs_shown_as=specs_dir,
             ),
             site_is_current=is_current,
             unused_data=unused_data,
@@ -303,13 +305,12 @@ def site_is_current(
     """Tell whether chartspec's files in `site_dir` are exactly what it wrote from these inputs
     (and naming `commit`)."""
     inputs = site_inputs_key(specs_dir, reports, commit=commit)
-    record = site_record(Store(cache_dir_for(specs_dir)), site_dir)
+    store = Store(cache_dir_for(specs_dir))
+    record = site_record(store, site_dir)
     if inputs is None or record is None or record.get("inputs") != inputs:
         return False
     files = Manifest.read(site_dir, legacy=False).files
-    return files == record.get("files") and all(
-        file_hash(site_dir / rel) == digest for rel, digest in files.items()
-    )
+    return files == record.get("files") and site_files_unchanged(store, site_dir, record)
 
 
 # --- what check compares -----------------------------------------------------------------------

@@ -136,6 +136,7 @@ def write_site(
     leave_out: bool = False,
     previous: Path | None = None,
     revision: Revision | None = None,
+    specs_shown_as: Path | None = None,
 ) -> list[Path]:
     """Write the site for every `*.vl.json` under specs_dir into the empty folder out_dir.
 
@@ -143,7 +144,8 @@ def write_site(
     Markdown file in `reports` becomes the standalone page `<stem>.html`. Charts are drawn in
     up to `jobs` processes; with `cache_dir`, the files of unchanged charts are reused, and the
     drawings that the `previous` site records for the same key are reused too. With a
-    `revision`, each chart's metadata names its commit (see `vcs.site_revision`).
+    `revision`, each chart's metadata names its commit (see `vcs.site_revision`). Warnings name
+    specs in `specs_shown_as`, when specs_dir is a staged copy of that folder.
     Publishing (see publish.py) hands out_dir over and moves the files into place.
     A spec that cannot be published (unreadable, rejected by check, its data or images not
     readable, not drawable) fails the site, or with `leave_out` is left out and named, with
@@ -151,8 +153,13 @@ def write_site(
     """
     specs_dir = Path(specs_dir).resolve()
     out_dir = Path(out_dir).resolve()
+    shown_as = (specs_dir, Path(specs_shown_as)) if specs_shown_as is not None else None
     charts, left_out = _load_charts(
-        _find_specs(specs_dir), specs_dir, leave_out=leave_out, cache_dir=cache_dir
+        _find_specs(specs_dir),
+        specs_dir,
+        leave_out=leave_out,
+        cache_dir=cache_dir,
+        shown_as=shown_as,
     )
     if revision is not None:
         for chart in charts:
@@ -464,7 +471,12 @@ def _find_specs(specs_dir: Path) -> list[Path]:
 
 
 def _load_charts(
-    paths: list[Path], specs_dir: Path, *, leave_out: bool, cache_dir: Path | None
+    paths: list[Path],
+    specs_dir: Path,
+    *,
+    leave_out: bool,
+    cache_dir: Path | None,
+    shown_as: tuple[Path, Path] | None = None,
 ) -> tuple[list[Chart], list[tuple[Path, str]]]:
     """Read every spec and check it as `check` does; return the charts and, with `leave_out`,
     the specs left out and why (without it, the first problem is raised).
@@ -481,7 +493,9 @@ def _load_charts(
                 raise
             loaded[path] = error
     readable = [path for path in paths if isinstance(loaded[path], Chart)]
-    refused = check_for_publishing(readable, cache_dir=cache_dir, leave_out=leave_out)
+    refused = check_for_publishing(
+        readable, cache_dir=cache_dir, leave_out=leave_out, shown_as=shown_as
+    )
     charts: list[Chart] = []
     left_out: list[tuple[Path, str]] = []
     seen: dict[str, Path] = {}
