@@ -318,6 +318,16 @@ def _result(
     )
 
 
+def chartspec_run(*args: str, cwd: Path) -> Callable[[], Timing]:
+    """Return a measurement of `python -m chartspec ARGS` in `cwd`."""
+    return lambda: measure([sys.executable, "-m", "chartspec", *args], cwd=cwd)
+
+
+def script(code: str, *args: str | Path, cwd: Path) -> Callable[[], Timing]:
+    """Return a measurement of `python -c CODE ARGS` in `cwd`."""
+    return lambda: measure([sys.executable, "-c", code, *args], cwd=cwd)
+
+
 def bench_targets(work: Path, *, charts: int, repeat: int, cold_repeat: int) -> list[Result]:
     """The fixed costs and cold builds, on this repository's charts and on generated ones.
 
@@ -325,14 +335,6 @@ def bench_targets(work: Path, *, charts: int, repeat: int, cold_repeat: int) -> 
     builds (the spec phase alone, and with the drawings) with a plain loop of import,
     `to_dict()` and `json.dump` over the same charts, in one process.
     """
-    py = sys.executable
-
-    def chartspec_run(*args: str, cwd: Path) -> Callable[[], Timing]:
-        return lambda: measure([py, "-m", "chartspec", *args], cwd=cwd)
-
-    def script(code: str, *args: str | Path, cwd: Path) -> Callable[[], Timing]:
-        return lambda: measure([py, "-c", code, *args], cwd=cwd)
-
     results = []
     repo = work / "repo"
     repo.mkdir()
@@ -416,14 +418,11 @@ def bench_targets(work: Path, *, charts: int, repeat: int, cold_repeat: int) -> 
 
 def bench_noop(work: Path, *, charts: int, repeat: int) -> list[Result]:
     """A no-op build of a large generated project, against importing chartspec's command line."""
-    py = sys.executable
     many = work / "many"
     make_project(many, charts=charts)
     _cold(many)
     noop, imported = _alternate(
-        lambda: measure([py, "-m", "chartspec", "build", "--quiet"], cwd=many),
-        lambda: measure([py, "-c", IMPORT_CLI], cwd=many),
-        repeat=repeat,
+        chartspec_run("build", "--quiet", cwd=many), script(IMPORT_CLI, cwd=many), repeat=repeat
     )
     result = _result(
         f"no-op build, {charts:,} charts",

@@ -104,10 +104,7 @@ class Fingerprints:
         if is_declared_entry(path):
             return [0, None, self.sha256(path)]
         stat, digest = self._stat(path), self.sha256(path)
-        if stat is None or digest is None:
-            return None
-        settled = stat.st_mtime_ns < time.time_ns() - RACY_NS
-        return [stat.st_size, stat.st_mtime_ns if settled else None, digest]
+        return None if stat is None or digest is None else _fingerprint(stat, digest)
 
     def sha256(self, path: str) -> str | None:
         """Return the hex SHA-256 of the file at `path`, or None when it cannot be read.
@@ -162,6 +159,13 @@ class Fingerprints:
             except OSError:
                 self._stats[path] = None
         return self._stats[path]
+
+
+def _fingerprint(stat: os.stat_result, digest: str) -> Fingerprint:
+    """Return a file's fingerprint from its status and SHA-256; a time too recent to trust (the
+    file may still change within the clock's resolution) is left out."""
+    settled = stat.st_mtime_ns < time.time_ns() - RACY_NS
+    return [stat.st_size, stat.st_mtime_ns if settled else None, digest]
 
 
 def sha_of(print_: Fingerprint) -> str | None:
@@ -414,8 +418,6 @@ def site_files_unchanged(store: Store, site_dir: Path, record: dict[str, Any]) -
 def _known_print(path: Path, digest: str) -> Fingerprint:
     """Return the fingerprint of a file whose SHA-256 is known, from its size and time."""
     try:
-        stat = path.stat()
+        return _fingerprint(path.stat(), digest)
     except OSError:
         return None
-    settled = stat.st_mtime_ns < time.time_ns() - RACY_NS
-    return [stat.st_size, stat.st_mtime_ns if settled else None, digest]
