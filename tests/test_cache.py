@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from importlib import metadata
 from pathlib import Path
@@ -128,6 +129,9 @@ def test_a_build_rebuilds_exactly_the_charts_whose_inputs_changed(tmp_path, monk
     with shared_workers(1):  # one worker for every build: it must notice changes too
         assert build() == (ALL, ["chartspec_user_plain", "chartspec_user_readers"])
         assert build() == ([], [])  # nothing changed: no chart module imported
+        # the cached spec texts are blobs of their own: one lost is built again
+        shutil.rmtree(tmp_path / CACHE_DIR_NAME / "texts")
+        assert build() == (ALL, [])
         os.utime(charts / "t.csv")  # touched, not changed: the content decides
         assert build() == ([], [])
         assert change("t.csv", "v\n2\n") == (["table"], [])
@@ -192,3 +196,52 @@ def test_a_site_record_without_times_is_checked_by_content_then_given_them(tmp_p
     assert again is not None and again["prints"] == {"a.html": [10, hour_ago, files["a.html"]]}
     record["files"] = {"a.html": cache.sha256_bytes(b"<p>two</p>")}
     assert not cache.site_files_unchanged(store, site, record)
+
+
+def test_the_site_inputs_key_reads_only_files_whose_size_or_time_changed(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where the project's licence setting is read
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    meta = {"chartspec": {"inputs": [{"path": "t.csv"}, {"path": "../outside.csv"}]}}
+    files = {
+        specs / "a.vl.json": json.dumps({"mark": "bar", "usermeta": meta}),
+        tmp_path / "t.csv": "v\n1\n",
+        tmp_path.parent / "outside.csv": "v\n1\n",
+    }
+    hour_ago = time.time_ns() - 3600 * 10**9
+
+    def write(path: Path, text: str, *, at: int = hour_ago) -> None:
+        path.write_text(text)
+        os.utime(path, ns=(at, at))
+
+    for path, text in files.items():
+        write(path, text)
+    first = cache.site_inputs_key(specs, [])
+    assert first is not None and cache.site_inputs_key(specs, []) == first
+    read: list[str] = []
+    real_open = open
+    monkeypatch.setattr(
+        "builtins.open", lambda f, *a, **k: read.append(str(f)) or real_open(f, *a, **k)
+    )
+    assert cache.site_inputs_key(specs, []) == first
+    assert not [f for f in read if f.endswith((".vl.json", ".csv"))]
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+
+    # Same size and time: taken as unchanged without being read, as git and make do.
+    write(tmp_path / "t.csv", "v\n2\n")
+    assert cache.site_inputs_key(specs, []) == first
+    # A new time: read, and the new content is seen, in a table the spec names or in the spec.
+    write(tmp_path / "t.csv", "v\n2\n", at=hour_ago + 10**9)
+    second = cache.site_inputs_key(specs, [])
+    assert second not in (None, first)
+    write(
+        specs / "a.vl.json", files[specs / "a.vl.json"].replace("bar", "pie"), at=hour_ago + 10**9
+    )
+    assert cache.site_inputs_key(specs, []) not in (None, first, second)
+    # A file outside the project is never read, whatever a spec names.
+    third = cache.site_inputs_key(specs, [])
+    write(tmp_path.parent / "outside.csv", "v\n3\n", at=hour_ago + 2 * 10**9)
+    assert cache.site_inputs_key(specs, []) == third

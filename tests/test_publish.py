@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 import chartspec.publish as publish_module
 from chartspec.cli import main
+from chartspec.errors import ChartspecError
 from chartspec.project import build_project, publish_outputs
 from chartspec.publish import JOURNAL_NAME, LOCK_TIMEOUT_ENV, build_lock, recover
 from chartspec.validate import check_spec
@@ -663,3 +664,26 @@ def test_user_files_survive_any_sequence_of_commands(
         assert [
             n for n in os.listdir(project) if n.startswith(".") and n not in (LOCK, CACHE)
         ] == []
+
+
+def test_publishing_what_the_specs_folder_holds_stages_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = tmp_path / "specs"
+    files = {"a.vl.json": b'{"mark": "bar"}\n', "data/t.csv": b"v\n1\n"}
+    publish_module.publish(specs_dir=specs, site_dir=None, spec_files=files)
+    assert (specs / "a.vl.json").read_bytes() == files["a.vl.json"]
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("staged")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(publish_module, "_stage_copy", refuse)
+        patch.setattr(publish_module, "_write_journal", refuse)
+        done = publish_module.publish(specs_dir=specs, site_dir=None, spec_files=files)
+    assert done.changed_specs == [] and not (tmp_path / JOURNAL_NAME).exists()
+    # A spec edited since it was written is noticed, and not overwritten.
+    (specs / "a.vl.json").write_bytes(b'{"mark": "pie"}\n')
+    with pytest.raises(ChartspecError, match="changed after chartspec wrote it"):
+        publish_module.publish(specs_dir=specs, site_dir=None, spec_files=files)
+    assert (specs / "a.vl.json").read_bytes() == b'{"mark": "pie"}\n'

@@ -17,7 +17,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,13 +26,12 @@ from chartspec.inputs import (
     FILES_PREFIX,
     VERSION_PREFIX,
     is_declared_entry,
-    project_input_version,
 )
 from chartspec.settings import project_license
 from chartspec.spec import named_project_files
 
 CACHE_DIR_NAME = ".chartspec-cache"
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 # A file changed this recently may change again within the same tick of its modification time.
 RACY_NS = 2_000_000_000
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -194,7 +193,8 @@ class Store:
     def read_json(self, kind: str, name: str) -> Any:
         """Return the JSON entry `kind/name`, or None when absent or unreadable."""
         try:
-            return json.loads((self.root / kind / f"{name}.json").read_text(encoding="utf-8"))
+            with open(os.path.join(self.root, kind, f"{name}.json"), "rb") as file:
+                return json.loads(file.read())
         except (OSError, ValueError):
             return None
 
@@ -205,7 +205,8 @@ class Store:
     def read_blob(self, kind: str, key: str) -> bytes | None:
         """Return the blob stored under `key`, or None."""
         try:
-            return (self.root / kind / key[:2] / key).read_bytes()
+            with open(os.path.join(self.root, kind, key[:2], key), "rb") as file:
+                return file.read()
         except OSError:
             return None
 
@@ -277,7 +278,12 @@ def chart_key(
 def cached_spec(store: Store, name: str, key: str, prints: Fingerprints) -> dict[str, Any] | None:
     """Return the cached build of chart `name` when its key and every file it read still match."""
     entry = read_record(store, "specs", name, key, prints)
-    return entry if entry is not None and isinstance(entry.get("text"), str) else None
+    digest = entry.get("text") if entry is not None else None
+    # the text is a blob of its own: kept out of the record, it is read without JSON decoding
+    data = store.read_blob("texts", digest) if isinstance(digest, str) else None
+    if entry is None or data is None or sha256_bytes(data) != digest:
+        return None
+    return {**entry, "text": data.decode("utf-8")}
 
 
 def recorded_inputs(specs_dir: Path, names: Iterable[str]) -> set[Path]:
@@ -321,7 +327,10 @@ def store_spec(
     warnings: list[str],
 ) -> None:
     """Remember chart `name`'s spec text with the key and the files that produced it."""
-    store.write_json("specs", name, new_record(key, inputs, prints, text=text, warnings=warnings))
+    data = text.encode("utf-8")
+    digest = sha256_bytes(data)
+    store.write_blob("texts", digest, data)
+    store.write_json("specs", name, new_record(key, inputs, prints, text=digest, warnings=warnings))
 
 
 # --- sites ------------------------------------------------------------------------------------
@@ -332,28 +341,32 @@ def site_inputs_key(
 ) -> str | None:
     """Return a hash of everything a site is built from, or None when a file cannot be read.
 
-    `commit` is the one its metadata names (see `vcs.site_revision`), if any.
+    `commit` is the one its metadata names (see `vcs.site_revision`), if any. Files unchanged
+    since the last call are known by their size and time (see `FileMemo`), not read again.
     """
-    specs_dir = Path(specs_dir)
+    folder = str(Path(specs_dir).resolve())
+    memo = FileMemo(Store(cache_dir_for(specs_dir)), key_of(folder))
     try:
-        contents = {
-            p.relative_to(specs_dir).as_posix(): p.read_bytes()
-            for p in sorted(specs_dir.rglob("*"))
-            if p.is_file()
+        files = {rel: memo.sha256(os.path.join(folder, rel)) for rel in _files_under(folder)}
+        texts = {str(p.resolve()): memo.sha256(str(p)) for p in reports}
+        # the metadata gives the version of each table file a spec was built from, and, with
+        # a commit, which of those and of the chart modules differ from it
+        named = {
+            path
+            for rel, digest in files.items()
+            for path in memo.named_files(
+                digest, functools.partial(_named_in, os.path.join(folder, rel), digest)
+            )
         }
-        texts = {str(p.resolve()): sha256_bytes(p.read_bytes()) for p in reports}
     except OSError:
         return None
-    files = {rel: sha256_bytes(data) for rel, data in contents.items()}
-    # the metadata gives the version of each table file a spec was built from, and, with a
-    # commit, which of those and of the chart modules differ from it
-    root = specs_dir.resolve().parent
-    recorded = sorted({path for data in contents.values() for path in _recorded_inputs(data)})
-    inputs = {path: project_input_version(root, path) for path in recorded}
+    root = os.path.dirname(folder)
+    inputs = {path: _project_file_sha(memo, root, path) for path in sorted(named)}
+    memo.save()
     # the project's licence is the one setting the site reads (see `site.write_site`)
     return key_of(
         environment_key(),
-        str(specs_dir.resolve()),
+        folder,
         files,
         texts,
         inputs,
@@ -362,15 +375,85 @@ def site_inputs_key(
     )
 
 
-def _recorded_inputs(spec_bytes: bytes) -> list[str]:
-    """Return the project files a spec's bytes name (see `spec.named_project_files`), if any."""
-    if b'"inputs"' not in spec_bytes and b'"code"' not in spec_bytes:
+def _files_under(folder: str) -> list[str]:
+    """Return the files in `folder` and its subfolders, relative to it, sorted (as `rglob`)."""
+    found = []
+    for parent, _, names in os.walk(folder):
+        rel = os.path.relpath(parent, folder)
+        for name in names:
+            if os.path.isfile(os.path.join(parent, name)):
+                found.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
+    return sorted(found)
+
+
+def _named_in(path: str, digest: str) -> list[str]:
+    """Return the project files the spec file at `path`, whose SHA-256 is `digest`, names (see
+    `spec.named_project_files`); raise OSError when it cannot be read or no longer has it."""
+    with open(path, "rb") as file:
+        data = file.read()
+    if sha256_bytes(data) != digest:
+        raise OSError(f"{path} changed while it was read")
+    if b'"inputs"' not in data and b'"code"' not in data:
         return []
     try:
-        spec = json.loads(spec_bytes)
+        spec = json.loads(data)
     except ValueError:
         return []
     return named_project_files(spec) if isinstance(spec, dict) else []
+
+
+def _project_file_sha(memo: FileMemo, root: str, recorded: str) -> str | None:
+    """Return the SHA-256 of the file a spec records as `recorded` (relative to the project
+    folder `root`), or None when it is not a regular file inside it."""
+    found = os.path.realpath(os.path.join(root, recorded))
+    inside = os.path.commonpath([root, found]) == root
+    if os.path.isabs(recorded) or not inside or not os.path.isfile(found):
+        return None
+    try:
+        return memo.sha256(found)
+    except OSError:
+        return None
+
+
+class FileMemo:
+    """The SHA-256 of files, remembered in the cache with their size and modification time (as
+    git's index remembers them): a file whose size and settled time are unchanged is not read.
+
+    What each spec names (see `_named_in`) is remembered by the spec's SHA-256. Only what was
+    looked up since the memo was opened is saved, so files gone from the project drop out.
+    """
+
+    def __init__(self, store: Store, name: str) -> None:
+        self._store, self._name = store, name
+        known = store.read_json("memo", name)
+        known = known if isinstance(known, dict) else {}
+        self._known_files: dict[str, Any] = known.get("files") or {}
+        self._known_named: dict[str, Any] = known.get("named") or {}
+        self._files: dict[str, Fingerprint] = {}
+        self._named: dict[str, list[str]] = {}
+
+    def sha256(self, path: str) -> str:
+        """Return the hex SHA-256 of the file at `path`; raise OSError when it cannot be read."""
+        stat = os.stat(path)  # before reading: a change while it is read is seen next time
+        known = self._known_files.get(path)
+        if isinstance(known, list) and known[:2] == [stat.st_size, stat.st_mtime_ns]:
+            digest: str = known[2]
+        else:
+            with open(path, "rb") as file:
+                digest = sha256_bytes(file.read())
+        self._files[path] = _fingerprint(stat, digest)
+        return digest
+
+    def named_files(self, digest: str, read: Callable[[], list[str]]) -> list[str]:
+        """Return what the spec whose SHA-256 is `digest` names, calling `read` if not known."""
+        known = self._known_named.get(digest)
+        self._named[digest] = known if isinstance(known, list) else read()
+        return self._named[digest]
+
+    def save(self) -> None:
+        """Remember what was looked up, when it differs from what was known."""
+        if self._files != self._known_files or self._named != self._known_named:
+            self._store.write_json("memo", self._name, {"files": self._files, "named": self._named})
 
 
 def site_record(store: Store, site_dir: Path) -> dict[str, Any] | None:
@@ -403,7 +486,8 @@ def site_files_unchanged(store: Store, site_dir: Path, record: dict[str, Any]) -
     if not isinstance(files, dict):
         return False
     prints = prints if isinstance(prints, dict) else {}
-    paths = {rel: str(Path(site_dir) / rel) for rel in files}
+    folder = str(site_dir)
+    paths = {rel: os.path.join(folder, rel) for rel in files}
     # a fingerprint without size and time (an older record's) is checked by content
     recorded = {paths[rel]: prints.get(rel) or [None, None, files[rel]] for rel in files}
     now = Fingerprints().current(recorded)

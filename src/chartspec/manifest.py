@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +26,11 @@ LEGACY_SITE_MARKER = ".chartspec-site"
 MANIFEST_VERSION = 1
 
 
-def file_hash(path: Path) -> str | None:
+def file_hash(path: str | os.PathLike[str]) -> str | None:
     """Return the hex SHA-256 of the file at `path`, or None when there is no file there."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        with open(path, "rb") as file:
+            return hashlib.sha256(file.read()).hexdigest()
     except FileNotFoundError:
         return None
     except (IsADirectoryError, NotADirectoryError):

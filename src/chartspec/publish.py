@@ -160,11 +160,16 @@ def publish(
     site = None if site_dir is None or write_site is None else Path(site_dir).resolve()
     stages = {folder: _stage_name(folder) for folder in (specs_dir, site) if folder is not None}
     journal = (root or project_root(specs_dir)) / JOURNAL_NAME
-    _write_journal(journal, {"stages": list(stages.values())})  # first, so nothing is lost
+
+    def begin() -> None:  # before the first stage is made, so that nothing is lost
+        if not journal.is_file():
+            _write_journal(journal, {"stages": list(stages.values())})
+
     try:
         plans: list[_Plan] = []
         specs = specs_dir  # the site reads the specs as they will be
-        if spec_files is not None:
+        if spec_files is not None and not _holds(specs_dir, spec_files):
+            begin()
             specs = _stage_copy(specs_dir, stages[specs_dir])
             plans.append(
                 _stage_specs(specs, specs_dir, spec_files, prune=prune, unused=unused_data)
@@ -175,9 +180,10 @@ def publish(
         if site is not None and write_site is not None:
             manifest = _read_manifest(site, legacy_marker=LEGACY_SITE_MARKER)
             if not changed and site_is_current():
-                files = sorted(site / rel for rel in manifest.files)
+                files = [site / rel for rel in sorted(manifest.files)]
             else:
                 stage = stages[site]
+                begin()
                 _make_stage(stage)
                 try:
                     write_site(specs, stage)
@@ -196,6 +202,17 @@ def publish(
     finally:
         if journal.is_file() and _read_journal(journal).get("state") != "commit":
             _remove_stages(journal)
+
+
+def _holds(specs_dir: Path, spec_files: Mapping[str, bytes]) -> bool:
+    """Tell whether `specs_dir` holds exactly `spec_files`, all listed as chartspec's: then
+    nothing is staged or moved (a build with nothing changed)."""
+    manifest = _read_manifest(specs_dir, legacy_marker=None)
+    produced = {rel: hashlib.sha256(data).hexdigest() for rel, data in spec_files.items()}
+    if manifest.legacy or produced != manifest.files:
+        return False
+    folder = str(specs_dir)
+    return all(file_hash(os.path.join(folder, rel)) == sha for rel, sha in produced.items())
 
 
 def _stage_specs(
