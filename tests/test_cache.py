@@ -150,10 +150,42 @@ def test_a_build_rebuilds_exactly_the_charts_whose_inputs_changed(tmp_path, monk
         assert (tmp_path / "pyproject.toml").write_text(pyproject) and build()[0] == ALL
         # chartspec's own code or a library's version: every chart, every module.
         real = metadata.version
-        monkeypatch.setattr(cache.metadata, "version", lambda n: "9" if n == "altair" else real(n))
-        cache.environment_key.cache_clear()
+        monkeypatch.setattr(metadata, "version", lambda n: "9" if n == "altair" else real(n))
+        monkeypatch.syspath_prepend(str(tmp_path / "charts"))  # where it was installed
+        cache.forget_environment()
         assert build() == (ALL, ["chartspec_user_plain", "chartspec_user_readers"])
-    cache.environment_key.cache_clear()
+    cache.forget_environment()
+
+
+def test_the_environment_key_is_remembered_until_a_library_folder_changes(
+    tmp_path, monkeypatch
+) -> None:
+    store = cache.Store(tmp_path / "cache")
+    library = tmp_path / "site-packages"
+    library.mkdir()
+    hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(library, ns=(hour_ago, hour_ago))
+    monkeypatch.syspath_prepend(str(library))
+    real = metadata.version
+
+    def versions(changed: dict[str, str]) -> None:
+        monkeypatch.setattr(metadata, "version", lambda n: changed.get(n) or real(n))
+        cache.forget_environment()
+
+    try:
+        versions({})
+        first = cache.environment_key(store)
+        versions({"altair": "9"})  # not looked at: nothing installed since it was remembered
+        assert cache.environment_key(store) == first
+        (library / "altair-9.dist-info").mkdir()  # installing changes the folder's time
+        os.utime(library, ns=(hour_ago + 10**9, hour_ago + 10**9))
+        versions({"altair": "9"})
+        second = cache.environment_key(store)
+        assert second != first
+        versions({"altair": "9"})
+        assert cache.environment_key(store) == second == cache.environment_key()
+    finally:
+        cache.forget_environment()
 
 
 def test_a_site_check_reads_only_files_whose_size_or_time_changed(tmp_path) -> None:

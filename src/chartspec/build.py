@@ -80,7 +80,7 @@ def load_project_charts(
     store = Store(cache_dir_for(specs_dir)) if specs_dir is not None else None
     prints = Fingerprints()
     name = key_of(None if charts_dir is None else str(Path(charts_dir).resolve()))
-    key = key_of(environment_key(), [str(m) for m in modules])
+    key = key_of(environment_key(store), [str(m) for m in modules])
     entry = read_record(store, "charts", name, key, prints) if store else None
     if entry is None:
         listing = _list_in_worker(ChartsTask(charts_dir, time_limit), jobs)

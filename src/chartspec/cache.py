@@ -18,7 +18,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -64,16 +63,74 @@ def key_of(*parts: Any) -> str:
     return sha256_bytes(text.encode("utf-8"))
 
 
-@functools.cache
-def environment_key() -> str:
-    """Return a hash of the interpreter, the library versions and chartspec's own files."""
+_known_environment: dict[str, str] = {}  # the environment key, once worked out in this process
+
+
+def environment_key(store: Store | None = None) -> str:
+    """Return a hash of the interpreter, the library versions and chartspec's own files.
+
+    It is worked out once per process. With `store`, it is taken from there while chartspec's
+    files and the folders libraries are installed in are as they were when it was remembered:
+    working it out reads every file of the package and each library's metadata.
+    """
+    if "key" not in _known_environment:
+        known = _remembered_environment(store) if store is not None else None
+        _known_environment["key"] = known or _environment_now(store)
+    return _known_environment["key"]
+
+
+def forget_environment() -> None:
+    """Make the next `environment_key` work the key out again (a library was installed)."""
+    _known_environment.clear()
+
+
+def _environment_now(store: Store | None) -> str:
+    """Work the environment key out, and remember it in `store` (if any) with what it depends on."""
+    from importlib import metadata  # deferred: a build or check with nothing changed needs none
+
+    stats = _environment_stats()  # before reading: a change meanwhile is seen next time
     versions: dict[str, str | None] = {}
     for name in LIBRARIES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return key_of(CACHE_FORMAT, sys.version, versions, package_tree_hash())
+    key = key_of(CACHE_FORMAT, sys.version, versions, package_tree_hash())
+    if store is not None and stats is not None:
+        store.write_json("memo", "environment", {"stats": stats, "key": key})
+    return key
+
+
+def _remembered_environment(store: Store) -> str | None:
+    """Return the environment key remembered in `store`, if what it depends on is unchanged."""
+    entry = store.read_json("memo", "environment")
+    if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+        return None
+    stats = _environment_stats()
+    return entry["key"] if stats is not None and entry.get("stats") == stats else None
+
+
+def _environment_stats() -> list[Any] | None:
+    """Return the interpreter's version with the size and time of each file of chartspec and of
+    each folder on `sys.path` (installing or removing a library changes its folder's time), or
+    None when one changed too recently to be trusted. The current folder is left out: the
+    project's own folder changes with every build, and holds no library."""
+    here = os.getcwd()
+    paths = [p for p in sys.path if p and os.path.abspath(p) != here and os.path.isdir(p)]
+    for folder, subfolders, names in os.walk(_PACKAGE_DIR):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        paths += [os.path.join(folder, name) for name in sorted(names)]
+    settled = time.time_ns() - RACY_NS
+    found: list[Any] = [sys.version]
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        if stat.st_mtime_ns >= settled:
+            return None
+        found.append([path, stat.st_size, stat.st_mtime_ns])
+    return found
 
 
 @functools.cache
@@ -345,7 +402,8 @@ def site_inputs_key(
     since the last call are known by their size and time (see `FileMemo`), not read again.
     """
     folder = str(Path(specs_dir).resolve())
-    memo = FileMemo(Store(cache_dir_for(specs_dir)), key_of(folder))
+    store = Store(cache_dir_for(specs_dir))
+    memo = FileMemo(store, key_of(folder))
     try:
         files = {rel: memo.sha256(os.path.join(folder, rel)) for rel in _files_under(folder)}
         texts = {str(p.resolve()): memo.sha256(str(p)) for p in reports}
@@ -365,7 +423,7 @@ def site_inputs_key(
     memo.save()
     # the project's licence is the one setting the site reads (see `site.write_site`)
     return key_of(
-        environment_key(),
+        environment_key(store),
         folder,
         files,
         texts,

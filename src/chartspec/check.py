@@ -114,7 +114,7 @@ def check_files(
         except OSError:
             raw = b""
         cacheable = store is not None and raw and b'"url"' not in raw
-        key = keys[path] = key_of(environment_key(), sha256_bytes(raw)) if cacheable else None
+        key = keys[path] = key_of(environment_key(store), sha256_bytes(raw)) if cacheable else None
         entry = store.read_json("checks", key) if store is not None and key is not None else None
         if isinstance(entry, list):
             known[path] = FileCheck(path, [problem(*item) for item in entry])

@@ -806,7 +806,7 @@ def chart_files(
             record = None
         files = [ds.source_file for ds in chart.datasets if ds.source_file]
         page_key = key_of(
-            environment_key(),
+            environment_key(store),
             render_key,
             record,  # pages drawn otherwise, from a cache, are not these
             chart.name,
