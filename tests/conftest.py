@@ -26,6 +26,9 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("CHARTSPEC_PROGRESS_DELAY", "3600")
 # Test files run side by side, and some build in the repository itself: a build waits its turn.
 os.environ.setdefault("CHARTSPEC_LOCK_TIMEOUT", "900")
+# Commands run as on a user's machine, where Python caches compiled modules: a test that a user's
+# folder is left as it was then also sees a `__pycache__` a command would leave there.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 BROWSER_TESTS = REPO / "tests" / "browser"
 
 

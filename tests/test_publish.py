@@ -687,3 +687,13 @@ def test_publishing_what_the_specs_folder_holds_stages_nothing(
     with pytest.raises(ChartspecError, match="changed after chartspec wrote it"):
         publish_module.publish(specs_dir=specs, site_dir=None, spec_files=files)
     assert (specs / "a.vl.json").read_bytes() == b'{"mark": "pie"}\n'
+
+
+def test_recovery_removes_a_journal_killed_while_it_was_written(tmp_path: Path) -> None:
+    partial = tmp_path / f".{JOURNAL_NAME}.k3x9a0q1.tmp"  # the temporary file it is written to
+    partial.write_text('{"version": 1, "sta')
+    other = tmp_path / ".notes.tmp"
+    other.write_text("mine")
+    with build_lock(tmp_path):
+        assert recover(tmp_path) == []
+    assert not partial.exists() and other.read_text() == "mine"

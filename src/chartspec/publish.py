@@ -396,9 +396,11 @@ def recover(root: Path) -> list[str]:
 
     Call with the lock held. A journal that was committed is carried out to the end; one that
     was not names the staging folders, which are removed. Nothing the journal does not name is
-    touched.
+    touched, but for a journal's own copy that a kill left half written.
     """
     journal = Path(root) / JOURNAL_NAME
+    for partial in Path(root).glob(f".{JOURNAL_NAME}.*.tmp"):  # a journal killed while written
+        partial.unlink(missing_ok=True)
     if not journal.is_file():
         return []
     if _read_journal(journal).get("state") == "commit":

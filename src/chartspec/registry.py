@@ -352,12 +352,15 @@ def _import_file(path: Path, time_limit: float) -> None:
 
 @contextmanager
 def _importable_beside(path: Path) -> Iterator[None]:
-    """Let a module import the modules beside it (`from style import COLOR`), as a script can."""
+    """Let a module import the modules beside it (`from style import COLOR`), as a script can,
+    without leaving a `__pycache__` folder among the user's files."""
     folder = str(path.resolve().parent)
     sys.path.insert(0, folder)
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     try:
         yield
     finally:
+        sys.dont_write_bytecode = writes_bytecode
         sys.path.remove(folder)
 
 
