@@ -25,6 +25,7 @@ from chartspec.inputs import (
     FILES_PREFIX,
     VERSION_PREFIX,
     is_declared_entry,
+    project_file,
 )
 from chartspec.settings import project_license
 from chartspec.spec import named_project_files
@@ -120,14 +121,13 @@ def _environment_stats() -> list[Any] | None:
     for folder, subfolders, names in os.walk(_PACKAGE_DIR):
         subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
         paths += [os.path.join(folder, name) for name in sorted(names)]
-    settled = time.time_ns() - RACY_NS
     found: list[Any] = [sys.version]
     for path in paths:
         try:
             stat = os.stat(path)
         except OSError:
             return None
-        if stat.st_mtime_ns >= settled:
+        if not _settled(stat):
             return None
         found.append([path, stat.st_size, stat.st_mtime_ns])
     return found
@@ -220,8 +220,13 @@ class Fingerprints:
 def _fingerprint(stat: os.stat_result, digest: str) -> Fingerprint:
     """Return a file's fingerprint from its status and SHA-256; a time too recent to trust (the
     file may still change within the clock's resolution) is left out."""
-    settled = stat.st_mtime_ns < time.time_ns() - RACY_NS
-    return [stat.st_size, stat.st_mtime_ns if settled else None, digest]
+    return [stat.st_size, stat.st_mtime_ns if _settled(stat) else None, digest]
+
+
+def _settled(stat: os.stat_result) -> bool:
+    """Tell whether a file's modification time is old enough to be trusted: a file changed
+    within the clock's resolution of now may change again without its time changing."""
+    return stat.st_mtime_ns < time.time_ns() - RACY_NS
 
 
 def sha_of(print_: Fingerprint) -> str | None:
@@ -462,13 +467,10 @@ def _named_in(path: str, digest: str) -> list[str]:
 
 def _project_file_sha(memo: FileMemo, root: str, recorded: str) -> str | None:
     """Return the SHA-256 of the file a spec records as `recorded` (relative to the project
-    folder `root`), or None when it is not a regular file inside it."""
-    found = os.path.realpath(os.path.join(root, recorded))
-    inside = os.path.commonpath([root, found]) == root
-    if os.path.isabs(recorded) or not inside or not os.path.isfile(found):
-        return None
+    folder `root`), or None when it is not a regular file inside it (see `project_file`)."""
+    found = project_file(root, recorded)
     try:
-        return memo.sha256(found)
+        return None if found is None else memo.sha256(found)
     except OSError:
         return None
 

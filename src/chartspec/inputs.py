@@ -93,14 +93,20 @@ def git_blob_id(data: bytes) -> str:
 def project_input_version(root: Path, recorded: str) -> dict[str, str] | None:
     """Return the version of the table file a spec records as `recorded` (relative to the
     project folder `root`), or None when it is not a regular file inside it."""
-    base = root.resolve()
-    found = (base / recorded).resolve()
-    if Path(recorded).is_absolute() or not found.is_relative_to(base) or not found.is_file():
-        return None
+    found = project_file(str(root.resolve()), recorded)
     try:
-        return input_version(found.read_bytes())
+        return None if found is None else input_version(Path(found).read_bytes())
     except OSError:
         return None
+
+
+def project_file(root: str, recorded: str) -> str | None:
+    """Return the real path of the file a spec records as `recorded` (relative to the resolved
+    project folder `root`), or None when it is not a regular file inside it: a spec never has
+    chartspec read a file outside the project."""
+    found = os.path.realpath(os.path.join(root, recorded))
+    inside = os.path.commonpath([root, found]) == root
+    return found if not os.path.isabs(recorded) and inside and os.path.isfile(found) else None
 
 
 def _is_utf8(data: bytes) -> bool:
