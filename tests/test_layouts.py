@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from chartspec.drawings import _text_collisions, layout_drawings, spec_to_drawings, svg_size
+from chartspec import drawings
+from chartspec.drawings import (
+    _dark_palette,
+    _recoloured,
+    _text_collisions,
+    layout_drawings,
+    spec_to_drawings,
+    svg_size,
+)
 from chartspec.fonts import MEASURED_FAMILIES, text_width
 from chartspec.labels import LABEL_COLUMNS
 from chartspec.layouts import (
@@ -108,6 +117,73 @@ def test_layout_drawings_fit_their_width() -> None:
     found = layout_drawings(live, natural[0].decode("utf-8"))
     assert [d.layout.width for d in found] == [288]
     assert svg_size(found[0].svg)[0] <= 288
+
+
+def _natural(name: str) -> tuple[str, str, str]:
+    """Return a committed spec's text and its natural light and dark drawings."""
+    live = (REPO / "specs" / f"{name}.vl.json").read_text(encoding="utf-8")
+    natural = spec_to_drawings(live, png=False)
+    assert not isinstance(natural, str)
+    return live, natural[0].decode("utf-8"), natural[1].decode("utf-8")
+
+
+def _counting_drawings(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Record every spec `drawings` draws from here on."""
+    drawn: list[dict[str, Any]] = []
+    draw = drawings._svg
+
+    def counted(spec: dict[str, Any], base_dir: Path | None) -> bytes | str:
+        drawn.append(spec)
+        return draw(spec, base_dir)
+
+    monkeypatch.setattr(drawings, "_svg", counted)
+    return drawn
+
+
+def test_a_chart_without_placed_labels_is_fitted_to_each_layout_in_one_drawing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Vega-Lite fits the chart into the width itself; given the natural dark drawing, no
+    layout is drawn dark."""
+    live, light, dark = _natural("cars-weight-vs-mpg")
+    drawn = _counting_drawings(monkeypatch)
+    found = layout_drawings(live, light, dark=dark)
+    assert [d.layout.width for d in found] == [288]
+    assert len(drawn) == len(found)
+    for spec, drawing in zip(drawn, found, strict=True):
+        assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+        assert drawing.layout.width - 12 <= svg_size(drawing.svg)[0] <= drawing.layout.width
+        assert drawings._plot_width(drawing.svg) >= 100
+
+
+@pytest.mark.parametrize("name", ["cars-weight-vs-mpg", "memory3-speed-vs-score", "stocks-prices"])
+def test_layouts_take_the_dark_colours_their_dark_drawing_would_have(name: str) -> None:
+    live, light, dark = _natural(name)
+    assert layout_drawings(live, light, dark=dark) == layout_drawings(live, light)
+
+
+def test_a_dark_palette_knows_each_colour_by_its_role() -> None:
+    def svg(frame: str, grid: str) -> str:
+        return (
+            '<svg xmlns="http://www.w3.org/2000/svg"><path class="background" stroke="'
+            f'{frame}"/><g class="mark-rule role-axis-grid"><line stroke="{grid}"/></g></svg>'
+        )
+
+    palette = _dark_palette(svg("#ddd", "#ddd"), svg("#4a505c", "#343944"))
+    assert palette is not None
+    recoloured = _recoloured(svg("#ddd", "#ddd"), palette)
+    assert recoloured is not None
+    assert ET.canonicalize(recoloured) == ET.canonicalize(svg("#4a505c", "#343944"))
+    # a colour it has not seen in that role: the layout is drawn dark instead
+    assert _recoloured(svg("#ddd", "#eee"), palette) is None
+    # one light colour of one role that turns two ways gives no palette
+    two_ways = svg("#ddd", "#ddd").replace("</g>", '<line stroke="#ddd"/></g>')
+    assert (
+        _dark_palette(
+            two_ways, svg("#4a505c", "#343944").replace("</g>", '<line stroke="#000"/></g>')
+        )
+        is None
+    )
 
 
 @pytest.mark.parametrize(("second_x", "expected"), [(10, 1), (200, 0), (590, 1)])

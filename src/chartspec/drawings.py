@@ -329,16 +329,16 @@ class StillDrawing:
     layouts: tuple[LayoutDrawing, ...] = field(default=())
 
 
-# A layout's drawing that comes out wider than its width, or much narrower, is drawn again
-# (up to this often) with its plot resized by the difference: text beside marks and axis
-# labels do not shrink with the plot. The widest drawing that fits is kept.
+# A layout laid out by its plot's width is drawn again while it comes out wider than its
+# width, or much narrower (up to this often), with its plot resized by the difference: text
+# beside marks and axis labels do not shrink with the plot. The widest drawing that fits is kept.
 _LAYOUT_TRIES = 5
 _LAYOUT_MARGIN = 2  # pixels beyond the difference, so that the tries converge
 _LAYOUT_SLACK = 12  # pixels a drawing may come out narrower than its layout
 
 
 def layout_drawings(
-    live_text: str, natural: str, *, base_dir: Path | None = None
+    live_text: str, natural: str, *, dark: str | None = None, base_dir: Path | None = None
 ) -> tuple[LayoutDrawing, ...]:
     """Draw a live spec's narrower layouts, each at most its width, from its `natural` light
     SVG; leave out those that do not fit, cannot be drawn, or have text that collides or
@@ -346,22 +346,24 @@ def layout_drawings(
     scrolled in its box).
 
     A layout whose text collides, or pushes its plot narrower than the room it was given, is
-    also tried compact (see `layouts.Layout`); the one with the wider plot is kept.
+    also tried compact (see `layouts.Layout`); the one with the wider plot is kept. Given the
+    natural `dark` SVG, a layout's dark drawing takes its colours instead of being drawn.
     """
     spec = json.loads(live_text)
     natural_width = svg_size(natural)[0]
     allowed = _text_collisions(natural)
+    palette = None if dark is None else _dark_palette(natural, dark)
     found = []
     for width in layouts.layout_widths(spec, natural_width=natural_width):
         room = layouts.first_plot_width(spec, width=width, natural_width=natural_width)
         plain = _fitted_layout(spec, width, room, compact=False, allowed=allowed, base_dir=base_dir)
-        if plain is None or (room is not None and (plain.layout.plot_width or 0) < room):
+        if plain is None or (room is not None and plain.plot_width < room):
             compact = _fitted_layout(
                 spec, width, room, compact=True, allowed=allowed, base_dir=base_dir
             )
-            if plain is None or (compact and _plot(compact) > _plot(plain)):
+            if plain is None or (compact and compact.plot_width > plain.plot_width):
                 plain = compact
-        drawing = None if plain is None else _with_dark(plain, base_dir)
+        drawing = None if plain is None else _with_dark(plain, palette, base_dir)
         if drawing is not None:
             found.append(drawing)
     return tuple(found)
@@ -369,37 +371,106 @@ def layout_drawings(
 
 @dataclass(frozen=True)
 class _Fitted:
-    """A layout that fits, drawn light only: the tries differ in size, not in colours, so only
-    the one kept is drawn dark."""
+    """A layout that fits, drawn light only (the tries differ in size, not in colours, so only
+    the one kept gets its dark drawing), and the width of its plot as drawn."""
 
     layout: layouts.Layout
     spec: dict[str, Any]
     light: bytes
+    plot_width: float
 
 
-def _plot(fitted: _Fitted) -> float:
-    return fitted.layout.plot_width or 0.0
-
-
-def _with_dark(fitted: _Fitted, base_dir: Path | None) -> LayoutDrawing | None:
-    dark = _svg(in_dark_theme(fitted.spec), base_dir)
-    if isinstance(dark, str):
-        return None
-    still = still_drawing((fitted.light, dark, b""))
+def _with_dark(
+    fitted: _Fitted, palette: Palette | None, base_dir: Path | None
+) -> LayoutDrawing | None:
+    light = fitted.light.decode("utf-8")
+    dark = None if palette is None else _recoloured(light, palette)
+    if dark is None:
+        drawn = _svg(in_dark_theme(fitted.spec), base_dir)
+        if isinstance(drawn, str):
+            return None
+        dark = drawn.decode("utf-8")
+    still = still_drawing((fitted.light, dark.encode("utf-8"), b""))
     return LayoutDrawing(fitted.layout, still.svg, still.dark)
+
+
+Palette = dict[tuple[str, str, str], str]
+"""The dark value of each `fill` and `stroke` value a drawing gives an element of each role."""
+
+
+def _dark_palette(light: str, dark: str) -> Palette | None:
+    """Return the palette of a chart's dark drawing, read against its light one; None when the
+    two differ in anything else or one value of one role turns two ways (its layouts are then
+    drawn dark as well)."""
+    palette: Palette = {}
+    light_all, dark_all = _with_roles(ET.fromstring(light)), _with_roles(ET.fromstring(dark))
+    if len(light_all) != len(dark_all):
+        return None
+    for (mine, role), (theirs, _) in zip(light_all, dark_all, strict=True):
+        if (mine.tag, mine.text, mine.tail) != (theirs.tag, theirs.text, theirs.tail):
+            return None
+        for attr in set(mine.attrib) | set(theirs.attrib):
+            value, dark_value = mine.get(attr), theirs.get(attr)
+            if attr in _PAINT and value is not None and dark_value is not None:
+                if palette.setdefault((attr, value, role), dark_value) != dark_value:
+                    return None
+            elif value != dark_value:
+                return None
+    return palette
+
+
+_PAINT = ("fill", "stroke")
+
+
+def _recoloured(light: str, palette: Palette) -> str | None:
+    """Return a light drawing in the colours of a dark `palette`, or None when it paints a
+    role in a colour the palette does not know."""
+    root = ET.fromstring(light)
+    for el, role in _with_roles(root):
+        for attr in _PAINT:
+            value = el.get(attr)
+            if value is not None:
+                if (attr, value, role) not in palette:
+                    return None
+                el.set(attr, palette[attr, value, role])
+    return ET.tostring(root, encoding="unicode")
+
+
+def _with_roles(root: ET.Element) -> list[tuple[ET.Element, str]]:
+    """Return a drawing's elements, each with its own class and that of the nearest group
+    around it with a Vega role (`role-axis-grid`, ...): a theme colours an element by both
+    (the plot's frame and the grid lines are one grey in the light theme, two in the dark)."""
+    found = []
+
+    def walk(el: ET.Element, role: str) -> None:
+        classes = el.get("class", "")
+        role = classes if "role-" in classes else role
+        found.append((el, f"{classes}|{role}"))
+        for child in el:
+            walk(child, role)
+
+    walk(root, "")
+    return found
 
 
 def _fitted_layout(
     spec: dict[str, Any],
     width: int,
-    plot_width: float | None,
+    room: float | None,
     *,
     compact: bool,
     allowed: int,
     base_dir: Path | None,
 ) -> _Fitted | None:
-    """Return the widest drawing of a layout at most `width` pixels wide, its plot first
-    tried `plot_width` pixels wide, with no more text collisions than `allowed`; or None."""
+    """Return the widest drawing of a layout at most `width` pixels wide, with a plot at least
+    `layouts.MIN_PLOT_WIDTH` wide and no more text collisions than `allowed`; or None.
+
+    Vega-Lite fits the chart into the width, in one drawing when that reads well. A chart
+    whose labels are placed in pixels, or whose text beside marks passes the fitted plot, is
+    laid out by its plot's width instead (first `room`, or the fitted one), resized by what
+    each drawing comes out too wide or too narrow."""
+    fits_itself = layouts.layout_for(spec, width=width, plot_width=None) is not None
+    plot_width = None if fits_itself else room
     best: tuple[float, _Fitted] | None = None
     for _ in range(_LAYOUT_TRIES):
         layout = layouts.layout_for(spec, width=width, plot_width=plot_width, compact=compact)
@@ -411,15 +482,26 @@ def _fitted_layout(
         if isinstance(drawing, str):
             break
         light = drawing.decode("utf-8")
-        drawn = svg_size(light)[0]
+        drawn, plot = svg_size(light)[0], _plot_width(light)
         if drawn <= width and (best is None or drawn > best[0]):
-            if _text_collisions(light) > allowed:
-                break
-            best = (drawn, _Fitted(layout, laid_out, drawing))
-        if plot_width is None or width - _LAYOUT_SLACK <= drawn <= width:
+            if _text_collisions(light) <= allowed and plot >= layouts.MIN_PLOT_WIDTH:
+                best = (drawn, _Fitted(layout, laid_out, drawing, plot))
+            elif plot_width is not None:
+                break  # a narrower plot would not part its text
+        if best is not None and width - _LAYOUT_SLACK <= drawn <= width:
             break
-        plot_width += width - drawn - _LAYOUT_MARGIN
+        plot_width = (plot_width or plot) + width - drawn - _LAYOUT_MARGIN
     return None if best is None else best[1]
+
+
+# The plot's frame, the first background Vega draws: `M0.5,0.5h<width>v<height>...`.
+_PLOT_FRAME = re.compile(r'<path class="background"[^>]*? d="M[-\d.]+,[-\d.]+h([\d.]+)v')
+
+
+def _plot_width(svg: str) -> float:
+    """Return the width of a single view's plot as drawn (Vega draws every view's frame)."""
+    found = _PLOT_FRAME.search(svg)
+    return float(found.group(1)) if found else 0.0
 
 
 def still_drawing(parts: RenderParts) -> StillDrawing:

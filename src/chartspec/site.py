@@ -856,10 +856,9 @@ def _make_chart_files(task: _Task) -> ChartFiles | str:
         rendered = spec_to_drawings(live_text, base_dir=chart.spec_file.parent)
         if isinstance(rendered, str):
             return rendered
-        still = still_drawing(rendered)
-        natural = rendered[0].decode("utf-8")
-        narrower = layout_drawings(live_text, natural, base_dir=chart.spec_file.parent)
-        still = dataclasses.replace(still, layouts=narrower)
+        light, dark = (part.decode("utf-8") for part in rendered[:2])
+        narrower = layout_drawings(live_text, light, dark=dark, base_dir=chart.spec_file.parent)
+        still = dataclasses.replace(still_drawing(rendered), layouts=narrower)
     recorder = _Recorder()
     _write_chart(chart, recorder, common, Renders(json.loads(live_text), still), base_url=base_url)
     record = {
