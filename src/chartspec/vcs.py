@@ -10,15 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chartspec.diff import ChartDiff, diff_specs
 from chartspec.errors import ChartspecError
 from chartspec.files import write_atomic
-from chartspec.fonts import FONT_FILES
 from chartspec.inputs import git_blob_id, input_version
 from chartspec.spec import SPEC_SUFFIX, find_specs, load_spec_file, load_spec_text, spec_name
 from chartspec.spec_data import NO_FILES, DataFiles, FilesFrom, data_urls, inline_data, spec_files
 
 if TYPE_CHECKING:
+    from chartspec.diff import ChartDiff
     from chartspec.registry import ChartInfo
 
 
@@ -150,6 +149,8 @@ def compare(
     chart: str | None = None,
 ) -> tuple[list[ChartDiff], SpecSet, SpecSet]:
     """Compare two sides (default: `HEAD` and the work tree's `specs_dir`), chart by chart."""
+    from chartspec.diff import diff_specs  # deferred: a build imports this module for git only
+
     for arg in (old, new):
         if arg is not None and arg.endswith(".json") and not Path(arg).exists():
             raise ChartspecError("no such spec file", file=arg, hint="check the path")
@@ -231,6 +232,8 @@ def side_by_side(
     import io
 
     from PIL import Image, ImageDraw, ImageFont
+
+    from chartspec.fonts import FONT_FILES  # deferred, as diff is in `compare`
 
     images = [Image.open(io.BytesIO(png)).convert("RGB") if png else None for png in (old, new)]
     width = max((im.width for im in images if im), default=200)
