@@ -281,13 +281,11 @@ def themed_svg(light: str, dark: str) -> str | None:
     As a `drawing_file` the one drawing then shows either theme. None when the two renders differ
     in anything but fill and stroke colours said in hex: the page shows both instead.
     """
-    light_root, dark_root = ET.fromstring(light), ET.fromstring(dark)
-    mine_all, theirs_all = list(light_root.iter()), list(dark_root.iter())
-    if len(mine_all) != len(theirs_all):
+    light_root = ET.fromstring(light)
+    pairs = _paired(light_root, ET.fromstring(dark))
+    if pairs is None:
         return None
-    for mine, theirs in zip(mine_all, theirs_all, strict=True):
-        if (mine.tag, mine.text, mine.tail) != (theirs.tag, theirs.text, theirs.tail):
-            return None
+    for mine, theirs, _ in pairs:
         classes = []
         for attr in sorted(set(mine.attrib) | set(theirs.attrib)):
             if mine.get(attr) == theirs.get(attr):
@@ -403,12 +401,10 @@ def _dark_palette(light: str, dark: str) -> Palette | None:
     two differ in anything else or one value of one role turns two ways (its layouts are then
     drawn dark as well)."""
     palette: Palette = {}
-    light_all, dark_all = _with_roles(ET.fromstring(light)), _with_roles(ET.fromstring(dark))
-    if len(light_all) != len(dark_all):
+    pairs = _paired(ET.fromstring(light), ET.fromstring(dark))
+    if pairs is None:
         return None
-    for (mine, role), (theirs, _) in zip(light_all, dark_all, strict=True):
-        if (mine.tag, mine.text, mine.tail) != (theirs.tag, theirs.text, theirs.tail):
-            return None
+    for mine, theirs, role in pairs:
         for attr in set(mine.attrib) | set(theirs.attrib):
             value, dark_value = mine.get(attr), theirs.get(attr)
             if attr in _PAINT and value is not None and dark_value is not None:
@@ -434,6 +430,20 @@ def _recoloured(light: str, palette: Palette) -> str | None:
                     return None
                 el.set(attr, palette[attr, value, role])
     return ET.tostring(root, encoding="unicode")
+
+
+def _paired(light: ET.Element, dark: ET.Element) -> list[tuple[ET.Element, ET.Element, str]] | None:
+    """Return the elements of a chart's light and dark drawings side by side, with their role
+    (see `_with_roles`); None when the two differ in more than attribute values."""
+    light_all, dark_all = _with_roles(light), _with_roles(dark)
+    if len(light_all) != len(dark_all):
+        return None
+    pairs = []
+    for (mine, role), (theirs, _) in zip(light_all, dark_all, strict=True):
+        if (mine.tag, mine.text, mine.tail) != (theirs.tag, theirs.text, theirs.tail):
+            return None
+        pairs.append((mine, theirs, role))
+    return pairs
 
 
 def _with_roles(root: ET.Element) -> list[tuple[ET.Element, str]]:
