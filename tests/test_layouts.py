@@ -156,6 +156,18 @@ def test_a_chart_without_placed_labels_is_fitted_to_each_layout_in_one_drawing(
         assert drawings._plot_width(drawing.svg) >= 100
 
 
+@pytest.mark.parametrize("name", ["chartspec-benchmarks", "memory3-retrieval-cost"])
+def test_text_that_passes_the_fitted_plot_gets_a_layout_by_plot_width(name: str) -> None:
+    """An axis title wider than the plot Vega-Lite fits (long labels beside it) or notes
+    beside bars would leave the drawing: the layout is laid out by its plot's width instead,
+    which wraps the title and makes room for the notes."""
+    live, light, dark = _natural(name)
+    found = layout_drawings(live, light, dark=dark)
+    assert [d.layout.width for d in found] == [288]
+    assert found[0].layout.plot_width is not None
+    assert svg_size(found[0].svg)[0] <= 288 and _text_collisions(found[0].svg) == 0
+
+
 @pytest.mark.parametrize("name", ["cars-weight-vs-mpg", "memory3-speed-vs-score", "stocks-prices"])
 def test_layouts_take_the_dark_colours_their_dark_drawing_would_have(name: str) -> None:
     live, light, dark = _natural(name)

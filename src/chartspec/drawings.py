@@ -88,7 +88,14 @@ def _svg(spec: dict[str, Any], base_dir: Path | None) -> bytes | str:
 _TRANSFORM = re.compile(r"(translate|rotate)\(([^)]*)\)")
 _TRANSLATE = re.compile(r"translate\(([-\d.e]+),([-\d.e]+)\)")
 _ANCHOR_SHARE = {"start": 0.0, "middle": 0.5, "end": 1.0}
-_LABELS = {"role-axis-label", "role-legend-label", "role-title-text", "role-title-subtitle"}
+_LABELS = {
+    "role-axis-label",
+    "role-axis-title",
+    "role-legend-label",
+    "role-legend-title",
+    "role-title-text",
+    "role-title-subtitle",
+}
 _TEXT_GAP = 3.0  # least room, in pixels, on either side of a text mark that reads as apart
 Matrix = tuple[float, float, float, float, float, float]  # SVG's (a, b, c, d, e, f)
 Point = tuple[float, float]
@@ -476,9 +483,9 @@ def _fitted_layout(
     `layouts.MIN_PLOT_WIDTH` wide and no more text collisions than `allowed`; or None.
 
     Vega-Lite fits the chart into the width, in one drawing when that reads well. A chart
-    whose labels are placed in pixels, or whose text beside marks passes the fitted plot, is
-    laid out by its plot's width instead (first `room`, or the fitted one), resized by what
-    each drawing comes out too wide or too narrow."""
+    whose labels are placed in pixels, or whose text passes the fitted plot (notes beside
+    marks, an axis title wider than the plot), is laid out by its plot's width instead, first
+    `room` pixels wide, then resized by what each drawing comes out too wide or too narrow."""
     fits_itself = layouts.layout_for(spec, width=width, plot_width=None) is not None
     plot_width = None if fits_itself else room
     best: tuple[float, _Fitted] | None = None
@@ -500,7 +507,10 @@ def _fitted_layout(
                 break  # a narrower plot would not part its text
         if best is not None and width - _LAYOUT_SLACK <= drawn <= width:
             break
-        plot_width = (plot_width or plot) + width - drawn - _LAYOUT_MARGIN
+        if plot_width is None:  # laid out by its plot's width from here, first as wide as
+            plot_width = room or max(plot, layouts.MIN_PLOT_WIDTH)  # the room it was given
+        else:
+            plot_width += width - drawn - _LAYOUT_MARGIN
     return None if best is None else best[1]
 
 
