@@ -502,8 +502,14 @@ def start_build(project: Path, stderr: Path, script: str = "{}") -> subprocess.P
             text=True,
             start_new_session=True,
         )
-    wait_for(proc, lambda: " chartspec.errors\n" in stderr.read_text(), every=0.01)
+    wait_for(proc, lambda: "chartspec.errors" in imported_modules(stderr), every=0.01)
     return proc
+
+
+def imported_modules(stderr: Path) -> set[str]:
+    """Return the modules the build and its workers have imported so far, by their import times."""
+    lines = stderr.read_text().splitlines()
+    return {line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith(IMPORT_TIMES)}
 
 
 def messages(stderr: Path) -> str:
@@ -558,7 +564,8 @@ def test_ctrl_c_stops_the_shell_script_that_runs_the_build(
     shutil.copytree(kill_project.base, project)
     stderr = tmp_path / "stderr"
     proc = start_build(project, stderr, "{}; echo the script went on")
-    time.sleep(kill_project.seconds / 4)
+    # mid-build, whatever the machine's load: a worker has just imported Altair to run the charts
+    wait_for(proc, lambda: "altair" in imported_modules(stderr), every=0.01)
     os.killpg(proc.pid, signal.SIGINT)
     stdout, _ = proc.communicate(timeout=60)
     assert (messages(stderr), stdout, proc.returncode) == (
