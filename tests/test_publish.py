@@ -562,10 +562,12 @@ def test_ctrl_c_stops_the_shell_script_that_runs_the_build(
 ) -> None:
     project = tmp_path / "project"
     shutil.copytree(kill_project.base, project)
+    # the chart module takes its time, so that the Ctrl-C comes mid-build on any machine
+    module = project / "charts" / "two.py"
+    module.write_text(module.read_text() + "\nimport time\n\ntime.sleep(30)\n")
     stderr = tmp_path / "stderr"
     proc = start_build(project, stderr, "{}; echo the script went on")
-    # mid-build, whatever the machine's load: a worker has just imported Altair to run the charts
-    wait_for(proc, lambda: "altair" in imported_modules(stderr), every=0.01)
+    wait_for(proc, lambda: "altair" in imported_modules(stderr), every=0.01)  # the module runs
     os.killpg(proc.pid, signal.SIGINT)
     stdout, _ = proc.communicate(timeout=60)
     assert (messages(stderr), stdout, proc.returncode) == (
