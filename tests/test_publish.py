@@ -493,15 +493,23 @@ def start_build(project: Path, stderr: Path, script: str = "{}") -> subprocess.P
     `script`, a bash script with `{}` for the build, runs the build inside it.
     """
     command = [sys.executable, "-X", "importtime", "-m", "chartspec", "build", "-q", "-j", "2"]
-    with stderr.open("w") as err:
-        proc = subprocess.Popen(
-            command if script == "{}" else ["bash", "-c", script.format(shlex.join(command))],
-            cwd=project,
-            stdout=subprocess.PIPE,
-            stderr=err,
-            text=True,
-            start_new_session=True,
-        )
+    # A terminal's job starts with Ctrl-C neither ignored nor blocked, whatever this process was
+    # left with by the tests run in it before (a child inherits both).
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    try:
+        with stderr.open("w") as err:
+            proc = subprocess.Popen(
+                command if script == "{}" else ["bash", "-c", script.format(shlex.join(command))],
+                cwd=project,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                start_new_session=True,
+            )
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        signal.signal(signal.SIGINT, handler)
     wait_for(proc, lambda: "chartspec.errors" in imported_modules(stderr), every=0.01)
     return proc
 
