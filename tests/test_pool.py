@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
-from chartspec.pool import usable_cores, worker_count
+from chartspec.pool import map_in_pool, usable_cores, worker_count
 
 
 def test_jobs_are_capped_at_the_usable_cores() -> None:
@@ -27,6 +28,19 @@ def test_a_huge_jobs_count_builds_with_one_process_per_core(tmp_path, cli) -> No
     done = cli("build", "-q", "-j", "99999999999999999999999", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "specs" / "one.vl.json").is_file()
+
+
+def _square(number: int) -> int:
+    return number * number
+
+
+def test_a_closed_pool_leaves_no_thread_behind() -> None:
+    # A pool thread still ending when Python exits can print a traceback after the build's
+    # last line ("Exception ignored in ... Bad file descriptor").
+    before = set(threading.enumerate())
+    for _ in range(5):
+        assert list(map_in_pool(_square, range(4), jobs=2)) == [0, 1, 4, 9]
+        assert set(threading.enumerate()) <= before
 
 
 ONE_CHART = """

@@ -101,14 +101,21 @@ def _new_pool(jobs: int) -> ProcessPoolExecutor:
 
 
 def _close(pool: ProcessPoolExecutor) -> None:
-    """End the pool's processes now: nothing waits for a chart that may never finish."""
+    """End the pool's processes now: nothing waits for a chart that may never finish.
+
+    The pool's manager thread is waited for too: left running, it can close its wake-up pipe
+    while Python's exit writes to it, which prints a traceback after the build's last line.
+    """
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
         process.join(timeout=5)
+    if manager is not None:
+        manager.join(timeout=5)
 
 
 @contextmanager
