@@ -277,3 +277,57 @@ def test_the_site_inputs_key_reads_only_files_whose_size_or_time_changed(
     third = cache.site_inputs_key(specs, [])
     write(tmp_path.parent / "outside.csv", "v\n3\n", at=hour_ago + 2 * 10**9)
     assert cache.site_inputs_key(specs, []) == third
+
+
+def _entries(root: Path) -> dict[str, int]:
+    return {
+        p.relative_to(root).as_posix(): p.stat().st_size for p in root.rglob("*") if p.is_file()
+    }
+
+
+def test_past_its_limit_the_cache_drops_what_was_used_longest_ago(tmp_path) -> None:
+    store = cache.Store(tmp_path)
+    for age in range(10):  # entry 0 oldest
+        store.write_blob("render", f"{age:02d}" + "0" * 62, bytes(1000))
+        store.write_json("pages", f"page{age}", {"age": age + 10})
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.name != ".gitignore":
+            age = int(json.loads(path.read_text())["age"]) if path.suffix else int(path.name[:2])
+            os.utime(path, ns=(0, (age + 1) * 10**9))
+    assert store.read_blob("render", "00" + "0" * 62) == bytes(1000)  # used now: it stays
+
+    store.prune(100_000)  # within the limit: nothing goes
+    assert len(_entries(tmp_path)) == 21
+
+    store.prune(6000)
+    kept = _entries(tmp_path)
+    assert sum(kept.values()) - kept[".gitignore"] <= 5400  # down to nine tenths
+    blobs = sorted(rel.split("/")[-1][:2] for rel in kept if rel.startswith("render/"))
+    assert blobs == ["00", "06", "07", "08", "09"]
+    assert {f"pages/page{age}.json" for age in range(10)} <= set(kept)  # used since
+
+
+def test_a_build_past_the_cache_limit_prunes_and_builds_the_same(tmp_path, cli) -> None:
+    project = write_project(tmp_path)
+    (project / "pyproject.toml").write_text("[tool.chartspec]\ncache-limit = 1\n")
+    cached = project / CACHE_DIR_NAME
+    assert cli("build", "-q", cwd=project).returncode == 0
+    used = set(_entries(cached))
+    # what earlier versions of the chart left: 2 MB of entries no build reads any more
+    for number in range(20):
+        old = cached / "render" / "ab" / f"ab{number:062d}"
+        old.parent.mkdir(exist_ok=True)
+        old.write_bytes(os.urandom(100_000))
+        os.utime(old, ns=(0, 10**9))
+    site = {p.name: p.read_bytes() for p in (project / "site").iterdir() if p.is_file()}
+
+    (project / "charts" / "data.csv").write_text(PROJECT_CSV.replace("47.8", "99.5"))
+    assert cli("build", "-q", cwd=project).returncode == 0
+    assert sum(_entries(cached).values()) <= 1_000_000
+    assert used <= set(_entries(cached))  # what builds used is newer: it stays
+
+    (project / "charts" / "data.csv").write_text(PROJECT_CSV)  # back: drawn from the cache
+    done = cli("build", "-q", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert {p.name: p.read_bytes() for p in (project / "site").iterdir() if p.is_file()} == site
+    assert cli("check", cwd=project).returncode == 0

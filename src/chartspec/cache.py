@@ -5,11 +5,13 @@ files, the library versions and the font are unchanged; a rendered SVG or PNG is
 spec it was rendered from is byte-for-byte the same. Records list the files they depend on with
 size and modification time, so an unchanged file is only looked at, not read; a file whose
 size or time changed is hashed. The cache lives in `.chartspec-cache/` beside the specs folder
-and may be deleted at any time.
+and may be deleted at any time. Past its size limit, the entries used longest ago are removed
+(as ccache does): an entry's time is set each time it is read, so what builds use stays.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import hashlib
@@ -254,10 +256,10 @@ class Store:
 
     def read_json(self, kind: str, name: str) -> Any:
         """Return the JSON entry `kind/name`, or None when absent or unreadable."""
+        data = _read_entry(os.path.join(self.root, kind, f"{name}.json"))
         try:
-            with open(os.path.join(self.root, kind, f"{name}.json"), "rb") as file:
-                return json.loads(file.read())
-        except (OSError, ValueError):
+            return None if data is None else json.loads(data)
+        except ValueError:
             return None
 
     def write_json(self, kind: str, name: str, value: Any) -> None:
@@ -266,11 +268,7 @@ class Store:
 
     def read_blob(self, kind: str, key: str) -> bytes | None:
         """Return the blob stored under `key`, or None."""
-        try:
-            with open(os.path.join(self.root, kind, key[:2], key), "rb") as file:
-                return file.read()
-        except OSError:
-            return None
+        return _read_entry(os.path.join(self.root, kind, key[:2], key))
 
     def write_blob(self, kind: str, key: str, data: bytes) -> None:
         """Store a blob under `key`."""
@@ -290,6 +288,46 @@ class Store:
                 tmp.unlink(missing_ok=True)
         except OSError:
             pass
+
+    def prune(self, limit: int) -> None:
+        """Remove the entries used longest ago while the entries weigh more than `limit` bytes.
+
+        Down to nine tenths of it, so that the next builds do not each prune again.
+        """
+        entries = []
+        for folder, _, names in os.walk(self.root):
+            for name in names:
+                if name.startswith("."):  # .gitignore, and writes in progress
+                    continue
+                path = os.path.join(folder, name)
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                entries.append((stat.st_mtime_ns, path, stat.st_size))
+        total = sum(size for _, _, size in entries)
+        if total <= limit:
+            return
+        for _, path, size in sorted(entries):
+            if total <= limit * 9 // 10:
+                break
+            try:
+                os.unlink(path)
+            except OSError:
+                continue
+            total -= size
+
+
+def _read_entry(path: str) -> bytes | None:
+    """Return the bytes of a cache entry, or None, and mark it used now (for `Store.prune`)."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError:
+        return None
+    with contextlib.suppress(OSError):  # a read-only cache is still read
+        os.utime(path)
+    return data
 
 
 # --- records: an output, the key it was made under, and the files it read ------------------------

@@ -24,7 +24,7 @@ from chartspec.errors import (
     LintWarning,
     UsageError,
 )
-from chartspec.settings import tool_settings
+from chartspec.settings import DEFAULT_CACHE_LIMIT_MB, tool_settings
 
 EXIT_CODES = """\b
 Exit status:
@@ -94,6 +94,14 @@ NO_CACHE_OPTION = click.option(
     "--no-cache",
     is_flag=True,
     help="Rebuild everything, ignoring .chartspec-cache/ (the cache is still refreshed).",
+)
+CACHE_LIMIT_OPTION = click.option(
+    "--cache-limit",
+    "cache_limit_mb",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CACHE_LIMIT_MB,
+    show_default=True,
+    help="Megabytes .chartspec-cache/ may hold; past that, what builds used longest ago goes.",
 )
 
 
@@ -182,6 +190,7 @@ def cli(debug: bool) -> None:
 @JOBS_OPTION
 @QUIET_OPTION
 @NO_CACHE_OPTION
+@CACHE_LIMIT_OPTION
 @FETCH_REMOTE_OPTION
 @REFRESH_REMOTE_OPTION
 def build(
@@ -195,6 +204,7 @@ def build(
     jobs: int | None,
     quiet: bool,
     no_cache: bool,
+    cache_limit_mb: int,
     chart_timeout: float,
     fetch_remote: bool,
     refresh_remote: bool,
@@ -217,6 +227,7 @@ def build(
         jobs=_jobs(jobs),
         quiet=quiet,
         use_cache=not no_cache,
+        cache_limit_mb=cache_limit_mb,
         time_limit=chart_timeout,
         fetch_remote=fetch_remote,
         refresh_remote=refresh_remote,
@@ -248,6 +259,7 @@ def build(
 @JOBS_OPTION
 @QUIET_OPTION
 @NO_CACHE_OPTION
+@CACHE_LIMIT_OPTION
 @FETCH_REMOTE_OPTION
 @REFRESH_REMOTE_OPTION
 def site(
@@ -257,6 +269,7 @@ def site(
     jobs: int | None,
     quiet: bool,
     no_cache: bool,
+    cache_limit_mb: int,
     fetch_remote: bool,
     refresh_remote: bool,
 ) -> int:
@@ -285,6 +298,7 @@ def site(
         quiet=quiet,
         use_cache=not no_cache,
         leave_out=True,
+        cache_limit_mb=cache_limit_mb,
     )
     left_out = left_out_specs(site_dir)
     for line in left_out:
@@ -312,6 +326,7 @@ def site(
 @INLINE_MAX_ROWS_OPTION
 @CHART_TIMEOUT_OPTION
 @JOBS_OPTION
+@CACHE_LIMIT_OPTION
 @FETCH_REMOTE_OPTION
 def serve(
     port: int,
@@ -322,6 +337,7 @@ def serve(
     data: Literal["inline", "external"],
     inline_max_rows: int,
     jobs: int | None,
+    cache_limit_mb: int,
     chart_timeout: float,
     fetch_remote: bool,
 ) -> int:
@@ -349,6 +365,7 @@ def serve(
             quiet=True,
             time_limit=chart_timeout,
             fetch_remote=fetch_remote,
+            cache_limit_mb=cache_limit_mb,
         )
 
     rebuild()

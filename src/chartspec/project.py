@@ -52,6 +52,7 @@ from chartspec.publish import (
 )
 from chartspec.registry import DEFAULT_TIME_LIMIT
 from chartspec.rules import LintSettings
+from chartspec.settings import DEFAULT_CACHE_LIMIT_MB
 from chartspec.spec import find_specs
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ def build_project(
     time_limit: float = DEFAULT_TIME_LIMIT,
     fetch_remote: bool = False,
     refresh_remote: bool = False,
+    cache_limit_mb: int = DEFAULT_CACHE_LIMIT_MB,
 ) -> ProjectBuild:
     """Build the charts (all, or `names`) into `specs_dir` and publish the site, all or nothing.
 
@@ -88,7 +90,7 @@ def build_project(
     are built in up to `jobs` processes (None: one per core). Specs of charts that are gone
     are removed only when every chart is built. Each chart may take `time_limit` seconds.
     Remote data is read from its pinned copy, fetched first when `fetch_remote` (or, for every
-    URL, `refresh_remote`) allows.
+    URL, `refresh_remote`) allows. The cache is kept within `cache_limit_mb` megabytes.
     """
     check_outputs(
         {"specs": specs_dir, "site": site_dir},
@@ -121,6 +123,7 @@ def build_project(
             jobs=jobs,
             quiet=quiet,
             use_cache=use_cache,
+            cache_limit_mb=cache_limit_mb,
         )
     return ProjectBuild(texts=texts, published=published)
 
@@ -148,11 +151,13 @@ def publish_outputs(
     quiet: bool = True,
     use_cache: bool = True,
     leave_out: bool = False,
+    cache_limit_mb: int = DEFAULT_CACHE_LIMIT_MB,
 ) -> Published:
     """Write the spec `files` (None: keep the specs) and the site, all or nothing, locked.
 
     With `leave_out`, specs that cannot be published are left out (see
-    `chartspec.site.left_out_specs`) instead of failing.
+    `chartspec.site.left_out_specs`) instead of failing. A build that wrote to the cache
+    keeps it within `cache_limit_mb` megabytes.
     """
     specs_dir, site_dir = Path(specs_dir).resolve(), Path(site_dir).resolve()
     check_outputs(
@@ -196,6 +201,7 @@ def publish_outputs(
         )
         if use_cache and found_current != [True]:
             _record_site(specs_dir, site_dir, reports, commit=commit)
+            Store(cache_dir_for(specs_dir)).prune(cache_limit_mb * 1_000_000)
     return done
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from chartspec.errors import ChartspecError
 
+DEFAULT_CACHE_LIMIT_MB = 1024  # what `.chartspec-cache/` may hold before the oldest entries go
+
 
 def tool_settings(pyproject: Path) -> dict[str, Any]:
     """Return `[tool.chartspec]` of `pyproject` ({} without the file); one line when unreadable."""
