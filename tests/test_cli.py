@@ -16,6 +16,7 @@ import chartspec.build
 from chartspec.cli import main
 from chartspec.serve import RELOAD_PATH, DevServer
 from conftest import PROJECT_CHART, PROJECT_CSV, write_project
+from leaks import tree_hashes
 
 
 def fails_cleanly(cli, project: Path, *args: str) -> str:
@@ -98,6 +99,24 @@ def test_unknown_project_setting(project, cli):
     assert done.stderr.startswith(
         "chartspec: error: pyproject.toml: unknown setting 'datta' in [tool.chartspec]"
     )
+
+
+@pytest.mark.parametrize(
+    ("setting", "says"),
+    [
+        ("cache-limit = 0", "cache-limit = 0 in [tool.chartspec]: 0 is not in the range x>=1"),
+        ('data = "outside"', "data = 'outside' in [tool.chartspec]: 'outside' is not one of"),
+        ('jobs = "many"', "jobs = 'many' in [tool.chartspec]: 'many' is not a valid integer"),
+    ],
+)
+def test_a_bad_project_setting_names_the_settings_file(project, cli, setting, says):
+    (project / "pyproject.toml").write_text(f"[tool.chartspec]\n{setting}\n")
+    before = tree_hashes(project)
+    done = cli("check", cwd=project)  # a setting `check` does not take is still checked
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"chartspec: error: pyproject.toml: {says}"), done.stderr
+    assert done.stderr.count("\n") == 1
+    assert tree_hashes(project) == before
 
 
 def test_console_script_is_installed():

@@ -681,7 +681,8 @@ def project_defaults(pyproject: Path = Path("pyproject.toml")) -> dict[str, dict
                 key = flag.lstrip("-")
                 known.add(key)
                 if flag.startswith("--") and key in settings:
-                    defaults.setdefault(name, {})[param.name or key] = settings[key]
+                    value = _setting(pyproject, key, settings[key], param)
+                    defaults.setdefault(name, {})[param.name or key] = value
     # [tool.chartspec.lint]: the rules; [tool.chartspec.engine]: how lazy tables are queried;
     # license: the site's (settings.project_license)
     unknown = sorted(set(settings) - known - {"lint", "engine", "license"})
@@ -692,6 +693,22 @@ def project_defaults(pyproject: Path = Path("pyproject.toml")) -> dict[str, dict
             hint="use the name of a command-line option, e.g. `data` or `inline-max-rows`",
         )
     return defaults
+
+
+def _setting(pyproject: Path, key: str, value: object, param: click.Parameter) -> object:
+    """Return setting `key` as it is, or raise a one-line error naming the settings file when its
+    option would refuse it (click would name only the option)."""
+    items = value if getattr(param, "multiple", False) and isinstance(value, list) else [value]
+    try:
+        for item in items:
+            param.type.convert(item, param, None)
+    except click.BadParameter as error:
+        raise ChartspecError(
+            f"{key} = {value!r} in [tool.chartspec]: {error.message.rstrip('.')}",
+            file=pyproject,
+            hint=f"use a value that --{key} takes",
+        ) from None
+    return value
 
 
 def _show_warning(
