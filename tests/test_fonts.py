@@ -217,17 +217,20 @@ def test_web_fonts_are_the_same_subsets_as_the_rendering_fonts() -> None:
         assert web["hmtx"].metrics == ref["hmtx"].metrics
 
 
-def test_fallback_metrics_match_the_installed_fonts() -> None:
-    """The bundled fallback metrics are what tools/fallback_metrics.py reads from the fonts."""
-    from chartspec.fonts import FALLBACK_METRICS
+def test_bundled_metrics_are_what_the_tool_reads_from_the_fonts() -> None:
+    """The bundled metrics are what tools/font_metrics.py reads from the bundled font and the
+    installed fallbacks, and measuring with them is measuring with the bundled font itself."""
+    from chartspec.fonts import FONT_FILES, FONT_METRICS, font_metrics, read_font_metrics
 
-    before = FALLBACK_METRICS.read_bytes()
-    tool = Path(__file__).resolve().parents[1] / "tools" / "fallback_metrics.py"
+    before = FONT_METRICS.read_bytes()
+    tool = Path(__file__).resolve().parents[1] / "tools" / "font_metrics.py"
     try:
         subprocess.run([sys.executable, str(tool)], check=True, capture_output=True)
-        assert FALLBACK_METRICS.read_bytes() == before
+        assert FONT_METRICS.read_bytes() == before
     finally:
-        FALLBACK_METRICS.write_bytes(before)
+        FONT_METRICS.write_bytes(before)
+    for bold in (False, True):
+        assert font_metrics(bold=bold) == read_font_metrics(FONT_FILES[bold])
 
 
 @pytest.mark.parametrize("family", MEASURED_FAMILIES)

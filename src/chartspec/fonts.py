@@ -1,8 +1,8 @@
 """The bundled font: where it lives, registering it with vl-convert, and measuring text.
 
 Text is measured in the bundled Fira Sans and in the common fallbacks a reader's machine may draw
-a spec with instead (DejaVu Sans on Linux, Liberation Sans, which has Arial's metrics); the
-fallbacks' metrics are bundled in `fallback-metrics.json`, written by `tools/fallback_metrics.py`.
+a spec with instead (DejaVu Sans on Linux, Liberation Sans, which has Arial's metrics); the metrics
+of all three are bundled in `font-metrics.json`, written by `tools/font_metrics.py`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Literal
 FONT_FAMILY = "Fira Sans"
 FONT_DIR = Path(__file__).resolve().parent / "static" / "fonts"
 FONT_FILES = {False: FONT_DIR / "FiraSans-Regular.ttf", True: FONT_DIR / "FiraSans-Bold.ttf"}
-FALLBACK_METRICS = FONT_DIR / "fallback-metrics.json"
+FONT_METRICS = FONT_DIR / "font-metrics.json"
 MEASURED_FAMILIES = (FONT_FAMILY, "DejaVu Sans", "Liberation Sans")
 """The families text is measured in: the bundled one first, then the common fallbacks."""
 FONT_STACK = f"{', '.join(MEASURED_FAMILIES)}, Arial, Helvetica, sans-serif"
@@ -109,9 +109,7 @@ def read_font_metrics(path: Path, codes: set[int] | None = None) -> FontMetrics:
 @functools.cache
 def font_metrics(*, bold: bool = False, family: str = FONT_FAMILY) -> FontMetrics:
     """Return the metrics of one of MEASURED_FAMILIES (cached)."""
-    if family == FONT_FAMILY:
-        return read_font_metrics(FONT_FILES[bold])
-    faces = json.loads(FALLBACK_METRICS.read_text(encoding="utf-8"))
+    faces = json.loads(FONT_METRICS.read_text(encoding="utf-8"))
     if family not in faces:
         known = ", ".join(MEASURED_FAMILIES)
         msg = f"no metrics for the font family {family!r}; known: {known}"

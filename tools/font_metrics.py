@@ -1,11 +1,13 @@
-"""Write src/chartspec/static/fonts/fallback-metrics.json from the Debian fallback fonts.
+"""Write src/chartspec/static/fonts/font-metrics.json from the bundled font and its fallbacks.
 
-Usage: python tools/fallback_metrics.py
+Usage: python tools/font_metrics.py
 (needs `apt-get install fonts-dejavu-core fonts-liberation`)
 
-For every character of the bundled Fira Sans subset, each fallback face's advance width and the
-vertical extent of its glyph, in font units: what label placement reserves room for when a
-reader's machine draws a spec without Fira Sans. The output depends only on the font files.
+For every character of the bundled Fira Sans subset, the advance width and the vertical extent of
+its glyph in Fira Sans and in each fallback face, in font units: what label placement measures
+text with, and reserves room for when a reader's machine draws a spec without Fira Sans. Reading
+them here rather than from the fonts at run time spares each process parsing the glyphs. The
+output depends only on the font files.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from chartspec.fonts import FALLBACK_METRICS, FONT_FILES, read_font_metrics  # noqa: E402
+from chartspec.fonts import FONT_FAMILY, FONT_FILES, FONT_METRICS, read_font_metrics  # noqa: E402
 
 FACES = {
+    FONT_FAMILY: {"regular": FONT_FILES[False], "bold": FONT_FILES[True]},
     "DejaVu Sans": {
         "regular": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
         "bold": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
@@ -31,7 +34,7 @@ FACES = {
 
 
 def main() -> int:
-    """Measure each fallback face on the bundled subset's characters and write the JSON."""
+    """Measure each face on the bundled subset's characters and write the JSON."""
     out: dict[str, dict[str, object]] = {}
     for family, weights in FACES.items():
         out[family] = {}
@@ -49,8 +52,8 @@ def main() -> int:
                 "glyphs": glyphs,
             }
     text = json.dumps(out, sort_keys=True, separators=(",", ":"))
-    FALLBACK_METRICS.write_text(text + "\n", encoding="utf-8")
-    print(f"{FALLBACK_METRICS.name}: {len(text)} bytes")
+    FONT_METRICS.write_text(text + "\n", encoding="utf-8")
+    print(f"{FONT_METRICS.name}: {len(text)} bytes")
     return 0
 
 
