@@ -60,8 +60,9 @@ class Manifest:
                 file=path,
                 hint="restore it (e.g. with git), or delete it to let the next build rebuild it",
             ) from None
-        files = data.get("files") if isinstance(data, dict) else None
-        if data.get("version") != MANIFEST_VERSION or not isinstance(files, dict):
+        known = isinstance(data, dict) and data.get("version") == MANIFEST_VERSION
+        files = data.get("files") if known else None
+        if not isinstance(files, dict):
             raise ChartspecError(
                 "the list of files chartspec wrote has an unknown form",
                 file=path,
