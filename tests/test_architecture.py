@@ -1,4 +1,5 @@
-"""docs/architecture.md names the modules that exist, and every module is named there."""
+"""docs/architecture.md names the modules that exist, every module is named there, and every
+module has its tests/ file."""
 
 from __future__ import annotations
 
@@ -15,3 +16,11 @@ def test_the_architecture_page_names_every_module_and_only_those() -> None:
     modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
     assert named - modules == set(), "the page names modules that do not exist"
     assert modules - named == set(), "modules the page does not explain"
+
+
+def test_every_module_has_its_own_test_file() -> None:
+    """tests/ mirrors the package: the tests of `x.py` are in tests/test_x.py (those of the
+    package's public names in tests/test_public_api.py)."""
+    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
+    missing = sorted(m for m in modules if not (REPO / "tests" / f"test_{m}.py").is_file())
+    assert missing == []

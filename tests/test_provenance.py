@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import subprocess
 import zipfile
 from html.parser import HTMLParser
@@ -16,7 +15,6 @@ import jsonschema
 import pytest
 
 from chartspec.datatable import reader_datasets
-from chartspec.errors import ChartspecError
 from chartspec.inputs import input_version
 from chartspec.project import specs_to_site
 from chartspec.provenance import (
@@ -27,7 +25,6 @@ from chartspec.provenance import (
     spec_inputs,
     table_input,
 )
-from chartspec.settings import project_license
 from chartspec.spec import find_specs, load_spec_file
 from chartspec.spec_data import LocalFiles, dataset_to_csv
 
@@ -306,16 +303,6 @@ def test_every_builtin_chart_has_valid_metadata(repo: Path) -> None:
         assert metadata["sources"], path.name
         if meta.get("columns"):
             assert all(c["type"] for c in metadata["columns"]), path.name
-
-
-def test_a_project_licence_must_be_a_text(tmp_path: Path) -> None:
-    pyproject = tmp_path / "pyproject.toml"
-    assert project_license(pyproject) is None
-    pyproject.write_text("[tool.chartspec]\nlicense = 4\n")
-    with pytest.raises(ChartspecError, match=re.escape("license = 4 in [tool.chartspec]")):
-        project_license(pyproject)
-    pyproject.write_text('[tool.chartspec]\nlicense = " CC0-1.0 "\n')
-    assert project_license(pyproject) == "CC0-1.0"
 
 
 def test_an_input_version_is_the_same_on_every_checkout() -> None:
