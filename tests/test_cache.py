@@ -331,3 +331,38 @@ def test_a_build_past_the_cache_limit_prunes_and_builds_the_same(tmp_path, cli) 
     assert done.returncode == 0, done.stderr
     assert {p.name: p.read_bytes() for p in (project / "site").iterdir() if p.is_file()} == site
     assert cli("check", cwd=project).returncode == 0
+
+
+ENVIRONMENT_CHART = """
+import os
+
+import altair as alt
+import pandas as pd
+from chartspec import chart
+
+
+@chart("level", title="Level", description="A level read from the environment.", source="made up")
+def level():
+    frame = pd.DataFrame({"k": ["a"], "v": [int(os.environ["LEVEL"])]})
+    return alt.Chart(frame).mark_bar().encode(x="k:N", y="v:Q")
+"""
+
+
+def test_a_build_goes_on_from_what_a_build_without_the_cache_built(tmp_path, cli) -> None:
+    """--no-cache is how a chart the cache cannot see (the clock, an environment variable) is
+    rebuilt: the next build keeps that spec, not the one the cache held before."""
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "level.py").write_text(ENVIRONMENT_CHART, encoding="utf-8")
+    spec = tmp_path / "specs" / "level.vl.json"
+
+    def build(level: int, *args: str) -> int:
+        done = cli("build", *args, cwd=tmp_path, env={"LEVEL": str(level)})
+        assert done.returncode == 0, done.stderr
+        [rows] = json.loads(spec.read_text(encoding="utf-8"))["datasets"].values()
+        return rows[0]["v"]
+
+    assert build(1) == 1
+    assert build(2) == 1  # the cache cannot see the variable
+    assert build(2, "--no-cache") == 2
+    assert build(3) == 2
+    assert cli("check", cwd=tmp_path, env={"LEVEL": "3"}).returncode == 0

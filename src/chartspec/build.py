@@ -174,12 +174,14 @@ def build_texts(
 ) -> dict[str, str]:
     """Return each chart's canonical spec text (all, or `names`), by name.
 
-    With `specs_dir`, charts whose inputs are unchanged come from the cache beside it. The
-    others are built in up to `jobs` worker processes. Any failure stops the whole build;
-    every failing chart is named, in name order.
+    With `specs_dir`, charts whose inputs are unchanged come from the cache beside it (unless
+    not `use_cache`), and every chart built is remembered there, so that a build after one
+    without the cache goes on from what that one built. The others are built in up to `jobs`
+    worker processes. Any failure stops the whole build; every failing chart is named, in
+    name order.
     """
     charts = pick_charts(project.charts, names)
-    store = Store(cache_dir_for(specs_dir)) if specs_dir is not None and use_cache else None
+    store = Store(cache_dir_for(specs_dir)) if specs_dir is not None else None
     prints = Fingerprints()
     settings = load_settings()
     rules = [
@@ -208,7 +210,7 @@ def build_texts(
     texts: dict[str, str] = {}
     todo: list[ChartInfo] = []
     for name, info in charts.items():
-        entry = cached_spec(store, name, keys[name], prints) if store else None
+        entry = cached_spec(store, name, keys[name], prints) if store and use_cache else None
         if entry is None:
             todo.append(info)
         else:

@@ -93,7 +93,7 @@ QUIET_OPTION = click.option("--quiet", "-q", is_flag=True, help="No progress out
 NO_CACHE_OPTION = click.option(
     "--no-cache",
     is_flag=True,
-    help="Rebuild everything, ignoring .chartspec-cache/ (the cache is still refreshed).",
+    help="Rebuild everything without reading .chartspec-cache/; the specs built are stored there.",
 )
 CACHE_LIMIT_OPTION = click.option(
     "--cache-limit",
