@@ -343,7 +343,12 @@ _LAYOUT_SLACK = 12  # pixels a drawing may come out narrower than its layout
 
 
 def layout_drawings(
-    live_text: str, natural: str, *, dark: str | None = None, base_dir: Path | None = None
+    live_text: str,
+    natural: str,
+    *,
+    dark: str | None = None,
+    light_only: bool = False,
+    base_dir: Path | None = None,
 ) -> tuple[LayoutDrawing, ...]:
     """Draw a live spec's narrower layouts, each at most its width, from its `natural` light
     SVG; leave out those that do not fit, cannot be drawn, or have text that collides or
@@ -352,7 +357,8 @@ def layout_drawings(
 
     A layout whose text collides, or pushes its plot narrower than the room it was given, is
     also tried compact (see `layouts.Layout`); the one with the wider plot is kept. Given the
-    natural `dark` SVG, a layout's dark drawing takes its colours instead of being drawn.
+    natural `dark` SVG, a layout's dark drawing takes its colours instead of being drawn;
+    `light_only` layouts have none (for pages in the light theme only).
     """
     spec = json.loads(live_text)
     natural_width = svg_size(natural)[0]
@@ -368,7 +374,13 @@ def layout_drawings(
             )
             if plain is None or (compact and compact.plot_width > plain.plot_width):
                 plain = compact
-        drawing = None if plain is None else _with_dark(plain, palette, base_dir)
+        if plain is None:
+            continue
+        drawing = (
+            LayoutDrawing(plain.layout, still_svg(plain.light.decode("utf-8")), None)
+            if light_only
+            else _with_dark(plain, palette, base_dir)
+        )
         if drawing is not None:
             found.append(drawing)
     return tuple(found)

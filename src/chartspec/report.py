@@ -197,8 +197,13 @@ def _figure(
     natural = spec_to_svg(spec, base_dir=base_dir, embed_font=False)
     files = LocalFiles(base_dir) if base_dir is not None else DataFiles()
     inline = spec_to_script_json(inline_data(spec, files))
-    # a fragment is shown in pages without the report's rules that pick a layout
-    narrower = layout_drawings(inline, natural, base_dir=base_dir) if narrow_layouts else ()
+    # a fragment is shown in pages without the report's rules that pick a layout; a report is
+    # in the light theme only, as its natural drawing is
+    narrower = (
+        layout_drawings(inline, natural, light_only=True, base_dir=base_dir)
+        if narrow_layouts
+        else ()
+    )
     with_font = fonts.svg_with_font if embed_font else fonts.with_generic_family
     svg = _namespace_ids(_strip_xml_declaration(with_font(natural)), prefix)
     layouts: list[dict[str, Any]] = [
