@@ -159,6 +159,7 @@ def test_report_numbers_each_chart_and_captions_it(project: Path) -> None:
     narrower = html.count('<div class="chartspec-layout chartspec-layout-1"><svg')
     assert narrower >= 1  # the charts are laid out again for phones
     assert html.count("<svg") == 2 + narrower
+    assert "dark-fill" not in html  # in the light theme only, as the report is
     assert re.findall(r"Figure (\d)\.", html) == ["1", "2"]
     text = " ".join(check_structure(html).texts)
     assert "Professional tasks vs. decoding speed." in text
