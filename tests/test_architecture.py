@@ -8,19 +8,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "src" / "chartspec"
+MODULES = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
 
 
 def test_the_architecture_page_names_every_module_and_only_those() -> None:
     page = (REPO / "docs" / "architecture.md").read_text("utf-8")
     named = set(re.findall(r"`([a-z_]+)\.py`", page))
-    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
-    assert named - modules == set(), "the page names modules that do not exist"
-    assert modules - named == set(), "modules the page does not explain"
+    assert named - MODULES == set(), "the page names modules that do not exist"
+    assert MODULES - named == set(), "modules the page does not explain"
 
 
 def test_every_module_has_its_own_test_file() -> None:
     """tests/ mirrors the package: the tests of `x.py` are in tests/test_x.py (those of the
     package's public names in tests/test_public_api.py)."""
-    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
-    missing = sorted(m for m in modules if not (REPO / "tests" / f"test_{m}.py").is_file())
+    missing = sorted(m for m in MODULES if not (REPO / "tests" / f"test_{m}.py").is_file())
     assert missing == []

@@ -35,12 +35,14 @@ FACES = {
 
 def main() -> int:
     """Measure each face on the bundled subset's characters and write the JSON."""
+    subset = {
+        w: set(read_font_metrics(FONT_FILES[w == "bold"]).advances) for w in ("regular", "bold")
+    }
     out: dict[str, dict[str, object]] = {}
     for family, weights in FACES.items():
         out[family] = {}
         for weight, path in weights.items():
-            codes = set(read_font_metrics(FONT_FILES[weight == "bold"]).advances)
-            metrics = read_font_metrics(Path(path), codes)
+            metrics = read_font_metrics(Path(path), subset[weight])
             glyphs = [
                 [code, advance, *metrics.ink.get(code, (0, 0))]
                 for code, advance in sorted(metrics.advances.items())

@@ -174,11 +174,11 @@ def build_texts(
 ) -> dict[str, str]:
     """Return each chart's canonical spec text (all, or `names`), by name.
 
-    With `specs_dir`, charts whose inputs are unchanged come from the cache beside it (unless
-    not `use_cache`), and every chart built is remembered there, so that a build after one
-    without the cache goes on from what that one built. The others are built in up to `jobs`
-    worker processes. Any failure stops the whole build; every failing chart is named, in
-    name order.
+    With `specs_dir` and `use_cache`, charts whose inputs are unchanged come from the cache
+    beside it; the others are built in up to `jobs` worker processes. With `specs_dir`, each
+    chart built is remembered in that cache, with or without `use_cache`, so that the build
+    after one without the cache goes on from what it built. Any failure stops the whole
+    build; every failing chart is named, in name order.
     """
     charts = pick_charts(project.charts, names)
     store = Store(cache_dir_for(specs_dir)) if specs_dir is not None else None
