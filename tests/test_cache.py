@@ -320,6 +320,8 @@ def test_a_build_past_the_cache_limit_prunes_and_builds_the_same(tmp_path, cli) 
         old.write_bytes(os.urandom(100_000))
         os.utime(old, ns=(0, 10**9))
     site = {p.name: p.read_bytes() for p in (project / "site").iterdir() if p.is_file()}
+    stale = cached / "render" / "cd" / ("cd" + "0" * 62)
+    stale.parent.mkdir()
 
     (project / "charts" / "data.csv").write_text(PROJECT_CSV.replace("47.8", "99.5"))
     assert cli("build", "-q", cwd=project).returncode == 0
@@ -331,6 +333,11 @@ def test_a_build_past_the_cache_limit_prunes_and_builds_the_same(tmp_path, cli) 
     assert done.returncode == 0, done.stderr
     assert {p.name: p.read_bytes() for p in (project / "site").iterdir() if p.is_file()} == site
     assert cli("check", cwd=project).returncode == 0
+
+    stale.write_bytes(os.urandom(2_000_000))  # a build without the cache still stores its specs
+    os.utime(stale, ns=(0, 10**9))
+    assert cli("build", "-q", "--no-cache", cwd=project).returncode == 0
+    assert sum(_entries(cached).values()) <= 1_000_000
 
 
 ENVIRONMENT_CHART = """

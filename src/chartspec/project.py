@@ -199,8 +199,9 @@ def publish_outputs(
             site_is_current=is_current,
             unused_data=unused_data,
         )
-        if use_cache and found_current != [True]:
-            _record_site(specs_dir, site_dir, reports, commit=commit)
+        if found_current != [True]:  # built: the cache was written (the specs, at least)
+            if use_cache:
+                _record_site(specs_dir, site_dir, reports, commit=commit)
             Store(cache_dir_for(specs_dir)).prune(cache_limit_mb * 1_000_000)
     return done
 
